@@ -53,3 +53,65 @@ emulator-stop: ## stop the emulator
 	$(EMULATOR) stop
 emulator-status: ## is the emulator up?
 	$(EMULATOR) status
+
+# ---------------------------------------------------------------------------------------------
+# make demo: converge the local inventory on the emulator, verify it, print what was built.
+.PHONY: demo
+demo: emulator-start ## start the emulator, converge inventories/local, verify, print the published paths
+	ansible-playbook -i inventories/local site.yml
+	@echo
+	@echo "Emulator: $(AWS_ENDPOINT_URL)   (make emulator-stop to stop it; make teardown to remove everything)"
+
+.PHONY: teardown
+teardown: venv ## remove everything the collection created in inventories/local
+	ansible-playbook -i inventories/local playbooks/teardown.yml
+
+# ---------------------------------------------------------------------------------------------
+# make test: everything that proves it works. Tests use their own emulator port so that a demo
+# left running on $(EMULATOR_PORT) is not reset under the user's feet.
+TEST_EMULATOR_PORT ?= 5001
+WITH_TEST_EMULATOR := tools/with-emulator.sh $(EMULATOR_HOST) $(TEST_EMULATOR_PORT)
+
+.PHONY: test
+test: venv lint sanity unit ## lint, sanity, unit, then emulator, integration and molecule on a fresh emulator
+	$(WITH_TEST_EMULATOR) $(MAKE) --no-print-directory emulator-tests integration molecule \
+	  EMULATOR_PORT=$(TEST_EMULATOR_PORT)
+
+.PHONY: lint
+lint: venv ## ansible-lint (production profile, no skips), black, isort
+	ansible-lint
+	black --check --quiet plugins tests tools
+	isort --check-only --quiet plugins tests tools
+
+.PHONY: sanity
+sanity: venv ## ansible-test sanity in a temporary ansible_collections tree, empty ignore files
+	tools/sanity.sh
+
+.PHONY: unit
+unit: venv ## unit tests (pure logic and modules, no AWS)
+	PYTHONPATH=$(CURDIR)/$(VENV)/collections pytest tests/unit -q
+
+.PHONY: emulator-tests
+emulator-tests: venv ## regression tests of the emulator's fidelity patches
+	EMULATOR_URL=$(AWS_ENDPOINT_URL) pytest tests/emulator -q
+
+INTEGRATION_TARGETS ?= $(notdir $(patsubst %/,%,$(wildcard tests/integration/targets/*/)))
+.PHONY: integration
+integration: venv ## every integration target against the emulator (reset between targets)
+	@for target in $(INTEGRATION_TARGETS); do \
+	  echo "=== integration target: $$target"; \
+	  $(EMULATOR) reset >/dev/null; \
+	  ansible-playbook tests/integration/run_target.yml -e integration_target=$$target || exit 1; \
+	done
+
+.PHONY: molecule
+molecule: venv ## molecule scenarios (default driver) against the emulator
+	@if [ -d extensions/molecule ]; then molecule test --all; else echo "no molecule scenario"; fi
+
+.PHONY: benchmark
+benchmark: venv ## publish 100+ services on the emulator and print wall time, API calls, changed counts
+	$(WITH_TEST_EMULATOR) $(BIN)/python benchmarks/scale.py
+
+.PHONY: clean
+clean: ## remove caches and reports (keeps .venv)
+	rm -rf .cache tests/output reports
