@@ -1,0 +1,272 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: preflight
+version_added: 0.1.0
+short_description: Check the whole multi-account inventory before any AWS change
+description:
+  - "Checks the variables of every account host of a C(multiaccount.apigateway) inventory at once and
+    fails listing B(every) problem, each as C(<host>: <field>: <what is wrong>; <how to fix>), so a
+    run stops before the first AWS change instead of half-way through."
+  - "Checks the structure: exactly one account of kind V(shared) (the gateway account, group
+    C(shared_services)), at least one of kind V(provider) (group C(providers)), the required keys
+    of each with the right types."
+  - "Checks the values: account ids (12 digits, a quoted string), regions, CIDR blocks (VPC blocks
+    from /16 to /28, gateway subnets of at least /27), Availability Zone names (in the account's
+    region), ports, API paths, stage and service names (lowercase letters, digits and hyphens, at
+    most 20 characters so generated NLB and target group names fit the 32-character limit), VPC ids
+    and target IPs."
+  - "Checks across accounts: CIDR overlaps between every VPC (the gateway VPC and each provider
+    VPC), gateway subnets inside the gateway VPC and not overlapping each other (one per
+    Availability Zone), provider subnets inside the provider VPC, two providers adopting the same VPC
+    (same id or same tags in one account and region), duplicate service names and API paths
+    (compared after removing leading and trailing slashes), listener port collisions on a shared
+    NLB, target IPs outside the provider VPC CIDR, and a provider in the gateway account (out of
+    scope)."
+  - "Warns (without failing) when the gateway subnets cover a single Availability Zone, when a
+    provider adopts a VPC (C(provider_vpc_id) or C(provider_vpc_tags) in O(accounts[].vars)) without
+    C(provider_vpc_cidr)
+    (the overlap check of that VPC is then left to the C(multiaccount.apigateway.provider_vpc)
+    role), for unknown service or subnet keys, for a provider without services, and when one API
+    path is nested under another."
+  - The module only reads its input and never talks to AWS, so it needs no credentials and always
+    returns RV(ignore:changed=false). Run it once, on the controller; the
+    C(multiaccount.apigateway.preflight) role does that and builds O(accounts) from the inventory.
+author:
+  - multiaccount.apigateway maintainers (@multiaccount)
+options:
+  accounts:
+    description:
+      - Every account host of the inventory, gateway and providers, with its inventory variables.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      host:
+        description:
+          - The inventory host name of the account, used to name the host in every finding.
+        type: str
+        required: true
+      kind:
+        description:
+          - V(shared) for the gateway account (group C(shared_services)), V(provider) for an account
+            that publishes services (group C(providers)).
+        type: str
+        required: true
+        choices: [shared, provider]
+      vars:
+        description:
+          - "The host's variables of the inventory contract. A key that is absent or V(null) counts
+            as missing."
+          - "Gateway account: C(aws_account_id), C(aws_region) (default V(us-east-1)),
+            C(shared_gateway_vpc_cidr), C(shared_gateway_subnets) (list of C({cidr, az})),
+            C(shared_gateway_nlb_strategy) (V(shared) or V(dedicated), default V(shared)),
+            C(api_publish_name), C(api_publish_stage)."
+          - "Provider account: C(aws_account_id), C(aws_region) (default V(us-east-1)),
+            C(provider_vpc_cidr) to create a VPC, or C(provider_vpc_id) or C(provider_vpc_tags) to adopt
+            one (with C(provider_vpc_cidr) as well, the CIDR checks of the adopted VPC run now),
+            optional C(provider_vpc_subnets) (list of C({cidr, az}) inside C(provider_vpc_cidr)),
+            C(provider_vpc_services) (list of C({name, port, path, targets}) with an optional
+            C(listener_port) that defaults to C(port))."
+        type: dict
+        default: {}
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module never changes anything, so check mode runs the same checks.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+notes:
+  - The module does not talk to AWS and takes no credentials; it is not part of the
+    C(group/multiaccount.apigateway.aws) action group.
+seealso:
+  - module: multiaccount.apigateway.nlb_ip_targets
+  - module: multiaccount.apigateway.rest_api
+"""
+
+EXAMPLES = r"""
+- name: Check one gateway account and one provider account
+  multiaccount.apigateway.preflight:
+    accounts:
+      - host: shared-services
+        kind: shared
+        vars:
+          aws_account_id: "111111111111"
+          shared_gateway_vpc_cidr: 10.100.0.0/16
+          shared_gateway_subnets:
+            - {cidr: 10.100.1.0/24, az: us-east-1a}
+            - {cidr: 10.100.2.0/24, az: us-east-1b}
+          shared_gateway_nlb_strategy: shared
+          api_publish_name: open-banking
+          api_publish_stage: v1
+      - host: payments
+        kind: provider
+        vars:
+          aws_account_id: "222222222222"
+          provider_vpc_cidr: 10.0.0.0/16
+          provider_vpc_services:
+            - {name: payments, port: 8080, path: payments, targets: [10.0.1.25]}
+  register: preflight
+
+- name: Adopt an existing VPC in a second provider account (its CIDR given, so it is checked now)
+  multiaccount.apigateway.preflight:
+    accounts:
+      - host: shared-services
+        kind: shared
+        vars:
+          aws_account_id: "111111111111"
+          shared_gateway_vpc_cidr: 10.100.0.0/16
+          shared_gateway_subnets: [{cidr: 10.100.1.0/24, az: us-east-1a}, {cidr: 10.100.2.0/24, az: us-east-1b}]
+          api_publish_name: open-banking
+          api_publish_stage: v1
+      - host: cards
+        kind: provider
+        vars:
+          aws_account_id: "333333333333"
+          aws_region: eu-west-1
+          provider_vpc_id: vpc-0a1b2c3d4e5f60718
+          provider_vpc_cidr: 10.1.0.0/16
+          provider_vpc_services:
+            - {name: cards, port: 8080, listener_port: 8081, path: cards/v2, targets: [10.1.2.10, 10.1.3.10]}
+
+- name: Use the normalised service list
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: /{{ item.path }} -> {{ item.targets | join(',') }}:{{ item.port }}"
+  loop: "{{ preflight.services }}"
+
+- name: Collect the problems without stopping the play
+  multiaccount.apigateway.preflight:
+    accounts: "{{ my_accounts }}"  # a list of {host, kind, vars} as above
+  register: preflight_report
+  ignore_errors: true
+
+- name: Show each problem
+  ansible.builtin.debug:
+    msg: "{{ item.host }}: {{ item.field }}: {{ item.message }}"
+  loop: "{{ preflight_report.errors | default([]) }}"
+"""
+
+RETURN = r"""
+checked:
+  description: How much of the inventory was checked.
+  returned: always
+  type: dict
+  contains:
+    accounts:
+      description: Number of account hosts (gateway and providers).
+      type: int
+      sample: 3
+    services:
+      description: Number of services declared by the providers.
+      type: int
+      sample: 2
+    cidrs:
+      description: Number of CIDR blocks checked (VPC blocks and gateway subnets).
+      type: int
+      sample: 5
+  sample: {accounts: 3, services: 2, cidrs: 5}
+services:
+  description:
+    - The normalised service list, in inventory order, of the services that passed every check
+      (all of them on success).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Service name.
+      type: str
+      sample: payments
+    provider:
+      description: Inventory host of the provider account that owns the service.
+      type: str
+      sample: payments
+    port:
+      description: Port the service listens on in the provider VPC.
+      type: int
+      sample: 8080
+    listener_port:
+      description: NLB listener port of the service (the service port unless C(listener_port) was set).
+      type: int
+      sample: 8080
+    path:
+      description: API path without leading or trailing slashes.
+      type: str
+      sample: payments/v2
+    targets:
+      description: Target IPv4 addresses of the service.
+      type: list
+      elements: str
+      sample: [10.0.1.25]
+errors:
+  description: Every problem found; the module fails when the list is not empty.
+  returned: failure
+  type: list
+  elements: dict
+  contains:
+    host:
+      description: Inventory host the problem belongs to (V(inventory) for group-level problems).
+      type: str
+      sample: payments
+    field:
+      description: The variable, with the index of list items, such as C(provider_vpc_services[0].port).
+      type: str
+      sample: provider_vpc_services[0].targets[1]
+    message:
+      description: What is wrong, then how to fix it, separated by a semicolon.
+      type: str
+      sample: >-
+        10.9.0.4 is outside provider_vpc_cidr 10.0.0.0/16; traffic reaches the provider only through
+        the peered VPC: use an IP of the provider VPC or fix provider_vpc_cidr
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import (
+    check_inventory,
+    format_finding,
+)
+
+
+def main():
+    argument_spec = dict(
+        accounts=dict(
+            type="list",
+            elements="dict",
+            required=True,
+            options=dict(
+                host=dict(type="str", required=True),
+                kind=dict(type="str", required=True, choices=["shared", "provider"]),
+                vars=dict(type="dict", default={}),
+            ),
+        ),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+
+    report = check_inventory(module.params["accounts"])
+    for warning in report["warnings"]:
+        module.warn(format_finding(warning))
+
+    result = dict(changed=False, checked=report["checked"], services=report["services"])
+    errors = report["errors"]
+    if errors:
+        count = len(errors)
+        lines = "\n".join(f"- {format_finding(error)}" for error in errors)
+        module.fail_json(
+            msg=f"preflight found {count} problem{'s' if count > 1 else ''} in the inventory; nothing was changed:\n{lines}",
+            errors=errors,
+            **result,
+        )
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
