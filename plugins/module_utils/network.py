@@ -52,7 +52,7 @@ def check_account_id(value, field):
     """Return the account id as a 12-digit string or raise ValueError naming ``field``."""
     text = str(value)
     if not ACCOUNT_ID_RE.match(text):
-        raise ValueError(f"{field}: {value!r} is not a 12-digit AWS account id (quote it in YAML: \"012345678901\")")
+        raise ValueError(f'{field}: {value!r} is not a 12-digit AWS account id (quote it in YAML: "012345678901")')
     return text
 
 

@@ -1,0 +1,590 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Flows of the rest_api module against a small in-memory API Gateway (no network, no moto)."""
+
+import copy
+import itertools
+import json
+from unittest import mock
+
+import pytest
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import rest_apis
+from ansible_collections.multiaccount.apigateway.plugins.modules import rest_api
+from botocore.exceptions import ClientError
+
+WRITES = {
+    "create_rest_api",
+    "update_rest_api",
+    "delete_rest_api",
+    "create_resource",
+    "delete_resource",
+    "put_method",
+    "update_method",
+    "delete_method",
+    "put_integration",
+    "update_integration",
+    "delete_integration",
+    "create_deployment",
+    "tag_resource",
+    "untag_resource",
+}
+
+
+def not_found(operation):
+    return ClientError({"Error": {"Code": "NotFoundException", "Message": "not found"}}, operation)
+
+
+class FakePages:
+    def __init__(self, items):
+        self.items = items
+
+    def build_full_result(self):
+        return {"items": self.items}
+
+
+class FakePaginator:
+    def __init__(self, client, operation):
+        self.client = client
+        self.operation = operation
+
+    def paginate(self, **kwargs):
+        self.client.calls.append(self.operation)
+        if self.operation == "get_rest_apis":
+            return FakePages([copy.deepcopy(api) for api in self.client.apis.values()])
+        return FakePages(self.client.resource_items(kwargs["restApiId"]))
+
+
+class FakeApiGateway:
+    """Just enough of API Gateway for the module, recording every call."""
+
+    def __init__(self, embed_integrations=True):
+        self.apis = {}
+        self.resources = {}  # api id -> {resource id: {"path", "parentId", "methods": {}}}
+        self.stages = {}  # (api id, stage) -> deployment id
+        self.deployments = {}  # (api id, deployment id) -> description
+        self.calls = []
+        self.embed_integrations = embed_integrations
+        self._ids = itertools.count(1)
+
+    def _id(self, prefix):
+        return f"{prefix}{next(self._ids)}"
+
+    def _api(self, rest_api_id, operation):
+        if rest_api_id not in self.apis:
+            raise not_found(operation)
+        return self.apis[rest_api_id]
+
+    def _method(self, kwargs, operation):
+        resources = self.resources[kwargs["restApiId"]]
+        resource = resources.get(kwargs["resourceId"])
+        if resource is None or kwargs["httpMethod"] not in resource["methods"]:
+            raise not_found(operation)
+        return resource["methods"][kwargs["httpMethod"]]
+
+    def resource_items(self, rest_api_id):
+        items = []
+        for resource_id, resource in self.resources[rest_api_id].items():
+            item = {"id": resource_id, "path": resource["path"]}
+            if resource["methods"]:
+                item["resourceMethods"] = {}
+                for name, method in resource["methods"].items():
+                    method = copy.deepcopy(method)
+                    if not self.embed_integrations:
+                        method.pop("methodIntegration", None)
+                    item["resourceMethods"][name] = method
+            items.append(item)
+        return items
+
+    def get_paginator(self, operation):
+        return FakePaginator(self, operation)
+
+    def get_rest_api(self, restApiId):
+        self.calls.append("get_rest_api")
+        return copy.deepcopy(self._api(restApiId, "GetRestApi"))
+
+    def create_rest_api(self, name, endpointConfiguration, tags, description=None):
+        self.calls.append("create_rest_api")
+        api_id, root_id = self._id("api"), self._id("root")
+        api = {"id": api_id, "name": name, "endpointConfiguration": endpointConfiguration, "tags": dict(tags)}
+        if description is not None:
+            api["description"] = description
+        api["rootResourceId"] = root_id
+        self.apis[api_id] = api
+        self.resources[api_id] = {root_id: {"path": "/", "methods": {}}}
+        return copy.deepcopy(api)
+
+    def update_rest_api(self, restApiId, patchOperations):
+        self.calls.append("update_rest_api")
+        api = self._api(restApiId, "UpdateRestApi")
+        for op in patchOperations:
+            if op["path"].startswith("/endpointConfiguration/types/"):
+                api["endpointConfiguration"] = {"types": [op["value"]]}
+            else:
+                api[op["path"][1:]] = op["value"]
+        return copy.deepcopy(api)
+
+    def delete_rest_api(self, restApiId):
+        self.calls.append("delete_rest_api")
+        self._api(restApiId, "DeleteRestApi")
+        del self.apis[restApiId]
+
+    def create_resource(self, restApiId, parentId, pathPart):
+        self.calls.append("create_resource")
+        resources = self.resources[restApiId]
+        parent = resources[parentId]["path"]
+        path = parent.rstrip("/") + "/" + pathPart
+        assert path not in [r["path"] for r in resources.values()], path
+        resource_id = self._id("res")
+        resources[resource_id] = {"path": path, "parentId": parentId, "methods": {}}
+        return {"id": resource_id, "path": path, "parentId": parentId, "pathPart": pathPart}
+
+    def delete_resource(self, restApiId, resourceId):
+        self.calls.append("delete_resource")
+        resources = self.resources[restApiId]
+        path = resources[resourceId]["path"]
+        for other in list(resources):
+            if resources[other]["path"] == path or resources[other]["path"].startswith(path + "/"):
+                del resources[other]
+
+    def get_method(self, **kwargs):
+        self.calls.append("get_method")
+        return copy.deepcopy(self._method(kwargs, "GetMethod"))
+
+    def put_method(self, restApiId, resourceId, httpMethod, authorizationType, requestParameters=None):
+        self.calls.append("put_method")
+        method = {"httpMethod": httpMethod, "authorizationType": authorizationType}
+        if requestParameters:
+            method["requestParameters"] = dict(requestParameters)
+        self.resources[restApiId][resourceId]["methods"][httpMethod] = method
+        return copy.deepcopy(method)
+
+    def update_method(self, patchOperations, **kwargs):
+        self.calls.append("update_method")
+        method = self._method(kwargs, "UpdateMethod")
+        for op in patchOperations:
+            if op["path"] == "/authorizationType":
+                method["authorizationType"] = op["value"]
+            else:
+                key = op["path"].split("/", 2)[2]
+                method.setdefault("requestParameters", {})[key] = op["value"] == "true"
+        return copy.deepcopy(method)
+
+    def delete_method(self, **kwargs):
+        self.calls.append("delete_method")
+        self._method(kwargs, "DeleteMethod")
+        del self.resources[kwargs["restApiId"]][kwargs["resourceId"]]["methods"][kwargs["httpMethod"]]
+
+    def put_integration(self, **kwargs):
+        self.calls.append("put_integration")
+        method = self._method(kwargs, "PutIntegration")
+        integration = {key: value for key, value in kwargs.items() if key not in ("restApiId", "resourceId")}
+        integration["httpMethod"] = integration.pop("integrationHttpMethod")
+        method["methodIntegration"] = integration
+        return copy.deepcopy(integration)
+
+    def update_integration(self, patchOperations, **kwargs):
+        self.calls.append("update_integration")
+        integration = self._method(kwargs, "UpdateIntegration")["methodIntegration"]
+        for op in patchOperations:
+            if op["path"].startswith("/requestParameters/"):
+                key = op["path"].split("/", 2)[2]
+                if op["op"] == "remove":
+                    integration["requestParameters"].pop(key)
+                else:
+                    integration.setdefault("requestParameters", {})[key] = op["value"]
+            elif op["path"] == "/timeoutInMillis":
+                integration["timeoutInMillis"] = int(op["value"])
+            else:
+                integration[op["path"][1:]] = op["value"]
+        return copy.deepcopy(integration)
+
+    def delete_integration(self, **kwargs):
+        self.calls.append("delete_integration")
+        self._method(kwargs, "DeleteIntegration").pop("methodIntegration")
+
+    def get_stage(self, restApiId, stageName):
+        self.calls.append("get_stage")
+        if (restApiId, stageName) not in self.stages:
+            raise not_found("GetStage")
+        return {"stageName": stageName, "deploymentId": self.stages[(restApiId, stageName)]}
+
+    def get_deployment(self, restApiId, deploymentId):
+        self.calls.append("get_deployment")
+        if (restApiId, deploymentId) not in self.deployments:
+            raise not_found("GetDeployment")
+        return {"id": deploymentId, "description": self.deployments[(restApiId, deploymentId)]}
+
+    def create_deployment(self, restApiId, stageName, description=None):
+        self.calls.append("create_deployment")
+        deployment_id = self._id("dep")
+        self.deployments[(restApiId, deployment_id)] = description
+        self.stages[(restApiId, stageName)] = deployment_id
+        return {"id": deployment_id, "description": description}
+
+    def tag_resource(self, resourceArn, tags):
+        self.calls.append("tag_resource")
+        self.apis[resourceArn.rsplit("/", 1)[1]]["tags"].update(tags)
+
+    def untag_resource(self, resourceArn, tagKeys):
+        self.calls.append("untag_resource")
+        tags = self.apis[resourceArn.rsplit("/", 1)[1]]["tags"]
+        for key in tagKeys:
+            tags.pop(key, None)
+
+    def writes(self):
+        return [call for call in self.calls if call in WRITES]
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    def __init__(self, check_mode=False, **params):
+        self.params = {
+            "state": "present",
+            "name": "gw",
+            "rest_api_id": None,
+            "description": None,
+            "endpoint_type": "REGIONAL",
+            "routes": None,
+            "purge_routes": True,
+            "stage_name": "v1",
+            "deployment_description": None,
+            "tags": None,
+            "purge_tags": True,
+        }
+        self.params.update(params)
+        self.check_mode = check_mode
+        self.region = "us-east-1"
+        self._diff = True
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs)
+
+
+def two_routes(port=8080, link="link1"):
+    return [
+        {"path": "payments", "target_url": f"http://nlb:{port}", "connection_id": link},
+        {"path": "cards/limits", "target_url": "http://nlb:8081", "connection_id": "link1"},
+    ]
+
+
+def run(client, check_mode=False, **params):
+    module = FakeModule(check_mode=check_mode, **params)
+    client.calls = []
+    if module.params["state"] == "absent":
+        return rest_api.ensure_absent(module, client), module
+    routes = rest_apis.validate_routes(module.params["routes"])
+    return rest_api.ensure_present(module, client, routes), module
+
+
+def test_create_then_idempotent():
+    client = FakeApiGateway()
+    result, _module = run(client, routes=two_routes())
+    assert result["changed"] is True
+    assert result["deployment"]["created"] is True
+    assert client.writes().count("create_deployment") == 1
+    assert client.writes().count("create_resource") == 5
+    api_id = result["rest_api"]["id"]
+    assert result["invoke_url"] == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/v1"
+    assert [r["invoke_url"] for r in result["routes"]] == [
+        f"https://{api_id}.execute-api.us-east-1.amazonaws.com/v1/payments",
+        f"https://{api_id}.execute-api.us-east-1.amazonaws.com/v1/cards/limits",
+    ]
+    assert all(r["resource_id"] and r["proxy_resource_id"] for r in result["routes"])
+    assert result["rest_api"]["tags"] == {"ManagedBy": "multiaccount.apigateway"}
+
+    again, _module = run(client, routes=two_routes())
+    assert again["changed"] is False
+    assert again["changes"] == []
+    assert client.writes() == []
+    assert client.calls == ["get_rest_apis", "get_resources", "get_stage", "get_deployment"]
+    assert again["deployment"] == {"id": result["deployment"]["id"], "created": False}
+    assert again["routes"] == result["routes"]
+    assert again["diff"]["before"] == again["diff"]["after"]
+
+
+def test_results_computed_without_rereading():
+    client = FakeApiGateway()
+    result, _module = run(client, routes=two_routes())
+    assert "get_resources" not in client.calls
+    expected = rest_apis.routes_view(rest_apis.current_tree(client.resource_items(result["rest_api"]["id"])))
+    assert result["diff"]["after"]["routes"] == expected
+
+
+def test_change_patches_integrations_and_deploys_once():
+    client = FakeApiGateway()
+    run(client, routes=two_routes())
+    result, _module = run(client, routes=two_routes(port=9090, link="link2"))
+    assert result["changed"] is True
+    assert sorted(client.writes()) == ["create_deployment", "update_integration", "update_integration"]
+    assert result["diff"]["before"]["routes"]["payments"]["ANY"]["connection_id"] == "link1"
+    assert result["diff"]["after"]["routes"]["payments"]["ANY"] == {
+        "integration_uri": "http://nlb:9090/",
+        "connection_id": "link2",
+        "timeout_in_millis": 29000,
+    }
+    assert run(client, routes=two_routes(port=9090, link="link2"))[0]["changed"] is False
+
+
+def test_check_mode_on_new_api_writes_nothing():
+    client = FakeApiGateway()
+    result, _module = run(client, check_mode=True, routes=two_routes())
+    assert result["changed"] is True
+    assert client.writes() == []
+    assert client.apis == {}
+    assert result["rest_api"]["id"] is None
+    assert result["deployment"] == {"id": None, "created": True}
+    assert result["invoke_url"] is None
+    assert "create REST API gw" in result["changes"]
+    assert sorted(result["diff"]["after"]["routes"]) == [
+        "cards/limits",
+        "cards/limits/{proxy+}",
+        "payments",
+        "payments/{proxy+}",
+    ]
+
+
+def test_check_mode_on_change_writes_nothing():
+    client = FakeApiGateway()
+    run(client, routes=two_routes())
+    snapshot = copy.deepcopy(client.resources)
+    result, _module = run(client, check_mode=True, routes=two_routes(port=9090)[:1], tags={"team": "x"})
+    assert result["changed"] is True
+    assert client.writes() == []
+    assert client.resources == snapshot
+    assert "delete resource /cards" in result["changes"]
+    assert result["deployment"] == {"id": None, "created": True}
+    assert "cards/limits" not in result["diff"]["after"]["routes"]
+    assert result["rest_api"]["tags"] == {"ManagedBy": "multiaccount.apigateway", "team": "x"}
+
+
+def test_deploys_when_stage_deployment_lacks_current_fingerprint():
+    client = FakeApiGateway()
+    first, _module = run(client, routes=two_routes())
+    api_id = first["rest_api"]["id"]
+    # A run that changed integrations but failed before deploying, or a manual deployment.
+    client.deployments[(api_id, first["deployment"]["id"])] = "manual deployment"
+    result, _module = run(client, routes=two_routes())
+    assert client.writes() == ["create_deployment"]
+    assert result["changed"] is True
+    assert result["deployment"]["created"] is True
+    assert "not made from the current configuration" in result["changes"][0]
+    assert run(client, routes=two_routes())[0]["changed"] is False
+
+
+def test_deploys_when_stage_missing_and_not_without_stage_name():
+    client = FakeApiGateway()
+    first, _module = run(client, routes=two_routes(), stage_name=None)
+    assert "create_deployment" not in client.writes()
+    assert first["deployment"] == {"id": None, "created": False}
+    assert first["invoke_url"] is None
+    result, _module = run(client, routes=two_routes(), stage_name="v2")
+    assert client.writes() == ["create_deployment"]
+    assert result["changes"] == ["create deployment on stage v2 (stage missing)"]
+
+
+def test_deployment_description_carries_user_text_and_fingerprint():
+    client = FakeApiGateway()
+    result, _module = run(client, routes=two_routes(), deployment_description="release 7")
+    description = client.deployments[(result["rest_api"]["id"], result["deployment"]["id"])]
+    digest = rest_apis.fingerprint(rest_apis.desired_tree(rest_apis.validate_routes(two_routes())))
+    assert description == f"release 7 (multiaccount.apigateway config sha256:{digest})"
+
+
+def test_no_deployment_for_an_api_without_methods():
+    client = FakeApiGateway()
+    result, module = run(client, routes=[])
+    assert "create_deployment" not in client.writes()
+    assert result["deployment"]["created"] is False
+    assert module.warnings
+
+
+def test_remove_route_deletes_its_resources_only():
+    client = FakeApiGateway()
+    run(client, routes=two_routes())
+    result, _module = run(client, routes=two_routes()[:1])
+    assert sorted(client.writes()) == ["create_deployment", "delete_resource"]
+    api_id = result["rest_api"]["id"]
+    paths = sorted(r["path"] for r in client.resources[api_id].values())
+    assert paths == ["/", "/payments", "/payments/{proxy+}"]
+
+
+def test_purge_routes_false_keeps_other_routes():
+    client = FakeApiGateway()
+    run(client, routes=two_routes())
+    extra = [{"path": "loans", "target_url": "http://nlb:8083", "connection_id": "link1", "proxy": False}]
+    result, _module = run(client, routes=extra, purge_routes=False)
+    assert "delete_resource" not in client.writes()
+    assert sorted(result["diff"]["after"]["routes"]) == [
+        "cards/limits",
+        "cards/limits/{proxy+}",
+        "loans",
+        "payments",
+        "payments/{proxy+}",
+    ]
+
+
+def test_embed_without_integrations_reads_only_managed_methods():
+    client = FakeApiGateway(embed_integrations=False)
+    first, _module = run(client, routes=two_routes())
+    api_id = first["rest_api"]["id"]
+    root = first["rest_api"]["root_resource_id"]
+    client.put_method(api_id, root, "GET", "NONE")
+    result, _module = run(client, routes=two_routes(), purge_routes=False)
+    assert result["changed"] is False
+    assert client.calls.count("get_method") == 4
+
+
+def test_tags_update_and_purge_keep_managed_mark():
+    client = FakeApiGateway()
+    run(client, routes=two_routes(), tags={"a": "1", "b": "2"})
+    result, _module = run(client, routes=two_routes(), tags={"a": "9"})
+    assert sorted(client.writes()) == ["tag_resource", "untag_resource"]
+    assert result["rest_api"]["tags"] == {"ManagedBy": "multiaccount.apigateway", "a": "9"}
+    api_id = result["rest_api"]["id"]
+    assert client.apis[api_id]["tags"] == result["rest_api"]["tags"]
+    result, _module = run(client, routes=two_routes(), tags={"c": "3"}, purge_tags=False)
+    assert result["rest_api"]["tags"] == {"ManagedBy": "multiaccount.apigateway", "a": "9", "c": "3"}
+    assert run(client, routes=two_routes())[0]["changed"] is False
+
+
+def test_update_rest_api_attributes():
+    client = FakeApiGateway()
+    run(client, routes=two_routes())
+    result, _module = run(client, routes=two_routes(), description="new", endpoint_type="EDGE")
+    assert client.writes() == ["update_rest_api"]
+    assert result["rest_api"]["description"] == "new"
+    assert result["rest_api"]["endpoint_type"] == "EDGE"
+    assert result["deployment"]["created"] is False
+
+
+def test_lookup_ignores_unmanaged_and_warns():
+    client = FakeApiGateway()
+    client.create_rest_api("gw", {"types": ["REGIONAL"]}, {})
+    result, module = run(client, routes=two_routes())
+    assert "create_rest_api" in client.writes()
+    assert any("without the tag ManagedBy" in warning for warning in module.warnings)
+    assert len(client.apis) == 2
+    assert result["rest_api"]["tags"]["ManagedBy"] == "multiaccount.apigateway"
+
+
+def test_ambiguous_name_lists_ids():
+    client = FakeApiGateway()
+    first = client.create_rest_api("gw", {"types": ["REGIONAL"]}, {"ManagedBy": "multiaccount.apigateway"})
+    second = client.create_rest_api("gw", {"types": ["REGIONAL"]}, {"ManagedBy": "multiaccount.apigateway"})
+    with pytest.raises(Failed) as error:
+        run(client, routes=two_routes())
+    assert first["id"] in error.value.args[0]["msg"]
+    assert second["id"] in error.value.args[0]["msg"]
+    assert error.value.args[0]["msg"].startswith("name: 2 REST APIs named 'gw'")
+    assert client.writes() == []
+
+
+def test_unknown_rest_api_id_fails():
+    client = FakeApiGateway()
+    with pytest.raises(Failed, match="rest_api_id: no REST API 'nope'"):
+        run(client, routes=two_routes(), rest_api_id="nope")
+
+
+def test_absent_by_name_then_again():
+    client = FakeApiGateway()
+    run(client, routes=two_routes())
+    result, _module = run(client, state="absent")
+    assert result["changed"] is True
+    assert client.writes() == ["delete_rest_api"]
+    assert sorted(result["diff"]["before"]["routes"]) == [
+        "cards/limits",
+        "cards/limits/{proxy+}",
+        "payments",
+        "payments/{proxy+}",
+    ]
+    again, _module = run(client, state="absent")
+    assert again["changed"] is False
+    assert client.writes() == []
+
+
+def test_absent_check_mode_and_name_mismatch():
+    client = FakeApiGateway()
+    first, _module = run(client, routes=two_routes())
+    api_id = first["rest_api"]["id"]
+    result, _module = run(client, check_mode=True, state="absent", rest_api_id=api_id)
+    assert result["changed"] is True
+    assert client.writes() == []
+    with pytest.raises(Failed, match="refusing to delete"):
+        run(client, state="absent", rest_api_id=api_id, name="other")
+    assert api_id in client.apis
+
+
+def test_hundred_routes_idempotent_run_costs_four_reads():
+    client = FakeApiGateway()
+    many = [
+        {"path": f"svc{i:03d}/v1", "target_url": f"http://nlb:{8000 + i}", "connection_id": "link1"} for i in range(100)
+    ]
+    run(client, routes=many)
+    assert client.writes().count("create_deployment") == 1
+    result, _module = run(client, routes=many)
+    assert result["changed"] is False
+    assert client.calls == ["get_rest_apis", "get_resources", "get_stage", "get_deployment"]
+
+
+# --- main(): validation happens before any AWS call ------------------------------------------
+
+
+def run_main(args, capsys):
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:  # ansible-core < 2.19
+        patch_module_args = None
+    if patch_module_args is not None:
+        context = patch_module_args(args)
+    else:
+        from ansible.module_utils import basic
+
+        context = mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8"))
+    client = mock.MagicMock(side_effect=AssertionError("no AWS call expected"))
+    with context, mock.patch.object(rest_api.AnsibleAWSModule, "client", client):
+        with pytest.raises(SystemExit):
+            rest_api.main()
+    assert not client.called
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        (
+            {"routes": [{"path": "a", "target_url": "http://nlb:80", "connection_id": "l"}, {"path": "b c"}]},
+            "routes[1].path",
+        ),
+        ({"routes": [{"path": "a", "target_url": "http://nlb:80"}]}, "routes[0].connection_id"),
+        ({"routes": [{"path": "a", "target_url": "http://nlb:80/x", "connection_id": "l"}]}, "routes[0].target_url"),
+        (
+            {"routes": [{"path": "a", "target_url": "http://nlb", "connection_id": "l", "timeout_in_millis": 30000}]},
+            "routes[0].timeout_in_millis",
+        ),
+        (
+            {
+                "routes": [
+                    {"path": "a", "target_url": "http://nlb", "connection_id": "l"},
+                    {"path": "/a/", "target_url": "http://nlb", "connection_id": "l"},
+                ]
+            },
+            "routes[1].path",
+        ),
+        ({"stage_name": "v1.0", "routes": []}, "stage_name"),
+    ],
+)
+def test_main_validation_names_field_before_aws(args, field, capsys):
+    args = dict(args, name="gw", region="us-east-1")
+    output = run_main(args, capsys)
+    assert output["failed"] is True
+    assert output["msg"].startswith(field + ":")
