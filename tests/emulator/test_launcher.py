@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The launcher CLI (tools/emulator/launcher.py) and the guards of tools/emulator/patches.py."""
+
+import http.server
+import os
+import sys
+import threading
+
+import pytest
+from emulator_support import ROOT, free_port, launcher
+
+sys.path.insert(0, os.path.join(ROOT, "tools", "emulator"))
+import patches  # noqa: E402  (tools/emulator/patches.py)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.1", "128.0.0.1", "localhost", "::1", "example.com"])
+def test_refuses_non_loopback_host(host, tmp_path):
+    result = launcher("--host", host, "--port", "5999", "--state-dir", str(tmp_path), "start")
+    assert result.returncode == 2
+    assert "loopback" in result.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_accepts_any_loopback_address(tmp_path):
+    result = launcher("--host", "127.0.0.2", "--port", str(free_port()), "--state-dir", str(tmp_path), "status")
+    assert result.returncode == 3
+
+
+def test_down_emulator(tmp_path):
+    args = ("--port", str(free_port()), "--state-dir", str(tmp_path))
+    assert launcher(*args, "status").returncode == 3
+    assert launcher(*args, "reset").returncode == 3
+    stopped = launcher(*args, "stop")
+    assert stopped.returncode == 0 and "not running" in stopped.stdout
+
+
+def test_start_is_idempotent(emulator):
+    if emulator.state_dir is None:
+        pytest.skip("EMULATOR_URL names an emulator these tests did not start")
+    args = ("--port", str(emulator.port), "--state-dir", emulator.state_dir)
+    again = launcher(*args, "start")
+    assert again.returncode == 0 and "already running" in again.stdout
+    status = launcher(*args, "status")
+    assert status.returncode == 0 and status.stdout.splitlines()[0] == emulator.url
+    info = emulator.info()
+    disabled = patches.parse_ids(os.environ.get("EMULATOR_DISABLE_PATCHES", ""))
+    assert info["moto"] == "5.2.5"
+    assert info["patches"] == [pid for pid in patches.PATCHES if pid not in disabled]
+    with open(os.path.join(emulator.state_dir, f"emulator-{emulator.port}.pid"), encoding="utf-8") as handle:
+        assert int(handle.read()) == info["pid"]
+
+
+def test_start_fails_fast_on_bad_patch_id(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMULATOR_DISABLE_PATCHES", "G99")
+    port = free_port()
+    result = launcher("--port", str(port), "--state-dir", str(tmp_path), "start")
+    assert result.returncode == 1
+    assert "G99" in result.stderr
+    assert not (tmp_path / f"emulator-{port}.pid").exists()
+
+
+def test_start_refuses_port_of_something_else(tmp_path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        args = ("--port", str(server.server_address[1]), "--state-dir", str(tmp_path))
+        result = launcher(*args, "start")
+        assert result.returncode == 1 and "not this emulator" in result.stderr
+        assert launcher(*args, "status").returncode == 1
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_apply_refuses_other_moto_version(monkeypatch):
+    import moto
+
+    monkeypatch.setattr(moto, "__version__", "5.2.6")
+    with pytest.raises(RuntimeError, match="5.2.5"):
+        patches.apply()
+    assert patches.ENABLED == set()
+
+
+def test_parse_ids():
+    assert patches.parse_ids(" g1, G6A ,g2b") == ["G1", "G6a", "G2b"]
+    assert patches.parse_ids("") == []
+    with pytest.raises(ValueError, match="G7"):
+        patches.parse_ids("G1,G7")
+
+
+def test_knobs_from_environment(monkeypatch):
+    monkeypatch.setattr(patches, "KNOBS", {"vpc_link_pending_seconds": 0.0, "target_initial_seconds": 0.0})
+    patches._read_knobs({"EMULATOR_VPC_LINK_PENDING_SECONDS": "2.5", "EMULATOR_TARGET_INITIAL_SECONDS": ""})
+    assert patches.KNOBS == {"vpc_link_pending_seconds": 2.5, "target_initial_seconds": 0.0}
+    for bad in ("soon", "-1"):
+        with pytest.raises(ValueError, match="EMULATOR_VPC_LINK_PENDING_SECONDS"):
+            patches._read_knobs({"EMULATOR_VPC_LINK_PENDING_SECONDS": bad})

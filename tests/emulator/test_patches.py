@@ -1,0 +1,605 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""One regression test (or a few) per fidelity patch of tools/emulator/patches.py.
+
+Each test holds on AWS and on the patched emulator, and fails on stock moto 5.2.5: start the emulator
+with ``EMULATOR_DISABLE_PATCHES=<id>`` to see the test of that patch fail.
+"""
+
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+from emulator_support import ACCOUNT_A, ACCOUNT_B, REGION
+
+
+def error_code(excinfo):
+    return excinfo.value.response["Error"]["Code"]
+
+
+# ---- builders ------------------------------------------------------------------------------------
+
+
+def make_vpc(ec2, cidr):
+    return ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+
+
+def make_vpc_with_subnets(ec2, cidr, subnets):
+    vpc_id = make_vpc(ec2, cidr)
+    subnet_ids = [
+        ec2.create_subnet(VpcId=vpc_id, CidrBlock=sub, AvailabilityZone=az)["Subnet"]["SubnetId"] for sub, az in subnets
+    ]
+    return vpc_id, subnet_ids
+
+
+def make_nlb(aws, name="gw", lb_type="network"):
+    ec2, elb = aws.client("ec2"), aws.client("elbv2")
+    vpc_id, subnets = make_vpc_with_subnets(
+        ec2, "10.100.0.0/16", [("10.100.1.0/24", "us-east-1a"), ("10.100.2.0/24", "us-east-1b")]
+    )
+    lb = elb.create_load_balancer(Name=name, Subnets=subnets, Type=lb_type, Scheme="internal")["LoadBalancers"][0]
+    return vpc_id, lb["LoadBalancerArn"]
+
+
+def make_ip_group(aws, vpc_id, port=8080, name="svc"):
+    elb = aws.client("elbv2")
+    return elb.create_target_group(Name=name, Protocol="TCP", Port=port, VpcId=vpc_id, TargetType="ip")["TargetGroups"][
+        0
+    ]["TargetGroupArn"]
+
+
+def make_api_method(ag, http_method="GET"):
+    api = ag.create_rest_api(name="open-banking", endpointConfiguration={"types": ["REGIONAL"]})
+    ag.put_method(
+        restApiId=api["id"], resourceId=api["rootResourceId"], httpMethod=http_method, authorizationType="NONE"
+    )
+    return api["id"], api["rootResourceId"]
+
+
+def peer(ec2_requester, ec2_accepter, vpc_a, vpc_b, owner_b):
+    pcx = ec2_requester.create_vpc_peering_connection(VpcId=vpc_a, PeerVpcId=vpc_b, PeerOwnerId=owner_b)
+    pcx_id = pcx["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    ec2_accepter.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    return pcx_id
+
+
+# ---- G1 ------------------------------------------------------------------------------------------
+
+
+def pcx_ids(ec2, **kwargs):
+    return sorted(
+        p["VpcPeeringConnectionId"] for p in ec2.describe_vpc_peering_connections(**kwargs)["VpcPeeringConnections"]
+    )
+
+
+def test_g1_peering_filters(aws):
+    ec2 = aws.client("ec2")
+    a = make_vpc(ec2, "10.0.0.0/16")
+    b = make_vpc(ec2, "10.1.0.0/16")
+    c = make_vpc(ec2, "10.2.0.0/16")
+    ab = ec2.create_vpc_peering_connection(
+        VpcId=a,
+        PeerVpcId=b,
+        TagSpecifications=[{"ResourceType": "vpc-peering-connection", "Tags": [{"Key": "Name", "Value": "a-b"}]}],
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    ac = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=c)["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=ac)
+
+    # the vector of emulator-fidelity.md
+    assert (
+        ec2.describe_vpc_peering_connections(Filters=[{"Name": "requester-vpc-info.vpc-id", "Values": ["vpc-nope"]}])[
+            "VpcPeeringConnections"
+        ]
+        == []
+    )
+
+    def by(name, *values):
+        return pcx_ids(ec2, Filters=[{"Name": name, "Values": list(values)}])
+
+    assert by("requester-vpc-info.vpc-id", a) == sorted([ab, ac])
+    assert by("accepter-vpc-info.vpc-id", b) == [ab]
+    assert by("accepter-vpc-info.vpc-id", b, c) == sorted([ab, ac])
+    assert by("accepter-vpc-info.cidr-block", "10.2.0.0/16") == [ac]
+    assert by("requester-vpc-info.cidr-block", "10.0.*") == sorted([ab, ac])
+    assert by("requester-vpc-info.owner-id", ACCOUNT_A) == sorted([ab, ac])
+    assert by("accepter-vpc-info.owner-id", ACCOUNT_B) == []
+    assert by("status-code", "pending-acceptance") == [ab]
+    assert by("status-code", "active") == [ac]
+    assert by("vpc-peering-connection-id", ac) == [ac]
+    assert by("tag:Name", "a-b") == [ab]
+    assert by("tag:Name", "x") == []
+    assert by("tag-key", "Name") == [ab]
+    both = [
+        {"Name": "requester-vpc-info.vpc-id", "Values": [a]},
+        {"Name": "accepter-vpc-info.vpc-id", "Values": [c]},
+    ]
+    assert pcx_ids(ec2, Filters=both) == [ac]
+    assert pcx_ids(ec2, VpcPeeringConnectionIds=[ab]) == [ab]
+    with pytest.raises(ClientError) as excinfo:
+        ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=["pcx-0123456789abcdef0"])
+    assert error_code(excinfo) == "InvalidVpcPeeringConnectionID.NotFound"
+
+
+def test_g1_peering_filters_cross_account(aws):
+    ea, eb = aws.client("ec2"), aws.client("ec2", ACCOUNT_B)
+    a = make_vpc(ea, "10.100.0.0/16")
+    a2 = make_vpc(ea, "10.101.0.0/16")
+    b = make_vpc(eb, "10.0.0.0/16")
+    wanted = ea.create_vpc_peering_connection(VpcId=a, PeerVpcId=b, PeerOwnerId=ACCOUNT_B)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    ea.create_vpc_peering_connection(VpcId=a2, PeerVpcId=b, PeerOwnerId=ACCOUNT_B)
+    # the accepter finds the request by requester account + requester VPC + its own VPC (DESIGN.md)
+    filters = [
+        {"Name": "requester-vpc-info.owner-id", "Values": [ACCOUNT_A]},
+        {"Name": "requester-vpc-info.vpc-id", "Values": [a]},
+        {"Name": "accepter-vpc-info.vpc-id", "Values": [b]},
+        {"Name": "status-code", "Values": ["pending-acceptance"]},
+    ]
+    assert pcx_ids(eb, Filters=filters) == [wanted]
+    filters[1]["Values"] = ["vpc-0000000000000000"]
+    assert pcx_ids(eb, Filters=filters) == []
+
+
+def test_g1_peering_tags_are_per_account(aws):
+    ea, eb = aws.client("ec2"), aws.client("ec2", ACCOUNT_B)
+    a = make_vpc(ea, "10.100.0.0/16")
+    b = make_vpc(eb, "10.0.0.0/16")
+    pcx_id = ea.create_vpc_peering_connection(
+        VpcId=a,
+        PeerVpcId=b,
+        PeerOwnerId=ACCOUNT_B,
+        TagSpecifications=[{"ResourceType": "vpc-peering-connection", "Tags": [{"Key": "Side", "Value": "requester"}]}],
+    )["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    eb.create_tags(Resources=[pcx_id], Tags=[{"Key": "Side", "Value": "accepter"}])
+
+    def side(ec2):
+        (pcx,) = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
+        return {t["Key"]: t["Value"] for t in pcx.get("Tags", [])}.get("Side")
+
+    assert side(ea) == "requester"
+    assert side(eb) == "accepter"
+    assert pcx_ids(eb, Filters=[{"Name": "tag:Side", "Values": ["accepter"]}]) == [pcx_id]
+    assert pcx_ids(eb, Filters=[{"Name": "tag:Side", "Values": ["requester"]}]) == []
+
+
+# ---- G2 / G2b / G16 ------------------------------------------------------------------------------
+
+
+def test_g2_integration_keeps_connection_id(aws):
+    ag = aws.client("apigateway")
+    api, root = make_api_method(ag)
+    ag.put_integration(
+        restApiId=api,
+        resourceId=root,
+        httpMethod="GET",
+        type="HTTP_PROXY",
+        integrationHttpMethod="GET",
+        uri="http://nlb:80/",
+        connectionType="VPC_LINK",
+        connectionId="abc123",
+    )
+    assert ag.get_integration(restApiId=api, resourceId=root, httpMethod="GET")["connectionId"] == "abc123"
+    method = ag.get_method(restApiId=api, resourceId=root, httpMethod="GET")
+    assert method["methodIntegration"]["connectionId"] == "abc123"
+    with pytest.raises(ClientError) as excinfo:
+        ag.put_integration(
+            restApiId=api,
+            resourceId=root,
+            httpMethod="GET",
+            type="HTTP_PROXY",
+            integrationHttpMethod="GET",
+            uri="http://nlb:80/",
+            connectionType="VPC_LINK",
+        )
+    assert error_code(excinfo) == "BadRequestException"
+
+
+def test_g2b_update_integration(aws):
+    ag = aws.client("apigateway")
+    api, root = make_api_method(ag, "ANY")
+    ag.put_integration(
+        restApiId=api,
+        resourceId=root,
+        httpMethod="ANY",
+        type="HTTP_PROXY",
+        integrationHttpMethod="ANY",
+        uri="http://nlb:8080/",
+        connectionType="VPC_LINK",
+        connectionId="abc123",
+        requestParameters={"integration.request.header.x-old": "'1'"},
+    )
+    ops = [
+        {"op": "replace", "path": "/connectionId", "value": "x"},
+        {"op": "replace", "path": "/uri", "value": "http://nlb:8443/{proxy}"},
+        {"op": "replace", "path": "/timeoutInMillis", "value": "10000"},
+        {"op": "replace", "path": "/httpMethod", "value": "POST"},
+        {
+            "op": "add",
+            "path": "/requestParameters/integration.request.path.proxy",
+            "value": "method.request.path.proxy",
+        },
+        {"op": "remove", "path": "/requestParameters/integration.request.header.x-old"},
+    ]
+    updated = ag.update_integration(restApiId=api, resourceId=root, httpMethod="ANY", patchOperations=ops)
+    current = ag.get_integration(restApiId=api, resourceId=root, httpMethod="ANY")
+    for result in (updated, current):
+        assert result["connectionId"] == "x"
+        assert result["uri"] == "http://nlb:8443/{proxy}"
+        assert result["timeoutInMillis"] == 10000
+        assert result["httpMethod"] == "POST"
+        assert result["requestParameters"] == {"integration.request.path.proxy": "method.request.path.proxy"}
+
+    ag.update_integration(
+        restApiId=api,
+        resourceId=root,
+        httpMethod="ANY",
+        patchOperations=[
+            {"op": "replace", "path": "/connectionType", "value": "INTERNET"},
+            {"op": "replace", "path": "/uri", "value": "https://example.com/"},
+        ],
+    )
+    current = ag.get_integration(restApiId=api, resourceId=root, httpMethod="ANY")
+    assert current["connectionType"] == "INTERNET" and "connectionId" not in current
+    with pytest.raises(ClientError) as excinfo:
+        ag.update_integration(
+            restApiId=api,
+            resourceId=root,
+            httpMethod="ANY",
+            patchOperations=[{"op": "replace", "path": "/bogus", "value": "1"}],
+        )
+    assert error_code(excinfo) == "BadRequestException"
+
+
+def test_g2b_update_method(aws):
+    ag = aws.client("apigateway")
+    api, root = make_api_method(ag, "ANY")
+    ops = [
+        {"op": "add", "path": "/requestParameters/method.request.path.proxy", "value": "true"},
+        {"op": "replace", "path": "/apiKeyRequired", "value": "true"},
+        {"op": "replace", "path": "/authorizationType", "value": "AWS_IAM"},
+    ]
+    updated = ag.update_method(restApiId=api, resourceId=root, httpMethod="ANY", patchOperations=ops)
+    current = ag.get_method(restApiId=api, resourceId=root, httpMethod="ANY")
+    for result in (updated, current):
+        assert result["requestParameters"] == {"method.request.path.proxy": True}
+        assert result["apiKeyRequired"] is True
+        assert result["authorizationType"] == "AWS_IAM"
+    ag.update_method(
+        restApiId=api,
+        resourceId=root,
+        httpMethod="ANY",
+        patchOperations=[{"op": "remove", "path": "/requestParameters/method.request.path.proxy"}],
+    )
+    assert not ag.get_method(restApiId=api, resourceId=root, httpMethod="ANY").get("requestParameters")
+    with pytest.raises(ClientError) as excinfo:
+        ag.update_method(restApiId=api, resourceId=root, httpMethod="GET", patchOperations=ops)
+    assert error_code(excinfo) == "NotFoundException"
+
+
+def test_g16_deleted_integration_and_method_are_gone(aws):
+    ag = aws.client("apigateway")
+    api, root = make_api_method(ag)
+    ag.put_integration(restApiId=api, resourceId=root, httpMethod="GET", type="MOCK")
+    ag.delete_integration(restApiId=api, resourceId=root, httpMethod="GET")
+    with pytest.raises(ClientError) as excinfo:
+        ag.get_integration(restApiId=api, resourceId=root, httpMethod="GET")
+    assert error_code(excinfo) == "NotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        ag.delete_integration(restApiId=api, resourceId=root, httpMethod="GET")
+    assert error_code(excinfo) == "NotFoundException"
+    ag.delete_method(restApiId=api, resourceId=root, httpMethod="GET")
+    with pytest.raises(ClientError) as excinfo:
+        ag.get_method(restApiId=api, resourceId=root, httpMethod="GET")
+    assert error_code(excinfo) == "NotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        ag.delete_method(restApiId=api, resourceId=root, httpMethod="GET")
+    assert error_code(excinfo) == "NotFoundException"
+
+
+def test_g16_deleted_resources_and_apis_are_gone(aws):
+    ag = aws.client("apigateway")
+    api, root = make_api_method(ag)
+    payments = ag.create_resource(restApiId=api, parentId=root, pathPart="payments")["id"]
+    proxy = ag.create_resource(restApiId=api, parentId=payments, pathPart="{proxy+}")["id"]
+    cards = ag.create_resource(restApiId=api, parentId=root, pathPart="cards")["id"]
+    ag.delete_resource(restApiId=api, resourceId=payments)
+    assert sorted(r["path"] for r in ag.get_resources(restApiId=api)["items"]) == ["/", "/cards"]
+    for resource_id in (payments, proxy):
+        with pytest.raises(ClientError) as excinfo:
+            ag.get_resource(restApiId=api, resourceId=resource_id)
+        assert error_code(excinfo) == "NotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        ag.delete_resource(restApiId=api, resourceId=payments)
+    assert error_code(excinfo) == "NotFoundException"
+    with pytest.raises(ClientError) as excinfo:
+        ag.delete_resource(restApiId=api, resourceId=root)
+    assert error_code(excinfo) == "BadRequestException"
+    assert ag.get_resource(restApiId=api, resourceId=cards)["path"] == "/cards"
+    ag.delete_rest_api(restApiId=api)
+    with pytest.raises(ClientError) as excinfo:
+        ag.delete_rest_api(restApiId=api)
+    assert error_code(excinfo) == "NotFoundException"
+
+
+def test_g17_create_resource_refuses_clashing_sibling(aws):
+    ag = aws.client("apigateway")
+    api, root = make_api_method(ag)
+    payments = ag.create_resource(restApiId=api, parentId=root, pathPart="payments")["id"]
+    ag.create_resource(restApiId=api, parentId=payments, pathPart="{proxy+}")
+    with pytest.raises(ClientError) as excinfo:
+        ag.create_resource(restApiId=api, parentId=root, pathPart="payments")
+    assert error_code(excinfo) == "ConflictException"
+    with pytest.raises(ClientError) as excinfo:
+        ag.create_resource(restApiId=api, parentId=payments, pathPart="{id}")
+    assert error_code(excinfo) == "BadRequestException"
+    with pytest.raises(ClientError) as excinfo:
+        ag.create_resource(restApiId=api, parentId="nope000000", pathPart="x")
+    assert error_code(excinfo) == "NotFoundException"
+    assert len(ag.get_resources(restApiId=api)["items"]) == 3
+
+
+# ---- G3 / G4 / G13 -------------------------------------------------------------------------------
+
+
+def test_g3_update_vpc_link(aws):
+    ag = aws.client("apigateway")
+    _vpc, nlb = make_nlb(aws)
+    link = ag.create_vpc_link(name="old", description="d1", targetArns=[nlb])
+    ops = [{"op": "replace", "path": "/name", "value": "new"}, {"op": "replace", "path": "/description", "value": "d2"}]
+    updated = ag.update_vpc_link(vpcLinkId=link["id"], patchOperations=ops)
+    current = ag.get_vpc_link(vpcLinkId=link["id"])
+    for result in (updated, current):
+        assert (result["name"], result["description"], result["targetArns"]) == ("new", "d2", [nlb])
+    with pytest.raises(ClientError) as excinfo:
+        ag.update_vpc_link(
+            vpcLinkId=link["id"], patchOperations=[{"op": "replace", "path": "/targetArns", "value": "x"}]
+        )
+    assert error_code(excinfo) == "BadRequestException"
+
+
+def test_g4_tags_on_rest_api_and_vpc_link(aws):
+    ag = aws.client("apigateway")
+    _vpc, nlb = make_nlb(aws)
+    api = ag.create_rest_api(name="open-banking", tags={"ManagedBy": "multiaccount.apigateway", "old": "1"})
+    link = ag.create_vpc_link(name="gw", targetArns=[nlb], tags={"ManagedBy": "multiaccount.apigateway"})
+    api_arn = f"arn:aws:apigateway:{REGION}::/restapis/{api['id']}"
+    link_arn = f"arn:aws:apigateway:{REGION}::/vpclinks/{link['id']}"
+
+    ag.tag_resource(resourceArn=api_arn, tags={"team": "platform"})
+    ag.untag_resource(resourceArn=api_arn, tagKeys=["old"])
+    expected = {"ManagedBy": "multiaccount.apigateway", "team": "platform"}
+    assert ag.get_tags(resourceArn=api_arn)["tags"] == expected
+    assert ag.get_rest_api(restApiId=api["id"])["tags"] == expected
+
+    ag.tag_resource(resourceArn=link_arn, tags={"env": "test"})
+    expected = {"ManagedBy": "multiaccount.apigateway", "env": "test"}
+    assert ag.get_tags(resourceArn=link_arn)["tags"] == expected
+    assert ag.get_vpc_link(vpcLinkId=link["id"])["tags"] == expected
+    assert ag.get_vpc_links()["items"][0]["tags"] == expected
+    ag.untag_resource(resourceArn=link_arn, tagKeys=["env"])
+    assert ag.get_tags(resourceArn=link_arn)["tags"] == {"ManagedBy": "multiaccount.apigateway"}
+
+
+def test_g13_vpc_link_lifecycle(aws, emulator):
+    ag, agv2 = aws.client("apigateway"), aws.client("apigatewayv2")
+    vpc, nlb = make_nlb(aws)
+    _vpc, alb = make_nlb(aws, name="web", lb_type="application")
+    subnets = [
+        s["SubnetId"]
+        for s in aws.client("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    ]
+
+    emulator.knobs(vpc_link_pending_seconds=0.6)
+    v1 = ag.create_vpc_link(name="gw", targetArns=[nlb])
+    v2 = agv2.create_vpc_link(Name="gw2", SubnetIds=subnets, SecurityGroupIds=[])
+    assert v1["status"] == "PENDING"
+    assert ag.get_vpc_link(vpcLinkId=v1["id"])["status"] == "PENDING"
+    assert agv2.get_vpc_link(VpcLinkId=v2["VpcLinkId"])["VpcLinkStatus"] == "PENDING"
+    time.sleep(0.7)
+    assert ag.get_vpc_link(vpcLinkId=v1["id"])["status"] == "AVAILABLE"
+    assert agv2.get_vpc_link(VpcLinkId=v2["VpcLinkId"])["VpcLinkStatus"] == "AVAILABLE"
+    emulator.knobs(vpc_link_pending_seconds=0)
+
+    # a REST link needs an NLB of the same account and region
+    for bad in (alb, nlb.replace("/gw/", "/gone/"), nlb.replace(ACCOUNT_A, ACCOUNT_B)):
+        failed = ag.get_vpc_link(vpcLinkId=ag.create_vpc_link(name="bad", targetArns=[bad])["id"])
+        assert failed["status"] == "FAILED" and failed["statusMessage"], bad
+
+    for call in (lambda: ag.delete_vpc_link(vpcLinkId="nope123"), lambda: agv2.delete_vpc_link(VpcLinkId="nope123")):
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert error_code(excinfo) == "NotFoundException"
+
+    # a link used by an integration cannot be deleted (teardown order: integrations first)
+    api, root = make_api_method(ag)
+    ag.put_integration(
+        restApiId=api,
+        resourceId=root,
+        httpMethod="GET",
+        type="HTTP_PROXY",
+        integrationHttpMethod="GET",
+        uri="http://nlb:80/",
+        connectionType="VPC_LINK",
+        connectionId=v1["id"],
+    )
+    with pytest.raises(ClientError) as excinfo:
+        ag.delete_vpc_link(vpcLinkId=v1["id"])
+    assert error_code(excinfo) == "BadRequestException" and f"GET:{root}" in str(excinfo.value)
+    ag.delete_integration(restApiId=api, resourceId=root, httpMethod="GET")
+    ag.delete_vpc_link(vpcLinkId=v1["id"])
+    agv2.delete_vpc_link(VpcLinkId=v2["VpcLinkId"])
+
+
+# ---- G5 ------------------------------------------------------------------------------------------
+
+
+def test_g5_security_group_names_peer_account_group(aws):
+    ea, eb = aws.client("ec2"), aws.client("ec2", ACCOUNT_B)
+    a = make_vpc(ea, "10.100.0.0/16")
+    b = make_vpc(eb, "10.0.0.0/16")
+    sga = ea.create_security_group(GroupName="gw-nlb", Description="gateway NLB", VpcId=a)["GroupId"]
+    sgb = eb.create_security_group(GroupName="payments", Description="service", VpcId=b)["GroupId"]
+    rule = {
+        "IpProtocol": "tcp",
+        "FromPort": 443,
+        "ToPort": 443,
+        "UserIdGroupPairs": [{"UserId": ACCOUNT_B, "GroupId": sgb}],
+    }
+    with pytest.raises(ClientError) as excinfo:  # no peering yet: AWS refuses too
+        ea.authorize_security_group_ingress(GroupId=sga, IpPermissions=[rule])
+    assert error_code(excinfo) == "InvalidGroup.NotFound"
+
+    peer(ea, eb, a, b, ACCOUNT_B)
+    ea.authorize_security_group_ingress(GroupId=sga, IpPermissions=[rule])  # the vector: must succeed
+    (group,) = ea.describe_security_groups(GroupIds=[sga])["SecurityGroups"]
+    pairs = [p for perm in group["IpPermissions"] for p in perm["UserIdGroupPairs"]]
+    assert [(p["UserId"], p["GroupId"]) for p in pairs] == [(ACCOUNT_B, sgb)]
+    with pytest.raises(ClientError) as excinfo:
+        ea.authorize_security_group_ingress(GroupId=sga, IpPermissions=[rule])
+    assert error_code(excinfo) == "InvalidPermission.Duplicate"
+    ea.revoke_security_group_ingress(GroupId=sga, IpPermissions=[rule])
+    (group,) = ea.describe_security_groups(GroupIds=[sga])["SecurityGroups"]
+    assert group["IpPermissions"] == []
+
+
+# ---- G6a / G6b / G6c / G11 -----------------------------------------------------------------------
+
+
+def test_g6a_nlb_arn_says_net(aws):
+    _vpc, nlb = make_nlb(aws)
+    _vpc, alb = make_nlb(aws, name="web", lb_type="application")
+    assert f":{ACCOUNT_A}:loadbalancer/net/gw/" in nlb
+    assert ":loadbalancer/app/web/" in alb
+    elb = aws.client("elbv2")
+    (described,) = elb.describe_load_balancers(LoadBalancerArns=[nlb])["LoadBalancers"]
+    assert described["Type"] == "network" and described["LoadBalancerArn"] == nlb
+
+
+def test_g6b_target_availability_zone_kept(aws):
+    elb = aws.client("elbv2")
+    vpc, _nlb = make_nlb(aws)
+    tg = make_ip_group(aws, vpc)
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.1.25", "Port": 8080, "AvailabilityZone": "all"}])
+    (health,) = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    assert health["Target"] == {"Id": "10.0.1.25", "Port": 8080, "AvailabilityZone": "all"}
+
+
+def test_g6b_target_availability_zone_validated(aws):
+    elb = aws.client("elbv2")
+    vpc, _nlb = make_nlb(aws)  # subnets 10.100.1.0/24 (us-east-1a) and 10.100.2.0/24 (us-east-1b)
+    tg = make_ip_group(aws, vpc)
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.100.2.9"}])
+    (health,) = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    assert health["Target"]["AvailabilityZone"] == "us-east-1b"
+    for bad in (
+        {"Id": "10.100.1.9", "AvailabilityZone": "all"},  # inside the VPC: 'all' is refused
+        {"Id": "10.0.1.25"},  # outside the VPC: a zone (normally 'all') is required
+        {"Id": "not-an-ip", "AvailabilityZone": "all"},
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            elb.register_targets(TargetGroupArn=tg, Targets=[bad])
+        assert error_code(excinfo) == "ValidationError", bad
+
+
+def test_g10_duplicate_load_balancer_and_listener(aws):
+    elb = aws.client("elbv2")
+    vpc, nlb = make_nlb(aws)
+    (described,) = elb.describe_load_balancers(LoadBalancerArns=[nlb])["LoadBalancers"]
+    subnets = [z["SubnetId"] for z in described["AvailabilityZones"]]
+    again = elb.create_load_balancer(Name="gw", Subnets=subnets, Type="network", Scheme="internal")
+    assert again["LoadBalancers"][0]["LoadBalancerArn"] == nlb  # same settings: idempotent
+    with pytest.raises(ClientError) as excinfo:
+        elb.create_load_balancer(Name="gw", Subnets=subnets[:1], Type="network", Scheme="internal")
+    assert error_code(excinfo) == "DuplicateLoadBalancerName"
+    assert len(elb.describe_load_balancers()["LoadBalancers"]) == 1
+
+    tg1, tg2 = make_ip_group(aws, vpc), make_ip_group(aws, vpc, port=8443, name="other")
+
+    def listener(tg):
+        actions = [{"Type": "forward", "TargetGroupArn": tg}]
+        return elb.create_listener(LoadBalancerArn=nlb, Protocol="TCP", Port=8080, DefaultActions=actions)
+
+    first = listener(tg1)["Listeners"][0]["ListenerArn"]
+    assert listener(tg1)["Listeners"][0]["ListenerArn"] == first
+    with pytest.raises(ClientError) as excinfo:
+        listener(tg2)
+    assert error_code(excinfo) == "DuplicateListener"
+    assert len(elb.describe_listeners(LoadBalancerArn=nlb)["Listeners"]) == 1
+
+
+def test_g6c_nlb_in_use_by_vpc_link(aws):
+    ag, elb = aws.client("apigateway"), aws.client("elbv2")
+    _vpc, nlb = make_nlb(aws)
+    link = ag.create_vpc_link(name="gw", targetArns=[nlb])
+    with pytest.raises(ClientError) as excinfo:
+        elb.delete_load_balancer(LoadBalancerArn=nlb)
+    assert error_code(excinfo) == "ResourceInUse" and link["id"] in str(excinfo.value)
+    assert elb.describe_load_balancers(LoadBalancerArns=[nlb])["LoadBalancers"]
+    ag.delete_vpc_link(vpcLinkId=link["id"])
+    elb.delete_load_balancer(LoadBalancerArn=nlb)
+
+
+def test_g11_same_ip_two_ports_are_two_targets(aws, emulator):
+    elb = aws.client("elbv2")
+    vpc, _nlb = make_nlb(aws)
+    tg = make_ip_group(aws, vpc, port=8080)
+    targets = [{"Id": "10.0.1.25", "Port": port, "AvailabilityZone": "all"} for port in (8080, 8443)]
+    elb.register_targets(TargetGroupArn=tg, Targets=targets)
+
+    def registered():
+        return sorted(
+            (h["Target"]["Id"], h["Target"]["Port"])
+            for h in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+        )
+
+    assert registered() == [("10.0.1.25", 8080), ("10.0.1.25", 8443)]
+    (one,) = elb.describe_target_health(TargetGroupArn=tg, Targets=[{"Id": "10.0.1.25", "Port": 8443}])[
+        "TargetHealthDescriptions"
+    ]
+    assert one["Target"]["Port"] == 8443 and one["TargetHealth"]["State"] == "healthy"
+    elb.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.1.25", "Port": 8080}])
+    assert registered() == [("10.0.1.25", 8443)]
+    elb.deregister_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.1.25", "Port": 8443}])
+    assert registered() == []
+
+    # realism: new targets are "initial" for a while
+    emulator.knobs(target_initial_seconds=30)
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.1.26", "AvailabilityZone": "all"}])
+    (health,) = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    assert health["TargetHealth"]["State"] == "initial"
+    assert health["TargetHealth"]["Reason"] == "Elb.RegistrationInProgress"
+
+
+# ---- G14 / G15 -----------------------------------------------------------------------------------
+
+
+def test_g14_overlapping_peering_fails(aws):
+    ec2 = aws.client("ec2")
+    a = make_vpc(ec2, "10.0.0.0/16")
+    b = make_vpc(ec2, "10.0.128.0/17")
+    pcx_id = ec2.create_vpc_peering_connection(VpcId=a, PeerVpcId=b)["VpcPeeringConnection"]["VpcPeeringConnectionId"]
+    (pcx,) = ec2.describe_vpc_peering_connections(VpcPeeringConnectionIds=[pcx_id])["VpcPeeringConnections"]
+    assert pcx["Status"]["Code"] == "failed"
+    with pytest.raises(ClientError):
+        ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+
+
+def test_g15_route_via_deleted_peering_is_blackhole(aws):
+    ec2 = aws.client("ec2")
+    a = make_vpc(ec2, "10.0.0.0/16")
+    b = make_vpc(ec2, "10.1.0.0/16")
+    pcx_id = peer(ec2, ec2, a, b, ACCOUNT_A)
+    rtb = ec2.create_route_table(VpcId=a)["RouteTable"]["RouteTableId"]
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="10.1.0.0/16", VpcPeeringConnectionId=pcx_id)
+
+    def state():
+        (table,) = ec2.describe_route_tables(RouteTableIds=[rtb])["RouteTables"]
+        return [r["State"] for r in table["Routes"] if r.get("VpcPeeringConnectionId") == pcx_id]
+
+    assert state() == ["active"]
+    ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
+    assert state() == ["blackhole"]

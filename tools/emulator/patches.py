@@ -1,0 +1,1146 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Fidelity patches for moto 5.2.5 in server mode.
+
+Each ``patch_<id>`` function restores one documented AWS behaviour that moto 5.2.5 gets wrong
+(ids from ``/work/shared/emulator-fidelity.md`` and ``tools/emulator/README.md``). They monkeypatch
+moto's backend, model and response classes in the server process, before the first request creates
+the Flask apps. ``apply()`` refuses any other moto version: the patches replace private code of that
+exact release, so an upgrade must be re-checked against ``tests/emulator/test_patches.py``.
+
+Realism knobs (read from the environment by ``apply()``, changeable at run time through
+``POST /moto-api/emulator``):
+
+``EMULATOR_VPC_LINK_PENDING_SECONDS``
+    VPC links (REST v1 and v2) report ``PENDING`` for that many seconds after creation (default 0).
+``EMULATOR_TARGET_INITIAL_SECONDS``
+    NLB targets report ``initial`` / ``Elb.RegistrationInProgress`` for that many seconds after
+    registration (default 0).
+"""
+
+import fnmatch
+import ipaddress
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+
+MOTO_VERSION = "5.2.5"
+
+# Run-time settings; the control endpoint (/moto-api/emulator) reads and changes them.
+KNOBS = {
+    "vpc_link_pending_seconds": 0.0,
+    "target_initial_seconds": 0.0,
+}
+KNOB_ENV = {
+    "vpc_link_pending_seconds": "EMULATOR_VPC_LINK_PENDING_SECONDS",
+    "target_initial_seconds": "EMULATOR_TARGET_INITIAL_SECONDS",
+}
+
+# Which patches are live; shared helpers (targets, integrations) consult it so that disabling one id
+# leaves the stock behaviour of that aspect in place.
+ENABLED = set()
+_APPLIED = []
+_LOCK = threading.Lock()
+
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def _json_pointer_key(path, prefix):
+    """Return the map key of a patch path such as ``/requestParameters/a~1b`` (JSON pointer)."""
+    return path[len(prefix) :].replace("~1", "/").replace("~0", "~")
+
+
+def _bool(value):
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() == "true"
+
+
+def _apigw_path_parts(response):
+    """restapi id, resource id and HTTP method from /restapis/<id>/resources/<id>/methods/<m>[/...]."""
+    parts = response.path.split("/")
+    return parts[2], parts[4], parts[6]
+
+
+def _invalid_patch_path(op, path, allowed):
+    from moto.apigateway.exceptions import BadRequestException
+
+    return BadRequestException(
+        f"Invalid patch path '{path}' specified for op '{op}'. Must be one of: [{', '.join(allowed)}]"
+    )
+
+
+def _integration_connection_id(integration):
+    return getattr(integration, "connection_id", None)
+
+
+# --------------------------------------------------------------------------------------------------
+# G1: ec2 DescribeVpcPeeringConnections honours Filters and VpcPeeringConnectionIds
+# --------------------------------------------------------------------------------------------------
+
+_PCX_FIELDS = {
+    "requester-vpc-info.vpc-id": lambda p: [p.vpc.id],
+    "requester-vpc-info.owner-id": lambda p: [p.vpc.owner_id],
+    "requester-vpc-info.cidr-block": lambda p: _vpc_cidrs(p.vpc),
+    "accepter-vpc-info.vpc-id": lambda p: [p.peer_vpc.id],
+    "accepter-vpc-info.owner-id": lambda p: [p.peer_vpc.owner_id],
+    "accepter-vpc-info.cidr-block": lambda p: _vpc_cidrs(p.peer_vpc),
+    "status-code": lambda p: [p._status.code],
+    "status-message": lambda p: [p._status.message],
+    "vpc-peering-connection-id": lambda p: [p.id],
+}
+
+
+def _vpc_cidrs(vpc):
+    cidrs = [vpc.cidr_block]
+    for assoc in vpc.get_cidr_block_association_set(ipv6=False):
+        if assoc.get("cidr_block") and assoc["cidr_block"] not in cidrs:
+            cidrs.append(assoc["cidr_block"])
+    return cidrs
+
+
+def _pcx_tags(backend, pcx_id):
+    """Tags of a peering as the calling account sees them (AWS keeps tags per account)."""
+    return {t["key"]: t["value"] for t in backend.describe_tags(filters={"resource-id": [pcx_id]})}
+
+
+def _pcx_matches(pcx, filters, tags):
+    for name, patterns in filters.items():
+        if not patterns:
+            continue
+        if name.startswith("tag:"):
+            key = name[4:]
+            values = [tags[key]] if key in tags else []
+        elif name == "tag-key":
+            values = list(tags)
+        elif name == "tag-value":
+            values = list(tags.values())
+        elif name in _PCX_FIELDS:
+            values = _PCX_FIELDS[name](pcx)
+        else:
+            from moto.ec2.exceptions import InvalidFilter
+
+            raise InvalidFilter(name, "InvalidParameterValue")
+        if not any(fnmatch.fnmatchcase(str(v), str(pat)) for v in values for pat in patterns):
+            return False
+    return True
+
+
+_caller = threading.local()
+
+
+def patch_G1():
+    """G1: DescribeVpcPeeringConnections honours its Filters and VpcPeeringConnectionIds.
+
+    AWS: ``requester-vpc-info.*``, ``accepter-vpc-info.*`` (vpc-id, owner-id, cidr-block),
+    ``status-code``, ``status-message``, ``vpc-peering-connection-id``, ``tag:<k>``, ``tag-key``,
+    ``tag-value`` filter the result (values OR-ed, filters AND-ed, ``*``/``?`` wildcards); an unknown id
+    is ``InvalidVpcPeeringConnectionID.NotFound``; tags are per account (the accepter does not see the
+    requester's tags). moto 5.2.5 ignores every filter, so a lookup for a peering that does not exist
+    returns every peering of the account.
+    """
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.vpc_peering_connections import VPCPeeringConnection
+    from moto.ec2.responses.vpc_peering_connections import VPCPeeringConnections
+
+    orig_get_tags = VPCPeeringConnection.get_tags
+
+    def get_tags(self):
+        backend = getattr(_caller, "ec2_backend", None)
+        if backend is None or backend is self.ec2_backend:
+            return orig_get_tags(self)
+        return backend.describe_tags(filters={"resource-id": [self.id]})
+
+    def describe_vpc_peering_connections(self):
+        from moto.core.responses import ActionResult
+
+        _caller.ec2_backend = self.ec2_backend
+        ids = self._get_param("VpcPeeringConnectionIds", []) or []
+        filters = self._filters_from_querystring()
+        pcxs = list(self.ec2_backend.vpc_pcxs.values())
+        if ids:
+            known = {p.id for p in pcxs}
+            missing = [i for i in ids if i not in known]
+            if missing:
+                raise EC2ClientError(
+                    "InvalidVpcPeeringConnectionID.NotFound",
+                    f"The vpcPeeringConnection ID '{missing[0]}' does not exist",
+                )
+            pcxs = [p for p in pcxs if p.id in ids]
+        pcxs = [p for p in pcxs if _pcx_matches(p, filters, _pcx_tags(self.ec2_backend, p.id))]
+        return ActionResult({"VpcPeeringConnections": pcxs})
+
+    def _remember_caller(name):
+        orig = getattr(VPCPeeringConnections, name)
+
+        def wrapper(self):
+            _caller.ec2_backend = self.ec2_backend
+            return orig(self)
+
+        wrapper.__name__ = name
+        setattr(VPCPeeringConnections, name, wrapper)
+
+    VPCPeeringConnection.get_tags = get_tags
+    VPCPeeringConnections.describe_vpc_peering_connections = describe_vpc_peering_connections
+    for action in ("create_vpc_peering_connection", "accept_vpc_peering_connection"):
+        _remember_caller(action)
+
+
+# --------------------------------------------------------------------------------------------------
+# G2 / G2b / G16: REST API integrations and methods
+# --------------------------------------------------------------------------------------------------
+
+
+def patch_G2():
+    """G2: PutIntegration/GetIntegration keep ``connectionId``; VPC_LINK without it is rejected.
+
+    AWS stores and returns ``connectionId`` (the VPC link id, or a ``${stageVariables.x}`` reference)
+    and answers ``BadRequestException`` when ``connectionType`` is ``VPC_LINK`` without one. moto 5.2.5
+    drops ``connectionId`` and accepts VPC_LINK with none, so idempotence checks never converge.
+    """
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.models import Integration
+    from moto.apigateway.responses import APIGatewayResponse
+
+    orig_to_json = Integration.to_json
+    orig_put = APIGatewayResponse.put_integration
+
+    def to_json(self):
+        data = orig_to_json(self)
+        connection_id = _integration_connection_id(self)
+        if connection_id:
+            data["connectionId"] = connection_id
+        return data
+
+    def put_integration(self):
+        connection_type = self._get_param("connectionType")
+        connection_id = self._get_param("connectionId")
+        if connection_type == "VPC_LINK" and not connection_id:
+            raise BadRequestException("Connection id must be provided when connectionType is VPC_LINK")
+        status, headers, _body = orig_put(self)
+        function_id, resource_id, method_type = _apigw_path_parts(self)
+        integration = self.backend.get_resource(function_id, resource_id).get_integration(method_type)
+        integration.connection_id = connection_id
+        return status, headers, json.dumps(integration.to_json())
+
+    Integration.to_json = to_json
+    APIGatewayResponse.put_integration = put_integration
+
+
+_INTEGRATION_SCALARS = {
+    "/connectionId": "connection_id",
+    "/connectionType": "connection_type",
+    "/uri": "uri",
+    "/httpMethod": "http_method",
+    "/timeoutInMillis": "timeout_in_millis",
+    "/passthroughBehavior": "passthrough_behaviour",
+    "/contentHandling": "content_handling",
+    "/credentials": "credentials",
+    "/cacheNamespace": "cache_namespace",
+}
+_INTEGRATION_MAPS = {
+    "/requestParameters/": "request_parameters",
+    "/requestTemplates/": "request_templates",
+}
+
+
+def _apply_integration_ops(integration, operations):
+    allowed = sorted(list(_INTEGRATION_SCALARS) + [p + "*" for p in _INTEGRATION_MAPS] + ["/cacheKeyParameters/*"])
+    for operation in operations:
+        op, path, value = operation.get("op"), operation.get("path", ""), operation.get("value")
+        if op not in ("add", "replace", "remove"):
+            raise _invalid_patch_path(op, path, allowed)
+        if path in _INTEGRATION_SCALARS:
+            attr = _INTEGRATION_SCALARS[path]
+            if op == "remove":
+                value = None
+            elif path == "/timeoutInMillis":
+                value = int(value)
+            setattr(integration, attr, value)
+            if path == "/connectionType" and value != "VPC_LINK" and op != "remove":
+                integration.connection_id = None
+            continue
+        for prefix, attr in _INTEGRATION_MAPS.items():
+            if path.startswith(prefix) and len(path) > len(prefix):
+                key = _json_pointer_key(path, prefix)
+                mapping = dict(getattr(integration, attr, None) or {})
+                if op == "remove":
+                    mapping.pop(key, None)
+                else:
+                    mapping[key] = value
+                setattr(integration, attr, mapping or None)
+                break
+        else:
+            if path.startswith("/cacheKeyParameters/"):
+                key = _json_pointer_key(path, "/cacheKeyParameters/")
+                params = [p for p in integration.cache_key_parameters if p != key]
+                if op != "remove":
+                    params.append(key)
+                integration.cache_key_parameters = params
+            else:
+                raise _invalid_patch_path(op, path, allowed)
+
+
+_METHOD_SCALARS = {
+    "/authorizationType": "authorization_type",
+    "/authorizerId": "authorizer_id",
+    "/apiKeyRequired": "api_key_required",
+    "/operationName": "operation_name",
+    "/requestValidatorId": "request_validator_id",
+}
+_METHOD_MAPS = {"/requestParameters/": "request_parameters", "/requestModels/": "request_models"}
+
+
+def _apply_method_ops(method, operations):
+    allowed = sorted(list(_METHOD_SCALARS) + [p + "*" for p in _METHOD_MAPS] + ["/authorizationScopes"])
+    for operation in operations:
+        op, path, value = operation.get("op"), operation.get("path", ""), operation.get("value")
+        if op not in ("add", "replace", "remove"):
+            raise _invalid_patch_path(op, path, allowed)
+        if path in _METHOD_SCALARS:
+            if path == "/apiKeyRequired":
+                value = False if op == "remove" else _bool(value)
+            elif op == "remove":
+                value = None
+            setattr(method, _METHOD_SCALARS[path], value)
+            continue
+        if path == "/authorizationScopes":
+            scopes = list(method.authorization_scopes or [])
+            if op == "remove":
+                scopes = [s for s in scopes if s != value] if value else []
+            elif op == "add":
+                scopes.append(value)
+            else:
+                scopes = [value]
+            method.authorization_scopes = scopes or None
+            continue
+        for prefix, attr in _METHOD_MAPS.items():
+            if path.startswith(prefix) and len(path) > len(prefix):
+                key = _json_pointer_key(path, prefix)
+                mapping = dict(getattr(method, attr, None) or {})
+                if op == "remove":
+                    mapping.pop(key, None)
+                else:
+                    mapping[key] = _bool(value) if attr == "request_parameters" else value
+                setattr(method, attr, mapping or None)
+                break
+        else:
+            raise _invalid_patch_path(op, path, allowed)
+
+
+def patch_G2b():
+    """G2b: UpdateIntegration and UpdateMethod apply their patch operations.
+
+    AWS: UpdateIntegration patches ``/connectionId``, ``/connectionType``, ``/uri``, ``/httpMethod``,
+    ``/timeoutInMillis``, ``/passthroughBehavior``, ``/contentHandling``, ``/credentials``,
+    ``/cacheNamespace``, ``/requestParameters/<key>``, ``/requestTemplates/<type>`` and
+    ``/cacheKeyParameters/<key>`` (add/replace/remove); UpdateMethod patches ``/authorizationType``,
+    ``/authorizerId``, ``/apiKeyRequired``, ``/operationName``, ``/requestValidatorId``,
+    ``/authorizationScopes``, ``/requestParameters/<key>`` and ``/requestModels/<type>``. An unknown
+    path is ``BadRequestException``; a missing method or integration is ``NotFoundException``.
+    moto 5.2.5 answers HTTP 500 (not implemented) to both.
+    """
+    from moto.apigateway.exceptions import BadRequestException, NoIntegrationDefined
+    from moto.apigateway.responses import APIGatewayResponse
+
+    def update_integration(self):
+        function_id, resource_id, method_type = _apigw_path_parts(self)
+        method = self.backend.get_method(function_id, resource_id, method_type)
+        integration = method.method_integration
+        if integration is None:
+            raise NoIntegrationDefined()
+        _apply_integration_ops(integration, self._get_param("patchOperations") or [])
+        if integration.connection_type == "VPC_LINK" and not _integration_connection_id(integration):
+            raise BadRequestException("Connection id must be provided when connectionType is VPC_LINK")
+        return 200, {}, json.dumps(integration.to_json())
+
+    def update_method(self):
+        function_id, resource_id, method_type = _apigw_path_parts(self)
+        method = self.backend.get_method(function_id, resource_id, method_type)
+        _apply_method_ops(method, self._get_param("patchOperations") or [])
+        return 200, {}, json.dumps(method.to_json())
+
+    APIGatewayResponse.update_integration = update_integration
+    APIGatewayResponse.update_method = update_method
+
+
+def patch_G16():
+    """G16: what was deleted is gone.
+
+    AWS: GetIntegration/DeleteIntegration on a method without an integration is ``NotFoundException``
+    (``No integration defined for method``); GetMethod/DeleteMethod of a missing method is
+    ``NotFoundException`` (``Invalid Method identifier specified``); DeleteRestApi/DeleteResource of an
+    unknown id is ``NotFoundException``; DeleteResource removes the whole subtree (the root cannot be
+    deleted). moto 5.2.5 returns HTTP 200 ``{}`` for GetIntegration after DeleteIntegration, accepts
+    deleting a missing method, answers HTTP 500 for unknown APIs/resources, and leaves the children of
+    a deleted resource behind, after which GetResources fails for the whole API.
+    """
+    from moto.apigateway.exceptions import BadRequestException, NoIntegrationDefined
+    from moto.apigateway.responses import APIGatewayResponse
+
+    orig_delete_integration = APIGatewayResponse.delete_integration
+    orig_delete_method = APIGatewayResponse.delete_method
+
+    def _integration_or_404(self):
+        function_id, resource_id, method_type = _apigw_path_parts(self)
+        integration = self.backend.get_method(function_id, resource_id, method_type).method_integration
+        if integration is None:
+            raise NoIntegrationDefined()
+        return integration
+
+    def get_integration(self):
+        return json.dumps(_integration_or_404(self).to_json())
+
+    def delete_integration(self):
+        _integration_or_404(self)
+        return orig_delete_integration(self)
+
+    def delete_method(self):
+        function_id, resource_id, method_type = _apigw_path_parts(self)
+        self.backend.get_method(function_id, resource_id, method_type)
+        return orig_delete_method(self)
+
+    orig_delete_rest_api = APIGatewayResponse.delete_rest_api
+
+    def delete_rest_api(self):
+        self.backend.get_rest_api(self.path.replace("/restapis/", "", 1).split("/")[0])
+        return orig_delete_rest_api(self)
+
+    def delete_resource(self):
+        function_id = self.path.replace("/restapis/", "", 1).split("/")[0]
+        resource_id = self.path.split("/")[-1]
+        api = self.backend.get_rest_api(function_id)
+        resource = self.backend.get_resource(function_id, resource_id)
+        if resource_id == api.root_resource_id:
+            raise BadRequestException("Cannot delete root resource")
+        gone, queue = [], [resource_id]
+        while queue:  # the resource and everything under it, as AWS does
+            current = queue.pop()
+            gone.append(current)
+            queue.extend(r.id for r in api.resources.values() if r.parent_id == current)
+        body = json.dumps(resource.to_dict())
+        for rid in gone:
+            api.resources.pop(rid, None)
+        return 202, {"status": 202}, body
+
+    APIGatewayResponse.get_integration = get_integration
+    APIGatewayResponse.delete_integration = delete_integration
+    APIGatewayResponse.delete_method = delete_method
+    APIGatewayResponse.delete_rest_api = delete_rest_api
+    APIGatewayResponse.delete_resource = delete_resource
+
+
+def patch_G17():
+    """G17 (found while writing these patches): CreateResource refuses a clashing sibling.
+
+    AWS: a second child with the same ``pathPart`` under one parent is ``ConflictException``
+    (``Another resource with the same parent already has this name``); a second variable child
+    (``{id}`` next to ``{proxy+}``) is ``BadRequestException``; an unknown parent is
+    ``NotFoundException``. moto 5.2.5 creates duplicates (and orphans under unknown parents), which
+    hides non-idempotent resource creation.
+    """
+    from moto.apigateway.exceptions import BadRequestException, ConflictException
+    from moto.apigateway.responses import APIGatewayResponse
+
+    orig_create_resource = APIGatewayResponse.create_resource
+
+    def create_resource(self):
+        function_id = self.path.replace("/restapis/", "", 1).split("/")[0]
+        parent_id = self.path.split("/")[-1]
+        path_part = self._get_param("pathPart") or ""
+        api = self.backend.get_rest_api(function_id)
+        self.backend.get_resource(function_id, parent_id)
+        for sibling in api.resources.values():
+            if sibling.parent_id != parent_id:
+                continue
+            if sibling.path_part == path_part:
+                raise ConflictException(f"Another resource with the same parent already has this name: {path_part}")
+            if path_part.startswith("{") and sibling.path_part.startswith("{"):
+                raise BadRequestException(
+                    f"A sibling ({sibling.path_part}) of this resource already has a variable path part -- only one "
+                    "is allowed"
+                )
+        return orig_create_resource(self)
+
+    APIGatewayResponse.create_resource = create_resource
+
+
+# --------------------------------------------------------------------------------------------------
+# G3 / G4 / G13: VPC links and tags
+# --------------------------------------------------------------------------------------------------
+
+
+def patch_G3():
+    """G3: UpdateVpcLink patches ``/name`` and ``/description``.
+
+    AWS applies the operations and returns the link (an unknown id is ``NotFoundException``, any other
+    path ``BadRequestException``: targets are immutable). moto 5.2.5 answers HTTP 500.
+    """
+    from moto.apigateway.responses import APIGatewayResponse
+
+    def update_vpc_link(self):
+        vpc_link = self.backend.get_vpc_link(vpc_link_id=self.path.split("/")[-1])
+        for operation in self._get_param("patchOperations") or []:
+            op, path = operation.get("op"), operation.get("path")
+            if op not in ("replace", "add", "remove") or path not in ("/name", "/description"):
+                raise _invalid_patch_path(op, path, ["/description", "/name"])
+            value = None if op == "remove" else operation.get("value")
+            if path == "/name":
+                vpc_link.name = value
+            else:
+                vpc_link.description = value
+        return 200, {}, json.dumps(vpc_link.to_json())
+
+    APIGatewayResponse.update_vpc_link = update_vpc_link
+
+
+_TAG_ROUTE = "{0}/tags/arn:(?P<partition>[^/]+):apigateway:(?P<region_name>[^/]+)::/%s/(?P<%s>[^/]+)$"
+
+
+def patch_G4():
+    """G4: TagResource/GetTags/UntagResource work on REST APIs and VPC links.
+
+    AWS tags ``arn:aws:apigateway:<region>::/restapis/<id>`` and ``...::/vpclinks/<id>`` (and stages);
+    GetRestApi/GetVpcLink(s) return the current tags. moto 5.2.5 routes only stage ARNs (404 for the
+    others) and keeps only the tags given at creation.
+    """
+    from urllib.parse import unquote
+
+    from moto.apigateway import urls
+    from moto.apigateway.exceptions import NotFoundException
+    from moto.apigateway.responses import APIGatewayResponse
+
+    urls.url_paths[_TAG_ROUTE % ("restapis", "function_id")] = APIGatewayResponse.dispatch
+    urls.url_paths[_TAG_ROUTE % ("vpclinks", "vpclink_id")] = APIGatewayResponse.dispatch
+
+    orig = {name: getattr(APIGatewayResponse, name) for name in ("get_tags", "tag_resource", "untag_resource")}
+
+    def _tagged(self):
+        """The object holding the tags of the ARN in the path, or None for a stage ARN."""
+        arn = unquote(self.path.split("/tags/", 1)[1])
+        resource = arn.split("::", 1)[1] if "::" in arn else ""
+        parts = resource.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "restapis":
+            return self.backend.get_rest_api(parts[1])
+        if len(parts) == 2 and parts[0] == "vpclinks":
+            return self.backend.get_vpc_link(vpc_link_id=parts[1])
+        if len(parts) == 4 and parts[0] == "restapis" and parts[2] == "stages":
+            return None
+        raise NotFoundException(f"Invalid resource ARN specified: {arn}")
+
+    def get_tags(self):
+        target = _tagged(self)
+        if target is None:
+            return orig["get_tags"](self)
+        return json.dumps({"tags": dict(target.tags or {})})
+
+    def tag_resource(self):
+        target = _tagged(self)
+        if target is None:
+            return orig["tag_resource"](self)
+        tags = self._get_param("tags") or {}
+        target.tags = {**(target.tags or {}), **tags}
+        return 204, {}, ""
+
+    def untag_resource(self):
+        target = _tagged(self)
+        if target is None:
+            return orig["untag_resource"](self)
+        keys = self.querystring.get("tagKeys") or []
+        target.tags = {k: v for k, v in (target.tags or {}).items() if k not in keys}
+        return 204, {}, ""
+
+    APIGatewayResponse.get_tags = get_tags
+    APIGatewayResponse.tag_resource = tag_resource
+    APIGatewayResponse.untag_resource = untag_resource
+
+
+def _nlb_problem(account_id, region_name, arn):
+    """Why ``arn`` cannot be the target of a REST VPC link, or None when it is a live NLB."""
+    from moto.elbv2.models import elbv2_backends
+
+    lb = elbv2_backends[account_id][region_name].load_balancers.get(arn)
+    if lb is None:
+        return f"NLB ARN is malformed or the load balancer does not exist in account {account_id} {region_name}: {arn}"
+    if lb.type != "network":
+        return f"Load balancer {arn} is not a network load balancer"
+    return None
+
+
+def _link_references(backend, link_id):
+    """``METHOD:resource-id`` of every integration of the account/region that uses the link."""
+    refs = []
+    for api in backend.apis.values():
+        for resource in api.resources.values():
+            for method_type, method in resource.resource_methods.items():
+                integration = method.method_integration
+                if integration is not None and _integration_connection_id(integration) == link_id:
+                    refs.append(f"{method_type}:{resource.id}")
+    return refs
+
+
+def patch_G13():
+    """G13: VPC link lifecycle (and the realism knob).
+
+    AWS: a new link is ``PENDING`` (minutes) and becomes ``AVAILABLE``, or ``FAILED`` with a
+    ``statusMessage`` when a REST (v1) link's ``targetArns`` do not name a network load balancer of the
+    same account and region; DeleteVpcLink of an unknown id is ``NotFoundException`` (v1 and v2);
+    deleting a v1 link still referenced by an integration is ``BadRequestException`` naming the
+    ``[Method:Resource]`` references. moto 5.2.5: ``AVAILABLE`` at once, any ``targetArns`` accepted,
+    202 for unknown ids, referenced links deleted. ``EMULATOR_VPC_LINK_PENDING_SECONDS`` (default 0)
+    sets how long links stay PENDING, v1 and v2, so waiters are exercised.
+    """
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.models import APIGatewayBackend, VpcLink
+    from moto.apigatewayv2.exceptions import VpcLinkNotFound as V2VpcLinkNotFound
+    from moto.apigatewayv2.models import ApiGatewayV2Backend
+    from moto.apigatewayv2.models import VpcLink as V2VpcLink
+
+    orig_create = APIGatewayBackend.create_vpc_link
+    orig_to_json = VpcLink.to_json
+    orig_v2_create = ApiGatewayV2Backend.create_vpc_link
+    orig_v2_to_json = V2VpcLink.to_json
+
+    def create_vpc_link(self, name, description, target_arns, tags):
+        link = orig_create(self, name=name, description=description, target_arns=target_arns, tags=tags)
+        problems = [p for p in (_nlb_problem(self.account_id, self.region_name, a) for a in target_arns or []) if p]
+        if not target_arns:
+            problems.append("targetArns must name one network load balancer")
+        link.emu_ready_at = time.time() + KNOBS["vpc_link_pending_seconds"]
+        link.emu_final = ("FAILED", problems[0]) if problems else ("AVAILABLE", "Your vpc link is ready for use")
+        return link
+
+    def to_json(self):
+        data = orig_to_json(self)
+        final = getattr(self, "emu_final", None)
+        if final is None:
+            return data
+        if time.time() < self.emu_ready_at:
+            data["status"], data["statusMessage"] = "PENDING", "VPC link is provisioning ENIs"
+        else:
+            data["status"], data["statusMessage"] = final
+        self.status = data["status"]
+        return data
+
+    def delete_vpc_link(self, vpc_link_id):
+        self.get_vpc_link(vpc_link_id=vpc_link_id)
+        refs = _link_references(self, vpc_link_id)
+        if refs:
+            raise BadRequestException(
+                f"Cannot delete vpc link. Vpc link '{vpc_link_id}', is referenced in "
+                f"[{', '.join(refs)}] in format of [Method:Resource]."
+            )
+        self.vpc_links.pop(vpc_link_id, None)
+
+    def v2_create_vpc_link(self, name, sg_ids, subnet_ids, tags):
+        link = orig_v2_create(self, name, sg_ids=sg_ids, subnet_ids=subnet_ids, tags=tags)
+        link.emu_ready_at = time.time() + KNOBS["vpc_link_pending_seconds"]
+        return link
+
+    def v2_to_json(self):
+        data = orig_v2_to_json(self)
+        if time.time() < getattr(self, "emu_ready_at", 0):
+            data["vpcLinkStatus"], data["vpcLinkStatusMessage"] = "PENDING", "VPC link is provisioning ENIs"
+        else:
+            data["vpcLinkStatusMessage"] = "VPC link is ready to route traffic"
+        return data
+
+    def v2_delete_vpc_link(self, vpc_link_id):
+        if vpc_link_id not in self.vpc_links:
+            raise V2VpcLinkNotFound(vpc_link_id)
+        self.vpc_links.pop(vpc_link_id)
+
+    APIGatewayBackend.create_vpc_link = create_vpc_link
+    APIGatewayBackend.delete_vpc_link = delete_vpc_link
+    VpcLink.to_json = to_json
+    ApiGatewayV2Backend.create_vpc_link = v2_create_vpc_link
+    ApiGatewayV2Backend.delete_vpc_link = v2_delete_vpc_link
+    V2VpcLink.to_json = v2_to_json
+
+
+# --------------------------------------------------------------------------------------------------
+# G5: cross-account security group references
+# --------------------------------------------------------------------------------------------------
+
+
+def _foreign_group(backend, pair):
+    """The security group a ``UserIdGroupPair`` names in another account, or None if it is local."""
+    from moto.ec2.exceptions import InvalidSecurityGroupNotFoundError
+    from moto.ec2.models import ec2_backends
+
+    user_id = pair.get("UserId")
+    if not user_id or user_id == backend.account_id or "GroupId" not in pair:
+        return None
+    group = ec2_backends[user_id][backend.region_name].get_security_group_from_id(pair["GroupId"])
+    if group is None:
+        raise InvalidSecurityGroupNotFoundError(pair["GroupId"])
+    return group
+
+
+def _peered(backend, vpc_a, vpc_b):
+    for pcx in backend.vpc_pcxs.values():
+        if pcx._status.code == "active" and {pcx.vpc.id, pcx.peer_vpc.id} == {vpc_a, vpc_b}:
+            return True
+    return False
+
+
+def patch_G5():
+    """G5: a security group rule may name a peer account's group (UserIdGroupPairs with UserId).
+
+    AWS accepts ``{"UserId": <peer account>, "GroupId": <its group>}`` when the two VPCs are joined by
+    an active peering (same region), and answers ``InvalidGroup.NotFound`` (``You have specified two
+    resources that belong to different networks``) when they are not. moto 5.2.5 looks the group up
+    in the caller's account only, so every cross-account reference is ``InvalidGroup.NotFound``.
+    Revoking such a rule needs no active peering (stale references can always be removed).
+    """
+    from moto.ec2.exceptions import EC2ClientError
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+
+    orig_add_source_group = SecurityGroupBackend._add_source_group
+
+    def _add_source_group(self, source_groups, vpc_id):
+        local, foreign = [], []
+        for item in source_groups or []:
+            (foreign if _foreign_group(self, item) is not None else local).append(item)
+        for item in foreign:
+            item.setdefault("OwnerId", item["UserId"])
+        return orig_add_source_group(self, local, vpc_id) + foreign
+
+    def _require_peering(orig):
+        def wrapper(self, group_name_or_id, *args, **kwargs):
+            group = self.get_security_group_by_name_or_id(group_name_or_id, kwargs.get("vpc_id"))
+            for item in kwargs.get("source_groups") or []:
+                foreign = _foreign_group(self, item)
+                if group is not None and foreign is not None and not _peered(self, group.vpc_id, foreign.vpc_id):
+                    raise EC2ClientError(
+                        "InvalidGroup.NotFound", "You have specified two resources that belong to different networks."
+                    )
+            return orig(self, group_name_or_id, *args, **kwargs)
+
+        wrapper.__name__ = orig.__name__
+        return wrapper
+
+    SecurityGroupBackend._add_source_group = _add_source_group
+    for name in ("authorize_security_group_ingress", "authorize_security_group_egress"):
+        setattr(SecurityGroupBackend, name, _require_peering(getattr(SecurityGroupBackend, name)))
+
+
+# --------------------------------------------------------------------------------------------------
+# G6a / G6c: network load balancers
+# --------------------------------------------------------------------------------------------------
+
+_lb_type = threading.local()
+
+
+def patch_G6a():
+    """G6a: a network load balancer's ARN contains ``loadbalancer/net/``.
+
+    AWS: ``arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/net/<name>/<id>`` for
+    ``Type=network`` (``gwy`` for gateway); moto 5.2.5 always writes ``loadbalancer/app/``, which code
+    that checks the type from the ARN (and a REST VPC link) rejects.
+    """
+    from moto.elbv2 import models
+
+    orig_make_arn = models.make_arn_for_load_balancer
+    orig_create = models.ELBv2Backend.create_load_balancer
+
+    def make_arn_for_load_balancer(account_id, lb_id, name, region_name):
+        arn = orig_make_arn(account_id=account_id, lb_id=lb_id, name=name, region_name=region_name)
+        kind = {"network": "net", "gateway": "gwy"}.get(getattr(_lb_type, "value", None))
+        return arn.replace(":loadbalancer/app/", f":loadbalancer/{kind}/", 1) if kind else arn
+
+    def create_load_balancer(self, *args, **kwargs):
+        _lb_type.value = kwargs.get("loadbalancer_type")
+        try:
+            return orig_create(self, *args, **kwargs)
+        finally:
+            _lb_type.value = None
+
+    models.make_arn_for_load_balancer = make_arn_for_load_balancer
+    models.ELBv2Backend.create_load_balancer = create_load_balancer
+
+
+def patch_G6c():
+    """G6c: an NLB used by a REST VPC link cannot be deleted.
+
+    AWS: DeleteLoadBalancer is ``ResourceInUse`` while a VPC link of the account/region targets the
+    NLB (teardown must delete the link first). moto 5.2.5 deletes it and leaves the link dangling.
+    """
+    from moto.apigateway.models import apigateway_backends
+    from moto.elbv2.exceptions import ResourceInUseError
+    from moto.elbv2.models import ELBv2Backend
+
+    orig_delete = ELBv2Backend.delete_load_balancer
+
+    def delete_load_balancer(self, arn):
+        links = apigateway_backends[self.account_id][self.region_name].vpc_links.values()
+        users = [link.id for link in links if arn in (link.target_arns or [])]
+        if users:
+            raise ResourceInUseError(
+                f"Load balancer '{arn}' cannot be deleted because it is currently associated with another "
+                f"service (VPC link {', '.join(users)})"
+            )
+        return orig_delete(self, arn)
+
+    ELBv2Backend.delete_load_balancer = delete_load_balancer
+
+
+def patch_G10():
+    """G10 (part): duplicate load balancers and listeners are refused unless identical.
+
+    AWS: CreateLoadBalancer with an existing name returns that load balancer when type, scheme and
+    subnets are the same (the call is idempotent) and is ``DuplicateLoadBalancerName`` otherwise;
+    CreateListener on a port that already has a listener returns it when protocol and forward target
+    groups are the same and is ``DuplicateListener`` otherwise. moto 5.2.5 creates a second load
+    balancer with the same name and a second listener on the same port, which hides non-idempotent
+    modules. (Invalid target IPs: see G6b.)
+    """
+    from moto.elbv2.exceptions import DuplicateListenerError, DuplicateLoadBalancerName
+    from moto.elbv2.models import ELBv2Backend
+
+    orig_create_lb = ELBv2Backend.create_load_balancer
+    orig_create_listener = ELBv2Backend.create_listener
+
+    def create_load_balancer(self, *args, **kwargs):
+        name = kwargs.get("name", args[0] if args else None)
+        for lb in self.load_balancers.values():
+            if lb.name != name:
+                continue
+            subnet_ids = set(kwargs.get("subnet_ids") or []) | {
+                m["SubnetId"] for m in kwargs.get("subnet_mappings") or []
+            }
+            same = (
+                lb.type == (kwargs.get("loadbalancer_type") or "application")
+                and lb.scheme == (kwargs.get("scheme") or "internet-facing")
+                and {s.id for s in lb.subnets} == subnet_ids
+            )
+            if not same:
+                raise DuplicateLoadBalancerName()
+            return lb
+        return orig_create_lb(self, *args, **kwargs)
+
+    def _forward_groups(actions):
+        arns = set()
+        for action in actions:
+            data = action.data if hasattr(action, "data") else action
+            if data.get("TargetGroupArn"):
+                arns.add(data["TargetGroupArn"])
+            for group in (data.get("ForwardConfig") or {}).get("TargetGroups") or []:
+                arns.add(group.get("TargetGroupArn"))
+        return arns
+
+    def create_listener(self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions, *args, **kwargs):
+        balancer = self.load_balancers.get(load_balancer_arn)
+        for listener in (balancer.listeners.values() if balancer else []):
+            if str(listener.port) != str(port):
+                continue
+            if listener.protocol == (protocol or "").upper() and _forward_groups(
+                listener.default_actions
+            ) == _forward_groups(actions):
+                return listener
+            raise DuplicateListenerError()
+        return orig_create_listener(
+            self, load_balancer_arn, protocol, port, ssl_policy, certificate, actions, *args, **kwargs
+        )
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
+    ELBv2Backend.create_listener = create_listener
+
+
+# --------------------------------------------------------------------------------------------------
+# G6b / G11: target registration (one implementation, each aspect switched by its id)
+# --------------------------------------------------------------------------------------------------
+
+_TARGETS_INSTALLED = []
+
+
+def _target_port(group, target):
+    port = target.get("Port") or group.port
+    return int(port) if port is not None else None
+
+
+def _target_key(group, target):
+    return (target["Id"], _target_port(group, target)) if "G11" in ENABLED else target["Id"]
+
+
+def _ip_target_zone(group, target):
+    """The AZ AWS records for an IP target, or a ValidationError as AWS raises it.
+
+    An IP inside a subnet of the group's VPC gets that subnet's AZ and may not say ``all``; any other
+    IP must name an AZ (``all`` for IPs reached through peering, Direct Connect or VPN).
+    """
+    from moto.elbv2.exceptions import ValidationError
+
+    ip_text, requested = target["Id"], target.get("AvailabilityZone")
+    try:
+        address = ipaddress.ip_address(ip_text)
+    except ValueError:
+        raise ValidationError(f"The IP address '{ip_text}' is not a valid IP address") from None
+    subnets = [s for zone in group.ec2_backend.subnets.values() for s in zone.values() if s.vpc_id == group.vpc_id]
+    home = next((s for s in subnets if address in ipaddress.ip_network(s.cidr_block, strict=False)), None)
+    if home is not None:
+        if requested == "all":
+            raise ValidationError(
+                f"The IP address '{ip_text}' is within the VPC, and cannot have its Availability Zone overridden "
+                f"to 'all' from '{home.availability_zone}'"
+            )
+        return requested or home.availability_zone
+    if not requested:
+        raise ValidationError(
+            "You must specify a valid Availability Zone or select 'all' for all enabled Availability zones, since "
+            f"the IP address '{ip_text}' is outside the VPC"
+        )
+    return requested
+
+
+def _install_target_model():
+    """Replace FakeTargetGroup registration/health so G6b and G11 can be switched independently."""
+    if _TARGETS_INSTALLED:
+        return
+    _TARGETS_INSTALLED.append(True)
+    from moto.elbv2.exceptions import InvalidTargetError, TargetNotRunning
+    from moto.elbv2.models import FakeHealthStatus, FakeTargetGroup
+
+    def register(self, targets):
+        entries = []  # validate the whole request before registering anything, as AWS does
+        for target in targets:
+            if instance := self.ec2_backend.get_instance_by_id(target["Id"]):
+                if instance.state != "running":
+                    raise TargetNotRunning(instance_id=target["Id"])
+            entry = {"Id": target["Id"], "Port": _target_port(self, target)}
+            if "G6b" in ENABLED and self.target_type == "ip":
+                zone = _ip_target_zone(self, target)
+                if zone:
+                    entry["AvailabilityZone"] = zone
+            entries.append((_target_key(self, target), entry))
+        for key, entry in entries:
+            known = self.targets.get(key)
+            entry["emu_registered_at"] = (known or {}).get("emu_registered_at", time.time())
+            self.targets[key] = entry
+            self.deregistered_targets.pop(key, None)
+
+    def deregister(self, targets):
+        for target in targets:
+            key = _target_key(self, target)
+            entry = self.targets.pop(key, None)
+            if not entry:
+                raise InvalidTargetError()
+            self.deregistered_targets[key] = entry
+
+    def deregister_terminated_instances(self, instance_ids):
+        for key in list(self.targets):
+            if self.targets[key]["Id"] in instance_ids:
+                self.terminated_targets[key] = self.targets.pop(key)
+
+    def health_for(self, target, ec2_backend):
+        def status(entry, state, reason=None, description=None):
+            health = FakeHealthStatus(
+                entry["Id"], _target_port(self, entry), self.health_check_port, state, reason, description
+            )
+            health.emu_az = entry.get("AvailabilityZone")
+            return health
+
+        key = _target_key(self, target)
+        entry = self.targets.get(key)
+        if entry is None:
+            if key in self.deregistered_targets:
+                return status(target, "unused", "Target.NotRegistered", "Target is not registered to the target group")
+            if key in self.terminated_targets:
+                return status(
+                    target, "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"
+                )
+            return status(target, "unavailable", "Target.NotRegistered", "Target is not registered")
+        if entry["Id"].startswith("i-"):
+            instance = ec2_backend.get_instance_by_id(entry["Id"])
+            if instance and instance.state == "stopped":
+                return status(entry, "unused", "Target.InvalidState", "Target is in the stopped state")
+        if "G11" in ENABLED and time.time() < entry.get("emu_registered_at", 0) + KNOBS["target_initial_seconds"]:
+            return status(entry, "initial", "Elb.RegistrationInProgress", "Target registration is in progress")
+        return status(entry, "healthy")
+
+    def target(self):
+        data = {"Id": self.instance_id, "Port": self.port}
+        if getattr(self, "emu_az", None):
+            data["AvailabilityZone"] = self.emu_az
+        return data
+
+    FakeTargetGroup.register = register
+    FakeTargetGroup.deregister = deregister
+    FakeTargetGroup.deregister_terminated_instances = deregister_terminated_instances
+    FakeTargetGroup.health_for = health_for
+    FakeHealthStatus.target = property(target)
+
+
+def patch_G6b():
+    """G6b: IP targets keep their Availability Zone, validated as AWS does.
+
+    AWS: an IP target outside the group's VPC is registered with ``AvailabilityZone: all`` (or a zone)
+    and DescribeTargetHealth returns ``Target.AvailabilityZone``; an IP inside a subnet of the VPC gets
+    that subnet's zone and ``all`` is a ValidationError; an outside IP without a zone is a
+    ValidationError; an Id that is not an IP address is a ValidationError. moto 5.2.5 accepts anything
+    and drops the zone, so a module comparing desired and current targets re-registers on every run.
+    """
+    _install_target_model()
+
+
+def patch_G11():
+    """G11: the same IP on two ports is two targets.
+
+    AWS identifies a target by (Id, Port): registering 10.0.1.5:8080 and 10.0.1.5:8443 gives two
+    targets; DeregisterTargets (and DescribeTargetHealth) with a port touches only that pair (no port
+    = the group's port). moto 5.2.5 keys targets by Id alone, so the second port replaces the first.
+    Realism: ``EMULATOR_TARGET_INITIAL_SECONDS`` keeps new targets ``initial`` for that long.
+    """
+    _install_target_model()
+
+
+# --------------------------------------------------------------------------------------------------
+# G14 / G15: peering lifecycle
+# --------------------------------------------------------------------------------------------------
+
+
+def _overlap(cidrs_a, cidrs_b):
+    nets_a = [ipaddress.ip_network(c, strict=False) for c in cidrs_a]
+    nets_b = [ipaddress.ip_network(c, strict=False) for c in cidrs_b]
+    return any(a.overlaps(b) for a in nets_a for b in nets_b)
+
+
+def patch_G14():
+    """G14: a peering between VPCs with overlapping IPv4 CIDRs fails.
+
+    AWS: the request goes to ``failed`` (``Overlapping CIDR range``) and can be neither accepted nor
+    rejected. moto 5.2.5 lets it reach ``pending-acceptance`` and ``active``.
+    """
+    from moto.ec2.models.vpc_peering_connections import VPCPeeringConnectionBackend
+
+    orig_create = VPCPeeringConnectionBackend.create_vpc_peering_connection
+
+    def create_vpc_peering_connection(self, vpc, peer_vpc, tags=None):
+        pcx = orig_create(self, vpc, peer_vpc, tags)
+        if _overlap(_vpc_cidrs(vpc), _vpc_cidrs(peer_vpc)):
+            pcx._status.code = "failed"
+            pcx._status.message = "Overlapping CIDR range"
+        return pcx
+
+    VPCPeeringConnectionBackend.create_vpc_peering_connection = create_vpc_peering_connection
+
+
+def patch_G15():
+    """G15: a route through a peering that is gone is a ``blackhole``.
+
+    AWS: routes whose target peering is deleted, rejected, failed or expired show
+    ``State: blackhole``. moto 5.2.5 reports every route ``active``.
+    """
+    from moto.ec2.models.route_tables import Route
+
+    def state(self):
+        pcx = self.vpc_pcx
+        if pcx is not None and pcx._status.code in ("deleted", "rejected", "failed", "expired"):
+            return "blackhole"
+        return "active"
+
+    Route.state = property(state)
+
+
+# --------------------------------------------------------------------------------------------------
+# control endpoint and entry point
+# --------------------------------------------------------------------------------------------------
+
+PATCHES = OrderedDict(
+    (
+        ("G1", patch_G1),
+        ("G2", patch_G2),
+        ("G2b", patch_G2b),
+        ("G3", patch_G3),
+        ("G4", patch_G4),
+        ("G5", patch_G5),
+        ("G6a", patch_G6a),
+        ("G6b", patch_G6b),
+        ("G6c", patch_G6c),
+        ("G10", patch_G10),
+        ("G11", patch_G11),
+        ("G13", patch_G13),
+        ("G14", patch_G14),
+        ("G15", patch_G15),
+        ("G16", patch_G16),
+        ("G17", patch_G17),
+    )
+)
+
+
+def parse_ids(text):
+    """``"g1, G5"`` -> ``["G1", "G5"]``; unknown ids raise ValueError naming them."""
+    by_lower = {pid.lower(): pid for pid in PATCHES}
+    ids = [part.strip() for part in (text or "").split(",") if part.strip()]
+    unknown = [pid for pid in ids if pid.lower() not in by_lower]
+    if unknown:
+        raise ValueError(f"unknown patch id(s) {', '.join(unknown)}; known: {', '.join(PATCHES)}")
+    return [by_lower[pid.lower()] for pid in ids]
+
+
+def _read_knobs(environ):
+    for knob, var in KNOB_ENV.items():
+        raw = environ.get(var, "").strip()
+        if raw:
+            try:
+                value = float(raw)
+            except ValueError:
+                raise ValueError(f"{var} must be a number of seconds, got {raw!r}") from None
+            if value < 0:
+                raise ValueError(f"{var} must not be negative, got {raw!r}")
+            KNOBS[knob] = value
+
+
+def _control_endpoint(request, full_url, headers):
+    """GET: version, applied patches, knobs. POST {"knob": seconds}: change knobs at run time."""
+    if request.method == "POST":
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            for knob, value in body.items():
+                if knob not in KNOBS or float(value) < 0:
+                    raise ValueError(f"unknown knob or negative value: {knob}={value!r}")
+                KNOBS[knob] = float(value)
+        except (ValueError, TypeError, AttributeError) as exc:
+            return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)})
+    status = {"moto": MOTO_VERSION, "patches": list(_APPLIED), "knobs": dict(KNOBS), "pid": os.getpid()}
+    return 200, {"Content-Type": "application/json"}, json.dumps(status)
+
+
+def apply(disabled=(), environ=None):
+    """Apply every patch except ``disabled`` (ids); return the ids applied, in order.
+
+    Fails loudly unless moto is exactly 5.2.5. Also registers ``/moto-api/emulator`` (status and knobs)
+    and reads the realism knobs from ``environ`` (default ``os.environ``). Call once, before the server
+    starts.
+    """
+    import moto
+
+    if moto.__version__ != MOTO_VERSION:
+        raise RuntimeError(
+            f"tools/emulator/patches.py targets moto {MOTO_VERSION} exactly, found {moto.__version__}: "
+            "re-check every patch against the new release before changing the pin"
+        )
+    disabled = set(parse_ids(",".join(disabled)))
+    with _LOCK:
+        if _APPLIED:
+            raise RuntimeError(f"patches already applied in this process: {', '.join(_APPLIED)}")
+        _read_knobs(os.environ if environ is None else environ)
+        for pid, function in PATCHES.items():
+            if pid in disabled:
+                continue
+            ENABLED.add(pid)
+            function()
+            _APPLIED.append(pid)
+
+        from moto.moto_api._internal import urls
+
+        urls.url_paths["{0}/moto-api/emulator"] = _control_endpoint
+    return list(_APPLIED)
