@@ -27,7 +27,7 @@ import json
 import os
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 MOTO_VERSION = "5.2.5"
 
@@ -1114,6 +1114,73 @@ def _control_endpoint(request, full_url, headers):
     return 200, {"Content-Type": "application/json"}, json.dumps(status)
 
 
+# ---------------------------------------------------------------------------------------------
+# Instrumentation (not a fidelity patch): count every AWS API call the emulator serves, by service
+# and action, so benchmarks can report API calls. GET /moto-api/emulator/calls returns the counts,
+# DELETE resets them. Query-protocol services (EC2, ELBv2, STS) name the action in an Action
+# parameter, JSON ones in X-Amz-Target; REST ones (API Gateway) are counted as "METHOD /path" with
+# every id segment replaced by "*".
+# ---------------------------------------------------------------------------------------------
+CALLS = Counter()
+
+
+def _service_of(environ):
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    marker = "Credential="
+    if marker in auth:
+        scope = auth.split(marker, 1)[1].split(",", 1)[0].split("/")
+        if len(scope) >= 4:
+            return scope[3]
+    return "unknown"
+
+
+def _action_of(environ):
+    import io
+    from urllib.parse import parse_qs
+
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        return target.rsplit(".", 1)[-1]
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    if "Action" in query:
+        return query["Action"][0]
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+        if action:
+            return action[0]
+    parts = environ.get("PATH_INFO", "/").strip("/").split("/")
+    shape = "/".join(part if index % 2 == 0 else "*" for index, part in enumerate(parts))
+    return f"{environ.get('REQUEST_METHOD', 'GET')} /{shape}"
+
+
+def count_calls():
+    """Wrap moto's WSGI dispatcher so that every AWS call is counted (moto-api calls are not)."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original = DomainDispatcherApplication.__call__
+
+    def __call__(self, environ, start_response):
+        if not environ.get("PATH_INFO", "").startswith("/moto-api"):
+            key = f"{_service_of(environ)}:{_action_of(environ)}"
+            with _LOCK:
+                CALLS[key] += 1
+        return original(self, environ, start_response)
+
+    DomainDispatcherApplication.__call__ = __call__
+
+
+def _calls_endpoint(request, full_url, headers):
+    """GET: {"total": N, "calls": {"service:Action": n}}; DELETE: reset the counts."""
+    with _LOCK:
+        if request.method == "DELETE":
+            CALLS.clear()
+        body = {"total": sum(CALLS.values()), "calls": dict(sorted(CALLS.items()))}
+    return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+
 def apply(disabled=(), environ=None):
     """Apply every patch except ``disabled`` (ids); return the ids applied, in order.
 
@@ -1143,4 +1210,6 @@ def apply(disabled=(), environ=None):
         from moto.moto_api._internal import urls
 
         urls.url_paths["{0}/moto-api/emulator"] = _control_endpoint
+        urls.url_paths["{0}/moto-api/emulator/calls"] = _calls_endpoint
+        count_calls()
     return list(_APPLIED)

@@ -1,0 +1,24 @@
+"""The emulator's API-call counter (used by benchmarks/scale.py), not a fidelity patch."""
+
+from emulator_support import http
+
+
+def test_calls_are_counted_by_service_and_action_and_reset(emulator, aws):
+    http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+    ec2 = aws.client("ec2")
+    ec2.describe_vpcs()
+    ec2.describe_vpcs()
+    api = aws.client("apigateway").create_rest_api(name="counted")
+    aws.client("apigateway").get_resources(restApiId=api["id"])
+    aws.client("elbv2").describe_load_balancers()
+
+    counts = http(emulator.url + "/moto-api/emulator/calls")
+
+    assert counts["calls"] == {
+        "apigateway:GET /restapis/*/resources": 1,
+        "apigateway:POST /restapis": 1,
+        "ec2:DescribeVpcs": 2,
+        "elasticloadbalancing:DescribeLoadBalancers": 1,
+    }
+    assert counts["total"] == 5
+    assert http(emulator.url + "/moto-api/emulator/calls", "DELETE")["total"] == 0
