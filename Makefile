@@ -63,8 +63,12 @@ emulator-reset: ## forget every resource in the emulator
 # make demo: converge the local inventory on the emulator, verify it, print what was built.
 .PHONY: demo
 demo: emulator-start ## start the emulator, converge inventories/local, verify, print the published paths
-	ansible-playbook -i inventories/local site.yml
+	ansible-playbook -i inventories/local site.yml -e verify_report_dir=$(CURDIR)/reports
 	@echo
+	@echo "Path report: $(CURDIR)/reports/path-verify.md (Mermaid diagram and a table of every hop)"
+	@for f in reports/path-verify.png reports/path-verify.svg; do \
+	  if [ -f $$f ]; then echo "Topology:    $(CURDIR)/$$f"; fi; done
+	@command -v dot >/dev/null || echo "Topology images need Graphviz (e.g. apt-get install graphviz); the Markdown report has the Mermaid diagram."
 	@echo "Emulator: $(AWS_ENDPOINT_URL)   (make emulator-stop to stop it; make teardown to remove everything)"
 
 .PHONY: teardown

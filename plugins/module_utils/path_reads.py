@@ -1,0 +1,437 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Read-only API layer of ``gateway_path_info`` and ``provider_path_info``.
+
+One small function per AWS call (paginated where the API paginates, retried with the
+collection's ``aws_retry``, "not found" turned into an empty answer in one place by
+:class:`PathReadErrorHandler`), and pure normalisers that turn the answers into the snake_case
+snapshot shapes that :mod:`topology` evaluates. Calls that other layers of the collection already
+have (REST API resources, stages and deployments in ``rest_apis``, v1 VPC links in ``vpc_links``,
+target groups and target health in ``elbv2``) are reused from there, not repeated here.
+"""
+
+import json
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import aws_retry
+
+NOT_FOUND_CODES = [
+    "NotFoundException",
+    "LoadBalancerNotFound",
+    "TargetGroupNotFound",
+    "ListenerNotFound",
+    "InvalidVpcID.NotFound",
+    "InvalidSubnetID.NotFound",
+    "InvalidGroup.NotFound",
+    "InvalidGroupId.Malformed",
+    "InvalidNetworkInterfaceID.NotFound",
+    "InvalidRouteTableID.NotFound",
+    "InvalidVpcPeeringConnectionID.NotFound",
+]
+
+# DescribeTags (elbv2) takes at most 20 ARNs per call.
+ELB_TAGS_BATCH = 20
+# The part of a TestInvokeMethod log kept in the result.
+LOG_TAIL = 2000
+
+
+class AnsiblePathReadError(AnsibleAWSError):
+    """A read of the path verifier failed."""
+
+
+class PathReadErrorHandler(AWSErrorHandler):
+    _CUSTOM_EXCEPTION = AnsiblePathReadError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code(NOT_FOUND_CODES)
+
+
+# ---------------------------------------------------------------------------------------------
+# STS
+# ---------------------------------------------------------------------------------------------
+
+
+@PathReadErrorHandler.common_error_handler("get the caller identity")
+@aws_retry
+def get_caller_identity(client):
+    return client.get_caller_identity()
+
+
+# ---------------------------------------------------------------------------------------------
+# Elastic Load Balancing v2
+# ---------------------------------------------------------------------------------------------
+
+
+@PathReadErrorHandler.list_error_handler("describe load balancers", [])
+@aws_retry
+def describe_load_balancers(client):
+    paginator = client.get_paginator("describe_load_balancers")
+    return paginator.paginate().build_full_result()["LoadBalancers"]
+
+
+@PathReadErrorHandler.list_error_handler("describe listeners", [])
+@aws_retry
+def describe_listeners(client, load_balancer_arn):
+    paginator = client.get_paginator("describe_listeners")
+    return paginator.paginate(LoadBalancerArn=load_balancer_arn).build_full_result()["Listeners"]
+
+
+@PathReadErrorHandler.list_error_handler("describe load balancer tags", [])
+@aws_retry
+def describe_elb_tags(client, arns):
+    """Tags of at most ``ELB_TAGS_BATCH`` load balancers, target groups or listeners."""
+    return client.describe_tags(ResourceArns=list(arns))["TagDescriptions"]
+
+
+# ---------------------------------------------------------------------------------------------
+# EC2
+# ---------------------------------------------------------------------------------------------
+
+
+def _filters(filters):
+    return [{"Name": name, "Values": [str(value) for value in values]} for name, values in sorted(filters.items())]
+
+
+@PathReadErrorHandler.list_error_handler("describe VPCs", [])
+@aws_retry
+def describe_vpcs(client, vpc_ids=None):
+    params = {"VpcIds": list(vpc_ids)} if vpc_ids else {}
+    paginator = client.get_paginator("describe_vpcs")
+    return paginator.paginate(**params).build_full_result()["Vpcs"]
+
+
+@PathReadErrorHandler.list_error_handler("describe subnets", [])
+@aws_retry
+def describe_subnets(client, filters):
+    paginator = client.get_paginator("describe_subnets")
+    return paginator.paginate(Filters=_filters(filters)).build_full_result()["Subnets"]
+
+
+@PathReadErrorHandler.list_error_handler("describe route tables", [])
+@aws_retry
+def describe_route_tables(client, filters):
+    paginator = client.get_paginator("describe_route_tables")
+    return paginator.paginate(Filters=_filters(filters)).build_full_result()["RouteTables"]
+
+
+@PathReadErrorHandler.list_error_handler("describe VPC peering connections", [])
+@aws_retry
+def describe_vpc_peering_connections(client, filters):
+    paginator = client.get_paginator("describe_vpc_peering_connections")
+    return paginator.paginate(Filters=_filters(filters)).build_full_result()["VpcPeeringConnections"]
+
+
+@PathReadErrorHandler.list_error_handler("describe network interfaces", [])
+@aws_retry
+def describe_network_interfaces(client, filters):
+    paginator = client.get_paginator("describe_network_interfaces")
+    return paginator.paginate(Filters=_filters(filters)).build_full_result()["NetworkInterfaces"]
+
+
+@PathReadErrorHandler.list_error_handler("describe security groups", [])
+@aws_retry
+def describe_security_groups(client, group_ids):
+    paginator = client.get_paginator("describe_security_groups")
+    return paginator.paginate(GroupIds=list(group_ids)).build_full_result()["SecurityGroups"]
+
+
+# ---------------------------------------------------------------------------------------------
+# API Gateway (the calls rest_apis.py does not have)
+# ---------------------------------------------------------------------------------------------
+
+
+@PathReadErrorHandler.list_error_handler("export the deployed stage")
+@aws_retry
+def get_export(client, rest_api_id, stage_name):
+    """The stage's OpenAPI 3 export with the API Gateway integration extensions (None when missing)."""
+    response = client.get_export(
+        restApiId=rest_api_id,
+        stageName=stage_name,
+        exportType="oas30",
+        parameters={"extensions": "integrations"},
+        accepts="application/json",
+    )
+    body = response.get("body")
+    return body.read() if hasattr(body, "read") else body
+
+
+@PathReadErrorHandler.common_error_handler("test-invoke a method")
+@aws_retry
+def test_invoke_method(client, rest_api_id, resource_id, http_method, path_with_query):
+    return client.test_invoke_method(
+        restApiId=rest_api_id,
+        resourceId=resource_id,
+        httpMethod=http_method,
+        pathWithQueryString=path_with_query,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalisers (pure): AWS answers -> snapshot shapes
+# ---------------------------------------------------------------------------------------------
+
+
+def tags_dict(tag_list):
+    return {tag["Key"]: tag.get("Value", "") for tag in tag_list or [] if "Key" in tag}
+
+
+def tags_by_arn(descriptions):
+    return {entry["ResourceArn"]: tags_dict(entry.get("Tags")) for entry in descriptions or []}
+
+
+def normalise_load_balancer(raw, tags=None):
+    zones = raw.get("AvailabilityZones") or []
+    state = raw.get("State") or {}
+    return {
+        "arn": raw.get("LoadBalancerArn"),
+        "name": raw.get("LoadBalancerName"),
+        "dns_name": raw.get("DNSName"),
+        "type": raw.get("Type"),
+        "scheme": raw.get("Scheme"),
+        "state": state.get("Code"),
+        "state_reason": state.get("Reason"),
+        "vpc_id": raw.get("VpcId"),
+        "subnet_ids": [zone.get("SubnetId") for zone in zones if zone.get("SubnetId")],
+        "availability_zones": [zone.get("ZoneName") for zone in zones],
+        "security_groups": list(raw.get("SecurityGroups") or []),
+        "tags": dict(tags or {}),
+    }
+
+
+def forward_target_groups(actions):
+    """Target group ARNs a listener's default actions forward to (plain and weighted forwards)."""
+    arns = []
+    for action in actions or []:
+        if action.get("Type") != "forward":
+            continue
+        if action.get("TargetGroupArn"):
+            arns.append(action["TargetGroupArn"])
+        for group in (action.get("ForwardConfig") or {}).get("TargetGroups") or []:
+            if group.get("TargetGroupArn") and group["TargetGroupArn"] not in arns:
+                arns.append(group["TargetGroupArn"])
+    return arns
+
+
+def normalise_listener(raw):
+    return {
+        "arn": raw.get("ListenerArn"),
+        "load_balancer_arn": raw.get("LoadBalancerArn"),
+        "port": raw.get("Port"),
+        "protocol": raw.get("Protocol"),
+        "target_group_arns": forward_target_groups(raw.get("DefaultActions")),
+    }
+
+
+def normalise_target_group(raw, tags=None, targets=None):
+    return {
+        "arn": raw.get("TargetGroupArn"),
+        "name": raw.get("TargetGroupName"),
+        "target_type": raw.get("TargetType"),
+        "protocol": raw.get("Protocol"),
+        "port": raw.get("Port"),
+        "vpc_id": raw.get("VpcId"),
+        "load_balancer_arns": list(raw.get("LoadBalancerArns") or []),
+        "tags": dict(tags or {}),
+        "targets": list(targets or []),
+    }
+
+
+def vpc_cidrs(raw):
+    cidrs = []
+    for association in raw.get("CidrBlockAssociationSet") or []:
+        state = (association.get("CidrBlockState") or {}).get("State", "associated")
+        if state in ("associated", "associating") and association.get("CidrBlock"):
+            cidrs.append(association["CidrBlock"])
+    if raw.get("CidrBlock") and raw["CidrBlock"] not in cidrs:
+        cidrs.insert(0, raw["CidrBlock"])
+    return cidrs
+
+
+def normalise_vpc(raw):
+    return {
+        "id": raw.get("VpcId"),
+        "cidrs": vpc_cidrs(raw),
+        "owner_id": raw.get("OwnerId"),
+        "tags": tags_dict(raw.get("Tags")),
+    }
+
+
+def normalise_subnet(raw):
+    return {
+        "id": raw.get("SubnetId"),
+        "cidr": raw.get("CidrBlock"),
+        "availability_zone": raw.get("AvailabilityZone"),
+        "vpc_id": raw.get("VpcId"),
+    }
+
+
+ROUTE_TARGET_KEYS = (
+    ("VpcPeeringConnectionId", "peering"),
+    ("TransitGatewayId", "transit_gateway"),
+    ("NatGatewayId", "nat_gateway"),
+    ("NetworkInterfaceId", "network_interface"),
+    ("InstanceId", "instance"),
+    ("VpcEndpointId", "vpc_endpoint"),
+    ("LocalGatewayId", "local_gateway"),
+    ("CarrierGatewayId", "carrier_gateway"),
+    ("EgressOnlyInternetGatewayId", "egress_only_internet_gateway"),
+    ("CoreNetworkArn", "core_network"),
+    ("GatewayId", "gateway"),
+)
+
+
+def normalise_route(raw):
+    target, kind = None, None
+    for key, name in ROUTE_TARGET_KEYS:
+        if raw.get(key):
+            target, kind = raw[key], name
+            break
+    if target == "local":
+        kind = "local"
+    return {
+        "destination": raw.get("DestinationCidrBlock")
+        or raw.get("DestinationIpv6CidrBlock")
+        or raw.get("DestinationPrefixListId"),
+        "target": target,
+        "target_type": kind,
+        "state": raw.get("State"),
+        "origin": raw.get("Origin"),
+    }
+
+
+def normalise_route_table(raw):
+    associations = raw.get("Associations") or []
+    return {
+        "id": raw.get("RouteTableId"),
+        "vpc_id": raw.get("VpcId"),
+        "main": any(association.get("Main") for association in associations),
+        "subnet_ids": sorted(association["SubnetId"] for association in associations if association.get("SubnetId")),
+        "routes": [normalise_route(route) for route in raw.get("Routes") or []],
+        "tags": tags_dict(raw.get("Tags")),
+    }
+
+
+def _peering_side(raw):
+    raw = raw or {}
+    cidrs = [entry["CidrBlock"] for entry in raw.get("CidrBlockSet") or [] if entry.get("CidrBlock")]
+    if raw.get("CidrBlock") and raw["CidrBlock"] not in cidrs:
+        cidrs.insert(0, raw["CidrBlock"])
+    return {"vpc_id": raw.get("VpcId"), "owner_id": raw.get("OwnerId"), "region": raw.get("Region"), "cidrs": cidrs}
+
+
+def normalise_peering(raw):
+    status = raw.get("Status") or {}
+    return {
+        "id": raw.get("VpcPeeringConnectionId"),
+        "status": status.get("Code"),
+        "status_message": status.get("Message"),
+        "requester": _peering_side(raw.get("RequesterVpcInfo")),
+        "accepter": _peering_side(raw.get("AccepterVpcInfo")),
+        "tags": tags_dict(raw.get("Tags")),
+    }
+
+
+def normalise_eni(raw):
+    attachment = raw.get("Attachment") or {}
+    return {
+        "id": raw.get("NetworkInterfaceId"),
+        "status": raw.get("Status"),
+        "subnet_id": raw.get("SubnetId"),
+        "vpc_id": raw.get("VpcId"),
+        "availability_zone": raw.get("AvailabilityZone"),
+        "interface_type": raw.get("InterfaceType"),
+        "description": raw.get("Description"),
+        "requester_managed": bool(raw.get("RequesterManaged")),
+        "attached_to": (attachment.get("InstanceId") or attachment.get("InstanceOwnerId")) if attachment else None,
+        "security_group_ids": [group["GroupId"] for group in raw.get("Groups") or [] if group.get("GroupId")],
+        "private_ips": [
+            entry["PrivateIpAddress"] for entry in raw.get("PrivateIpAddresses") or [] if entry.get("PrivateIpAddress")
+        ]
+        or ([raw["PrivateIpAddress"]] if raw.get("PrivateIpAddress") else []),
+    }
+
+
+def normalise_rule(raw):
+    return {
+        "protocol": str(raw.get("IpProtocol", "")),
+        "from_port": raw.get("FromPort"),
+        "to_port": raw.get("ToPort"),
+        "cidrs": [entry["CidrIp"] for entry in raw.get("IpRanges") or [] if entry.get("CidrIp")],
+        "group_pairs": [
+            {
+                "group_id": pair.get("GroupId"),
+                "user_id": pair.get("UserId"),
+                "peering_id": pair.get("VpcPeeringConnectionId"),
+            }
+            for pair in raw.get("UserIdGroupPairs") or []
+        ],
+        "prefix_list_ids": [
+            entry["PrefixListId"] for entry in raw.get("PrefixListIds") or [] if entry.get("PrefixListId")
+        ],
+    }
+
+
+def normalise_security_group(raw):
+    return {
+        "id": raw.get("GroupId"),
+        "name": raw.get("GroupName"),
+        "vpc_id": raw.get("VpcId"),
+        "owner_id": raw.get("OwnerId"),
+        "ingress": [normalise_rule(rule) for rule in raw.get("IpPermissions") or []],
+        "tags": tags_dict(raw.get("Tags")),
+    }
+
+
+def exported_integrations(body):
+    """Integrations of an OpenAPI export with ``x-amazon-apigateway-integration`` extensions.
+
+    Returns ``[{path, http_method, type, uri, connection_type, connection_id}]``, or ``None`` when the
+    export carries no integration extension at all (an export without them says nothing about what
+    is deployed, so the caller must not compare it).
+    """
+    if not body:
+        return None
+    try:
+        document = json.loads(body.decode("utf-8") if isinstance(body, bytes) else body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    found = []
+    any_extension = False
+    for path, item in sorted((document.get("paths") or {}).items()):
+        for method, operation in sorted((item or {}).items()):
+            if not isinstance(operation, dict):
+                continue
+            name = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
+            integration = operation.get("x-amazon-apigateway-integration")
+            if integration is None:
+                continue
+            any_extension = True
+            found.append(
+                {
+                    "path": path,
+                    "http_method": name,
+                    "type": str(integration.get("type", "")).upper() or None,
+                    "uri": integration.get("uri"),
+                    "connection_type": integration.get("connectionType"),
+                    "connection_id": integration.get("connectionId"),
+                }
+            )
+    return found if any_extension else None
+
+
+def normalise_test_invoke(path, http_method, raw):
+    log = raw.get("log") or ""
+    return {
+        "path": path,
+        "http_method": http_method,
+        "status": raw.get("status"),
+        "latency": raw.get("latency"),
+        "log_tail": log[-LOG_TAIL:],
+        "error": None,
+    }

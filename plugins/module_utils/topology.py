@@ -1,0 +1,1479 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pure evaluation of the published paths (no boto3): join the snapshots, judge every hop, draw it.
+
+Inputs are the snapshots that ``gateway_path_info`` (account A) and ``provider_path_info`` (each
+provider account) return, plus the intent from the inventory (the services each provider publishes).
+:func:`evaluate` turns them into one ordered hop list per service path::
+
+    api_route -> integration -> stage_deployment -> vpc_link -> nlb -> listener -> target_group
+    -> target -> peering -> gateway_route -> provider_route -> security_group -> service_endpoint
+
+Every hop is ``{hop, status (ok|fail|skipped), account, resource, detail, fix}``.
+
+A fault fails exactly its own hop. Each hop is judged on its own facts against the *expected*
+resources of the service, which are resolved once from the intent, the published state and the
+tags (:func:`resolve_service`), never from what the previous hop happens to point at. So a VPC
+link that targets another NLB fails ``vpc_link`` while the integration (which names an existing
+link and the service's NLB and listener port) stays ``ok``; a route through a peering that is not
+active is the ``peering`` hop's fault, not the route's. A hop whose subject cannot exist because
+of another hop's fault is ``skipped`` (never ``fail``).
+
+The second half renders the joined graph: a Mermaid flowchart for the Markdown report and a
+Graphviz DOT source for SVG/PNG.
+"""
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+HOPS = (
+    "api_route",
+    "integration",
+    "stage_deployment",
+    "vpc_link",
+    "nlb",
+    "listener",
+    "target_group",
+    "target",
+    "peering",
+    "gateway_route",
+    "provider_route",
+    "security_group",
+    "service_endpoint",
+)
+
+OK = "ok"
+FAIL = "fail"
+SKIPPED = "skipped"
+
+SERVICE_TAG = "multiaccount:service"
+GATEWAY_TAG = "multiaccount:gateway"
+PROVIDER_TAG = "multiaccount:provider"
+
+VPC_LINK_INTEGRATION_TYPES = ("HTTP", "HTTP_PROXY")
+PROXY_PART = "{proxy+}"
+TCP_PROTOCOLS = ("tcp", "6", "-1", "all")
+ANY_IPV4 = "0.0.0.0/0"
+
+
+# ---------------------------------------------------------------------------------------------
+# Small pure helpers (also used by the info modules for their convenience summaries)
+# ---------------------------------------------------------------------------------------------
+
+
+def api_path(path):
+    """``payments/v2`` or ``/payments/v2/`` -> ``/payments/v2`` (the API Gateway resource path)."""
+    text = str(path or "").strip().strip("/")
+    return "/" + text if text else "/"
+
+
+def subset_paths(all_paths, published_paths):
+    """Paths of the API that the published routes own: the root, every ancestor, each path and its proxy child."""
+    wanted = {"/"}
+    for path in published_paths:
+        full = api_path(path)
+        parts = full.strip("/").split("/")
+        for depth in range(1, len(parts) + 1):
+            wanted.add("/" + "/".join(parts[:depth]))
+        wanted.add(full.rstrip("/") + "/" + PROXY_PART)
+    return [path for path in all_paths if path in wanted]
+
+
+def parse_integration_uri(uri):
+    """``http://host:8080/x`` -> ``(host, port)``; the port defaults by scheme; ``(None, None)`` when unparsable."""
+    if not uri:
+        return None, None
+    try:
+        parts = urlsplit(uri)
+        port = parts.port
+    except ValueError:
+        return None, None
+    if not parts.hostname:
+        return None, None
+    if port is None:
+        port = 443 if parts.scheme == "https" else 80
+    return parts.hostname.lower(), port
+
+
+def _network(value):
+    try:
+        return ipaddress.ip_network(str(value), strict=False)
+    except ValueError:
+        return None
+
+
+def covering_route(routes, cidr):
+    """The route traffic to ``cidr`` (an address or a block) takes: longest prefix whose block contains it.
+
+    Returns ``(route, diverted)``: ``diverted`` lists the more specific routes inside ``cidr`` that
+    take part of it elsewhere (they matter as much as the covering route).
+    """
+    wanted = _network(cidr)
+    best = None
+    best_len = -1
+    diverted = []
+    for route in routes or []:
+        network = _network(route.get("destination"))
+        if wanted is None or network is None or network.version != wanted.version:
+            continue
+        if wanted.subnet_of(network):
+            if network.prefixlen > best_len:
+                best, best_len = route, network.prefixlen
+        elif network.subnet_of(wanted):
+            diverted.append(route)
+    return best, diverted
+
+
+def cidr_covered(cidr, blocks):
+    """True when the union of ``blocks`` contains every address of ``cidr``."""
+    wanted = _network(cidr)
+    if wanted is None:
+        return False
+    networks = [
+        net for net in (_network(block) for block in blocks) if net is not None and net.version == wanted.version
+    ]
+    return any(wanted.subnet_of(net) for net in ipaddress.collapse_addresses(networks))
+
+
+def rule_admits_port(rule, port):
+    """True when an ingress rule lets TCP traffic reach ``port``."""
+    protocol = str(rule.get("protocol", "")).lower()
+    if protocol not in TCP_PROTOCOLS:
+        return False
+    if protocol in ("-1", "all"):
+        return True
+    low, high = rule.get("from_port"), rule.get("to_port")
+    if low is None or high is None:
+        return True
+    if int(low) == -1:
+        return True
+    return int(low) <= int(port) <= int(high)
+
+
+def sg_admission(security_groups, port, source_cidrs, source_group_ids=None):
+    """Which ``source_cidrs`` the union of ``security_groups`` admits on TCP ``port``.
+
+    A CIDR is admitted when the union of the CIDR rules for that port covers it (``0.0.0.0/0`` and
+    wider blocks count), or when a rule names one of ``source_group_ids`` (the NLB's own security
+    groups, in another account across the peering). Returns ``(admitted, missing, how)``: two lists
+    of CIDRs and a dict cidr -> the rule(s) that admit it.
+    """
+    blocks = []
+    by_group = []
+    for group in security_groups or []:
+        for rule in group.get("ingress") or []:
+            if not rule_admits_port(rule, port):
+                continue
+            for block in rule.get("cidrs") or []:
+                blocks.append((block, group.get("id")))
+            for pair in rule.get("group_pairs") or []:
+                if pair.get("group_id") in set(source_group_ids or []):
+                    by_group.append((pair.get("group_id"), group.get("id")))
+    admitted, missing, how = [], [], {}
+    for cidr in source_cidrs:
+        if cidr_covered(cidr, [block for block, _dummy in blocks]):
+            admitted.append(cidr)
+            wanted = _network(cidr)
+            reasons = sorted(
+                {f"{gid} {block}" for block, gid in blocks if _network(block) and _network(block).overlaps(wanted)}
+            )
+            how[cidr] = ", ".join(reasons)
+        elif by_group:
+            admitted.append(cidr)
+            how[cidr] = ", ".join(sorted({f"{gid} <- {src}" for src, gid in by_group}))
+        else:
+            missing.append(cidr)
+    return admitted, missing, how
+
+
+def route_table_for_subnet(route_tables, subnet_id, vpc_id=None):
+    """The route table a subnet uses: its explicit association, else the main table of its VPC."""
+    for table in route_tables or []:
+        if subnet_id and subnet_id in (table.get("subnet_ids") or []):
+            return table
+    for table in route_tables or []:
+        if table.get("main") and (vpc_id is None or table.get("vpc_id") == vpc_id):
+            return table
+    return None
+
+
+def peering_vpcs(peering):
+    return {
+        (peering.get("requester") or {}).get("vpc_id"),
+        (peering.get("accepter") or {}).get("vpc_id"),
+    }
+
+
+def peerings_between(peerings, vpc_a, vpc_b):
+    """Peerings (merged by id) whose two sides are ``vpc_a`` and ``vpc_b``, active ones first."""
+    found = {}
+    for peering in peerings or []:
+        if vpc_a and vpc_b and peering_vpcs(peering) == {vpc_a, vpc_b}:
+            known = found.setdefault(peering["id"], dict(peering, views=[]))
+            known["views"].append(status_code(peering))
+    ordered = sorted(found.values(), key=lambda p: (0 if peering_active(p) else 1, p["id"]))
+    return ordered
+
+
+def status_code(peering):
+    status = peering.get("status")
+    if isinstance(status, dict):
+        return status.get("code")
+    return status
+
+
+def peering_active(peering):
+    views = peering.get("views") or [status_code(peering)]
+    return all(view == "active" for view in views)
+
+
+# ---------------------------------------------------------------------------------------------
+# Intent and resolution of the expected resources
+# ---------------------------------------------------------------------------------------------
+
+
+def expected_services(gateway, providers):
+    """One entry per published service, from the providers' intent and the gateway's published state.
+
+    ``providers``: ``[{name, account_id, region, services: [{name, port, path, targets, listener_port?}], snapshot}]``;
+    ``gateway['state']`` (optional): the ``shared_gateway_state`` fact, whose ``services`` map may name
+    the target group, NLB, VPC link and listener port of each service.
+    """
+    state_services = ((gateway or {}).get("state") or {}).get("services") or {}
+    services = []
+    for provider in providers or []:
+        for service in provider.get("services") or []:
+            published = state_services.get(service.get("name")) or {}
+            listener_port = service.get("listener_port") or published.get("listener_port")
+            services.append(
+                {
+                    "name": service["name"],
+                    "provider": provider.get("name"),
+                    "port": int(service["port"]),
+                    "listener_port": int(listener_port) if listener_port else None,
+                    "path": api_path(service.get("path") or service["name"]),
+                    "targets": [str(ip) for ip in service.get("targets") or []],
+                    "target_group_arn": service.get("target_group_arn") or published.get("target_group_arn"),
+                    "nlb_arn": service.get("nlb_arn") or published.get("nlb_arn"),
+                    "vpc_link_id": service.get("vpc_link_id") or published.get("vpc_link_id"),
+                }
+            )
+    return services
+
+
+def _by(items, key, value):
+    for item in items or []:
+        if value is not None and item.get(key) == value:
+            return item
+    return None
+
+
+def _tagged(items, key, value):
+    return [item for item in items or [] if (item.get("tags") or {}).get(key) == value]
+
+
+def service_resources(snapshot, path):
+    """The API resources a service path owns: ``/<path>`` and, when present, ``/<path>/{proxy+}``."""
+    base = _by(snapshot.get("resources"), "path", path)
+    proxy = _by(snapshot.get("resources"), "path", path.rstrip("/") + "/" + PROXY_PART)
+    return base, proxy
+
+
+def service_methods(snapshot, path):
+    """``[(resource_path, method_name, method)]`` of a service's resources, base first."""
+    found = []
+    for resource in service_resources(snapshot, path):
+        if not resource:
+            continue
+        for name in sorted(resource.get("methods") or {}):
+            found.append((resource["path"], name, resource["methods"][name]))
+    return found
+
+
+STAGE_VARIABLE_RE = re.compile(r"^\$\{stageVariables\.([A-Za-z0-9_]+)\}$")
+
+
+def connection_id_of(integration, snapshot):
+    """The VPC link id an integration uses, resolving a ``${stageVariables.<name>}`` reference."""
+    connection_id = (integration or {}).get("connection_id")
+    match = STAGE_VARIABLE_RE.match(connection_id or "")
+    if match:
+        return ((snapshot.get("stage") or {}).get("variables") or {}).get(match.group(1))
+    return connection_id
+
+
+def _listener_forwarding(listeners, nlb_arn, tg_arn, preferred_port=None):
+    """The NLB's listener that forwards to the target group (the one on ``preferred_port`` when several do)."""
+    found = [
+        listener
+        for listener in listeners or []
+        if listener.get("load_balancer_arn") == nlb_arn and tg_arn in (listener.get("target_group_arns") or [])
+    ]
+    for listener in found:
+        if listener.get("port") == preferred_port:
+            return listener
+    return found[0] if found else None
+
+
+def resolve_service(service, gateway_snapshot, gateway_tag=None):
+    """The service's expected target group, NLB, listener port and VPC link, each with how it was found.
+
+    Order of evidence: the published state (ARNs/ids), the tags the collection writes, then the
+    registered targets; the integration's connectionId is used for the link because the link hop
+    judges the link the API really uses.
+    """
+    snap = gateway_snapshot or {}
+    tgs = snap.get("target_groups") or []
+    nlbs = snap.get("load_balancers") or []
+    links = snap.get("vpc_links") or []
+    resolved = {"target_group": None, "nlb": None, "listener_port": None, "vpc_link": None, "how": {}}
+
+    # Target group: state ARN, tag, registered IPs.
+    tg = _by(tgs, "arn", service.get("target_group_arn"))
+    how = "published state"
+    if tg is None:
+        tagged = _tagged(tgs, SERVICE_TAG, service["name"])
+        if gateway_tag and len(tagged) > 1:
+            tagged = [item for item in tagged if (item.get("tags") or {}).get(GATEWAY_TAG) == gateway_tag] or tagged
+        tg = tagged[0] if tagged else None
+        how = f"tag {SERVICE_TAG}={service['name']}"
+    if tg is None and service["targets"]:
+        wanted = set(service["targets"])
+        for item in tgs:
+            if wanted & {target.get("ip") for target in item.get("targets") or []}:
+                tg = item
+                how = "registered target IPs"
+                break
+    resolved["target_group"] = tg
+    resolved["how"]["target_group"] = how if tg else None
+
+    # NLB: state ARN, service tag (dedicated), the target group's load balancer, the gateway's only NLB.
+    nlb = _by(nlbs, "arn", service.get("nlb_arn"))
+    how = "published state"
+    if nlb is None:
+        tagged = _tagged(nlbs, SERVICE_TAG, service["name"])
+        nlb = tagged[0] if tagged else None
+        how = f"tag {SERVICE_TAG}={service['name']}"
+    if nlb is None and tg:
+        for arn in tg.get("load_balancer_arns") or []:
+            nlb = _by(nlbs, "arn", arn)
+            if nlb:
+                how = "the target group's load balancer"
+                break
+    if nlb is None:
+        shared = [
+            item for item in _tagged(nlbs, GATEWAY_TAG, gateway_tag) if SERVICE_TAG not in (item.get("tags") or {})
+        ]
+        candidates = shared if gateway_tag else []
+        if not candidates and len(nlbs) == 1:
+            candidates = nlbs
+        if len(candidates) == 1:
+            nlb = candidates[0]
+            how = "the gateway's NLB"
+    resolved["nlb"] = nlb
+    resolved["how"]["nlb"] = how if nlb else None
+
+    # Target group fallback: the one the NLB forwards the service port to.
+    if tg is None and nlb:
+        port = service.get("listener_port") or service["port"]
+        for listener in snap.get("listeners") or []:
+            if listener.get("load_balancer_arn") == nlb["arn"] and listener.get("port") == port:
+                for arn in listener.get("target_group_arns") or []:
+                    tg = _by(tgs, "arn", arn)
+                    if tg:
+                        resolved["target_group"] = tg
+                        resolved["how"]["target_group"] = f"listener {port} of the NLB"
+                        break
+
+    # Listener port: intent, the listener that forwards to the service's target group, the service port.
+    port = service.get("listener_port")
+    how = "inventory/state listener_port"
+    if port is None and nlb and resolved["target_group"]:
+        listener = _listener_forwarding(
+            snap.get("listeners"), nlb["arn"], resolved["target_group"]["arn"], service["port"]
+        )
+        if listener:
+            port = listener.get("port")
+            how = "the listener forwarding to the target group"
+    if port is None:
+        port = service["port"]
+        how = "the service port"
+    resolved["listener_port"] = int(port)
+    resolved["how"]["listener_port"] = how
+
+    # VPC link: the one the integration uses (when it exists), the published one, one that targets the NLB.
+    link = None
+    for dummy_path, dummy_name, method in service_methods(snap, service["path"]):
+        link = _by(links, "id", connection_id_of(method.get("integration"), snap))
+        if link:
+            how = "the integration's connectionId"
+            break
+    if link is None:
+        link = _by(links, "id", service.get("vpc_link_id"))
+        how = "published state"
+    if link is None and nlb:
+        targeting = [item for item in links if nlb["arn"] in (item.get("target_arns") or [])]
+        targeting.sort(key=lambda item: (0 if item.get("status") == "AVAILABLE" else 1, item.get("id") or ""))
+        link = targeting[0] if targeting else None
+        how = "a VPC link targeting the NLB"
+    resolved["vpc_link"] = link
+    resolved["how"]["vpc_link"] = how if link else None
+    return resolved
+
+
+# ---------------------------------------------------------------------------------------------
+# Hop evaluation
+# ---------------------------------------------------------------------------------------------
+
+
+def _hop(name, status, account, resource, detail, fix=None):
+    return {
+        "hop": name,
+        "status": status,
+        "account": account,
+        "resource": resource,
+        "detail": detail,
+        "fix": fix if status == FAIL else None,
+    }
+
+
+def _name(item, fallback="?"):
+    if not item:
+        return fallback
+    return item.get("name") or item.get("id") or item.get("arn") or fallback
+
+
+class _Context:
+    """Everything one service's hops look at, computed once."""
+
+    def __init__(self, service, gateway, provider):
+        self.service = service
+        self.gateway = gateway or {}
+        self.provider = provider or {}
+        self.gw = self.gateway.get("snapshot") or {}
+        self.pv = self.provider.get("snapshot") or {}
+        self.account_a = str(self.gw.get("account_id") or self.gateway.get("account_id") or "?")
+        self.account_b = str(self.pv.get("account_id") or self.provider.get("account_id") or "?")
+        self.region_a = self.gw.get("region") or self.gateway.get("region")
+        self.region_b = self.pv.get("region") or self.provider.get("region")
+        self.resolved = resolve_service(service, self.gw, self.gateway.get("gateway_tag"))
+        self.nlb = self.resolved["nlb"]
+        self.tg = self.resolved["target_group"]
+        self.link = self.resolved["vpc_link"]
+        self.listener_port = self.resolved["listener_port"]
+        self.vpc_a = (self.nlb or {}).get("vpc_id") or (self.tg or {}).get("vpc_id")
+        self.nlb_subnets = [
+            _by(self.gw.get("subnets"), "id", subnet_id) or {"id": subnet_id, "cidr": None}
+            for subnet_id in (self.nlb or {}).get("subnet_ids") or []
+        ]
+        self.nlb_cidrs = [subnet["cidr"] for subnet in self.nlb_subnets if subnet.get("cidr")]
+        self.targets = []
+        for ip in service["targets"]:
+            entry = _by(self.pv.get("targets"), "ip", ip) or {"ip": ip, "eni": None, "vpc_id": None, "subnet_id": None}
+            self.targets.append(entry)
+        self.vpcs_b = sorted({t.get("vpc_id") for t in self.targets if t.get("vpc_id")})
+        self.provider_cidrs = []
+        for vpc_id in self.vpcs_b:
+            for cidr in (_by(self.pv.get("vpcs"), "id", vpc_id) or {}).get("cidrs") or []:
+                if cidr not in self.provider_cidrs:
+                    self.provider_cidrs.append(cidr)
+        self.peerings = list(self.gw.get("peerings") or []) + list(self.pv.get("peerings") or [])
+        self.hops = {}
+
+    def peering_for(self, vpc_b):
+        candidates = peerings_between(self.peerings, self.vpc_a, vpc_b)
+        return candidates[0] if candidates else None, candidates
+
+
+def _check_api_route(ctx):
+    svc, gw = ctx.service, ctx.gw
+    api = gw.get("rest_api")
+    if not api:
+        return _hop(
+            "api_route",
+            FAIL,
+            ctx.account_a,
+            f"REST API {gw.get('rest_api_name') or '?'}",
+            "the REST API does not exist in the gateway account",
+            "publish it: run the api_publish role (multiaccount.apigateway.rest_api)",
+        )
+    resource_name = f"{api.get('name')} ({api.get('id')}) {svc['path']}"
+    base, dummy_proxy = service_resources(gw, svc["path"])
+    if not base:
+        return _hop(
+            "api_route",
+            FAIL,
+            ctx.account_a,
+            resource_name,
+            f"no resource {svc['path']} in the API",
+            f"add the route {svc['path'].lstrip('/')} (api_publish role, multiaccount.apigateway.rest_api routes)",
+        )
+    if not base.get("methods"):
+        return _hop(
+            "api_route",
+            FAIL,
+            ctx.account_a,
+            resource_name,
+            f"resource {svc['path']} has no method",
+            f"add the method (ANY) to {svc['path']} (api_publish role)",
+        )
+    methods = ", ".join(sorted(base["methods"]))
+    return _hop("api_route", OK, ctx.account_a, resource_name, f"{svc['path']} answers {methods}")
+
+
+def _check_integration(ctx):
+    svc, gw = ctx.service, ctx.gw
+    methods = service_methods(gw, svc["path"])
+    if ctx.hops["api_route"]["status"] != OK or not methods:
+        return _hop("integration", SKIPPED, ctx.account_a, svc["path"], "no method to integrate (see api_route)")
+    links = {link.get("id"): link for link in gw.get("vpc_links") or []}
+    expected_dns = (ctx.nlb or {}).get("dns_name")
+    problems, seen = [], []
+    for path, name, method in methods:
+        integration = method.get("integration")
+        where = f"{name} {path}"
+        if not integration:
+            problems.append(f"{where}: no integration")
+            continue
+        uri = integration.get("uri")
+        host, port = parse_integration_uri(uri)
+        seen.append(f"{where} -> {uri} via {integration.get('connection_id') or '-'}")
+        if integration.get("type") not in VPC_LINK_INTEGRATION_TYPES:
+            problems.append(f"{where}: type {integration.get('type')}, expected HTTP_PROXY")
+        if integration.get("connection_type") != "VPC_LINK":
+            problems.append(f"{where}: connectionType {integration.get('connection_type')}, expected VPC_LINK")
+            continue
+        connection_id = connection_id_of(integration, gw)
+        if not integration.get("connection_id"):
+            problems.append(f"{where}: no connectionId")
+        elif not connection_id:
+            problems.append(
+                f"{where}: connectionId {integration['connection_id']} names a stage variable the stage does not set"
+            )
+        elif connection_id not in links:
+            problems.append(f"{where}: connectionId {connection_id} matches no VPC link in account {ctx.account_a}")
+        if host is None:
+            problems.append(f"{where}: URI {uri!r} has no host")
+            continue
+        if expected_dns and host != expected_dns.lower():
+            problems.append(f"{where}: URI host {host} is not the service's NLB ({expected_dns})")
+        if port != ctx.listener_port:
+            listener_ports = sorted(
+                listener.get("port")
+                for listener in gw.get("listeners") or []
+                if ctx.nlb and listener.get("load_balancer_arn") == ctx.nlb.get("arn")
+            )
+            problems.append(
+                f"{where}: URI port {port} matches no listener of the service "
+                f"(expected {ctx.listener_port}; NLB listeners: {', '.join(map(str, listener_ports)) or 'none'})"
+            )
+    resource = f"{svc['path']} integration"
+    if problems:
+        link_hint = ctx.link.get("id") if ctx.link else "<vpc link id>"
+        return _hop(
+            "integration",
+            FAIL,
+            ctx.account_a,
+            resource,
+            "; ".join(problems),
+            f"point the integration at VPC link {link_hint} and http://{expected_dns or '<nlb dns>'}:"
+            f"{ctx.listener_port}/ (api_publish role), then redeploy the stage",
+        )
+    return _hop("integration", OK, ctx.account_a, resource, "; ".join(seen))
+
+
+def _check_stage_deployment(ctx):
+    gw = ctx.gw
+    stage = gw.get("stage")
+    stage_name = gw.get("stage_name") or (stage or {}).get("name") or "?"
+    api_id = (gw.get("rest_api") or {}).get("id")
+    if not gw.get("rest_api"):
+        return _hop("stage_deployment", SKIPPED, ctx.account_a, f"stage {stage_name}", "no REST API (see api_route)")
+    resource = f"stage {stage_name} of {api_id}"
+    redeploy = (
+        f"redeploy: re-run the api_publish role (or aws apigateway create-deployment --rest-api-id {api_id} "
+        f"--stage-name {stage_name})"
+    )
+    if not stage:
+        return _hop("stage_deployment", FAIL, ctx.account_a, resource, f"stage {stage_name} does not exist", redeploy)
+    deployment = gw.get("deployment")
+    if not stage.get("deployment_id") or not deployment:
+        return _hop("stage_deployment", FAIL, ctx.account_a, resource, "the stage has no deployment", redeploy)
+    resource = f"stage {stage_name} -> deployment {deployment.get('id')}"
+    deployed = deployment.get("fingerprint")
+    config = gw.get("config") or {}
+    current = [value for value in (config.get("fingerprint"), config.get("published_fingerprint")) if value]
+    if deployed:
+        if deployed in current:
+            return _hop(
+                "stage_deployment",
+                OK,
+                ctx.account_a,
+                resource,
+                f"deployed configuration is current (sha256 {deployed[:12]})",
+            )
+        return _hop(
+            "stage_deployment",
+            FAIL,
+            ctx.account_a,
+            resource,
+            f"the stage serves deployment {deployment.get('id')} made from configuration sha256 {deployed[:12]}, "
+            f"the API is now sha256 {(current or ['?'])[0][:12]}: a change was not redeployed",
+            redeploy,
+        )
+    exported = deployment.get("exported_integrations")
+    if exported is not None:
+        live = {}
+        for resource_item in gw.get("resources") or []:
+            for name, method in (resource_item.get("methods") or {}).items():
+                integration = method.get("integration") or {}
+                live[f"{name} {resource_item['path']}"] = (
+                    integration.get("uri"),
+                    integration.get("connection_id"),
+                    integration.get("type"),
+                )
+        deployed_map = {
+            f"{item.get('http_method')} {item.get('path')}": (
+                item.get("uri"),
+                item.get("connection_id"),
+                item.get("type"),
+            )
+            for item in exported
+        }
+        drift = sorted(key for key in set(live) | set(deployed_map) if live.get(key) != deployed_map.get(key))
+        if drift:
+            return _hop(
+                "stage_deployment",
+                FAIL,
+                ctx.account_a,
+                resource,
+                "the deployed stage differs from the API for " + ", ".join(drift),
+                redeploy,
+            )
+        return _hop("stage_deployment", OK, ctx.account_a, resource, "deployed integrations match the API (export)")
+    return _hop(
+        "stage_deployment",
+        OK,
+        ctx.account_a,
+        resource,
+        "deployed; currency not verifiable (no configuration fingerprint in the deployment description)",
+    )
+
+
+def _check_vpc_link(ctx):
+    link, nlb = ctx.link, ctx.nlb
+    if not link:
+        return _hop(
+            "vpc_link",
+            FAIL,
+            ctx.account_a,
+            "VPC link",
+            f"no VPC link targets the service's NLB {_name(nlb)}",
+            "create one: shared_gateway role (multiaccount.apigateway.vpc_link with target_arns: [<nlb arn>])",
+        )
+    resource = f"VPC link {link.get('name')} ({link.get('id')})"
+    problems = []
+    if link.get("status") != "AVAILABLE":
+        message = f": {link.get('status_message')}" if link.get("status_message") else ""
+        problems.append(f"status {link.get('status')}{message}")
+    targets = link.get("target_arns") or []
+    if nlb and targets != [nlb.get("arn")]:
+        problems.append(
+            f"targets {', '.join(targets) or 'nothing'}, not the service's NLB {nlb.get('name')} ({nlb.get('arn')})"
+        )
+    if problems:
+        if link.get("status") in ("PENDING", "DELETING"):
+            fix = "wait until it is AVAILABLE (it can take minutes), then re-run verify"
+        else:
+            fix = (
+                f"create a VPC link to {nlb.get('arn') if nlb else 'the NLB'} (multiaccount.apigateway.vpc_link, "
+                "replace_on_change: true), point the integrations at it and redeploy"
+            )
+        return _hop("vpc_link", FAIL, ctx.account_a, resource, "; ".join(problems), fix)
+    return _hop("vpc_link", OK, ctx.account_a, resource, f"AVAILABLE, targets {_name(nlb)}")
+
+
+def _check_nlb(ctx):
+    nlb = ctx.nlb
+    if not nlb:
+        return _hop(
+            "nlb",
+            FAIL,
+            ctx.account_a,
+            "NLB",
+            f"no internal NLB found for {ctx.service['name']} (published state, tags, target group)",
+            "create it: run the shared_gateway role",
+        )
+    resource = f"NLB {nlb.get('name')} ({nlb.get('arn')})"
+    problems = []
+    if nlb.get("type") != "network":
+        problems.append(f"type {nlb.get('type')}, expected network")
+    if nlb.get("scheme") != "internal":
+        problems.append(f"scheme {nlb.get('scheme')}, expected internal")
+    if nlb.get("state") != "active":
+        reason = f" ({nlb.get('state_reason')})" if nlb.get("state_reason") else ""
+        problems.append(f"state {nlb.get('state')}{reason}")
+    if problems:
+        return _hop(
+            "nlb",
+            FAIL,
+            ctx.account_a,
+            resource,
+            "; ".join(problems),
+            "wait for provisioning, or recreate it as an internal network load balancer (shared_gateway role)",
+        )
+    return _hop("nlb", OK, ctx.account_a, resource, f"internal, active, {nlb.get('dns_name')}")
+
+
+def _check_listener(ctx):
+    nlb, tg = ctx.nlb, ctx.tg
+    port = ctx.listener_port
+    if not nlb:
+        return _hop("listener", SKIPPED, ctx.account_a, f"listener :{port}", "no NLB (see nlb)")
+    resource = f"listener :{port} on {nlb.get('name')}"
+    listener = None
+    for item in ctx.gw.get("listeners") or []:
+        if item.get("load_balancer_arn") == nlb.get("arn") and item.get("port") == port:
+            listener = item
+    if not listener:
+        return _hop(
+            "listener",
+            FAIL,
+            ctx.account_a,
+            resource,
+            f"no listener on port {port}",
+            f"add a TCP listener on {port} forwarding to {_name(tg, 'the service target group')} (shared_gateway role)",
+        )
+    forwards = listener.get("target_group_arns") or []
+    if tg and tg.get("arn") not in forwards:
+        names = [_name(_by(ctx.gw.get("target_groups"), "arn", arn), arn) for arn in forwards]
+        return _hop(
+            "listener",
+            FAIL,
+            ctx.account_a,
+            resource,
+            f"forwards to {', '.join(names) or 'nothing'}, not {_name(tg)}",
+            f"modify the listener's default action to forward to {tg.get('arn')} (shared_gateway role)",
+        )
+    if not tg and not forwards:
+        return _hop(
+            "listener", FAIL, ctx.account_a, resource, "forwards to nothing", "forward it to the service target group"
+        )
+    return _hop("listener", OK, ctx.account_a, resource, f"{listener.get('protocol')}:{port} -> {_name(tg)}")
+
+
+def _check_target_group(ctx):
+    tg, svc = ctx.tg, ctx.service
+    if not tg:
+        return _hop(
+            "target_group",
+            FAIL,
+            ctx.account_a,
+            "target group",
+            f"no target group for {svc['name']} (published state, tag {SERVICE_TAG}, registered IPs)",
+            "create it: run the shared_gateway role",
+        )
+    resource = f"target group {tg.get('name')} ({tg.get('arn')})"
+    problems = []
+    if tg.get("target_type") != "ip":
+        problems.append(f"target type {tg.get('target_type')}, expected ip")
+    wanted = set(svc["targets"])
+    ports = sorted({t.get("port") for t in tg.get("targets") or [] if t.get("ip") in wanted and t.get("port")})
+    if ports and ports != [svc["port"]]:
+        wrong = ", ".join(str(p) for p in ports if p != svc["port"])
+        problems.append(f"sends to port {wrong}, but {svc['name']} listens on {svc['port']}")
+    elif not ports and tg.get("port") != svc["port"]:
+        problems.append(f"port {tg.get('port')}, but {svc['name']} listens on {svc['port']}")
+    if problems:
+        return _hop(
+            "target_group",
+            FAIL,
+            ctx.account_a,
+            resource,
+            "; ".join(problems),
+            f"register the targets on port {svc['port']} (multiaccount.apigateway.nlb_ip_targets with port: "
+            f"{svc['port']}), or recreate the target group with type ip and port {svc['port']}",
+        )
+    return _hop("target_group", OK, ctx.account_a, resource, f"type ip, port {svc['port']}")
+
+
+def _check_target(ctx):
+    tg, svc = ctx.tg, ctx.service
+    if not tg:
+        return _hop("target", SKIPPED, ctx.account_a, "targets", "no target group (see target_group)")
+    resource = f"targets of {tg.get('name')}"
+    vpc_cidrs = []
+    vpc = _by(ctx.gw.get("vpcs"), "id", tg.get("vpc_id"))
+    if vpc:
+        vpc_cidrs = vpc.get("cidrs") or []
+    registered = tg.get("targets") or []
+    problems, fine = [], []
+    for ip in svc["targets"]:
+        entries = [t for t in registered if t.get("ip") == ip]
+        if not entries:
+            problems.append(f"{ip} is not registered")
+            continue
+        outside = vpc_cidrs and not any(ipaddress.ip_address(ip) in ipaddress.ip_network(c) for c in vpc_cidrs)
+        for entry in entries:
+            zone = entry.get("availability_zone")
+            if outside and zone != "all":
+                problems.append(
+                    f"{ip}:{entry.get('port')} has availability zone {zone or 'unset'}, IPs outside the VPC need all"
+                )
+            else:
+                health = entry.get("health_state")
+                fine.append(f"{ip}:{entry.get('port')} az {zone or '-'}" + (f" ({health})" if health else ""))
+    strays = sorted({t.get("ip") for t in registered} - set(svc["targets"]))
+    for ip in strays:
+        problems.append(f"{ip} is registered but is not a target of {svc['name']}")
+    if problems:
+        return _hop(
+            "target",
+            FAIL,
+            ctx.account_a,
+            resource,
+            "; ".join(problems),
+            f"register {', '.join(svc['targets'])} with availability_zone all and purge the others "
+            "(multiaccount.apigateway.nlb_ip_targets, purge_targets: true)",
+        )
+    return _hop("target", OK, ctx.account_a, resource, "; ".join(fine))
+
+
+def _check_peering(ctx):
+    accounts = f"{ctx.account_a} <-> {ctx.account_b}"
+    if not ctx.vpc_a or not ctx.vpcs_b:
+        missing = "the gateway VPC (no NLB or target group)" if not ctx.vpc_a else "the provider VPC of the targets"
+        return _hop("peering", SKIPPED, accounts, "VPC peering", f"cannot tell which VPCs to pair: unknown {missing}")
+    problems, fine, resources = [], [], []
+    for vpc_b in ctx.vpcs_b:
+        peering, candidates = ctx.peering_for(vpc_b)
+        if not peering:
+            problems.append(f"no peering between {ctx.vpc_a} ({ctx.account_a}) and {vpc_b} ({ctx.account_b})")
+            resources.append(f"{ctx.vpc_a} <-> {vpc_b}")
+            continue
+        resources.append(peering["id"])
+        if peering_active(peering):
+            fine.append(f"{peering['id']} active ({ctx.vpc_a} <-> {vpc_b})")
+        else:
+            codes = ", ".join(sorted({code for code in peering.get("views") or [] if code}))
+            problems.append(f"{peering['id']} is {codes}, not active")
+    resource = ", ".join(resources)
+    if problems:
+        pending = any("pending-acceptance" in problem for problem in problems)
+        fix = (
+            f"accept it in account {ctx.account_b} (peering_accept role)"
+            if pending
+            else f"request a new peering from account {ctx.account_a} (shared_gateway role), accept it in "
+            f"{ctx.account_b} (peering_accept role); both roles then move the routes to it"
+        )
+        return _hop("peering", FAIL, accounts, resource, "; ".join(problems), fix)
+    return _hop("peering", OK, accounts, resource, "; ".join(fine))
+
+
+def _judge_route(ctx, route, diverted, destination, vpc_b, table_id):
+    """``(ok, message)`` for the route traffic to ``destination`` takes, relative to the A-B peering."""
+    peering, candidates = ctx.peering_for(vpc_b)
+    between = {p["id"] for p in candidates}
+    problems = []
+    for extra in diverted:
+        if extra.get("target") not in between:
+            problems.append(f"{extra.get('destination')} inside {destination} goes to {extra.get('target')}")
+    if route is None:
+        return False, f"no route to {destination}"
+    target = route.get("target")
+    if target in between:
+        used = next(p for p in candidates if p["id"] == target)
+        if not peering_active(used) and peering_active(peering):
+            problems.insert(
+                0, f"{route.get('destination')} -> {target} (not active), not the active peering {peering['id']}"
+            )
+            return False, "; ".join(problems)
+        if not peering_active(used):
+            return not problems, f"{route.get('destination')} -> {target} (not active: see peering)" + (
+                "; " + "; ".join(problems) if problems else ""
+            )
+        if route.get("state") == "blackhole":
+            problems.append(f"{route.get('destination')} -> {target} is a blackhole")
+        if problems:
+            return False, "; ".join(problems)
+        return True, f"{route.get('destination')} -> {target}"
+    if peering and peering_active(peering):
+        problems.insert(
+            0, f"{destination} goes to {target} ({route.get('destination')}), not the peering {peering['id']}"
+        )
+        return False, "; ".join(problems)
+    if str(target).startswith("pcx-") and not (peering and peering_active(peering)):
+        return not problems, f"{route.get('destination')} -> {target} (no active peering to compare: see peering)"
+    problems.insert(0, f"{destination} goes to {target} ({route.get('destination')}), not a peering with {vpc_b}")
+    return False, "; ".join(problems)
+
+
+def _check_gateway_route(ctx):
+    if not ctx.nlb:
+        return _hop("gateway_route", SKIPPED, ctx.account_a, "route tables of the NLB subnets", "no NLB (see nlb)")
+    if not ctx.vpcs_b:
+        return _hop("gateway_route", SKIPPED, ctx.account_a, "route tables of the NLB subnets", "unknown provider VPC")
+    problems, fine, tables = [], [], []
+    for subnet in ctx.nlb_subnets:
+        table = route_table_for_subnet(ctx.gw.get("route_tables"), subnet["id"], ctx.vpc_a)
+        if not table:
+            problems.append(f"no route table for NLB subnet {subnet['id']}")
+            continue
+        label = f"{table['id']} ({subnet['id']})"
+        if table["id"] not in tables:
+            tables.append(table["id"])
+        for target in ctx.targets:
+            if not target.get("vpc_id"):
+                continue
+            route, diverted = covering_route(table.get("routes"), target["ip"])
+            good, message = _judge_route(ctx, route, diverted, target["ip"], target["vpc_id"], label)
+            (fine if good else problems).append(f"{label}: {message}")
+    resource = "route tables " + (", ".join(tables) or "?")
+    if problems:
+        peering, dummy = ctx.peering_for(ctx.vpcs_b[0])
+        via = peering["id"] if peering else "<pcx id>"
+        cidrs = ", ".join(ctx.provider_cidrs) or ", ".join(t["ip"] for t in ctx.targets)
+        return _hop(
+            "gateway_route",
+            FAIL,
+            ctx.account_a,
+            resource,
+            "; ".join(problems),
+            f"add a route to the provider CIDR ({cidrs}) via {via} in every route table of the NLB subnets "
+            "(shared_gateway role, tasks_from: routes)",
+        )
+    return _hop("gateway_route", OK, ctx.account_a, resource, "; ".join(sorted(set(fine))))
+
+
+def _check_provider_route(ctx):
+    if not ctx.nlb or not ctx.nlb_cidrs:
+        return _hop("provider_route", SKIPPED, ctx.account_b, "provider route tables", "NLB subnets unknown (see nlb)")
+    problems, fine, tables = [], [], []
+    for target in ctx.targets:
+        if not target.get("subnet_id"):
+            problems.append(f"no subnet of account {ctx.account_b} holds {target['ip']}")
+            continue
+        table = route_table_for_subnet(ctx.pv.get("route_tables"), target["subnet_id"], target.get("vpc_id"))
+        if not table:
+            problems.append(f"no route table for subnet {target['subnet_id']} ({target['ip']})")
+            continue
+        label = f"{table['id']} ({target['subnet_id']})"
+        if table["id"] not in tables:
+            tables.append(table["id"])
+        for cidr in ctx.nlb_cidrs:
+            route, diverted = covering_route(table.get("routes"), cidr)
+            good, message = _judge_route(ctx, route, diverted, cidr, target["vpc_id"], label)
+            (fine if good else problems).append(f"{label}: {message}")
+    resource = "route tables " + (", ".join(tables) or "?")
+    if problems:
+        peering, dummy = ctx.peering_for(ctx.vpcs_b[0]) if ctx.vpcs_b else (None, None)
+        via = peering["id"] if peering else "<pcx id>"
+        return _hop(
+            "provider_route",
+            FAIL,
+            ctx.account_b,
+            resource,
+            "; ".join(problems),
+            f"add return routes to {', '.join(ctx.nlb_cidrs)} via {via} in the route table of each service subnet "
+            "(peering_accept role)",
+        )
+    return _hop("provider_route", OK, ctx.account_b, resource, "; ".join(sorted(set(fine))))
+
+
+def _check_security_group(ctx):
+    svc = ctx.service
+    if not ctx.nlb or not ctx.nlb_cidrs:
+        return _hop("security_group", SKIPPED, ctx.account_b, "security groups", "NLB subnets unknown (see nlb)")
+    with_eni = [t for t in ctx.targets if t.get("eni")]
+    if not with_eni:
+        return _hop(
+            "security_group", SKIPPED, ctx.account_b, "security groups", "no ENI at the targets (see service_endpoint)"
+        )
+    same_region = ctx.region_a == ctx.region_b
+    nlb_groups = (ctx.nlb.get("security_groups") or []) if same_region else []
+    problems, fine, names = [], [], []
+    for target in with_eni:
+        group_ids = target["eni"].get("security_group_ids") or []
+        groups = [_by(ctx.pv.get("security_groups"), "id", gid) or {"id": gid, "ingress": []} for gid in group_ids]
+        names.extend(gid for gid in group_ids if gid not in names)
+        admitted, missing, how = sg_admission(groups, svc["port"], ctx.nlb_cidrs, nlb_groups)
+        if missing:
+            problems.append(
+                f"{', '.join(group_ids) or 'no group'} on {target['ip']} do not admit {', '.join(missing)} on tcp/{svc['port']}"
+            )
+        else:
+            fine.append(f"{target['ip']}: tcp/{svc['port']} from " + "; ".join(f"{c} ({how[c]})" for c in admitted))
+    resource = ", ".join(names) or "security groups"
+    if problems:
+        return _hop(
+            "security_group",
+            FAIL,
+            ctx.account_b,
+            resource,
+            "; ".join(problems),
+            f"authorize tcp/{svc['port']} from {', '.join(ctx.nlb_cidrs)} (the NLB subnets) on {names[0] if names else 'the group'} "
+            "(provider_vpc role)",
+        )
+    return _hop("security_group", OK, ctx.account_b, resource, "; ".join(fine))
+
+
+def _check_service_endpoint(ctx):
+    svc = ctx.service
+    problems, fine, enis = [], [], []
+    for target in ctx.targets:
+        eni = target.get("eni")
+        if not eni:
+            problems.append(f"no network interface has {target['ip']} in account {ctx.account_b}")
+            continue
+        enis.append(eni.get("id"))
+        if eni.get("status") == "available":
+            problems.append(f"{eni.get('id')} at {target['ip']} is attached to nothing")
+            continue
+        fine.append(f"{eni.get('id')} at {target['ip']} ({eni.get('status')})")
+    static_ok = all(hop["status"] != FAIL for hop in ctx.hops.values())
+    if static_ok and not problems and ctx.tg:
+        for entry in ctx.tg.get("targets") or []:
+            if entry.get("ip") in svc["targets"] and entry.get("health_state") == "unhealthy":
+                problems.append(
+                    f"every static hop is fine but the NLB health check of {entry['ip']}:{entry.get('port')} fails "
+                    f"({entry.get('health_reason') or entry.get('health_description') or 'unhealthy'}): nothing answers there"
+                )
+    resource = ", ".join(enis) or ", ".join(svc["targets"])
+    if problems:
+        return _hop(
+            "service_endpoint",
+            FAIL,
+            ctx.account_b,
+            resource,
+            "; ".join(problems),
+            f"start {svc['name']} on {', '.join(svc['targets'])} port {svc['port']} (or fix provider_vpc_services targets)",
+        )
+    return _hop("service_endpoint", OK, ctx.account_b, resource, "; ".join(fine))
+
+
+CHECKS = (
+    ("api_route", _check_api_route),
+    ("integration", _check_integration),
+    ("stage_deployment", _check_stage_deployment),
+    ("vpc_link", _check_vpc_link),
+    ("nlb", _check_nlb),
+    ("listener", _check_listener),
+    ("target_group", _check_target_group),
+    ("target", _check_target),
+    ("peering", _check_peering),
+    ("gateway_route", _check_gateway_route),
+    ("provider_route", _check_provider_route),
+    ("security_group", _check_security_group),
+    ("service_endpoint", _check_service_endpoint),
+)
+
+
+def evaluate_service(service, gateway, provider):
+    """Ordered hop list of one service path, plus the resolved resources (for the picture)."""
+    ctx = _Context(service, gateway, provider)
+    for name, check in CHECKS:
+        ctx.hops[name] = check(ctx)
+    hops = [ctx.hops[name] for name in HOPS]
+    failed = [hop for hop in hops if hop["status"] == FAIL]
+    return {
+        "name": service["name"],
+        "provider": service.get("provider"),
+        "path": service["path"],
+        "port": service["port"],
+        "listener_port": ctx.listener_port,
+        "targets": service["targets"],
+        "status": FAIL if failed else OK,
+        "failed_hops": [hop["hop"] for hop in failed],
+        "hops": hops,
+        "resolved": {
+            "nlb_arn": (ctx.nlb or {}).get("arn"),
+            "target_group_arn": (ctx.tg or {}).get("arn"),
+            "vpc_link_id": (ctx.link or {}).get("id"),
+            "gateway_vpc_id": ctx.vpc_a,
+            "provider_vpc_ids": ctx.vpcs_b,
+            "found_by": ctx.resolved["how"],
+        },
+    }
+
+
+def evaluate(gateway, providers):
+    """Judge every published path.
+
+    ``gateway``: ``{name, account_id, region, gateway_tag, snapshot, state}``;
+    ``providers``: ``[{name, account_id, region, services, snapshot}]``.
+    Returns ``{ok, services: [...], failed: [{service, hop, account, resource, detail, fix}], summary: [str]}``.
+    """
+    by_name = {provider.get("name"): provider for provider in providers or []}
+    results = []
+    for service in expected_services(gateway, providers):
+        results.append(evaluate_service(service, gateway, by_name.get(service["provider"])))
+    failed = []
+    for result in results:
+        for hop in result["hops"]:
+            if hop["status"] == FAIL:
+                failed.append(dict(hop, service=result["name"]))
+    return {
+        "ok": not failed,
+        "services": results,
+        "failed": failed,
+        "summary": [summary_line(result) for result in results],
+    }
+
+
+def summary_line(result):
+    """One line per service: ``payments (/payments): ok (13 hops)`` or the failed hops with their fix."""
+    head = f"{result['name']} ({result['path']}, provider {result['provider']})"
+    if result["status"] == OK:
+        checked = sum(1 for hop in result["hops"] if hop["status"] == OK)
+        return f"{head}: ok ({checked} hops checked)"
+    parts = [
+        f"{hop['hop']} [{hop['account']}] {hop['resource']}: {hop['detail']} -> fix: {hop['fix']}"
+        for hop in result["hops"]
+        if hop["status"] == FAIL
+    ]
+    return f"{head}: BROKEN at " + " | ".join(parts)
+
+
+def failure_message(evaluation):
+    """The module's failure message: every failed hop with service, account, resource and fix."""
+    lines = [f"{len(evaluation['failed'])} hop(s) failed:"]
+    for hop in evaluation["failed"]:
+        lines.append(
+            f"- {hop['service']} / {hop['hop']} (account {hop['account']}, {hop['resource']}): {hop['detail']}. "
+            f"Fix: {hop['fix']}"
+        )
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# The picture: graph model, Mermaid and Graphviz DOT
+# ---------------------------------------------------------------------------------------------
+
+# Which node a hop's verdict colours.
+HOP_NODE = {
+    "api_route": "resource",
+    "integration": "resource",
+    "stage_deployment": "api",
+    "vpc_link": "link",
+    "nlb": "nlb",
+    "listener": "listener",
+    "target_group": "tg",
+    "target": "tg",
+    "peering": "peering",
+    "gateway_route": "nlb",
+    "provider_route": "target",
+    "security_group": "target",
+    "service_endpoint": "target",
+}
+
+
+def _node_id(*parts):
+    text = "_".join(str(part) for part in parts if part is not None)
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+class Graph:
+    """Clusters (accounts, VPCs) holding nodes, and edges; each node collects the hops that judged it."""
+
+    def __init__(self):
+        self.clusters = {}  # id -> {label, parent}
+        self.nodes = {}  # id -> {label: [lines], cluster, kind, status, failed: []}
+        self.edges = []  # (from, to, label)
+
+    def cluster(self, cluster_id, label, parent=None):
+        self.clusters.setdefault(cluster_id, {"label": label, "parent": parent})
+        return cluster_id
+
+    def node(self, node_id, lines, cluster=None, kind="box"):
+        if node_id not in self.nodes:
+            self.nodes[node_id] = {"lines": list(lines), "cluster": cluster, "kind": kind, "status": None, "failed": []}
+        return node_id
+
+    def edge(self, source, target, label=""):
+        if source and target and (source, target, label) not in self.edges:
+            self.edges.append((source, target, label))
+
+    def mark(self, node_id, hop):
+        node = self.nodes.get(node_id)
+        if not node:
+            return
+        if hop["status"] == FAIL:
+            node["status"] = FAIL
+            if hop["hop"] not in node["failed"]:
+                node["failed"].append(hop["hop"])
+        elif hop["status"] == OK and node["status"] is None:
+            node["status"] = OK
+
+
+def build_graph(gateway, providers, evaluation):
+    """The discovered topology of every evaluated path as a :class:`Graph`."""
+    graph = Graph()
+    gw = (gateway or {}).get("snapshot") or {}
+    account_a = gw.get("account_id") or (gateway or {}).get("account_id") or "?"
+    region_a = gw.get("region") or (gateway or {}).get("region") or "?"
+    acct_a = graph.cluster(
+        _node_id("acct", account_a), f"{(gateway or {}).get('name') or 'gateway'} · account {account_a} · {region_a}"
+    )
+    api = gw.get("rest_api") or {}
+    stage = gw.get("stage") or {}
+    api_node = graph.node(
+        "api",
+        [
+            f"REST API {api.get('name') or gw.get('rest_api_name') or '?'} ({api.get('id') or 'missing'})",
+            f"stage {gw.get('stage_name') or stage.get('name') or '?'} · deployment {stage.get('deployment_id') or '-'}",
+        ],
+        acct_a,
+    )
+    by_provider = {p.get("name"): p for p in providers or []}
+    vpc_clusters = {}
+
+    def vpc_cluster(snapshot, account_cluster, vpc_id, prefix):
+        if not vpc_id:
+            return account_cluster
+        if vpc_id not in vpc_clusters:
+            vpc = _by(snapshot.get("vpcs"), "id", vpc_id) or {}
+            vpc_clusters[vpc_id] = graph.cluster(
+                _node_id(prefix, vpc_id), f"{vpc_id} · {', '.join(vpc.get('cidrs') or []) or '?'}", account_cluster
+            )
+        return vpc_clusters[vpc_id]
+
+    for result in evaluation.get("services") or []:
+        hops = {hop["hop"]: hop for hop in result["hops"]}
+        resolved = result["resolved"]
+        provider = by_provider.get(result["provider"]) or {}
+        pv = provider.get("snapshot") or {}
+        account_b = pv.get("account_id") or provider.get("account_id") or "?"
+        acct_b = graph.cluster(
+            _node_id("acct", account_b),
+            f"{provider.get('name') or '?'} · account {account_b} · {pv.get('region') or provider.get('region') or '?'}",
+        )
+        ids = {"api": api_node}
+        methods = sorted({name for dummy, name, dummy2 in service_methods(gw, result["path"])}) or ["-"]
+        ids["resource"] = graph.node(
+            _node_id("res", result["path"]),
+            [f"{result['path']} ({', '.join(methods)})", f"service {result['name']}"],
+            acct_a,
+        )
+        graph.edge(api_node, ids["resource"])
+        link = _by(gw.get("vpc_links"), "id", resolved.get("vpc_link_id"))
+        if link:
+            ids["link"] = graph.node(
+                _node_id("link", link["id"]),
+                [f"VPC link {link.get('name')}", f"{link['id']} · {link.get('status')}"],
+                acct_a,
+            )
+        else:
+            ids["link"] = graph.node(_node_id("link_missing", result["name"]), ["VPC link", "missing"], acct_a)
+        graph.edge(ids["resource"], ids["link"], "VPC_LINK")
+        gw_vpc = vpc_cluster(gw, acct_a, resolved.get("gateway_vpc_id"), "vpc_a")
+        nlb = _by(gw.get("load_balancers"), "arn", resolved.get("nlb_arn"))
+        if nlb:
+            cidrs = [
+                (_by(gw.get("subnets"), "id", sid) or {}).get("cidr") or sid for sid in nlb.get("subnet_ids") or []
+            ]
+            ids["nlb"] = graph.node(
+                _node_id("nlb", nlb["name"]),
+                [f"NLB {nlb['name']}", f"{nlb.get('scheme')} · {nlb.get('state')}", "subnets " + ", ".join(cidrs)],
+                gw_vpc,
+            )
+        else:
+            ids["nlb"] = graph.node(_node_id("nlb_missing", result["name"]), ["NLB", "missing"], gw_vpc)
+        graph.edge(ids["link"], ids["nlb"])
+        ids["listener"] = graph.node(
+            _node_id("lst", nlb["name"] if nlb else result["name"], result["listener_port"]),
+            [f"listener TCP:{result['listener_port']}"],
+            gw_vpc,
+        )
+        graph.edge(ids["nlb"], ids["listener"])
+        tg = _by(gw.get("target_groups"), "arn", resolved.get("target_group_arn"))
+        if tg:
+            ids["tg"] = graph.node(
+                _node_id("tg", tg["name"]),
+                [f"target group {tg['name']}", f"{tg.get('target_type')} · port {tg.get('port')}"],
+                gw_vpc,
+            )
+        else:
+            ids["tg"] = graph.node(_node_id("tg_missing", result["name"]), ["target group", "missing"], gw_vpc)
+        graph.edge(ids["listener"], ids["tg"])
+        peering_hop = hops.get("peering") or {}
+        pcx_label = peering_hop.get("resource") or "peering"
+        pcx_state = "active" if peering_hop.get("status") == OK else peering_hop.get("status") or "?"
+        ids["peering"] = graph.node(
+            _node_id("pcx", pcx_label),
+            [f"VPC peering {pcx_label}", f"{account_a} <-> {account_b} · {pcx_state}"],
+            None,
+            kind="peering",
+        )
+        ids["target"] = None
+        for ip in result["targets"]:
+            entry = _by(pv.get("targets"), "ip", ip) or {}
+            eni = entry.get("eni") or {}
+            registered = [t for t in (tg or {}).get("targets") or [] if t.get("ip") == ip]
+            az = ", ".join(sorted({str(t.get("availability_zone") or "-") for t in registered})) or "not registered"
+            cluster = vpc_cluster(pv, acct_b, entry.get("vpc_id"), "vpc_b")
+            target_node = graph.node(
+                _node_id("ip", account_b, ip),
+                [
+                    f"{ip}:{result['port']} ({result['name']})",
+                    f"{eni.get('id') or 'no ENI'} · {', '.join(eni.get('security_group_ids') or []) or '-'}",
+                    f"target az {az}",
+                ],
+                cluster,
+            )
+            graph.edge(ids["tg"], ids["peering"])
+            graph.edge(ids["peering"], target_node, f"tcp/{result['port']}")
+            ids["target"] = target_node
+            for hop_name in ("provider_route", "security_group", "service_endpoint"):
+                graph.mark(target_node, hops[hop_name])
+        for hop_name, node_key in HOP_NODE.items():
+            if node_key == "target":
+                continue
+            graph.mark(ids.get(node_key), hops[hop_name])
+    return graph
+
+
+def _escape_mermaid(text):
+    return str(text).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def render_mermaid(graph):
+    """Mermaid ``flowchart TB`` source (without the Markdown fence)."""
+    lines = ["flowchart TB"]
+
+    def emit(cluster_id, indent):
+        for child_id, cluster in graph.clusters.items():
+            if cluster["parent"] == cluster_id:
+                lines.append(f'{indent}subgraph {child_id}["{_escape_mermaid(cluster["label"])}"]')
+                emit(child_id, indent + "  ")
+                lines.append(f"{indent}end")
+        for node_id, node in graph.nodes.items():
+            if node["cluster"] == cluster_id:
+                label = "<br/>".join(_escape_mermaid(line) for line in _node_lines(node))
+                if node["kind"] == "peering":
+                    lines.append(f'{indent}{node_id}{{{{"{label}"}}}}')
+                else:
+                    lines.append(f'{indent}{node_id}["{label}"]')
+
+    emit(None, "  ")
+    for source, target, label in graph.edges:
+        if label:
+            lines.append(f'  {source} -->|"{_escape_mermaid(label)}"| {target}')
+        else:
+            lines.append(f"  {source} --> {target}")
+    lines.append("  classDef ok fill:#e6f4ea,stroke:#1e8e3e,color:#0d3d1b")
+    lines.append("  classDef fail fill:#fce8e6,stroke:#d93025,stroke-width:3px,color:#5c0b05")
+    for status in (OK, FAIL):
+        members = [node_id for node_id, node in graph.nodes.items() if node["status"] == status]
+        if members:
+            lines.append(f"  class {','.join(members)} {status}")
+    return "\n".join(lines) + "\n"
+
+
+def _node_lines(node):
+    lines = list(node["lines"])
+    if node["failed"]:
+        lines.append("FAILED: " + ", ".join(node["failed"]))
+    return lines
+
+
+def _escape_dot(text):
+    return str(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_dot(graph, title=None):
+    """Graphviz DOT source of the graph (clusters for accounts and VPCs, failed nodes in red)."""
+    out = [
+        "digraph paths {",
+        "  graph [rankdir=TB, fontname=Helvetica, fontsize=12, nodesep=0.35, ranksep=0.5, compound=true];",
+        '  node [shape=box, style="rounded,filled", fontname=Helvetica, fontsize=10, fillcolor="#ffffff"];',
+        '  edge [fontname=Helvetica, fontsize=9, color="#555555"];',
+    ]
+    if title:
+        out.append(f'  labelloc=t; label="{_escape_dot(title)}";')
+    colours = {
+        OK: ('"#e6f4ea"', '"#1e8e3e"', "1"),
+        FAIL: ('"#fce8e6"', '"#d93025"', "3"),
+        None: ('"#f1f3f4"', '"#80868b"', "1"),
+    }
+
+    def emit(cluster_id, indent):
+        for child_id, cluster in graph.clusters.items():
+            if cluster["parent"] == cluster_id:
+                out.append(f"{indent}subgraph cluster_{child_id} {{")
+                out.append(f'{indent}  label="{_escape_dot(cluster["label"])}"; style="rounded"; color="#9aa0a6";')
+                emit(child_id, indent + "  ")
+                out.append(f"{indent}}}")
+        for node_id, node in graph.nodes.items():
+            if node["cluster"] == cluster_id:
+                fill, stroke, width = colours[node["status"]]
+                label = "\\n".join(_escape_dot(line) for line in _node_lines(node))
+                shape = "hexagon" if node["kind"] == "peering" else "box"
+                out.append(
+                    f'{indent}{node_id} [label="{label}", shape={shape}, fillcolor={fill}, color={stroke}, penwidth={width}];'
+                )
+
+    emit(None, "  ")
+    for source, target, label in graph.edges:
+        suffix = f' [label="{_escape_dot(label)}"]' if label else ""
+        out.append(f"  {source} -> {target}{suffix};")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _cell(text):
+    return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(gateway, evaluation, mermaid, images=None, notes=None, probes=None):
+    """The Markdown report: verdict, Mermaid topology, image links and one hop table per service."""
+    gw = (gateway or {}).get("snapshot") or {}
+    api = gw.get("rest_api") or {}
+    total = len(evaluation["services"])
+    healthy = sum(1 for result in evaluation["services"] if result["status"] == OK)
+    lines = [
+        f"# Path verification: {api.get('name') or gw.get('rest_api_name') or 'REST API'} (stage {gw.get('stage_name') or '?'})",
+        "",
+        f"**{'ALL PATHS OK' if evaluation['ok'] else 'BROKEN'}**: {healthy} of {total} published path(s) pass every hop.",
+        "",
+    ]
+    for line in evaluation["summary"]:
+        lines.append(f"- {line}")
+    lines += ["", "## Topology", "", "```mermaid", mermaid.rstrip("\n"), "```", ""]
+    for kind, path in sorted((images or {}).items()):
+        lines.append(f"![topology ({kind})]({path})")
+    for note in notes or []:
+        lines.append(f"> {note}")
+    lines.append("")
+    if probes:
+        lines += [
+            "## Live probe",
+            "",
+            "| service | probe | target | status | expected | result |",
+            "|---|---|---|---|---|---|",
+        ]
+        for probe in probes:
+            lines.append(
+                "| "
+                + " | ".join(_cell(probe.get(key)) for key in ("service", "kind", "target", "status", "expected"))
+                + f" | {'ok' if probe.get('ok') else 'FAIL'} |"
+            )
+        lines.append("")
+    for result in evaluation["services"]:
+        lines += [
+            f"## {result['name']}: {result['path']} (provider {result['provider']}, port {result['port']}) {result['status'].upper()}",
+            "",
+            "| # | hop | status | account | resource | detail | fix |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for index, hop in enumerate(result["hops"], start=1):
+            status = {OK: "ok", FAIL: "**FAIL**", SKIPPED: "skipped"}[hop["status"]]
+            lines.append(
+                f"| {index} | {hop['hop']} | {status} | {_cell(hop['account'])} | {_cell(hop['resource'])} | "
+                f"{_cell(hop['detail'])} | {_cell(hop['fix'] or '')} |"
+            )
+        lines.append("")
+    return "\n".join(lines)

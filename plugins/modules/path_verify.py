@@ -1,0 +1,443 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: path_verify
+version_added: 0.1.0
+short_description: Prove that every published API path works, name the broken hop, draw the topology
+description:
+  - Joins the snapshot of the gateway account (M(multiaccount.apigateway.gateway_path_info)) and the
+    snapshots of the provider accounts (M(multiaccount.apigateway.provider_path_info)) into one graph
+    per published service and judges every hop of its path, in order -
+    C(api_route) (the resource and a method exist),
+    C(integration) (VPC_LINK, a connectionId that names an existing link, URI host = the service's NLB,
+    URI port = the service's listener port),
+    C(stage_deployment) (the stage serves a deployment made from the current configuration),
+    C(vpc_link) (the link the integration uses is AVAILABLE and targets the service's NLB),
+    C(nlb) (internal, network, active),
+    C(listener) (the listener port forwards to the service's target group),
+    C(target_group) (type ip, traffic sent to the port the service listens on),
+    C(target) (each IP registered, availability zone V(all) when outside the gateway VPC, no strays),
+    C(peering) (an active peering between the two VPCs),
+    C(gateway_route) (the route tables of the NLB subnets send each target IP to that peering),
+    C(provider_route) (the target subnets' route tables send each NLB subnet back to it),
+    C(security_group) (the target's groups admit every NLB subnet on the service port, by CIDR rules - V(0.0.0.0/0)
+    and wider blocks count, and so does the union of several rules - or by a rule naming the NLB's own security
+    group in the gateway account, which AWS honours across a same-region peering only),
+    C(service_endpoint) (a network interface in use holds each target IP).
+  - Each hop is judged on its own facts against the service's expected resources (from the inventory,
+    the published state and the collection's tags), so a fault fails exactly its own hop; a hop whose
+    subject cannot exist because of another hop is V(skipped).
+  - Writes a report into O(report_dir) - C(<report_name>.md) (verdict, a Mermaid diagram of the
+    discovered topology, a hop table per service), C(<report_name>.mmd) and C(<report_name>.dot), and,
+    when Graphviz C(dot) is on the PATH, C(<report_name>.svg) and C(<report_name>.png). Files are only
+    rewritten when their content changes.
+  - Talks to no AWS API. Run it on the controller (localhost).
+author:
+  - multiaccount.apigateway maintainers (@multiaccount)
+options:
+  gateway:
+    description:
+      - The gateway account.
+    type: dict
+    required: true
+    suboptions:
+      name:
+        description: Inventory name of the shared host (a label for the report).
+        type: str
+      account_id:
+        description: Account id (used when the snapshot has none).
+        type: str
+      region:
+        description: Region (used when the snapshot has none).
+        type: str
+      snapshot:
+        description: RV(multiaccount.apigateway.gateway_path_info#module:gateway) of that account.
+        type: dict
+        required: true
+      state:
+        description:
+          - The C(shared_gateway_state) fact when the play has it. Its C(services) map (C(target_group_arn),
+            C(nlb_arn), C(vpc_link_id), C(listener_port) per service) names each service's expected
+            resources; without it they are found by tags and registered IPs.
+        type: dict
+  providers:
+    description:
+      - One entry per provider account.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description: Inventory name of the provider host.
+        type: str
+        required: true
+      account_id:
+        description: Account id (used when the snapshot has none).
+        type: str
+      region:
+        description: Region (used when the snapshot has none).
+        type: str
+      services:
+        description:
+          - The services the account publishes, as in the inventory's C(provider_vpc_services) -
+            C(name), C(port), C(path), C(targets) and optionally C(listener_port).
+        type: list
+        elements: dict
+        required: true
+      snapshot:
+        description: RV(multiaccount.apigateway.provider_path_info#module:provider) of that account.
+        type: dict
+        default: {}
+  probes:
+    description:
+      - Results of a live probe to include in the report and in the verdict. Each item has C(service),
+        C(kind) (for example V(test-invoke) or V(http-get)), C(target), C(status) and C(expected); a probe
+        whose status differs from the expected one fails the verification.
+    type: list
+    elements: dict
+    default: []
+  report_dir:
+    description:
+      - Directory of the report (created when missing). A relative path is relative to the current
+        directory of the module.
+    type: path
+    default: reports
+  report_name:
+    description:
+      - Base name of the report files.
+    type: str
+    default: path-verify
+  render_images:
+    description:
+      - Render SVG and PNG with Graphviz C(dot) when it is on the PATH. Without C(dot) the report says
+        how to get the images and keeps the Mermaid diagram and the DOT source.
+    type: bool
+    default: true
+  fail_on_broken:
+    description:
+      - Fail when a hop or a probe fails, with a message that lists each failed hop with its account,
+        resource and fix. With V(false) the verdict is only returned (RV(ok)).
+    type: bool
+    default: true
+notes:
+  - Check mode evaluates everything and returns the report paths, but writes no file.
+seealso:
+  - module: multiaccount.apigateway.gateway_path_info
+  - module: multiaccount.apigateway.provider_path_info
+"""
+
+EXAMPLES = r"""
+- name: Judge every published path (on the controller, after the two info modules ran)
+  multiaccount.apigateway.path_verify:
+    gateway:
+      name: shared-services
+      snapshot: "{{ hostvars['shared-services'].gateway_paths.gateway }}"
+    providers:
+      - name: payments
+        services: "{{ hostvars['payments'].provider_vpc_services }}"
+        snapshot: "{{ hostvars['payments'].payments_paths.provider }}"
+    report_dir: "{{ playbook_dir }}/../reports"
+  delegate_to: localhost
+  run_once: true
+  register: verdict
+
+- name: Collect the verdict without failing, then print one line per service
+  multiaccount.apigateway.path_verify:
+    gateway: {snapshot: "{{ gateway_snapshot }}"}
+    providers: "{{ provider_entries }}"
+    fail_on_broken: false
+  register: verdict
+
+- name: One line per service
+  ansible.builtin.debug:
+    msg: "{{ verdict.summary }}"
+"""
+
+RETURN = r"""
+ok:
+  description: True when every hop of every path (and every probe) passed.
+  returned: always
+  type: bool
+  sample: false
+services:
+  description: One entry per published service with its ordered hop list.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Service name.
+      type: str
+      returned: always
+      sample: payments
+    provider:
+      description: Provider host.
+      type: str
+      returned: always
+      sample: payments
+    path:
+      description: API resource path.
+      type: str
+      returned: always
+      sample: /payments
+    status:
+      description: V(ok) or V(fail).
+      type: str
+      returned: always
+      sample: fail
+    failed_hops:
+      description: Names of the failed hops.
+      type: list
+      elements: str
+      returned: always
+      sample: [provider_route]
+    hops:
+      description: Every hop - C(hop), C(status) (V(ok), V(fail), V(skipped)), C(account), C(resource), C(detail), C(fix).
+      type: list
+      elements: dict
+      returned: always
+      sample:
+        - hop: provider_route
+          status: fail
+          account: "222222222222"
+          resource: route tables rtb-0abc
+          detail: "rtb-0abc (subnet-0abc): no route to 10.100.1.0/24 in rtb-0abc (subnet-0abc)"
+          fix: add return routes to 10.100.1.0/24, 10.100.2.0/24 via pcx-0abc in the route table of each service subnet
+    resolved:
+      description: The expected resources the hops were judged against, and how each was found.
+      type: dict
+      returned: always
+failures:
+  description:
+    - Every failed hop, flattened, with its C(service) (not called C(failed), which Ansible reserves for the task status).
+  returned: always
+  type: list
+  elements: dict
+message:
+  description:
+    - The verdict as text - every failed hop with its service, account, resource, detail and fix, every failed
+      probe, and the report path (the failure message when the module fails).
+  returned: always
+  type: str
+  sample: "1 hop(s) failed:\n- payments / provider_route (account 222222222222, route tables rtb-0abc): ...\nReport: /work/reports/path-verify.md"
+summary:
+  description: One line per service (ok, or the failed hops with account, resource and fix).
+  returned: always
+  type: list
+  elements: str
+  sample: ["payments (/payments, provider payments): ok (13 hops checked)"]
+probes:
+  description: The O(probes) with their verdict C(ok).
+  returned: always
+  type: list
+  elements: dict
+report:
+  description: Paths of the report files (written or, in check mode, to be written) and notes.
+  returned: always
+  type: dict
+  contains:
+    markdown:
+      description: The Markdown report.
+      type: str
+      returned: always
+      sample: /work/reports/path-verify.md
+    mermaid:
+      description: The Mermaid source.
+      type: str
+      returned: always
+    dot:
+      description: The Graphviz source.
+      type: str
+      returned: always
+    svg:
+      description: The SVG picture (V(null) without Graphviz).
+      type: str
+      returned: always
+    png:
+      description: The PNG picture (V(null) without Graphviz).
+      type: str
+      returned: always
+    notes:
+      description: Notes about the rendering (for example Graphviz missing).
+      type: list
+      elements: str
+      returned: always
+"""
+
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import topology
+
+
+def judge_probes(probes):
+    judged = []
+    for probe in probes:
+        entry = dict(probe)
+        entry["ok"] = str(probe.get("status")) == str(probe.get("expected"))
+        judged.append(entry)
+    return judged
+
+
+def write_if_changed(path, content):
+    """Write ``content`` (bytes) to ``path`` atomically unless it already holds it; True when written."""
+    try:
+        with open(path, "rb") as handle:
+            if handle.read() == content:
+                return False
+    except OSError:
+        pass
+    directory = os.path.dirname(path)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".path-verify-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
+    os.chmod(temporary, 0o644)
+    os.replace(temporary, path)
+    return True
+
+
+def render_image(module, dot_bin, source, fmt, path):
+    """Run ``dot -T<fmt>`` on ``source``; True when ``path`` changed. Fails the module on a dot error."""
+    directory = os.path.dirname(path)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".path-verify-", suffix="." + fmt)
+    os.close(fd)
+    try:
+        rc, dummy, err = module.run_command([dot_bin, f"-T{fmt}", "-o", temporary], data=source, binary_data=False)
+        if rc != 0:
+            module.fail_json(msg=f"Graphviz dot failed to render {fmt}: {err.strip()}")
+        with open(temporary, "rb") as handle:
+            content = handle.read()
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return write_if_changed(path, content)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            gateway=dict(
+                type="dict",
+                required=True,
+                options=dict(
+                    name=dict(type="str"),
+                    account_id=dict(type="str"),
+                    region=dict(type="str"),
+                    snapshot=dict(type="dict", required=True),
+                    state=dict(type="dict"),
+                ),
+            ),
+            providers=dict(
+                type="list",
+                elements="dict",
+                required=True,
+                options=dict(
+                    name=dict(type="str", required=True),
+                    account_id=dict(type="str"),
+                    region=dict(type="str"),
+                    services=dict(type="list", elements="dict", required=True),
+                    snapshot=dict(type="dict", default={}),
+                ),
+            ),
+            probes=dict(type="list", elements="dict", default=[]),
+            report_dir=dict(type="path", default="reports"),
+            report_name=dict(type="str", default="path-verify"),
+            render_images=dict(type="bool", default=True),
+            fail_on_broken=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    gateway = dict(params["gateway"])
+    gateway["gateway_tag"] = (gateway.get("snapshot") or {}).get("gateway_tag")
+    providers = [dict(provider) for provider in params["providers"]]
+    for provider in providers:
+        for index, service in enumerate(provider["services"]):
+            missing = [key for key in ("name", "port") if service.get(key) in (None, "")]
+            if missing:
+                module.fail_json(msg=f"providers[{provider['name']}].services[{index}]: missing {', '.join(missing)}")
+
+    evaluation = topology.evaluate(gateway, providers)
+    probes = judge_probes(params["probes"])
+    graph = topology.build_graph(gateway, providers, evaluation)
+    mermaid = topology.render_mermaid(graph)
+    gw = gateway.get("snapshot") or {}
+    verdict = (
+        f"all {len(evaluation['services'])} published paths pass every hop"
+        if evaluation["ok"]
+        else "BROKEN: " + ", ".join(f"{hop['service']} {hop['hop']}" for hop in evaluation["failed"])
+    )
+    title = f"{gw.get('rest_api_name') or 'REST API'} stage {gw.get('stage_name') or '?'}: {verdict}"
+    dot_source = topology.render_dot(graph, title)
+
+    directory = os.path.abspath(params["report_dir"])
+    base = os.path.join(directory, params["report_name"])
+    report = {
+        "markdown": base + ".md",
+        "mermaid": base + ".mmd",
+        "dot": base + ".dot",
+        "svg": None,
+        "png": None,
+        "notes": [],
+    }
+    dot_bin = module.get_bin_path("dot") if params["render_images"] else None
+    images = {}
+    if dot_bin:
+        report["svg"], report["png"] = base + ".svg", base + ".png"
+        images = {"svg": os.path.basename(report["svg"]), "png": os.path.basename(report["png"])}
+    elif params["render_images"]:
+        report["notes"].append(
+            "Graphviz `dot` is not on the PATH, so no SVG/PNG was rendered; install graphviz (e.g. apt-get install graphviz) "
+            f"or render {os.path.basename(report['dot'])} elsewhere. The Mermaid diagram above renders on GitHub/GitLab."
+        )
+    markdown = topology.render_markdown(gateway, evaluation, mermaid, images, report["notes"], probes)
+
+    changed = False
+    if not module.check_mode:
+        try:
+            os.makedirs(directory, exist_ok=True)
+            changed |= write_if_changed(report["markdown"], to_bytes(markdown))
+            changed |= write_if_changed(report["mermaid"], to_bytes(mermaid))
+            changed |= write_if_changed(report["dot"], to_bytes(dot_source))
+            if dot_bin:
+                changed |= render_image(module, dot_bin, dot_source, "svg", report["svg"])
+                changed |= render_image(module, dot_bin, dot_source, "png", report["png"])
+        except OSError as error:
+            module.fail_json(msg=f"report_dir: cannot write the report into {directory}: {error}")
+
+    failed_probes = [probe for probe in probes if not probe["ok"]]
+    ok = evaluation["ok"] and not failed_probes
+    lines = [topology.failure_message(evaluation)] if evaluation["failed"] else []
+    for probe in failed_probes:
+        lines.append(
+            f"- live probe {probe.get('kind')} of {probe.get('service')} ({probe.get('target')}): status "
+            f"{probe.get('status')}, expected {probe.get('expected')}"
+        )
+    if ok:
+        lines.append(f"All {len(evaluation['services'])} published path(s) pass every hop.")
+    lines.append(f"Report: {report['markdown']}")
+    message = "\n".join(lines)
+    result = dict(
+        changed=changed,
+        ok=ok,
+        message=message,
+        services=evaluation["services"],
+        failures=evaluation["failed"],
+        summary=evaluation["summary"],
+        probes=probes,
+        report=report,
+    )
+    if not ok and params["fail_on_broken"]:
+        module.fail_json(msg=message, **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,839 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""topology.py: a golden healthy snapshot passes; each fault fails exactly its own hop."""
+
+import copy
+
+import pytest
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import topology
+
+A, P, C = "111111111111", "222222222222", "333333333333"
+NLB_ARN = f"arn:aws:elasticloadbalancing:us-east-1:{A}:loadbalancer/net/open-banking/0123456789abcdef"
+DECOY_ARN = f"arn:aws:elasticloadbalancing:us-east-1:{A}:loadbalancer/net/decoy/fedcba9876543210"
+TG_PAY = f"arn:aws:elasticloadbalancing:us-east-1:{A}:targetgroup/open-banking-payments/1111"
+TG_CARDS = f"arn:aws:elasticloadbalancing:us-east-1:{A}:targetgroup/open-banking-cards/2222"
+DNS = "open-banking-0123.elb.us-east-1.amazonaws.com"
+FP = "a" * 64
+
+
+def integration(port, link="lnk111", path="/", host=DNS):
+    return {
+        "type": "HTTP_PROXY",
+        "http_method": "ANY",
+        "uri": f"http://{host}:{port}{path}",
+        "connection_type": "VPC_LINK",
+        "connection_id": link,
+        "timeout_in_millis": 29000,
+        "request_parameters": {},
+    }
+
+
+def method(integ):
+    return {"ANY": {"authorization_type": "NONE", "request_parameters": {}, "integration": integ}}
+
+
+def peering(pcx, vpc_b, owner_b, region_b="us-east-1", status="active"):
+    return {
+        "id": pcx,
+        "status": status,
+        "status_message": status,
+        "requester": {"vpc_id": "vpc-a", "owner_id": A, "region": "us-east-1", "cidrs": ["10.100.0.0/16"]},
+        "accepter": {"vpc_id": vpc_b, "owner_id": owner_b, "region": region_b, "cidrs": []},
+        "tags": {},
+    }
+
+
+def route(destination, target, state="active"):
+    kind = "local" if target == "local" else "peering"
+    return {"destination": destination, "target": target, "target_type": kind, "state": state}
+
+
+def tg(arn, name, port, ip, service):
+    return {
+        "arn": arn,
+        "name": name,
+        "target_type": "ip",
+        "protocol": "TCP",
+        "port": port,
+        "vpc_id": "vpc-a",
+        "load_balancer_arns": [NLB_ARN],
+        "tags": {
+            "ManagedBy": "multiaccount.apigateway",
+            "multiaccount:gateway": "open-banking",
+            "multiaccount:service": service,
+        },
+        "targets": [{"ip": ip, "port": port, "availability_zone": "all", "health_state": "healthy"}],
+    }
+
+
+def golden_gateway():
+    return {
+        "account_id": A,
+        "region": "us-east-1",
+        "rest_api_name": "open-banking",
+        "stage_name": "v1",
+        "gateway_tag": "open-banking",
+        "rest_api": {"id": "api123", "name": "open-banking", "endpoint_type": "REGIONAL", "tags": {}},
+        "resources": [
+            {"id": "root", "path": "/", "methods": {}},
+            {"id": "r1", "path": "/payments", "methods": method(integration(8080))},
+            {"id": "r2", "path": "/payments/{proxy+}", "methods": method(integration(8080, path="/{proxy}"))},
+            {"id": "r3", "path": "/cards", "methods": method(integration(8081))},
+        ],
+        "config": {"fingerprint": FP, "published_fingerprint": FP, "paths": []},
+        "stage": {
+            "name": "v1",
+            "deployment_id": "dep1",
+            "invoke_url": "https://api123.execute-api.us-east-1.amazonaws.com/v1",
+        },
+        "deployment": {"id": "dep1", "description": "x", "fingerprint": FP, "exported_integrations": None},
+        "vpc_links": [
+            {
+                "id": "lnk111",
+                "name": "open-banking",
+                "status": "AVAILABLE",
+                "status_message": None,
+                "target_arns": [NLB_ARN],
+                "tags": {},
+            }
+        ],
+        "load_balancers": [
+            {
+                "arn": NLB_ARN,
+                "name": "open-banking",
+                "dns_name": DNS,
+                "type": "network",
+                "scheme": "internal",
+                "state": "active",
+                "vpc_id": "vpc-a",
+                "subnet_ids": ["subnet-a1", "subnet-a2"],
+                "security_groups": [],
+                "tags": {"multiaccount:gateway": "open-banking"},
+            }
+        ],
+        "listeners": [
+            {"arn": "l1", "load_balancer_arn": NLB_ARN, "port": 8080, "protocol": "TCP", "target_group_arns": [TG_PAY]},
+            {
+                "arn": "l2",
+                "load_balancer_arn": NLB_ARN,
+                "port": 8081,
+                "protocol": "TCP",
+                "target_group_arns": [TG_CARDS],
+            },
+        ],
+        "target_groups": [
+            tg(TG_PAY, "open-banking-payments", 8080, "10.0.1.25", "payments"),
+            tg(TG_CARDS, "open-banking-cards", 8081, "10.1.1.10", "cards"),
+        ],
+        "vpcs": [{"id": "vpc-a", "cidrs": ["10.100.0.0/16"]}],
+        "subnets": [
+            {"id": "subnet-a1", "cidr": "10.100.1.0/24", "availability_zone": "us-east-1a", "vpc_id": "vpc-a"},
+            {"id": "subnet-a2", "cidr": "10.100.2.0/24", "availability_zone": "us-east-1b", "vpc_id": "vpc-a"},
+        ],
+        "route_tables": [
+            {
+                "id": "rtb-a",
+                "vpc_id": "vpc-a",
+                "main": False,
+                "subnet_ids": ["subnet-a1", "subnet-a2"],
+                "routes": [
+                    route("10.100.0.0/16", "local"),
+                    route("10.0.0.0/16", "pcx-pay"),
+                    route("10.1.0.0/16", "pcx-cards"),
+                ],
+            },
+            {
+                "id": "rtb-main-a",
+                "vpc_id": "vpc-a",
+                "main": True,
+                "subnet_ids": [],
+                "routes": [route("10.100.0.0/16", "local")],
+            },
+        ],
+        "peerings": [peering("pcx-pay", "vpc-p", P), peering("pcx-cards", "vpc-c", C, "us-west-2")],
+        "test_invoke": [],
+    }
+
+
+def provider_snapshot(account, region, vpc, cidr, ip, subnet, pcx, sg_rules):
+    return {
+        "account_id": account,
+        "region": region,
+        "targets": [
+            {
+                "ip": ip,
+                "port": None,
+                "service": None,
+                "vpc_id": vpc,
+                "subnet_id": subnet,
+                "eni": {
+                    "id": f"eni-{vpc}",
+                    "status": "in-use",
+                    "subnet_id": subnet,
+                    "vpc_id": vpc,
+                    "security_group_ids": [f"sg-{vpc}"],
+                },
+            }
+        ],
+        "vpcs": [{"id": vpc, "cidrs": [cidr]}],
+        "subnets": [{"id": subnet, "cidr": ip.rsplit(".", 1)[0] + ".0/24", "vpc_id": vpc}],
+        "route_tables": [
+            {
+                "id": f"rtb-{vpc}",
+                "vpc_id": vpc,
+                "main": True,
+                "subnet_ids": [],
+                "routes": [route(cidr, "local")] + [route(dest, pcx) for dest in sg_rules["routes"]],
+            }
+        ],
+        "security_groups": [
+            {
+                "id": f"sg-{vpc}",
+                "vpc_id": vpc,
+                "ingress": [
+                    {
+                        "protocol": "tcp",
+                        "from_port": sg_rules["port"],
+                        "to_port": sg_rules["port"],
+                        "cidrs": sg_rules["cidrs"],
+                        "group_pairs": [],
+                    }
+                ],
+            }
+        ],
+        "peerings": [
+            peering(pcx, vpc, account, region),
+        ],
+    }
+
+
+def golden():
+    gateway = {
+        "name": "shared-services",
+        "account_id": A,
+        "region": "us-east-1",
+        "snapshot": golden_gateway(),
+        "gateway_tag": "open-banking",
+    }
+    payments = {
+        "name": "payments",
+        "account_id": P,
+        "region": "us-east-1",
+        "services": [{"name": "payments", "port": 8080, "path": "payments", "targets": ["10.0.1.25"]}],
+        "snapshot": provider_snapshot(
+            P,
+            "us-east-1",
+            "vpc-p",
+            "10.0.0.0/16",
+            "10.0.1.25",
+            "subnet-p",
+            "pcx-pay",
+            {"routes": ["10.100.1.0/24", "10.100.2.0/24"], "port": 8080, "cidrs": ["10.100.1.0/24", "10.100.2.0/24"]},
+        ),
+    }
+    cards = {
+        "name": "cards",
+        "account_id": C,
+        "region": "us-west-2",
+        "services": [{"name": "cards", "port": 8081, "path": "/cards/", "targets": ["10.1.1.10"]}],
+        "snapshot": provider_snapshot(
+            C,
+            "us-west-2",
+            "vpc-c",
+            "10.1.0.0/16",
+            "10.1.1.10",
+            "subnet-c",
+            "pcx-cards",
+            {"routes": ["10.100.0.0/16"], "port": 8081, "cidrs": ["10.100.0.0/16"]},
+        ),
+    }
+    return gateway, [payments, cards]
+
+
+def failed_pairs(evaluation):
+    return sorted((hop["service"], hop["hop"]) for hop in evaluation["failed"])
+
+
+def run(mutate=None):
+    gateway, providers = golden()
+    if mutate:
+        mutate(gateway["snapshot"], {p["name"]: p for p in providers})
+    return topology.evaluate(gateway, providers)
+
+
+# ---------------------------------------------------------------------------------------------
+# The golden snapshot
+# ---------------------------------------------------------------------------------------------
+
+
+def test_golden_snapshot_passes_every_hop():
+    evaluation = run()
+    assert evaluation["ok"], evaluation["failed"]
+    assert [s["name"] for s in evaluation["services"]] == ["payments", "cards"]
+    for service in evaluation["services"]:
+        assert [hop["hop"] for hop in service["hops"]] == list(topology.HOPS)
+        assert {hop["status"] for hop in service["hops"]} == {"ok"}
+        assert all(hop["fix"] is None for hop in service["hops"])
+    assert evaluation["summary"][0] == "payments (/payments, provider payments): ok (13 hops checked)"
+
+
+def test_golden_resolution_uses_tags_and_listener():
+    evaluation = run()
+    resolved = evaluation["services"][0]["resolved"]
+    assert resolved["nlb_arn"] == NLB_ARN
+    assert resolved["target_group_arn"] == TG_PAY
+    assert resolved["vpc_link_id"] == "lnk111"
+    assert resolved["found_by"]["target_group"] == "tag multiaccount:service=payments"
+    assert resolved["found_by"]["listener_port"] == "the listener forwarding to the target group"
+
+
+def test_hop_shape_names_account_and_resource():
+    evaluation = run()
+    hops = {hop["hop"]: hop for hop in evaluation["services"][0]["hops"]}
+    assert set(hops["api_route"]) == {"hop", "status", "account", "resource", "detail", "fix"}
+    assert hops["api_route"]["account"] == A
+    assert hops["provider_route"]["account"] == P
+    assert hops["security_group"]["resource"] == "sg-vpc-p"
+    assert hops["peering"]["account"] == f"{A} <-> {P}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The issue's faults: each fails exactly its hop
+# ---------------------------------------------------------------------------------------------
+
+
+def drop_provider_return_route(gw, providers):
+    table = providers["payments"]["snapshot"]["route_tables"][0]
+    table["routes"] = [r for r in table["routes"] if r["destination"] != "10.100.2.0/24"]
+
+
+def sg_not_admitting_nlb_subnets(gw, providers):
+    providers["payments"]["snapshot"]["security_groups"][0]["ingress"][0]["cidrs"] = ["10.100.1.0/24", "192.168.0.0/16"]
+
+
+def target_without_az_all(gw, providers):
+    gw["target_groups"][0]["targets"][0]["availability_zone"] = "us-east-1a"
+
+
+def target_group_port_without_service(gw, providers):
+    gw["target_groups"][0]["targets"][0]["port"] = 9090
+
+
+def target_group_port_without_service_tg_level(gw, providers):
+    # A target group created on the wrong port: its targets inherit that port.
+    group = gw["target_groups"][0]
+    group["port"] = 9090
+    group["targets"][0]["port"] = 9090
+
+
+def vpc_link_not_available(gw, providers):
+    gw["vpc_links"][0].update(status="FAILED", status_message="NLB ARN is malformed")
+
+
+def vpc_link_pending(gw, providers):
+    gw["vpc_links"][0].update(status="PENDING")
+
+
+def vpc_link_to_another_nlb(gw, providers):
+    decoy = copy.deepcopy(gw["load_balancers"][0])
+    decoy.update(arn=DECOY_ARN, name="decoy", dns_name="decoy-1.elb.us-east-1.amazonaws.com", tags={})
+    gw["load_balancers"].append(decoy)
+    gw["vpc_links"].append(
+        {"id": "lnk222", "name": "decoy", "status": "AVAILABLE", "target_arns": [DECOY_ARN], "tags": {}}
+    )
+    for resource in gw["resources"]:
+        if resource["path"].startswith("/payments"):
+            resource["methods"]["ANY"]["integration"]["connection_id"] = "lnk222"
+
+
+def integration_unknown_connection_id(gw, providers):
+    gw["resources"][1]["methods"]["ANY"]["integration"]["connection_id"] = "nosuchlink"
+
+
+def integration_port_without_listener(gw, providers):
+    gw["resources"][1]["methods"]["ANY"]["integration"]["uri"] = f"http://{DNS}:9999/"
+
+
+def peering_deleted(gw, providers):
+    gw["peerings"][0]["status"] = "deleted"
+    providers["payments"]["snapshot"]["peerings"][0]["status"] = "deleted"
+
+
+def peering_pending(gw, providers):
+    gw["peerings"][0]["status"] = "pending-acceptance"
+    providers["payments"]["snapshot"]["peerings"][0]["status"] = "pending-acceptance"
+
+
+def peering_gone(gw, providers):
+    gw["peerings"] = gw["peerings"][1:]
+    providers["payments"]["snapshot"]["peerings"] = []
+
+
+def stage_not_redeployed(gw, providers):
+    gw["config"] = {"fingerprint": "b" * 64, "published_fingerprint": "b" * 64, "paths": []}
+
+
+ISSUE_FAULTS = [
+    (drop_provider_return_route, [("payments", "provider_route")]),
+    (sg_not_admitting_nlb_subnets, [("payments", "security_group")]),
+    (target_without_az_all, [("payments", "target")]),
+    (target_group_port_without_service, [("payments", "target_group")]),
+    (target_group_port_without_service_tg_level, [("payments", "target_group")]),
+    (vpc_link_not_available, [("cards", "vpc_link"), ("payments", "vpc_link")]),
+    (vpc_link_pending, [("cards", "vpc_link"), ("payments", "vpc_link")]),
+    (vpc_link_to_another_nlb, [("payments", "vpc_link")]),
+    (integration_unknown_connection_id, [("payments", "integration")]),
+    (integration_port_without_listener, [("payments", "integration")]),
+    (peering_deleted, [("payments", "peering")]),
+    (peering_pending, [("payments", "peering")]),
+    (peering_gone, [("payments", "peering")]),
+    (stage_not_redeployed, [("cards", "stage_deployment"), ("payments", "stage_deployment")]),
+]
+
+
+@pytest.mark.parametrize("mutate, expected", ISSUE_FAULTS, ids=[f.__name__ for f, dummy in ISSUE_FAULTS])
+def test_issue_fault_fails_exactly_its_hop(mutate, expected):
+    evaluation = run(mutate)
+    assert failed_pairs(evaluation) == expected
+    for hop in evaluation["failed"]:
+        assert hop["fix"], hop
+        assert hop["account"] and hop["resource"] and hop["detail"]
+
+
+def test_fault_details_name_the_resource_and_fix():
+    evaluation = run(drop_provider_return_route)
+    hop = evaluation["failed"][0]
+    assert hop["account"] == P
+    assert "rtb-vpc-p" in hop["resource"]
+    assert "no route to 10.100.2.0/24" in hop["detail"]
+    assert "pcx-pay" in hop["fix"] and "10.100.2.0/24" in hop["fix"]
+
+    hop = run(vpc_link_to_another_nlb)["failed"][0]
+    assert "lnk222" in hop["resource"] and DECOY_ARN in hop["detail"] and NLB_ARN in hop["fix"]
+
+    hop = run(integration_port_without_listener)["failed"][0]
+    assert "URI port 9999 matches no listener" in hop["detail"] and "expected 8080" in hop["detail"]
+
+    hop = run(integration_unknown_connection_id)["failed"][0]
+    assert "connectionId nosuchlink matches no VPC link" in hop["detail"]
+
+    hop = run(peering_pending)["failed"][0]
+    assert "accept it in account 222222222222" in hop["fix"]
+
+    hop = run(stage_not_redeployed)["failed"][0]
+    assert "not redeployed" in hop["detail"] and "create-deployment" in hop["fix"]
+
+    hop = run(target_without_az_all)["failed"][0]
+    assert "us-east-1a" in hop["detail"] and "availability_zone all" in hop["fix"]
+
+    hop = run(sg_not_admitting_nlb_subnets)["failed"][0]
+    assert "10.100.2.0/24" in hop["detail"] and hop["resource"] == "sg-vpc-p"
+
+
+# ---------------------------------------------------------------------------------------------
+# The other hops
+# ---------------------------------------------------------------------------------------------
+
+
+def missing_route_resource(gw, providers):
+    gw["resources"] = [r for r in gw["resources"] if not r["path"].startswith("/payments")]
+
+
+def resource_without_method(gw, providers):
+    gw["resources"][1]["methods"] = {}
+    gw["resources"] = [r for r in gw["resources"] if r["path"] != "/payments/{proxy+}"]
+
+
+def nlb_provisioning(gw, providers):
+    gw["load_balancers"][0]["state"] = "provisioning"
+
+
+def nlb_internet_facing(gw, providers):
+    gw["load_balancers"][0]["scheme"] = "internet-facing"
+
+
+def listener_forwards_elsewhere(gw, providers):
+    gw["listeners"][0]["target_group_arns"] = [TG_CARDS]
+
+
+def listener_missing(gw, providers):
+    gw["listeners"] = gw["listeners"][1:]
+
+
+def stray_target(gw, providers):
+    gw["target_groups"][0]["targets"].append({"ip": "10.0.1.99", "port": 8080, "availability_zone": "all"})
+
+
+def target_not_registered(gw, providers):
+    gw["target_groups"][0]["targets"] = []
+
+
+def gateway_route_missing(gw, providers):
+    gw["route_tables"][0]["routes"] = [r for r in gw["route_tables"][0]["routes"] if r["target"] != "pcx-pay"]
+
+
+def gateway_route_blackhole(gw, providers):
+    gw["route_tables"][0]["routes"][1]["state"] = "blackhole"
+
+
+def gateway_route_elsewhere(gw, providers):
+    gw["route_tables"][0]["routes"][1]["target"] = "tgw-0123"
+
+
+def gateway_route_diverted(gw, providers):
+    gw["route_tables"][0]["routes"].append(route("10.0.1.0/24", "tgw-0123"))
+
+
+def eni_missing(gw, providers):
+    providers["payments"]["snapshot"]["targets"][0]["eni"] = None
+
+
+def eni_unattached(gw, providers):
+    providers["payments"]["snapshot"]["targets"][0]["eni"]["status"] = "available"
+
+
+def target_unhealthy(gw, providers):
+    gw["target_groups"][0]["targets"][0].update(health_state="unhealthy", health_reason="Target.FailedHealthChecks")
+
+
+OTHER_FAULTS = [
+    (missing_route_resource, [("payments", "api_route")]),
+    (resource_without_method, [("payments", "api_route")]),
+    (nlb_provisioning, [("cards", "nlb"), ("payments", "nlb")]),
+    (nlb_internet_facing, [("cards", "nlb"), ("payments", "nlb")]),
+    (listener_forwards_elsewhere, [("payments", "listener")]),
+    (listener_missing, [("payments", "listener")]),
+    (stray_target, [("payments", "target")]),
+    (target_not_registered, [("payments", "target")]),
+    (gateway_route_missing, [("payments", "gateway_route")]),
+    (gateway_route_blackhole, [("payments", "gateway_route")]),
+    (gateway_route_elsewhere, [("payments", "gateway_route")]),
+    (gateway_route_diverted, [("payments", "gateway_route")]),
+    (eni_missing, [("payments", "service_endpoint")]),
+    (eni_unattached, [("payments", "service_endpoint")]),
+    (target_unhealthy, [("payments", "service_endpoint")]),
+]
+
+
+@pytest.mark.parametrize("mutate, expected", OTHER_FAULTS, ids=[f.__name__ for f, dummy in OTHER_FAULTS])
+def test_other_fault_fails_exactly_its_hop(mutate, expected):
+    assert failed_pairs(run(mutate)) == expected
+
+
+def test_missing_route_skips_the_integration():
+    hops = {hop["hop"]: hop for hop in run(missing_route_resource)["services"][0]["hops"]}
+    assert hops["integration"]["status"] == "skipped"
+    assert hops["vpc_link"]["status"] == "ok"
+
+
+def test_missing_eni_skips_the_security_group():
+    hops = {hop["hop"]: hop for hop in run(eni_missing)["services"][0]["hops"]}
+    assert hops["security_group"]["status"] == "skipped"
+    assert hops["provider_route"]["status"] == "ok"
+
+
+def test_unhealthy_target_is_not_blamed_when_a_static_hop_fails():
+    def both(gw, providers):
+        target_unhealthy(gw, providers)
+        sg_not_admitting_nlb_subnets(gw, providers)
+
+    assert failed_pairs(run(both)) == [("payments", "security_group")]
+
+
+def test_route_through_deleted_peering_is_the_peering_hops_fault():
+    hops = {hop["hop"]: hop for hop in run(peering_deleted)["services"][0]["hops"]}
+    assert hops["gateway_route"]["status"] == "ok"
+    assert "see peering" in hops["gateway_route"]["detail"]
+
+
+def test_new_peering_with_stale_routes_fails_both_routes():
+    def replaced(gw, providers):
+        peering_deleted(gw, providers)
+        gw["peerings"].append(peering("pcx-new", "vpc-p", P))
+        providers["payments"]["snapshot"]["peerings"].append(peering("pcx-new", "vpc-p", P))
+
+    assert failed_pairs(run(replaced)) == [("payments", "gateway_route"), ("payments", "provider_route")]
+
+
+def test_connection_id_from_a_stage_variable():
+    def via_variable(gw, providers, value="lnk111"):
+        gw["stage"]["variables"] = {"paymentsLink": value}
+        for resource in gw["resources"]:
+            if resource["path"].startswith("/payments"):
+                resource["methods"]["ANY"]["integration"]["connection_id"] = "${stageVariables.paymentsLink}"
+
+    assert run(via_variable)["ok"]
+    evaluation = run(lambda gw, providers: via_variable(gw, providers, value=None))
+    assert failed_pairs(evaluation) == [("payments", "integration")]
+    assert "names a stage variable the stage does not set" in evaluation["failed"][0]["detail"]
+
+
+def test_missing_api_fails_api_route_and_skips_stage():
+    def no_api(gw, providers):
+        gw["rest_api"] = None
+        gw["resources"] = []
+        gw["stage"] = gw["deployment"] = None
+
+    evaluation = run(no_api)
+    assert failed_pairs(evaluation) == [("cards", "api_route"), ("payments", "api_route")]
+    hops = {hop["hop"]: hop["status"] for hop in evaluation["services"][0]["hops"]}
+    assert hops["integration"] == hops["stage_deployment"] == "skipped"
+
+
+def test_missing_stage_fails_stage_deployment():
+    def no_stage(gw, providers):
+        gw["stage"] = gw["deployment"] = None
+
+    assert failed_pairs(run(no_stage)) == [("cards", "stage_deployment"), ("payments", "stage_deployment")]
+
+
+def test_deployment_without_marker_uses_the_export():
+    def unmarked(gw, providers, drift=False):
+        gw["deployment"]["fingerprint"] = None
+        exported = []
+        for resource in gw["resources"]:
+            for name, item in resource["methods"].items():
+                integ = item["integration"]
+                exported.append(
+                    {
+                        "path": resource["path"],
+                        "http_method": name,
+                        "type": integ["type"],
+                        "uri": integ["uri"],
+                        "connection_id": integ["connection_id"],
+                    }
+                )
+        if drift:
+            exported[0]["uri"] = "http://old:8080/"
+        gw["deployment"]["exported_integrations"] = exported
+
+    assert run(unmarked)["ok"]
+    evaluation = run(lambda gw, providers: unmarked(gw, providers, drift=True))
+    assert failed_pairs(evaluation) == [("cards", "stage_deployment"), ("payments", "stage_deployment")]
+    assert "/payments" in evaluation["failed"][0]["detail"]
+
+
+def test_deployment_without_marker_or_export_is_not_verifiable_but_ok():
+    def unmarked(gw, providers):
+        gw["deployment"]["fingerprint"] = None
+
+    evaluation = run(unmarked)
+    assert evaluation["ok"]
+    assert "not verifiable" in evaluation["services"][0]["hops"][2]["detail"]
+
+
+def test_published_fingerprint_alone_is_enough():
+    def partial(gw, providers):
+        gw["config"]["fingerprint"] = "c" * 64
+
+    assert run(partial)["ok"]
+
+
+def test_security_group_wider_cidr_and_union():
+    def wide(gw, providers):
+        providers["payments"]["snapshot"]["security_groups"][0]["ingress"][0]["cidrs"] = ["0.0.0.0/0"]
+
+    def union(gw, providers):
+        rules = providers["payments"]["snapshot"]["security_groups"][0]["ingress"]
+        rules[0]["cidrs"] = ["10.100.1.0/25", "10.100.1.128/25"]
+        rules.append({"protocol": "-1", "cidrs": ["10.100.2.0/24"], "group_pairs": []})
+
+    def wrong_port(gw, providers):
+        rule = providers["payments"]["snapshot"]["security_groups"][0]["ingress"][0]
+        rule["from_port"] = rule["to_port"] = 443
+
+    assert run(wide)["ok"]
+    assert run(union)["ok"]
+    assert failed_pairs(run(wrong_port)) == [("payments", "security_group")]
+
+
+def test_security_group_reference_to_the_nlb_group_counts_in_the_same_region_only():
+    def by_reference(gw, providers):
+        gw["load_balancers"][0]["security_groups"] = ["sg-nlb"]
+        for name in ("payments", "cards"):
+            rule = providers[name]["snapshot"]["security_groups"][0]["ingress"][0]
+            rule["cidrs"] = []
+            rule["group_pairs"] = [{"group_id": "sg-nlb", "user_id": A}]
+
+    # payments is in us-east-1 like the gateway; cards is in us-west-2 (cross-region peering).
+    assert failed_pairs(run(by_reference)) == [("cards", "security_group")]
+
+
+def test_nested_path_and_shared_state_resolution():
+    gateway, providers = golden()
+    snap = gateway["snapshot"]
+    snap["resources"].append({"id": "r9", "path": "/cards/limits", "methods": method(integration(8082))})
+    limits_tg = tg(
+        TG_PAY.replace("payments/1111", "limits/3333"), "open-banking-limits", 8082, "10.1.2.20", "card-limits"
+    )
+    limits_tg["tags"] = {}
+    snap["target_groups"].append(limits_tg)
+    snap["listeners"].append(
+        {
+            "arn": "l3",
+            "load_balancer_arn": NLB_ARN,
+            "port": 8082,
+            "protocol": "TCP",
+            "target_group_arns": [limits_tg["arn"]],
+        }
+    )
+    cards = providers[1]
+    cards["services"].append({"name": "card-limits", "port": 8082, "path": "cards/limits", "targets": ["10.1.2.20"]})
+    target = copy.deepcopy(cards["snapshot"]["targets"][0])
+    target.update(ip="10.1.2.20", subnet_id="subnet-c")
+    cards["snapshot"]["targets"].append(target)
+    cards["snapshot"]["security_groups"][0]["ingress"].append(
+        {"protocol": "tcp", "from_port": 8082, "to_port": 8082, "cidrs": ["10.100.0.0/16"], "group_pairs": []}
+    )
+    gateway["state"] = {"services": {"card-limits": {"target_group_arn": limits_tg["arn"], "listener_port": 8082}}}
+    evaluation = topology.evaluate(gateway, providers)
+    assert evaluation["ok"], evaluation["failed"]
+    limits = evaluation["services"][-1]
+    assert limits["path"] == "/cards/limits"
+    assert limits["resolved"]["found_by"]["target_group"] == "published state"
+    assert limits["resolved"]["found_by"]["listener_port"] == "inventory/state listener_port"
+
+
+def test_dedicated_strategy_nlb_found_by_service_tag():
+    def dedicated(gw, providers):
+        gw["target_groups"][0]["load_balancer_arns"] = []
+        gw["load_balancers"][0]["tags"] = {"multiaccount:gateway": "open-banking", "multiaccount:service": "payments"}
+
+    evaluation = run(dedicated)
+    assert evaluation["services"][0]["resolved"]["found_by"]["nlb"] == "tag multiaccount:service=payments"
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------------------------
+
+
+def test_parse_integration_uri():
+    assert topology.parse_integration_uri("http://Host.example:8080/x") == ("host.example", 8080)
+    assert topology.parse_integration_uri("https://h/") == ("h", 443)
+    assert topology.parse_integration_uri("http://h") == ("h", 80)
+    assert topology.parse_integration_uri("http://h:notaport/") == (None, None)
+    assert topology.parse_integration_uri(None) == (None, None)
+
+
+def test_covering_route_longest_prefix_and_diverted():
+    routes = [
+        route("10.0.0.0/8", "pcx-a"),
+        route("10.1.0.0/16", "pcx-b"),
+        route("10.1.1.128/25", "tgw-x"),
+        {"destination": "pl-123"},
+    ]
+    chosen, diverted = topology.covering_route(routes, "10.1.1.0/24")
+    assert chosen["target"] == "pcx-b"
+    assert [r["target"] for r in diverted] == ["tgw-x"]
+    chosen, diverted = topology.covering_route(routes, "10.1.1.200")
+    assert chosen["target"] == "tgw-x"
+    assert topology.covering_route(routes, "192.168.0.1") == (None, [])
+
+
+def test_cidr_covered():
+    assert topology.cidr_covered("10.0.1.0/24", ["10.0.0.0/16"])
+    assert topology.cidr_covered("10.0.1.0/24", ["10.0.1.0/25", "10.0.1.128/25"])
+    assert not topology.cidr_covered("10.0.1.0/24", ["10.0.1.0/25"])
+    assert topology.cidr_covered("10.0.1.0/24", ["0.0.0.0/0"])
+    assert not topology.cidr_covered("bogus", ["0.0.0.0/0"])
+
+
+def test_rule_admits_port():
+    assert topology.rule_admits_port({"protocol": "tcp", "from_port": 8000, "to_port": 8100}, 8080)
+    assert not topology.rule_admits_port({"protocol": "tcp", "from_port": 80, "to_port": 80}, 8080)
+    assert topology.rule_admits_port({"protocol": "-1"}, 8080)
+    assert not topology.rule_admits_port({"protocol": "udp", "from_port": 0, "to_port": 65535}, 8080)
+
+
+def test_route_table_for_subnet_prefers_explicit_association():
+    tables = [
+        {"id": "main", "vpc_id": "v", "main": True, "subnet_ids": []},
+        {"id": "explicit", "vpc_id": "v", "main": False, "subnet_ids": ["s1"]},
+    ]
+    assert topology.route_table_for_subnet(tables, "s1", "v")["id"] == "explicit"
+    assert topology.route_table_for_subnet(tables, "s2", "v")["id"] == "main"
+    assert topology.route_table_for_subnet(tables, "s2", "other") is None
+
+
+def test_subset_paths():
+    paths = ["/", "/cards", "/cards/limits", "/cards/limits/{proxy+}", "/other", "/payments", "/payments/{proxy+}"]
+    assert topology.subset_paths(paths, ["payments", "cards/limits"]) == [
+        "/",
+        "/cards",
+        "/cards/limits",
+        "/cards/limits/{proxy+}",
+        "/payments",
+        "/payments/{proxy+}",
+    ]
+
+
+def test_expected_services_defaults():
+    services = topology.expected_services(
+        {}, [{"name": "p", "services": [{"name": "svc", "port": "8080", "targets": ["10.0.0.1"]}]}]
+    )
+    assert services == [
+        {
+            "name": "svc",
+            "provider": "p",
+            "port": 8080,
+            "listener_port": None,
+            "path": "/svc",
+            "targets": ["10.0.0.1"],
+            "target_group_arn": None,
+            "nlb_arn": None,
+            "vpc_link_id": None,
+        }
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------------------------
+
+
+def test_graph_and_renderings():
+    gateway, providers = golden()
+    drop_provider_return_route(gateway["snapshot"], {p["name"]: p for p in providers})
+    evaluation = topology.evaluate(gateway, providers)
+    graph = topology.build_graph(gateway, providers, evaluation)
+    failed_nodes = [node for node in graph.nodes.values() if node["status"] == "fail"]
+    assert len(failed_nodes) == 1 and failed_nodes[0]["failed"] == ["provider_route"]
+    assert "10.0.1.25:8080 (payments)" in failed_nodes[0]["lines"][0]
+
+    mermaid = topology.render_mermaid(graph)
+    assert mermaid.startswith("flowchart TB\n")
+    assert "account 111111111111" in mermaid and "account 222222222222" in mermaid and "account 333333333333" in mermaid
+    assert "vpc-a · 10.100.0.0/16" in mermaid
+    assert "NLB open-banking" in mermaid and "listener TCP:8080" in mermaid
+    assert "VPC peering pcx-pay" in mermaid
+    assert "classDef fail" in mermaid and "FAILED: provider_route" in mermaid
+    assert mermaid.count("subgraph") == mermaid.count("\n  end") + mermaid.count("\n    end") + mermaid.count(
+        "\n      end"
+    )
+
+    dot = topology.render_dot(graph, 'title "quoted"')
+    assert dot.startswith("digraph paths {") and dot.rstrip().endswith("}")
+    assert "subgraph cluster_acct_111111111111" in dot
+    assert 'label="title \\"quoted\\""' in dot
+    assert "shape=hexagon" in dot
+    assert dot.count("{") == dot.count("}")
+
+    markdown = topology.render_markdown(gateway, evaluation, mermaid, {"png": "path-verify.png"}, ["a note"])
+    assert markdown.startswith("# Path verification: open-banking (stage v1)")
+    assert "**BROKEN**: 1 of 2 published path(s) pass every hop." in markdown
+    assert "```mermaid\nflowchart TB" in markdown
+    assert "![topology (png)](path-verify.png)" in markdown
+    assert "> a note" in markdown
+    assert "| 11 | provider_route | **FAIL** | 222222222222 |" in markdown
+
+
+def test_failure_message_lists_each_failed_hop():
+    evaluation = run(integration_port_without_listener)
+    message = topology.failure_message(evaluation)
+    assert message.startswith("1 hop(s) failed:")
+    assert "payments / integration (account 111111111111" in message and "Fix: point the integration" in message
+    assert "BROKEN at integration [111111111111]" in evaluation["summary"][0]

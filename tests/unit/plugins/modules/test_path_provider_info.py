@@ -1,0 +1,184 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""provider_path_info against moto in-process (no network): ENIs by IP, subnets, route tables, groups."""
+
+import json
+from unittest import mock
+
+import boto3
+import pytest
+from ansible.module_utils import basic
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import path_reads
+from ansible_collections.multiaccount.apigateway.plugins.modules import provider_path_info
+
+moto = pytest.importorskip("moto")
+
+REGION = "us-east-1"
+GATEWAY_CIDRS = ["10.100.1.0/24", "10.100.2.0/24"]
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch):
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with moto.mock_aws():
+        yield
+
+
+def run(args, capsys, check_mode=False):
+    args = dict(args, region=REGION)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:  # ansible-core < 2.19
+        patch_module_args = None
+    if patch_module_args is not None:
+        context = patch_module_args(args)
+    else:
+        context = mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8"))
+    with context:
+        with pytest.raises(SystemExit):
+            provider_path_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def provider_account():
+    """A provider VPC: service subnet with an explicit route table, a second subnet on the main table."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    other = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.2.0/24")["Subnet"]["SubnetId"]
+    gateway_vpc = ec2.create_vpc(CidrBlock="10.100.0.0/16")["Vpc"]["VpcId"]
+    unrelated = ec2.create_vpc(CidrBlock="10.200.0.0/16")["Vpc"]["VpcId"]
+    pcx = ec2.create_vpc_peering_connection(VpcId=gateway_vpc, PeerVpcId=vpc)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    ec2.accept_vpc_peering_connection(VpcPeeringConnectionId=pcx)
+    ec2.create_vpc_peering_connection(VpcId=gateway_vpc, PeerVpcId=unrelated)
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.100.1.0/24", VpcPeeringConnectionId=pcx)
+    group = ec2.create_security_group(GroupName="payments", Description="payments", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.100.0.0/16"}]}
+        ],
+    )
+    image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    ec2.run_instances(
+        ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet, PrivateIpAddress="10.0.1.25", SecurityGroupIds=[group]
+    )
+    return {"vpc": vpc, "subnet": subnet, "other": other, "table": table, "group": group, "pcx": pcx}
+
+
+def test_reads_the_provider_half(capsys):
+    ids = provider_account()
+    result = run(
+        {
+            "targets": [
+                {"ip": "10.0.1.25", "port": 8080, "service": "payments"},
+                {"ip": "10.0.2.9", "port": 8080, "service": "payments"},
+            ],
+            "source_cidrs": GATEWAY_CIDRS,
+        },
+        capsys,
+    )
+    assert result["changed"] is False
+    snapshot = result["provider"]
+    assert snapshot["account_id"] == "123456789012" and snapshot["region"] == REGION
+    first, second = snapshot["targets"]
+    assert first["eni"]["status"] == "in-use"
+    assert first["eni"]["security_group_ids"] == [ids["group"]]
+    assert (first["vpc_id"], first["subnet_id"]) == (ids["vpc"], ids["subnet"])
+    # No interface at the second IP: VPC and subnet still found from their CIDRs.
+    assert second["eni"] is None
+    assert (second["vpc_id"], second["subnet_id"]) == (ids["vpc"], ids["other"])
+    assert [vpc["id"] for vpc in snapshot["vpcs"]] == [ids["vpc"]]
+    tables = {table["id"]: table for table in snapshot["route_tables"]}
+    assert tables[ids["table"]]["subnet_ids"] == [ids["subnet"]]
+    assert {"destination": "10.100.1.0/24", "target": ids["pcx"], "target_type": "peering"}.items() <= next(
+        r for r in tables[ids["table"]]["routes"] if r["destination"] == "10.100.1.0/24"
+    ).items()
+    assert any(table["main"] for table in snapshot["route_tables"])
+    assert [group["id"] for group in snapshot["security_groups"]] == [ids["group"]]
+    rule = snapshot["security_groups"][0]["ingress"][0]
+    assert (rule["protocol"], rule["from_port"], rule["to_port"], rule["cidrs"]) == (
+        "tcp",
+        8080,
+        8080,
+        ["10.100.0.0/16"],
+    )
+    # Only the peerings of the provider VPC, even though moto ignores the filters.
+    assert [peering["id"] for peering in snapshot["peerings"]] == [ids["pcx"]]
+    assert snapshot["peerings"][0]["status"] == "active"
+
+    checks = {check["ip"]: check for check in snapshot["checks"]}
+    assert checks["10.0.1.25"]["admitted"] == GATEWAY_CIDRS and checks["10.0.1.25"]["missing"] == []
+    routes = {route["cidr"]: route for route in checks["10.0.1.25"]["routes"]}
+    assert routes["10.100.1.0/24"]["via_peering"] is True
+    assert routes["10.100.2.0/24"]["via_peering"] is False
+    assert checks["10.0.1.25"]["ok"] is False
+    assert checks["10.0.2.9"]["missing"] == GATEWAY_CIDRS
+
+
+def test_check_mode_reads_the_same(capsys):
+    provider_account()
+    args = {"targets": [{"ip": "10.0.1.25"}]}
+    normal = run(args, capsys)
+    checked = run(args, capsys, check_mode=True)
+    assert checked["provider"] == normal["provider"]
+    assert checked["provider"]["checks"] == []
+
+
+def test_ip_nowhere(capsys):
+    provider_account()
+    snapshot = run({"targets": [{"ip": "172.16.0.9"}]}, capsys)["provider"]
+    assert snapshot["targets"] == [
+        {"ip": "172.16.0.9", "port": None, "service": None, "eni": None, "vpc_id": None, "subnet_id": None}
+    ]
+    assert snapshot["vpcs"] == [] and snapshot["route_tables"] == [] and snapshot["security_groups"] == []
+
+
+def test_invalid_input_fails_before_any_call(capsys):
+    with mock.patch.object(provider_path_info.AnsibleAWSModule, "client", side_effect=AssertionError("no AWS call")):
+        result = run({"targets": [{"ip": "10.0.1.300"}], "source_cidrs": ["10.100.1.1/24"]}, capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith("targets[0].ip: '10.0.1.300' is not an IPv4 address")
+    assert "source_cidrs[0]: '10.100.1.1/24' is not a valid IPv4 CIDR block" in result["msg"]
+
+
+def test_normalise_rule_and_route():
+    rule = path_reads.normalise_rule(
+        {
+            "IpProtocol": "-1",
+            "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            "UserIdGroupPairs": [{"GroupId": "sg-1", "UserId": "111111111111"}],
+            "PrefixListIds": [{"PrefixListId": "pl-1"}],
+        }
+    )
+    assert rule == {
+        "protocol": "-1",
+        "from_port": None,
+        "to_port": None,
+        "cidrs": ["0.0.0.0/0"],
+        "group_pairs": [{"group_id": "sg-1", "user_id": "111111111111", "peering_id": None}],
+        "prefix_list_ids": ["pl-1"],
+    }
+    assert (
+        path_reads.normalise_route({"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local", "State": "active"})[
+            "target_type"
+        ]
+        == "local"
+    )
+    route = path_reads.normalise_route(
+        {"DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayId": "tgw-1", "State": "blackhole"}
+    )
+    assert (route["target"], route["target_type"], route["state"]) == ("tgw-1", "transit_gateway", "blackhole")

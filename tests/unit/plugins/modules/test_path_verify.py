@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""path_verify: verdict, report files, idempotence, check mode, Graphviz present or not."""
+
+import json
+import os
+import sys
+from unittest import mock
+
+import pytest
+from ansible.module_utils import basic
+from ansible_collections.multiaccount.apigateway.plugins.modules import path_verify
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils"))
+import test_topology as golden  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def module_args(tmp_path, mutate=None, **extra):
+    gateway, providers = golden.golden()
+    if mutate:
+        mutate(gateway["snapshot"], {p["name"]: p for p in providers})
+    args = {
+        "gateway": {"name": gateway["name"], "snapshot": gateway["snapshot"]},
+        "providers": [
+            {
+                "name": p["name"],
+                "account_id": p["account_id"],
+                "region": p["region"],
+                "services": p["services"],
+                "snapshot": p["snapshot"],
+            }
+            for p in providers
+        ],
+        "report_dir": str(tmp_path / "reports"),
+    }
+    args.update(extra)
+    return args
+
+
+def run(args, capsys, check_mode=False, dot=None):
+    """Run main(); ``dot``: None (no Graphviz) or a fake ``dot`` that writes ``IMG:<fmt>`` files."""
+    args = dict(args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    try:
+        from ansible.module_utils.testing import patch_module_args
+    except ImportError:  # ansible-core < 2.19
+        patch_module_args = None
+    if patch_module_args is not None:
+        context = patch_module_args(args)
+    else:
+        context = mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8"))
+    calls = []
+
+    def fake_run_command(self, command, data=None, binary_data=False):
+        calls.append(command)
+        fmt = command[1][2:]
+        with open(command[3], "wb") as handle:
+            handle.write(f"IMG:{fmt}:{len(data)}".encode())
+        return 0, "", ""
+
+    with context, mock.patch.object(
+        basic.AnsibleModule, "get_bin_path", lambda self, name, *a, **k: dot
+    ), mock.patch.object(basic.AnsibleModule, "run_command", fake_run_command):
+        with pytest.raises(SystemExit):
+            path_verify.main()
+    return json.loads(capsys.readouterr().out), calls
+
+
+def test_healthy_writes_the_report_without_graphviz(tmp_path, capsys):
+    result, calls = run(module_args(tmp_path), capsys)
+    assert result["ok"] is True and result["changed"] is True
+    assert "failed" not in result or result["failed"] is False
+    assert result["failures"] == []
+    assert [s["status"] for s in result["services"]] == ["ok", "ok"]
+    assert calls == []
+    report = result["report"]
+    assert report["svg"] is None and report["png"] is None
+    assert "Graphviz `dot` is not on the PATH" in report["notes"][0]
+    assert sorted(os.listdir(tmp_path / "reports")) == ["path-verify.dot", "path-verify.md", "path-verify.mmd"]
+    markdown = (tmp_path / "reports" / "path-verify.md").read_text()
+    assert "**ALL PATHS OK**" in markdown and "```mermaid" in markdown and "> Graphviz" in markdown
+    assert result["message"].startswith("All 2 published path(s) pass every hop.")
+
+
+def test_second_run_changes_nothing(tmp_path, capsys):
+    run(module_args(tmp_path), capsys)
+    again, dummy = run(module_args(tmp_path), capsys)
+    assert again["changed"] is False
+
+
+def test_graphviz_renders_svg_and_png(tmp_path, capsys):
+    result, calls = run(module_args(tmp_path), capsys, dot="/usr/bin/dot")
+    assert [call[:2] for call in calls] == [["/usr/bin/dot", "-Tsvg"], ["/usr/bin/dot", "-Tpng"]]
+    assert result["report"]["svg"].endswith("/reports/path-verify.svg")
+    assert (tmp_path / "reports" / "path-verify.png").read_bytes().startswith(b"IMG:png:")
+    markdown = (tmp_path / "reports" / "path-verify.md").read_text()
+    assert "![topology (png)](path-verify.png)" in markdown and "![topology (svg)](path-verify.svg)" in markdown
+    assert not [name for name in os.listdir(tmp_path / "reports") if name.startswith(".path-verify-")]
+
+
+def test_check_mode_writes_nothing(tmp_path, capsys):
+    result, calls = run(module_args(tmp_path), capsys, check_mode=True, dot="/usr/bin/dot")
+    assert result["changed"] is False and result["ok"] is True
+    assert calls == []
+    assert not (tmp_path / "reports").exists()
+    assert result["report"]["markdown"] == str(tmp_path / "reports" / "path-verify.md")
+
+
+def test_broken_path_fails_naming_hop_account_resource_fix(tmp_path, capsys):
+    result, dummy = run(module_args(tmp_path, golden.drop_provider_return_route), capsys)
+    assert result["failed"] is True and result["ok"] is False
+    assert [(f["service"], f["hop"]) for f in result["failures"]] == [("payments", "provider_route")]
+    assert result["msg"].startswith(
+        "1 hop(s) failed:\n- payments / provider_route (account 222222222222, route tables rtb-vpc-p)"
+    )
+    assert "Fix: add return routes" in result["msg"]
+    assert result["msg"].endswith("Report: " + str(tmp_path / "reports" / "path-verify.md"))
+    assert (tmp_path / "reports" / "path-verify.md").exists()
+    assert "BROKEN at provider_route" in result["summary"][0]
+
+
+def test_fail_on_broken_false_only_reports(tmp_path, capsys):
+    result, dummy = run(module_args(tmp_path, golden.stage_not_redeployed, fail_on_broken=False), capsys)
+    assert result.get("failed") is not True
+    assert result["ok"] is False
+    assert sorted(f["service"] for f in result["failures"]) == ["cards", "payments"]
+    assert "stage_deployment" in result["message"]
+
+
+def test_failed_probe_fails_the_verdict(tmp_path, capsys):
+    probes = [
+        {"service": "payments", "kind": "http-get", "target": "https://x/v1/payments", "status": 200, "expected": 200},
+        {"service": "cards", "kind": "test-invoke ANY", "target": "/cards", "status": 504, "expected": 200},
+    ]
+    result, dummy = run(module_args(tmp_path, probes=probes), capsys)
+    assert result["failed"] is True
+    assert [p["ok"] for p in result["probes"]] == [True, False]
+    assert result["failures"] == []
+    assert "live probe test-invoke ANY of cards (/cards): status 504, expected 200" in result["msg"]
+    markdown = (tmp_path / "reports" / "path-verify.md").read_text()
+    assert "## Live probe" in markdown and "| cards | test-invoke ANY | /cards | 504 | 200 | FAIL |" in markdown
+
+
+def test_service_without_port_is_refused(tmp_path, capsys):
+    args = module_args(tmp_path)
+    del args["providers"][0]["services"][0]["port"]
+    result, dummy = run(args, capsys)
+    assert result["failed"] is True
+    assert result["msg"] == "providers[payments].services[0]: missing port"
+
+
+def test_unwritable_report_dir_fails_clearly(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result, dummy = run(module_args(tmp_path, report_dir=str(blocker / "reports")), capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith("report_dir: cannot write the report into ")
