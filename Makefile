@@ -112,12 +112,15 @@ integration: venv ## every integration target against the emulator (reset betwee
 	@for target in $(INTEGRATION_TARGETS); do \
 	  echo "=== integration target: $$target"; \
 	  $(EMULATOR) reset >/dev/null; \
-	  ansible-playbook tests/integration/run_target.yml -e integration_target=$$target || exit 1; \
+	  ANSIBLE_ROLES_PATH=tests/integration/targets \
+	    ansible-playbook tests/integration/run_target.yml -e integration_target=$$target || exit 1; \
 	done
 
 .PHONY: molecule
 molecule: venv ## molecule scenarios (default driver) against the emulator
-	@if [ -d extensions/molecule ]; then molecule test --all; else echo "no molecule scenario"; fi
+	@# A run that failed leaves molecule's state saying "created/prepared": start from scratch.
+	molecule reset --all >/dev/null
+	molecule test --all
 
 .PHONY: benchmark
 benchmark: venv ## publish 100+ services on the emulator and print wall time, API calls, changed counts
