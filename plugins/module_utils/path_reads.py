@@ -435,3 +435,26 @@ def normalise_test_invoke(path, http_method, raw):
         "log_tail": log[-LOG_TAIL:],
         "error": None,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Composite reads shared by gateway_path_info and provider_path_info
+# ---------------------------------------------------------------------------------------------
+
+
+def read_vpc_network(client, vpc_ids):
+    """Subnets, route tables and peerings (either side) of ``vpc_ids``, normalised.
+
+    Returns ``(subnets, route_tables, peerings)``; peerings are deduplicated and sorted by id, and
+    filtered again on the client side so that an API that ignored the filters cannot add others.
+    """
+    subnets, route_tables, peerings = [], [], {}
+    for vpc_id in sorted(vpc_ids):
+        subnets.extend(normalise_subnet(raw) for raw in describe_subnets(client, {"vpc-id": [vpc_id]}))
+        route_tables.extend(normalise_route_table(raw) for raw in describe_route_tables(client, {"vpc-id": [vpc_id]}))
+        for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
+            for raw in describe_vpc_peering_connections(client, {side: [vpc_id]}):
+                peering = normalise_peering(raw)
+                if vpc_id in (peering["requester"]["vpc_id"], peering["accepter"]["vpc_id"]):
+                    peerings[peering["id"]] = peering
+    return subnets, route_tables, [peerings[key] for key in sorted(peerings)]

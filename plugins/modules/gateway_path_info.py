@@ -449,24 +449,10 @@ def read_load_balancing(module, apigw, elb, resources):
 
 
 def read_network(ec2, vpc_ids):
-    vpcs, subnets, route_tables, peerings = [], [], [], {}
     if not vpc_ids:
-        return vpcs, subnets, route_tables, []
+        return [], [], [], []
     vpcs = [path_reads.normalise_vpc(raw) for raw in path_reads.describe_vpcs(ec2, sorted(vpc_ids))]
-    for vpc_id in sorted(vpc_ids):
-        subnets.extend(
-            path_reads.normalise_subnet(raw) for raw in path_reads.describe_subnets(ec2, {"vpc-id": [vpc_id]})
-        )
-        route_tables.extend(
-            path_reads.normalise_route_table(raw) for raw in path_reads.describe_route_tables(ec2, {"vpc-id": [vpc_id]})
-        )
-        for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
-            for raw in path_reads.describe_vpc_peering_connections(ec2, {side: [vpc_id]}):
-                peering = path_reads.normalise_peering(raw)
-                # Filter again: an emulator may ignore the filters.
-                if vpc_id in (peering["requester"]["vpc_id"], peering["accepter"]["vpc_id"]):
-                    peerings[peering["id"]] = peering
-    return vpcs, subnets, route_tables, [peerings[key] for key in sorted(peerings)]
+    return (vpcs, *path_reads.read_vpc_network(ec2, vpc_ids))
 
 
 def run_test_invoke(client, api, resources, paths):

@@ -234,19 +234,7 @@ def read_provider(module):
     vpc_ids = sorted({target["vpc_id"] for target in targets if target["vpc_id"]})
     vpcs = [vpc for vpc in all_vpcs if vpc["id"] in vpc_ids]
 
-    subnets, route_tables, peerings = [], [], {}
-    for vpc_id in vpc_ids:
-        subnets.extend(
-            path_reads.normalise_subnet(raw) for raw in path_reads.describe_subnets(ec2, {"vpc-id": [vpc_id]})
-        )
-        route_tables.extend(
-            path_reads.normalise_route_table(raw) for raw in path_reads.describe_route_tables(ec2, {"vpc-id": [vpc_id]})
-        )
-        for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
-            for raw in path_reads.describe_vpc_peering_connections(ec2, {side: [vpc_id]}):
-                peering = path_reads.normalise_peering(raw)
-                if vpc_id in (peering["requester"]["vpc_id"], peering["accepter"]["vpc_id"]):
-                    peerings[peering["id"]] = peering
+    subnets, route_tables, peerings = path_reads.read_vpc_network(ec2, vpc_ids)
     for target in targets:
         if target["subnet_id"] is None and target["vpc_id"]:
             holders = [
@@ -271,7 +259,7 @@ def read_provider(module):
         "subnets": subnets,
         "route_tables": route_tables,
         "security_groups": security_groups,
-        "peerings": [peerings[key] for key in sorted(peerings)],
+        "peerings": peerings,
         "checks": [],
     }
     if params["source_cidrs"]:
