@@ -125,8 +125,8 @@ molecule: venv ## molecule scenarios (default driver) against the emulator
 	molecule test --all
 
 .PHONY: benchmark
-benchmark: venv ## publish 100+ services on the emulator and print wall time, API calls, changed counts
-	$(WITH_TEST_EMULATOR) $(BIN)/python benchmarks/scale.py
+benchmark: venv ## publish 120 services on the emulator (BENCH_ARGS="--services N --providers P"); print time, API calls, changes
+	$(WITH_TEST_EMULATOR) $(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## remove caches and reports (keeps .venv)

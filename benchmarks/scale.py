@@ -34,6 +34,8 @@ def endpoint():
         sys.exit(
             "benchmarks/scale.py runs only against the local emulator: set AWS_ENDPOINT_URL=http://127.0.0.1:<port>"
         )
+    if not os.environ.get("AWS_ACCESS_KEY_ID"):
+        sys.exit("no AWS_ACCESS_KEY_ID: run it with `make benchmark`, which gives the emulator its dummy credentials")
     return url.rstrip("/")
 
 
