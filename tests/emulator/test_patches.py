@@ -603,3 +603,108 @@ def test_g15_route_via_deleted_peering_is_blackhole(aws):
     assert state() == ["active"]
     ec2.delete_vpc_peering_connection(VpcPeeringConnectionId=pcx_id)
     assert state() == ["blackhole"]
+
+
+# ---- G18 / G18b / G18c ---------------------------------------------------------------------------
+
+
+def make_provider_vpc(ec2):
+    """A VPC with one subnet, the provider's own group and two groups of ours; returns their ids."""
+    vpc_id, (subnet_id,) = make_vpc_with_subnets(ec2, "10.0.0.0/16", [("10.0.1.0/24", "us-east-1a")])
+    groups = {
+        name: ec2.create_security_group(GroupName=name, Description=name, VpcId=vpc_id)["GroupId"]
+        for name in ("provider", "svc-a", "svc-b")
+    }
+    return vpc_id, subnet_id, groups
+
+
+def launch(ec2, subnet_id, ip, group_ids, via_interface=False):
+    image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    if via_interface:
+        spec = {"DeviceIndex": 0, "SubnetId": subnet_id, "PrivateIpAddress": ip, "Groups": group_ids}
+        params = {"NetworkInterfaces": [spec]}
+    else:
+        params = {"SubnetId": subnet_id, "PrivateIpAddress": ip, "SecurityGroupIds": group_ids}
+    (instance,) = ec2.run_instances(ImageId=image_id, MinCount=1, MaxCount=1, **params)["Instances"]
+    return instance["InstanceId"], instance["NetworkInterfaces"][0]["NetworkInterfaceId"]
+
+
+def eni_ids(ec2, name, values, vpc_id):
+    filters = [{"Name": name, "Values": values}, {"Name": "vpc-id", "Values": [vpc_id]}]
+    return sorted(
+        eni["NetworkInterfaceId"] for eni in ec2.describe_network_interfaces(Filters=filters)["NetworkInterfaces"]
+    )
+
+
+def eni_group_names(ec2, eni_id):
+    (eni,) = ec2.describe_network_interfaces(NetworkInterfaceIds=[eni_id])["NetworkInterfaces"]
+    return sorted(group["GroupName"] for group in eni["Groups"])
+
+
+def instance_group_names(ec2, instance_id):
+    (reservation,) = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    return sorted(group["GroupName"] for group in reservation["Instances"][0]["SecurityGroups"])
+
+
+def test_g18_group_id_filter_matches_any_value(aws):
+    ec2 = aws.client("ec2")
+    vpc_id, subnet_id, groups = make_provider_vpc(ec2)
+    with_a = ec2.create_network_interface(
+        SubnetId=subnet_id, PrivateIpAddress="10.0.1.10", Groups=[groups["provider"], groups["svc-a"]]
+    )["NetworkInterface"]["NetworkInterfaceId"]
+    with_b = ec2.create_network_interface(
+        SubnetId=subnet_id, PrivateIpAddress="10.0.1.20", Groups=[groups["svc-b"], groups["provider"]]
+    )["NetworkInterface"]["NetworkInterfaceId"]
+    only_provider = ec2.create_network_interface(
+        SubnetId=subnet_id, PrivateIpAddress="10.0.1.30", Groups=[groups["provider"]]
+    )["NetworkInterface"]["NetworkInterfaceId"]
+
+    # Several values: every interface that carries one of them, whatever else it carries.
+    assert eni_ids(ec2, "group-id", [groups["svc-a"], groups["svc-b"]], vpc_id) == sorted([with_a, with_b])
+    assert eni_ids(ec2, "group-name", ["svc-a", "svc-b"], vpc_id) == sorted([with_a, with_b])
+    # One value still matches an interface with more groups; an unused group matches nothing.
+    assert eni_ids(ec2, "group-id", [groups["svc-a"]], vpc_id) == [with_a]
+    assert eni_ids(ec2, "group-id", [groups["provider"]], vpc_id) == sorted([with_a, with_b, only_provider])
+    assert eni_ids(ec2, "group-id", ["sg-0123456789abcdef0"], vpc_id) == []
+
+
+def test_g18b_private_ip_filter_matches_secondary_addresses(aws):
+    ec2 = aws.client("ec2")
+    vpc_id, subnet_id, groups = make_provider_vpc(ec2)
+    primary_eni = launch(ec2, subnet_id, "10.0.1.10", [groups["provider"]])[1]
+    ec2.assign_private_ip_addresses(NetworkInterfaceId=primary_eni, PrivateIpAddresses=["10.0.1.11"])
+    other = ec2.create_network_interface(SubnetId=subnet_id, PrivateIpAddress="10.0.1.20", Groups=[groups["provider"]])[
+        "NetworkInterface"
+    ]["NetworkInterfaceId"]
+
+    for name in ("addresses.private-ip-address", "private-ip-address"):
+        assert eni_ids(ec2, name, ["10.0.1.11"], vpc_id) == [primary_eni], name
+        assert eni_ids(ec2, name, ["10.0.1.11", "10.0.1.20"], vpc_id) == sorted([primary_eni, other]), name
+        assert eni_ids(ec2, name, ["10.0.1.10", "10.0.1.11"], vpc_id) == [primary_eni], name
+        assert eni_ids(ec2, name, ["10.0.1.99"], vpc_id) == [], name
+
+
+def test_g18c_interface_and_instance_groups_are_one_set(aws):
+    ec2 = aws.client("ec2")
+    subnet_id, groups = make_provider_vpc(ec2)[1:]
+    instance_id, eni_id = launch(ec2, subnet_id, "10.0.1.10", [groups["provider"]])
+
+    # Our group joins the interface, then the provider's launch group is removed from it.
+    ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_id, Groups=[groups["provider"], groups["svc-a"]])
+    assert eni_group_names(ec2, eni_id) == ["provider", "svc-a"]
+    ec2.modify_network_interface_attribute(NetworkInterfaceId=eni_id, Groups=[groups["svc-a"]])
+    assert eni_group_names(ec2, eni_id) == ["svc-a"]
+    assert instance_group_names(ec2, instance_id) == ["svc-a"]
+
+    # ModifyInstanceAttribute replaces the groups of the primary interface.
+    ec2.modify_instance_attribute(InstanceId=instance_id, Groups=[groups["svc-b"]])
+    assert eni_group_names(ec2, eni_id) == ["svc-b"]
+    assert instance_group_names(ec2, instance_id) == ["svc-b"]
+
+
+def test_g18c_instance_launched_with_interface_groups_has_them(aws):
+    ec2 = aws.client("ec2")
+    subnet_id, groups = make_provider_vpc(ec2)[1:]
+    instance_id, eni_id = launch(ec2, subnet_id, "10.0.1.10", [groups["svc-a"], groups["svc-b"]], via_interface=True)
+    assert instance_group_names(ec2, instance_id) == ["svc-a", "svc-b"]
+    assert eni_group_names(ec2, eni_id) == ["svc-a", "svc-b"]

@@ -1051,6 +1051,115 @@ def patch_G15():
 
 
 # --------------------------------------------------------------------------------------------------
+# G18 / G18b / G18c: network interfaces, their filters and their security groups
+# --------------------------------------------------------------------------------------------------
+
+# DescribeNetworkInterfaces filters evaluated here, as AWS does (the filter's values OR-ed, ``*``/``?``
+# wildcards): filter name -> function returning the values an interface has for it. Filled by the
+# patches; the filters that are not listed keep moto's own matching.
+_ENI_ANY_FILTERS = {}
+_ENI_FILTERS_INSTALLED = []
+
+
+def _eni_private_ips(eni):
+    """Every private IPv4 address of an interface, primary first."""
+    ips = [eni.private_ip_address] if eni.private_ip_address else []
+    for entry in eni.private_ip_addresses or []:
+        address = entry.get("PrivateIpAddress") if isinstance(entry, dict) else entry
+        if address and address not in ips:
+            ips.append(address)
+    return ips
+
+
+def _any_value_matches(values, patterns):
+    return any(fnmatch.fnmatchcase(str(value), str(pattern)) for value in values for pattern in patterns)
+
+
+def _install_eni_filters():
+    """Route the filters of ``_ENI_ANY_FILTERS`` around moto's matching (once, shared by G18 and G18b)."""
+    if _ENI_FILTERS_INSTALLED:
+        return
+    _ENI_FILTERS_INSTALLED.append(True)
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterfaceBackend
+
+    orig_get_all = NetworkInterfaceBackend.get_all_network_interfaces
+
+    def get_all_network_interfaces(self, eni_ids=None, filters=None):
+        remaining = dict(filters or {})
+        ours = {name: remaining.pop(name) for name in list(remaining) if name in _ENI_ANY_FILTERS}
+        enis = orig_get_all(self, eni_ids, remaining)
+        for name, patterns in ours.items():
+            patterns = patterns if isinstance(patterns, list) else [patterns]
+            enis = [eni for eni in enis if _any_value_matches(_ENI_ANY_FILTERS[name](eni), patterns)]
+        return enis
+
+    NetworkInterfaceBackend.get_all_network_interfaces = get_all_network_interfaces
+
+
+def patch_G18():
+    """G18: DescribeNetworkInterfaces ``group-id`` (and ``group-name``) with several values is an OR.
+
+    AWS: like every EC2 filter, a filter with several values matches an interface that has ANY of them,
+    so ``group-id = [sg-a, sg-b]`` returns every interface carrying sg-a or sg-b, whatever other groups
+    it carries. moto 5.2.5 compares the interface's groups with the values as sets (subset or
+    superset), so an interface carrying sg-a and a group that is not listed is missed: finding the
+    interfaces that use one of our groups (to detach them before deleting the groups) misses them.
+    """
+    _ENI_ANY_FILTERS["group-id"] = lambda eni: [group.id for group in eni.group_set]
+    _ENI_ANY_FILTERS["group-name"] = lambda eni: [group.name for group in eni.group_set]
+    _install_eni_filters()
+
+
+def patch_G18b():
+    """G18b: DescribeNetworkInterfaces ``addresses.private-ip-address`` matches secondary addresses too.
+
+    AWS: ``addresses.private-ip-address`` and ``private-ip-address`` match every private IPv4 address
+    of the interface, primary and secondary, and several values are OR-ed. moto 5.2.5 compares the
+    primary address only, so the interface that holds a service IP as a secondary address is not found.
+    """
+    _ENI_ANY_FILTERS["addresses.private-ip-address"] = _eni_private_ips
+    _ENI_ANY_FILTERS["private-ip-address"] = _eni_private_ips
+    _install_eni_filters()
+
+
+def patch_G18c():
+    """G18c: an interface carries exactly its own security groups; an instance's are its primary interface's.
+
+    AWS: ModifyNetworkInterfaceAttribute ``Groups`` replaces the groups of the interface, and
+    DescribeNetworkInterfaces returns exactly those; ModifyInstanceAttribute ``Groups`` replaces the
+    groups of the instance's primary interface; DescribeInstances ``SecurityGroups`` of a one-interface
+    instance are the groups of that interface, also when the instance was launched with
+    ``NetworkInterfaces[].Groups``. moto 5.2.5 keeps the instance's launch groups apart and adds them to
+    every attached interface, so a group the instance was launched with can never be removed from its
+    interface, ModifyInstanceAttribute does not change the interface, ModifyNetworkInterfaceAttribute does
+    not change the instance, and an instance launched with ``NetworkInterfaces[].Groups`` has no groups.
+    """
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+    from moto.ec2.models.instances import Instance
+
+    def group_set(self):
+        return list(self._group_set)
+
+    def _primary(instance):
+        return (instance.__dict__.get("nics") or {}).get(0)
+
+    def get_security_groups(self):
+        primary = _primary(self)
+        if primary is not None:
+            return list(primary._group_set)
+        return list(self.__dict__.get("_emu_security_groups") or [])
+
+    def set_security_groups(self, groups):
+        self.__dict__["_emu_security_groups"] = list(groups or [])
+        primary = _primary(self)
+        if primary is not None and groups:  # an interface always keeps at least one group
+            primary._group_set = list(groups)
+
+    NetworkInterface.group_set = property(group_set)
+    Instance.security_groups = property(get_security_groups, set_security_groups)
+
+
+# --------------------------------------------------------------------------------------------------
 # control endpoint and entry point
 # --------------------------------------------------------------------------------------------------
 
@@ -1072,6 +1181,9 @@ PATCHES = OrderedDict(
         ("G15", patch_G15),
         ("G16", patch_G16),
         ("G17", patch_G17),
+        ("G18", patch_G18),
+        ("G18b", patch_G18b),
+        ("G18c", patch_G18c),
     )
 )
 
