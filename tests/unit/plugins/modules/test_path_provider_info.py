@@ -5,14 +5,14 @@
 
 """provider_path_info against moto in-process (no network): ENIs by IP, subnets, route tables, groups."""
 
-import json
 from unittest import mock
 
 import boto3
 import pytest
-from ansible.module_utils import basic
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import path_reads
 from ansible_collections.multiaccount.apigateway.plugins.modules import provider_path_info
+
+from .moto_harness import mocked_aws, run_module
 
 moto = pytest.importorskip("moto")
 
@@ -22,31 +22,12 @@ GATEWAY_CIDRS = ["10.100.1.0/24", "10.100.2.0/24"]
 
 @pytest.fixture(autouse=True)
 def aws_env(monkeypatch):
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    with moto.mock_aws():
+    with mocked_aws(monkeypatch, REGION):
         yield
 
 
 def run(args, capsys, check_mode=False):
-    args = dict(args, region=REGION)
-    if check_mode:
-        args["_ansible_check_mode"] = True
-    try:
-        from ansible.module_utils.testing import patch_module_args
-    except ImportError:  # ansible-core < 2.19
-        patch_module_args = None
-    if patch_module_args is not None:
-        context = patch_module_args(args)
-    else:
-        context = mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode("utf-8"))
-    with context:
-        with pytest.raises(SystemExit):
-            provider_path_info.main()
-    return json.loads(capsys.readouterr().out)
+    return run_module(provider_path_info.main, args, capsys, check_mode, REGION)
 
 
 def provider_account():
