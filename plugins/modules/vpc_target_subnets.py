@@ -1,0 +1,545 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: vpc_target_subnets
+version_added: 0.2.0
+short_description: Make sure every service IP of a VPC sits in a subnet, and report its subnet and route table
+description:
+  - For one VPC of a provider account, makes sure every IP of O(targets) lies in a subnet of the
+    VPC and every subnet of O(subnets) exists, creating the missing ones, and reports for each
+    target the subnet and the route table that serve it.
+  - Existing subnets are used as they are and never modified (not even their tags).
+  - When O(subnets) is empty, a target that no existing subnet holds gets the /24 that contains it
+    (V(10.0.1.25) -> V(10.0.1.0/24)), created in the Availability Zone number I(third octet modulo
+    the number of zones) of the region's available Availability Zones sorted by name
+    (V(10.0.1.0/24) in C(us-east-1) with zones C(a) to C(f) -> C(us-east-1b)). A /24 that does not
+    fit in the VPC's associated CIDR blocks, or that overlaps an existing subnet, is an error that
+    names the IP.
+  - When O(subnets) is not empty, nothing is derived, and a target that no existing or listed
+    subnet holds is an error that names the IP.
+  - The route table of a subnet is the table explicitly associated with it, else the VPC's main
+    table.
+  - "Every input is checked before any AWS call and errors name the field, for example
+    C(targets[2]: '10.0.1.x' is not an IPv4 address). Problems found after reading the VPC (a
+    listed subnet outside the VPC, overlapping another one, or existing in another zone, a target
+    without a subnet) are reported all at once, before any change."
+  - Subnets the module creates carry the tags C(ManagedBy=multiaccount.apigateway) and
+    C(multiaccount:gateway=<gateway>), which make them ours; O(state=absent) deletes exactly
+    those.
+author:
+  - multiaccount.apigateway maintainers (@multiaccount)
+options:
+  state:
+    description:
+      - V(present) creates the missing subnets and reports where each target sits.
+      - V(absent) deletes every subnet of the VPC that is ours (both ownership tags, the second
+        with the value O(gateway)), and nothing else. O(targets), O(subnets), O(name) and O(tags)
+        are then not used (but still checked). A VPC that does not exist has nothing to delete.
+    type: str
+    choices: [present, absent]
+    default: present
+  vpc_id:
+    description:
+      - The VPC (C(vpc-...)).
+    type: str
+    required: true
+  gateway:
+    description:
+      - Name of the gateway (deployment) the created subnets belong to, the value of their
+        C(multiaccount:gateway) tag. O(state=absent) deletes only the subnets with this value.
+    type: str
+    required: true
+  targets:
+    description:
+      - IPv4 addresses of the services that must sit in a subnet of the VPC. An IP listed twice
+        counts once.
+      - An IP that is one of the five addresses AWS reserves in its subnet (the first four and
+        the last) is an error.
+    type: list
+    elements: str
+    default: []
+  subnets:
+    description:
+      - Subnets that must exist. A listed subnet whose CIDR block exists is used as it is; one that
+        does not exist is created.
+      - When not empty, targets are not given derived subnets.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      cidr:
+        description:
+          - IPv4 CIDR block, /16 to /28, inside the VPC's CIDR blocks, not overlapping another
+            listed or existing subnet (other than one with the same block).
+        type: str
+        required: true
+      az:
+        description:
+          - Availability Zone name of the region, such as V(us-east-1a). For a subnet that exists,
+            it must be the subnet's zone.
+        type: str
+        required: true
+  name:
+    description:
+      - Prefix of the Name tag of created subnets, which is C(<name>-<az>). Without it, created
+        subnets get no Name tag unless O(tags) has one.
+    type: str
+  tags:
+    description:
+      - Extra tags of created subnets. The ownership tags are always added; here they may only
+        repeat their own values. The Name tag made from O(name) replaces a C(Name) given here.
+    type: dict
+    default: {}
+  wait:
+    description:
+      - Wait until the created subnets are V(available) (botocore's C(subnet_available) waiter).
+        No wait happens when CreateSubnet already answers V(available).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds O(wait) waits at most.
+    type: int
+    default: 300
+notes:
+  - Permissions needed - C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(ec2:DescribeRouteTables),
+    C(ec2:DescribeAvailabilityZones), C(ec2:CreateSubnet), C(ec2:CreateTags) (tags at creation)
+    and C(ec2:DeleteSubnet).
+  - "API calls of a run with nothing to change: DescribeVpcs, DescribeSubnets and
+    DescribeRouteTables, one each (O(state=absent): one DescribeSubnets). DescribeAvailabilityZones
+    is called once, only when a subnet must be derived. Then one CreateSubnet or DeleteSubnet per
+    change."
+  - The module talks to the account that owns the VPC. In a multi-account setup, run it once per
+    provider account and VPC with that account's credentials.
+  - Only IPv4 is supported.
+seealso:
+  - module: amazon.aws.ec2_vpc_subnet
+  - module: amazon.aws.ec2_vpc_subnet_info
+  - module: amazon.aws.aws_az_info
+  - module: multiaccount.apigateway.vpc_routes
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    details: Reads the VPC and returns the subnets it would create or delete; subnets to create have a null id.
+  diff_mode:
+    support: full
+    details: The subnets in scope before and after, one readable line each (CIDR, zone, id, Name, route table, targets).
+  platform:
+    platforms: aws
+"""
+
+EXAMPLES = r"""
+- name: Give every service IP a subnet (derived /24s) and learn the route tables to add return routes to
+  multiaccount.apigateway.vpc_target_subnets:
+    vpc_id: vpc-0a1b2c3d4e5f67890
+    gateway: open-banking
+    name: payments
+    targets: [10.0.1.25, 10.0.2.25]
+  register: payments_subnets
+
+- name: Return routes in the tables that serve the services
+  multiaccount.apigateway.vpc_routes:
+    route_table_ids: "{{ payments_subnets.route_table_ids }}"
+    routes:
+      - dest: 10.100.1.0/24
+        vpc_peering_connection_id: pcx-0123456789abcdef0
+    owned_targets: [pcx-0123456789abcdef0]
+
+- name: Subnets listed by hand (every target must be in one of them or in an existing subnet)
+  multiaccount.apigateway.vpc_target_subnets:
+    vpc_id: vpc-0a1b2c3d4e5f67890
+    gateway: open-banking
+    name: cards
+    subnets:
+      - cidr: 10.1.0.0/20
+        az: us-east-1a
+      - cidr: 10.1.16.0/20
+        az: us-east-1b
+    targets: [10.1.3.7, 10.1.20.9]
+    tags:
+      CostCenter: "1234"
+
+- name: Delete the subnets this gateway created in the VPC
+  multiaccount.apigateway.vpc_target_subnets:
+    state: absent
+    vpc_id: vpc-0a1b2c3d4e5f67890
+    gateway: open-banking
+
+# Cross-account: the VPC lives in the provider account 222222222222; the call runs with that
+# account's credentials, obtained once by assuming a role there.
+- name: Assume the deployment role of the provider account
+  amazon.aws.sts_assume_role:
+    role_arn: arn:aws:iam::222222222222:role/apigateway-deployer
+    role_session_name: vpc-target-subnets
+  register: provider_role
+
+- name: Work in the provider account
+  module_defaults:
+    group/multiaccount.apigateway.aws:
+      access_key: "{{ provider_role.sts_creds.access_key }}"
+      secret_key: "{{ provider_role.sts_creds.secret_key }}"
+      session_token: "{{ provider_role.sts_creds.session_token }}"
+      region: us-east-1
+  block:
+    - name: Subnets of the payments services
+      multiaccount.apigateway.vpc_target_subnets:
+        vpc_id: "{{ provider_vpc.vpc.id }}"
+        gateway: open-banking
+        name: payments
+        targets: [10.0.1.25, 10.0.2.25]
+      register: payments_subnets
+
+    - name: Show which subnet and route table serve each service IP
+      ansible.builtin.debug:
+        msg: "{{ item.key }} is in {{ item.value.subnet_id }} ({{ item.value.cidr }}), route table {{ item.value.route_table_id }}"
+      loop: "{{ payments_subnets.targets | dict2items }}"
+"""
+
+RETURN = r"""
+subnets:
+  description:
+    - The subnets that hold a target or are listed in O(subnets), sorted by CIDR block. Empty with
+      O(state=absent).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Subnet id; null in check mode for a subnet to create.
+      type: str
+      sample: subnet-0a1b2c3d4e5f67890
+    cidr:
+      description: CIDR block.
+      type: str
+      sample: 10.0.1.0/24
+    az:
+      description: Availability Zone.
+      type: str
+      sample: us-east-1b
+    name:
+      description: Name tag, null when there is none.
+      type: str
+      sample: payments-us-east-1b
+    created:
+      description: True when this run created the subnet (or would, in check mode).
+      type: bool
+      sample: true
+    route_table_id:
+      description: The route table explicitly associated with the subnet, else the VPC's main table.
+      type: str
+      sample: rtb-0a1b2c3d4e5f67890
+targets:
+  description: For each target IP, the subnet that holds it and its route table. Empty with O(state=absent).
+  returned: always
+  type: dict
+  sample:
+    10.0.1.25:
+      subnet_id: subnet-0a1b2c3d4e5f67890
+      cidr: 10.0.1.0/24
+      az: us-east-1b
+      route_table_id: rtb-0a1b2c3d4e5f67890
+route_table_ids:
+  description: Sorted unique route tables of the subnets that hold targets. Empty with O(state=absent).
+  returned: always
+  type: list
+  elements: str
+  sample: [rtb-0a1b2c3d4e5f67890]
+vpc_cidrs:
+  description: The VPC's associated IPv4 CIDR blocks, sorted. Empty with O(state=absent).
+  returned: always
+  type: list
+  elements: str
+  sample: [10.0.0.0/16]
+deleted:
+  description: With O(state=absent), the subnets deleted (or that would be deleted in check mode).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Subnet id.
+      type: str
+    cidr:
+      description: CIDR block.
+      type: str
+    az:
+      description: Availability Zone.
+      type: str
+    name:
+      description: Name tag, null when there is none.
+      type: str
+  sample: [{id: subnet-0a1b2c3d4e5f67890, cidr: 10.0.1.0/24, az: us-east-1b, name: payments-us-east-1b}]
+actions:
+  description: One line per change made (or that would be made in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: ["create subnet 10.0.2.0/24 in us-east-1c (Name payments-us-east-1c) for 10.0.2.25"]
+diff:
+  description: The subnets in scope before and after, one line each.
+  returned: always
+  type: dict
+  sample:
+    before:
+      subnets: ["10.0.1.0/24 us-east-1b subnet-0a1b2c3d4e5f67890 (payments-us-east-1b), route table rtb-1 (main), holds 10.0.1.25"]
+    after:
+      subnets:
+        - "10.0.1.0/24 us-east-1b subnet-0a1b2c3d4e5f67890 (payments-us-east-1b), route table rtb-1 (main), holds 10.0.1.25"
+        - "10.0.2.0/24 us-east-1c (new) (payments-us-east-1c), route table rtb-1 (main), holds 10.0.2.25"
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import (
+    GATEWAY_TAG_KEY,
+    AnsibleEc2NetworkError,
+    associated_vpc_cidrs,
+    cidr_key,
+    create_subnet,
+    delete_subnet,
+    describe_availability_zones,
+    describe_route_tables,
+    describe_subnets,
+    describe_vpcs,
+    error_code,
+    format_subnet,
+    is_ours,
+    normalise_subnet,
+    plan_subnets,
+    subnet_route_tables,
+    subnet_tags,
+    unplaced_targets,
+    validate_subnet_params,
+    wait_subnets_available,
+)
+
+
+def empty_result():
+    return dict(
+        changed=False,
+        subnets=[],
+        targets={},
+        route_table_ids=[],
+        vpc_cidrs=[],
+        deleted=[],
+        actions=[],
+        diff={"before": {"subnets": []}, "after": {"subnets": []}},
+    )
+
+
+def create_action(entry, tags):
+    name = f" (Name {tags['Name']})" if tags.get("Name") else ""
+    holds = f" for {', '.join(entry['for'])}" if entry["for"] else ""
+    return f"create subnet {entry['cidr']} in {entry['az']}{name}{holds}"
+
+
+def describe(subnet, held, tables):
+    """A result entry and the diff line of a subnet."""
+    main, explicit = tables
+    table = explicit.get(subnet["id"], main) if subnet.get("id") else main
+    entry = {
+        "id": subnet.get("id"),
+        "cidr": subnet["cidr"],
+        "az": subnet["az"],
+        "name": subnet.get("name"),
+        "created": bool(subnet.get("created")),
+        "route_table_id": table,
+    }
+    return entry, format_subnet(subnet, table, main, held.get(subnet["cidr"]))
+
+
+def build_result(result, scope, placement, tables, before_cidrs):
+    """Fill subnets, targets, route_table_ids and diff from the subnets in scope (existing and created)."""
+    held = {}
+    for ip, cidr in placement.items():
+        held.setdefault(cidr, []).append(ip)
+    entries, before, after = [], [], []
+    for subnet in sorted(scope, key=lambda item: cidr_key(item["cidr"])):
+        entry, line = describe(subnet, held, tables)
+        entries.append(entry)
+        after.append(line)
+        if subnet["cidr"] in before_cidrs:
+            before.append(line)
+    by_cidr = {entry["cidr"]: entry for entry in entries}
+    result["subnets"] = entries
+    result["targets"] = {
+        ip: {
+            "subnet_id": by_cidr[cidr]["id"],
+            "cidr": cidr,
+            "az": by_cidr[cidr]["az"],
+            "route_table_id": by_cidr[cidr]["route_table_id"],
+        }
+        for ip, cidr in placement.items()
+    }
+    result["route_table_ids"] = sorted({entry["route_table_id"] for entry in entries if entry["cidr"] in held} - {None})
+    result["diff"] = {"before": {"subnets": before}, "after": {"subnets": after}}
+
+
+def ensure_present(module, client, checked):
+    params = module.params
+    vpc_id = checked["vpc_id"]
+    vpcs = describe_vpcs(client, [vpc_id])
+    if not vpcs:
+        module.fail_json(msg=f"vpc_id: VPC {vpc_id} not found in {module.region}; give the id of an existing VPC")
+    vpc_cidrs = associated_vpc_cidrs(vpcs[0])
+    existing = [normalise_subnet(raw) for raw in describe_subnets(client, {"vpc-id": [vpc_id]})]
+    tables = subnet_route_tables(describe_route_tables(client, {"vpc-id": [vpc_id]}))
+
+    zones = None
+    if not checked["subnets"] and unplaced_targets(checked["targets"], existing, []):
+        zones = [zone["ZoneName"] for zone in describe_availability_zones(client)]
+    plan = plan_subnets(vpc_id, vpc_cidrs, existing, checked["subnets"], checked["targets"], zones)
+
+    result = empty_result()
+    result["vpc_cidrs"] = vpc_cidrs
+    if plan["errors"]:
+        module.fail_json(msg=f"{'; '.join(plan['errors'])} (nothing was changed)", vpc_cidrs=vpc_cidrs)
+
+    listed = {subnet["cidr"] for subnet in checked["subnets"]}
+    scope_existing = [
+        subnet for subnet in existing if subnet["cidr"] in listed or subnet["cidr"] in plan["placement"].values()
+    ]
+    before_cidrs = {subnet["cidr"] for subnet in scope_existing}
+    to_create = []
+    for entry in plan["create"]:
+        tags = subnet_tags(checked["gateway"], checked["name"], checked["tags"], entry["az"])
+        to_create.append((entry, tags, create_action(entry, tags)))
+    actions = [action for _entry, _tags, action in to_create]
+    result["changed"] = bool(actions)
+
+    if module.check_mode or not to_create:
+        planned = [
+            {"id": None, "cidr": entry["cidr"], "az": entry["az"], "name": tags.get("Name"), "created": True}
+            for entry, tags, _action in to_create
+        ]
+        build_result(result, scope_existing + planned, plan["placement"], tables, before_cidrs)
+        result["actions"] = actions
+        return result
+
+    created, done = [], []
+    try:
+        for entry, tags, action in to_create:
+            raw = create_subnet(client, vpc_id, entry["cidr"], entry["az"], tags)
+            created.append(dict(normalise_subnet(raw), created=True, state=raw.get("State")))
+            done.append(action)
+        pending = [subnet["id"] for subnet in created if subnet["state"] != "available"]
+        if params["wait"] and pending:
+            wait_subnets_available(client, pending, params["wait_timeout"])
+    except AnsibleEc2NetworkError as error:
+        module.fail_json_aws(
+            error.exception,
+            msg=f"{error.message} after {len(done)} of {len(actions)} changes",
+            changed=bool(done),
+            actions=done,
+            subnets=[{"id": s["id"], "cidr": s["cidr"], "az": s["az"], "created": True} for s in created],
+        )
+    build_result(result, scope_existing + created, plan["placement"], tables, before_cidrs)
+    result["actions"] = done
+    return result
+
+
+def ensure_absent(module, client, checked):
+    gateway = checked["gateway"]
+    filters = {
+        "vpc-id": [checked["vpc_id"]],
+        f"tag:{MANAGED_TAG_KEY}": [MANAGED_TAG_VALUE],
+        f"tag:{GATEWAY_TAG_KEY}": [gateway],
+    }
+    ours = [normalise_subnet(raw) for raw in describe_subnets(client, filters)]
+    ours = sorted((subnet for subnet in ours if is_ours(subnet["tags"], gateway)), key=lambda s: cidr_key(s["cidr"]))
+
+    result = empty_result()
+    lines = [format_subnet(subnet) for subnet in ours]
+    result["diff"] = {"before": {"subnets": lines}, "after": {"subnets": []}}
+    plans = []
+    for subnet in ours:
+        name = f" (Name {subnet['name']})" if subnet.get("name") else ""
+        plans.append((subnet, f"delete subnet {subnet['id']} {subnet['cidr']} in {subnet['az']}{name}"))
+    result["changed"] = bool(plans)
+    if module.check_mode or not plans:
+        result["deleted"] = [deleted_entry(subnet) for subnet, _action in plans]
+        result["actions"] = [action for _subnet, action in plans]
+        return result
+
+    done, deleted, refused = [], [], []
+    for subnet, action in plans:
+        try:
+            delete_subnet(client, subnet["id"])
+        except AnsibleEc2NetworkError as error:
+            if error_code(error) != "DependencyViolation":
+                module.fail_json_aws(
+                    error.exception,
+                    msg=f"{error.message} {subnet['id']} after {len(done)} of {len(plans)} changes",
+                    changed=bool(done),
+                    actions=done,
+                    deleted=deleted,
+                )
+            refused.append(f"{subnet['id']} ({subnet['cidr']})")
+            continue
+        done.append(action)
+        deleted.append(deleted_entry(subnet))
+    result.update(changed=bool(done), deleted=deleted, actions=done)
+    if refused:
+        module.fail_json(
+            msg=(
+                f"cannot delete {', '.join(refused)}: still in use (DependencyViolation); delete what uses them first "
+                "(load balancers, VPC endpoints, instances, network interfaces)"
+            ),
+            **result,
+        )
+    return result
+
+
+def deleted_entry(subnet):
+    return {"id": subnet["id"], "cidr": subnet["cidr"], "az": subnet["az"], "name": subnet.get("name")}
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        vpc_id=dict(type="str", required=True),
+        gateway=dict(type="str", required=True),
+        targets=dict(type="list", elements="str", default=[]),
+        subnets=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(cidr=dict(type="str", required=True), az=dict(type="str", required=True)),
+        ),
+        name=dict(type="str"),
+        tags=dict(type="dict", default={}),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=300),
+    )
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+
+    try:
+        checked = validate_subnet_params(module.params, module.region)
+        if module.params["wait_timeout"] < 1:
+            raise ValueError(f"wait_timeout: {module.params['wait_timeout']} must be a positive number of seconds")
+    except ValueError as error:
+        module.fail_json(msg=str(error))
+
+    client = module.client("ec2")
+    try:
+        if module.params["state"] == "present":
+            result = ensure_present(module, client, checked)
+        else:
+            result = ensure_absent(module, client, checked)
+    except AnsibleEc2NetworkError as error:
+        module.fail_json_aws_error(error)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

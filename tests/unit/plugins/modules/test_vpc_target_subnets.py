@@ -1,0 +1,214 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""vpc_target_subnets against moto in-process (no network), every API call counted."""
+
+import boto3
+import botocore.client
+import botocore.exceptions
+import pytest
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import AnsibleEc2NetworkError
+from ansible_collections.multiaccount.apigateway.plugins.modules import vpc_target_subnets
+
+from .moto_harness import mocked_aws, record_api_calls, run_module
+
+moto = pytest.importorskip("moto")
+
+REGION = "us-east-1"
+GATEWAY = "open-banking"
+WRITES = ("CreateSubnet", "DeleteSubnet", "CreateTags")
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch):
+    with mocked_aws(monkeypatch, REGION):
+        yield
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Operation names of every API call the module makes."""
+    return record_api_calls(monkeypatch)
+
+
+def run(args, capsys, check_mode=False):
+    return run_module(vpc_target_subnets.main, args, capsys, check_mode, REGION)
+
+
+@pytest.fixture
+def ec2():
+    return boto3.client("ec2", region_name=REGION)
+
+
+def subnets_of(ec2, vpc_id):
+    found = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    return {
+        subnet["CidrBlock"]: (subnet["AvailabilityZone"], {tag["Key"]: tag["Value"] for tag in subnet.get("Tags", [])})
+        for subnet in found
+    }
+
+
+def test_derives_subnets_then_nothing_to_do(ec2, capsys, calls):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    main_table = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["RouteTables"][0][
+        "RouteTableId"
+    ]
+    params = {"vpc_id": vpc, "gateway": GATEWAY, "name": "payments", "targets": ["10.0.1.25", "10.0.2.25"]}
+
+    checked = run(params, capsys, check_mode=True)
+    assert checked["changed"] is True
+    assert [(s["id"], s["cidr"], s["az"], s["created"]) for s in checked["subnets"]] == [
+        (None, "10.0.1.0/24", "us-east-1b", True),
+        (None, "10.0.2.0/24", "us-east-1c", True),
+    ]
+    assert checked["route_table_ids"] == [main_table]
+    assert checked["targets"]["10.0.1.25"] == {
+        "subnet_id": None,
+        "cidr": "10.0.1.0/24",
+        "az": "us-east-1b",
+        "route_table_id": main_table,
+    }
+    assert [name for name in calls if name in WRITES] == []
+    assert subnets_of(ec2, vpc) == {}
+
+    del calls[:]
+    result = run(params, capsys)
+    assert result["changed"] is True
+    assert result["actions"] == [
+        "create subnet 10.0.1.0/24 in us-east-1b (Name payments-us-east-1b) for 10.0.1.25",
+        "create subnet 10.0.2.0/24 in us-east-1c (Name payments-us-east-1c) for 10.0.2.25",
+    ]
+    assert calls.count("CreateSubnet") == 2 and calls.count("DescribeAvailabilityZones") == 1
+    assert all(subnet["id"].startswith("subnet-") for subnet in result["subnets"])
+    assert result["vpc_cidrs"] == ["10.0.0.0/16"]
+    created = subnets_of(ec2, vpc)
+    assert created["10.0.1.0/24"] == (
+        "us-east-1b",
+        {"Name": "payments-us-east-1b", "ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": GATEWAY},
+    )
+
+    del calls[:]
+    again = run(params, capsys)
+    assert again["changed"] is False and again["actions"] == []
+    assert sorted(calls) == ["DescribeRouteTables", "DescribeSubnets", "DescribeVpcs"]
+    assert again["targets"] == result["targets"]
+    assert again["diff"]["before"] == again["diff"]["after"]
+
+
+def test_existing_subnet_with_its_own_table_is_used_as_is(ec2, capsys, calls):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.0.0/20", AvailabilityZone="us-east-1a")["Subnet"]["SubnetId"]
+    table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    result = run({"vpc_id": vpc, "gateway": GATEWAY, "targets": ["10.0.3.7"], "tags": {"Team": "payments"}}, capsys)
+    assert result["changed"] is False
+    assert result["subnets"] == [
+        {
+            "id": subnet,
+            "cidr": "10.0.0.0/20",
+            "az": "us-east-1a",
+            "name": None,
+            "created": False,
+            "route_table_id": table,
+        }
+    ]
+    assert result["route_table_ids"] == [table]
+    assert "DescribeAvailabilityZones" not in calls
+    assert subnets_of(ec2, vpc)["10.0.0.0/20"][1] == {}
+
+
+def test_listed_subnets_and_errors_before_any_write(ec2, capsys, calls):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    listed = [{"cidr": "10.0.16.0/20", "az": "us-east-1a"}, {"cidr": "10.0.32.0/20", "az": "us-east-1b"}]
+    failed = run({"vpc_id": vpc, "gateway": GATEWAY, "subnets": listed, "targets": ["10.0.17.3", "10.9.0.1"]}, capsys)
+    assert failed["failed"] is True
+    assert "targets[1]: 10.9.0.1 is in no subnet" in failed["msg"] and "list its subnet in subnets" in failed["msg"]
+    assert [name for name in calls if name in WRITES] == []
+
+    result = run({"vpc_id": vpc, "gateway": GATEWAY, "subnets": listed, "targets": ["10.0.17.3"]}, capsys)
+    assert result["changed"] is True
+    assert [(s["cidr"], s["az"]) for s in result["subnets"]] == [
+        ("10.0.16.0/20", "us-east-1a"),
+        ("10.0.32.0/20", "us-east-1b"),
+    ]
+    assert "DescribeAvailabilityZones" not in calls
+    assert result["targets"]["10.0.17.3"]["cidr"] == "10.0.16.0/20"
+    assert sorted(subnets_of(ec2, vpc)) == ["10.0.16.0/20", "10.0.32.0/20"]
+
+
+def test_target_outside_the_vpc_is_an_error(ec2, capsys, calls):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    result = run({"vpc_id": vpc, "gateway": GATEWAY, "targets": ["10.0.1.25", "172.16.0.9"]}, capsys)
+    assert result["failed"] is True
+    assert "targets[1]: 172.16.0.9 is in no subnet" in result["msg"]
+    assert "does not fit in the VPC's CIDR blocks (10.0.0.0/16)" in result["msg"]
+    assert [name for name in calls if name in WRITES] == []
+    assert subnets_of(ec2, vpc) == {}
+
+
+def test_absent_deletes_only_ours(ec2, capsys, calls):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    foreign = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.9.0/24")["Subnet"]["SubnetId"]
+    other_gateway = ec2.create_subnet(
+        VpcId=vpc,
+        CidrBlock="10.0.8.0/24",
+        TagSpecifications=[
+            {
+                "ResourceType": "subnet",
+                "Tags": [
+                    {"Key": "ManagedBy", "Value": "multiaccount.apigateway"},
+                    {"Key": "multiaccount:gateway", "Value": "x"},
+                ],
+            }
+        ],
+    )["Subnet"]["SubnetId"]
+    run({"vpc_id": vpc, "gateway": GATEWAY, "targets": ["10.0.1.25", "10.0.2.25"]}, capsys)
+
+    checked = run({"vpc_id": vpc, "gateway": GATEWAY, "state": "absent"}, capsys, check_mode=True)
+    assert checked["changed"] is True and [s["cidr"] for s in checked["deleted"]] == ["10.0.1.0/24", "10.0.2.0/24"]
+    assert len(subnets_of(ec2, vpc)) == 4
+
+    del calls[:]
+    result = run({"vpc_id": vpc, "gateway": GATEWAY, "state": "absent"}, capsys)
+    assert result["changed"] is True and calls.count("DeleteSubnet") == 2
+    assert sorted(subnets_of(ec2, vpc)) == ["10.0.8.0/24", "10.0.9.0/24"]
+    del calls[:]
+    again = run({"vpc_id": vpc, "gateway": GATEWAY, "state": "absent"}, capsys)
+    assert again["changed"] is False and calls == ["DescribeSubnets"]
+    assert {foreign, other_gateway} == {
+        s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    }
+
+
+def test_missing_vpc_and_bad_input(capsys, calls):
+    missing = run({"vpc_id": "vpc-0123456789abcdef0", "gateway": GATEWAY, "targets": ["10.0.1.25"]}, capsys)
+    assert missing["failed"] is True and missing["msg"].startswith("vpc_id: VPC vpc-0123456789abcdef0 not found")
+    del calls[:]
+    bad = run({"vpc_id": "vpc-0123456789abcdef0", "gateway": GATEWAY, "targets": ["10.0.1.x"]}, capsys)
+    assert bad["msg"] == "targets[0]: '10.0.1.x' is not an IPv4 address (expected e.g. 10.0.1.25)"
+    assert calls == []
+
+
+def test_absent_reports_subnets_still_in_use(ec2, capsys, monkeypatch):
+    """moto deletes a subnet that still has network interfaces; AWS answers DependencyViolation."""
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    run({"vpc_id": vpc, "gateway": GATEWAY, "targets": ["10.0.1.25", "10.0.2.25"]}, capsys)
+    busy = ec2.describe_subnets(Filters=[{"Name": "cidr-block", "Values": ["10.0.1.0/24"]}])["Subnets"][0]["SubnetId"]
+    original = vpc_target_subnets.delete_subnet
+
+    def delete_subnet(client, subnet_id):
+        if subnet_id == busy:
+            error = botocore.exceptions.ClientError(
+                {"Error": {"Code": "DependencyViolation", "Message": "has dependencies"}}, "DeleteSubnet"
+            )
+            raise AnsibleEc2NetworkError(message="Failed to delete subnet", exception=error)
+        return original(client, subnet_id)
+
+    monkeypatch.setattr(vpc_target_subnets, "delete_subnet", delete_subnet)
+    result = run({"vpc_id": vpc, "gateway": GATEWAY, "state": "absent"}, capsys)
+    assert result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith(f"cannot delete {busy} (10.0.1.0/24): still in use (DependencyViolation)")
+    assert [subnet["cidr"] for subnet in result["deleted"]] == ["10.0.2.0/24"]
+    assert sorted(subnets_of(ec2, vpc)) == ["10.0.1.0/24"]
