@@ -312,3 +312,268 @@ def test_other_errors_raise_the_collection_error():
     with pytest.raises(elbv2.AnsibleELBv2Error) as raised:
         elbv2.register_targets(StubClient(error=client_error("InvalidTarget", "RegisterTargets")), "arn", [])
     assert "register targets" in raised.value.message
+
+
+# ======================================================================= gateway_load_balancers
+
+LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/gw-shared/50dc6c495c0c9188"
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/gw-cards/73e2d6bc24d8a067"
+LISTENER_ARN = (
+    "arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/net/gw-shared/50dc6c495c0c9188/f2f7dc8efc522ab2"
+)
+OWN = {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "gw"}
+
+
+class RecordingClient(StubClient):
+    """StubClient that answers any operation with ``result`` (or raises ``error``)."""
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda **kwargs: self._answer(name, **kwargs)
+
+
+def test_chunked_splits_in_consecutive_lists():
+    assert elbv2.chunked(range(5), 2) == [[0, 1], [2, 3], [4]]
+    assert elbv2.chunked([], 20) == []
+
+
+def test_tags_by_arn_makes_one_describe_tags_call_per_20_arns():
+    client = RecordingClient(result={"TagDescriptions": [{"ResourceArn": "a", "Tags": [{"Key": "k", "Value": "v"}]}]})
+    arns = [f"arn-{index:02d}" for index in range(41)]
+    tags = elbv2.tags_by_arn(client, arns + arns[:3])
+    assert [len(call[1]["ResourceArns"]) for call in client.calls] == [20, 20, 1]
+    assert tags == {"a": {"k": "v"}}
+
+
+def test_describe_tags_of_a_deleted_resource_is_empty():
+    error = client_error("LoadBalancerNotFound", "DescribeTags")
+    assert elbv2.describe_tags(RecordingClient(error=error), ["arn"]) == []
+
+
+def test_describe_listeners_and_attributes_of_a_deleted_load_balancer():
+    error = client_error("LoadBalancerNotFound", "DescribeListeners")
+    assert elbv2.describe_listeners(RecordingClient(error=error), LB_ARN) == []
+    assert elbv2.describe_load_balancer_attributes(RecordingClient(error=error), LB_ARN) is None
+    client = RecordingClient(result={"Attributes": [{"Key": "load_balancing.cross_zone.enabled", "Value": "true"}]})
+    assert elbv2.describe_load_balancer_attributes(client, LB_ARN) == {"load_balancing.cross_zone.enabled": "true"}
+
+
+def test_describe_load_balancers_asks_for_big_pages():
+    client = RecordingClient(result={"LoadBalancers": []})
+    assert elbv2.describe_load_balancers(client) == []
+    assert client.calls == [("describe_load_balancers", {"PaginationConfig": {"PageSize": 400}})]
+    elbv2.describe_load_balancers(client, [LB_ARN])
+    assert client.calls[-1][1]["LoadBalancerArns"] == [LB_ARN]
+
+
+def test_describe_subnets_uses_a_filter_so_unknown_ids_are_just_missing():
+    client = RecordingClient(result={"Subnets": [{"SubnetId": "subnet-1"}]})
+    assert elbv2.describe_subnets(client, ["subnet-1", "subnet-2"]) == [{"SubnetId": "subnet-1"}]
+    assert client.calls == [
+        ("describe_subnets", {"Filters": [{"Name": "subnet-id", "Values": ["subnet-1", "subnet-2"]}]})
+    ]
+
+
+def test_deletions_of_missing_resources_are_false():
+    for function, code in (
+        (elbv2.delete_target_group, "TargetGroupNotFound"),
+        (elbv2.delete_load_balancer, "LoadBalancerNotFound"),
+        (elbv2.delete_listener, "ListenerNotFound"),
+    ):
+        assert function(RecordingClient(error=client_error(code, "Delete")), "arn") is False
+
+
+def test_writes_send_what_aws_expects():
+    client = RecordingClient(result={"TargetGroups": [{"x": 1}], "LoadBalancers": [{"y": 2}], "Listeners": [{"z": 3}]})
+    assert elbv2.create_target_group(client, {"Name": "tg"}) == {"x": 1}
+    assert elbv2.create_load_balancer(client, {"Name": "lb"}) == {"y": 2}
+    assert elbv2.create_listener(client, {"Port": 80}) == {"z": 3}
+    assert elbv2.modify_listener(client, LISTENER_ARN, {"Protocol": "TCP"}) == {"z": 3}
+    elbv2.modify_load_balancer_attributes(client, LB_ARN, {"b": "2", "a": "1"})
+    elbv2.add_tags(client, TG_ARN, {"team": "platform"})
+    elbv2.remove_tags(client, TG_ARN, ["old"])
+    elbv2.set_subnets(client, LB_ARN, ["subnet-1", "subnet-2"])
+    assert client.calls[3] == ("modify_listener", {"ListenerArn": LISTENER_ARN, "Protocol": "TCP"})
+    assert client.calls[4] == (
+        "modify_load_balancer_attributes",
+        {"LoadBalancerArn": LB_ARN, "Attributes": [{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}]},
+    )
+    assert client.calls[5] == ("add_tags", {"ResourceArns": [TG_ARN], "Tags": [{"Key": "team", "Value": "platform"}]})
+    assert client.calls[6] == ("remove_tags", {"ResourceArns": [TG_ARN], "TagKeys": ["old"]})
+    assert client.calls[7] == ("set_subnets", {"LoadBalancerArn": LB_ARN, "Subnets": ["subnet-1", "subnet-2"]})
+
+
+def test_name_from_arn():
+    assert elbv2.name_from_arn(LB_ARN) == "gw-shared"
+    assert elbv2.name_from_arn(TG_ARN) == "gw-cards"
+    assert elbv2.name_from_arn("something-else") == "something-else"
+
+
+def test_normalise_load_balancer():
+    raw = {
+        "LoadBalancerName": "gw-shared",
+        "LoadBalancerArn": LB_ARN,
+        "DNSName": "gw-shared.elb",
+        "State": {"Code": "provisioning"},
+        "Type": "network",
+        "Scheme": "internal",
+        "VpcId": "vpc-1",
+        "AvailabilityZones": [
+            {"SubnetId": "subnet-b", "ZoneName": "us-east-1b"},
+            {"SubnetId": "subnet-a", "ZoneName": "us-east-1a"},
+        ],
+    }
+    balancer = elbv2.normalise_load_balancer(raw)
+    assert balancer["subnet_ids"] == ["subnet-a", "subnet-b"]
+    assert balancer["zones"] == {"subnet-a": "us-east-1a", "subnet-b": "us-east-1b"}
+    assert (balancer["state"], balancer["type"], balancer["scheme"], balancer["vpc_id"]) == (
+        "provisioning",
+        "network",
+        "internal",
+        "vpc-1",
+    )
+
+
+def test_normalise_target_group_and_health_check():
+    raw = {
+        "TargetGroupName": "gw-cards",
+        "TargetGroupArn": TG_ARN,
+        "Port": 8082,
+        "Protocol": "TCP",
+        "VpcId": "vpc-1",
+        "TargetType": "ip",
+        "HealthCheckProtocol": "HTTP",
+        "HealthCheckPort": "traffic-port",
+        "HealthCheckIntervalSeconds": 10,
+        "HealthCheckTimeoutSeconds": 6,
+        "HealthyThresholdCount": "3",
+        "UnhealthyThresholdCount": 3,
+        "HealthCheckPath": "/health",
+        "Matcher": {"HttpCode": "200-399"},
+        "LoadBalancerArns": [LB_ARN],
+    }
+    group = elbv2.normalise_target_group(raw)
+    assert group["health_check"] == {
+        "protocol": "HTTP",
+        "port": "traffic-port",
+        "interval": 10,
+        "timeout": 6,
+        "healthy_threshold": 3,
+        "unhealthy_threshold": 3,
+        "path": "/health",
+        "matcher": "200-399",
+    }
+    assert (group["ip_address_type"], group["load_balancer_arns"]) == ("ipv4", [LB_ARN])
+
+
+def test_listener_forward_targets_plain_and_weighted():
+    raw = {
+        "ListenerArn": LISTENER_ARN,
+        "LoadBalancerArn": LB_ARN,
+        "Port": 9082,
+        "Protocol": "TLS",
+        "Certificates": [{"CertificateArn": "arn:aws:acm:us-east-1:111111111111:certificate/1"}],
+        "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "DefaultActions": [
+            {"Type": "forward", "TargetGroupArn": TG_ARN},
+            {
+                "Type": "forward",
+                "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": TG_ARN}, {"TargetGroupArn": "x"}]},
+            },
+            {"Type": "fixed-response"},
+        ],
+    }
+    listener = elbv2.normalise_listener(raw)
+    assert listener["target_group_arns"] == [TG_ARN, "x"]
+    assert listener["certificate_arn"] == "arn:aws:acm:us-east-1:111111111111:certificate/1"
+    assert listener["port"] == 9082
+
+
+@pytest.mark.parametrize(
+    "tags, ours",
+    [
+        (OWN, True),
+        ({"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "other"}, False),
+        ({"ManagedBy": "multiaccount.apigateway"}, False),
+        ({"multiaccount:gateway": "gw"}, False),
+        ({}, False),
+        (None, False),
+    ],
+)
+def test_a_resource_is_ours_only_with_both_tags(tags, ours):
+    assert elbv2.is_ours(tags, "gw") is ours
+
+
+def test_has_ownership_tag():
+    assert elbv2.has_ownership_tag({"ManagedBy": "x"}) is True
+    assert elbv2.has_ownership_tag({"Name": "x"}) is False
+
+
+def test_tags_are_additive_unless_purged_and_ownership_is_never_removed():
+    current = dict(OWN, team="old", keep="me", **{"aws:cloudformation:stack-name": "s"})
+    desired = dict(OWN, team="platform")
+    assert elbv2.tag_differences(current, desired, False) == ({"team": "platform"}, [])
+    assert elbv2.tag_differences(current, desired, True) == ({"team": "platform"}, ["keep"])
+    assert elbv2.tag_differences({"team": "platform"}, desired, False) == (OWN, [])
+    assert elbv2.apply_tag_differences(current, {"team": "platform"}, ["keep"]) == dict(
+        OWN, team="platform", **{"aws:cloudformation:stack-name": "s"}
+    )
+
+
+def modification(key, balancer, old, new):
+    return {"key": key, "load_balancer": balancer, "old_groups": [old], "new_group": new}
+
+
+def test_modifications_wait_for_the_group_they_take_to_be_released():
+    # x:1 a -> b, but b is on y:1 which goes b -> c: y first.
+    first = modification("x1", "x", "a", "b")
+    second = modification("y1", "y", "b", "c")
+    attachments = {"a": {"x": 1}, "b": {"y": 1}}
+    ordered, broken = elbv2.order_listener_modifications([first, second], attachments)
+    assert [item["key"] for item in ordered] == ["y1", "x1"] and broken == []
+
+
+def test_modifications_on_one_load_balancer_need_no_order():
+    items = [modification("x1", "x", "a", "b"), modification("x2", "x", "b", "a")]
+    ordered, broken = elbv2.order_listener_modifications(items, {"a": {"x": 1}, "b": {"x": 1}})
+    assert [item["key"] for item in ordered] == ["x1", "x2"] and broken == []
+
+
+def test_a_swap_across_two_load_balancers_is_broken_by_one_deletion():
+    items = [modification("x1", "x", "a", "b"), modification("y1", "y", "b", "a")]
+    ordered, broken = elbv2.order_listener_modifications(items, {"a": {"x": 1}, "b": {"y": 1}})
+    assert [item["key"] for item in broken] == ["x1"]
+    assert [item["key"] for item in ordered] == ["y1"]
+
+
+def test_a_group_still_forwarded_by_a_second_listener_blocks_the_move():
+    items = [modification("x1", "x", "a", "b")]
+    ordered, broken = elbv2.order_listener_modifications(items, {"a": {"x": 1}, "b": {"y": 2}})
+    assert ordered == [] and [item["key"] for item in broken] == ["x1"]
+
+
+def test_pending_load_balancers():
+    balancers = [{"name": "b", "state": "provisioning"}, {"name": "a", "state": "active"}, {"name": "c", "state": None}]
+    assert elbv2.pending_load_balancers(balancers) == [("b", "provisioning"), ("c", "unknown")]
+
+
+def test_wait_for_load_balancers_polls_until_active():
+    clock = FakeClock()
+    states = iter(["provisioning", "provisioning", "active"])
+    balancers, pending = elbv2.wait_for_load_balancers(
+        lambda: [{"name": "gw", "state": next(states)}], 60, delay=5, sleep=clock.sleep, clock=clock
+    )
+    assert pending == [] and clock.sleeps == [5, 5] and balancers[0]["state"] == "active"
+
+
+def test_wait_for_load_balancers_stops_on_failed_and_on_timeout():
+    clock = FakeClock()
+    _balancers, pending = elbv2.wait_for_load_balancers(
+        lambda: [{"name": "gw", "state": "failed"}], 60, sleep=clock.sleep, clock=clock
+    )
+    assert pending == [("gw", "failed")] and clock.sleeps == []
+    _balancers, pending = elbv2.wait_for_load_balancers(
+        lambda: [{"name": "gw", "state": "provisioning"}], 12, delay=5, sleep=clock.sleep, clock=clock
+    )
+    assert pending == [("gw", "provisioning")] and clock.sleeps == [5, 5, 2]

@@ -1,0 +1,2576 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: gateway_load_balancers
+version_added: 0.2.0
+short_description: Reconcile every load balancer, listener, target group and IP target of one gateway
+description:
+  - One call per gateway account reconciles, by difference with what AWS holds, B(all) the load
+    balancers of one gateway, their listeners, their target groups (type V(ip)) and the IP targets of
+    those groups. It replaces a per-service loop over M(community.aws.elb_target_group),
+    M(multiaccount.apigateway.nlb_ip_targets) and M(community.aws.elb_network_lb).
+  - "Ownership: every resource the module creates carries the tags C(ManagedBy=multiaccount.apigateway)
+    and C(multiaccount:gateway=<gateway>). It modifies and deletes only resources that carry both, the
+    second with the value of O(gateway). A listener counts as ours when it carries both tags, or neither
+    of them and sits on a load balancer of ours (listeners created before the module tagged them)."
+  - "Every input is checked before the first AWS call, and every error names its field and the fix, for
+    example C(load_balancers[0].listeners[2].port: 9080 is listed twice on load balancer 'gw').
+    Problems found after reading AWS (a name taken by a resource that is not ours, a setting AWS cannot
+    change, a listener that is not ours in the way) are all reported at once, before the first write."
+  - "Changes are made in this order: target groups (created with their tags), targets (registrations
+    before deregistrations), load balancers (created with their tags), load balancer attributes,
+    listeners (deletions, then modifications, then creations), load balancers to delete, target groups
+    to delete."
+  - A target group can be the forward target of listeners of one load balancer only. When a listed
+    target group is forwarded by a listener of another load balancer (a service moves from a shared
+    load balancer to a dedicated one, for example), that listener is modified (when it is listed with
+    another target group) or deleted first, then the new listener is created; a listener that is not
+    ours in the way is an error. This also happens with O(purge=false), because the listed group
+    cannot be forwarded otherwise.
+  - Targets follow M(multiaccount.apigateway.nlb_ip_targets) - a target is an IP and a port, an IP
+    outside every CIDR block of the VPC is registered in availability zone V(all), registrations come
+    before deregistrations, and a target is deregistered with the zone AWS reports for it.
+  - The module makes few API calls - a run that changes nothing makes one C(DescribeLoadBalancers), one
+    C(DescribeTargetGroups), one C(DescribeTags) per 20 resources, one C(DescribeListeners) and one
+    C(DescribeLoadBalancerAttributes) per listed load balancer, one C(DescribeTargetHealth) per listed
+    target group and one C(ec2:DescribeVpcs). C(apigateway:GetVpcLinks) is called only when a load
+    balancer of ours would be deleted, and C(ec2:DescribeSubnets) only when a load balancer is created
+    or gets subnets.
+author:
+  - multiaccount.apigateway maintainers (@multiaccount)
+options:
+  state:
+    description:
+      - V(present) makes the load balancers, listeners, target groups and targets of the gateway match
+        O(load_balancers) and O(target_groups).
+      - V(absent) deletes every load balancer (its listeners go with it) and every target group that is
+        ours for O(gateway) in the account and region, in every VPC, or only in O(vpc_id) when given.
+        O(load_balancers) and O(target_groups) are then ignored. It fails before any change when a REST
+        API VPC link still targets one of those load balancers, naming the link.
+    type: str
+    choices: [present, absent]
+    default: present
+  gateway:
+    description:
+      - Name of the gateway, the ownership scope. It is the value of the C(multiaccount:gateway) tag of
+        everything the module creates, and the module changes only resources with that tag (and
+        C(ManagedBy=multiaccount.apigateway)).
+      - "1 to 256 letters, digits, spaces and C(_ . : / = + - @)."
+    type: str
+    required: true
+  vpc_id:
+    description:
+      - VPC of the load balancers and target groups.
+      - Required with O(state=present). With O(state=absent), limits the deletion to this VPC.
+      - Load balancers and target groups of other VPCs are not touched, except that a listed name in use
+        in another VPC is an error.
+    type: str
+  subnet_ids:
+    description:
+      - Subnets of the load balancers, one per Availability Zone, all in O(vpc_id).
+      - Required when a listed load balancer does not exist yet.
+      - A listed load balancer that lacks some of them gets them (C(SetSubnets)). Subnets a load balancer
+        has and this list does not are reported in a warning and left in place, as AWS does not remove
+        subnets from a network load balancer; a subnet in a zone the load balancer already covers with
+        another subnet is reported the same way.
+      - Omitted, the subnets of existing load balancers are left alone.
+    type: list
+    elements: str
+  load_balancers:
+    description:
+      - Every load balancer of the gateway in O(vpc_id).
+      - With O(purge=true) (the default), our load balancers of O(vpc_id) that are not listed are deleted,
+        except those a REST API VPC link targets (see RV(kept)).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - Name of the load balancer, unique per account and region. 1 to 32 letters, digits and
+            hyphens, not starting or ending with a hyphen, not starting with C(internal-).
+        type: str
+        required: true
+      type:
+        description:
+          - Type of the load balancer. Immutable.
+        type: str
+        choices: [network]
+        default: network
+      scheme:
+        description:
+          - Scheme of the load balancer. AWS cannot change it, so a different scheme on an existing load
+            balancer is an error that names the field.
+        type: str
+        choices: [internal, internet-facing]
+        default: internal
+      cross_zone:
+        description:
+          - Cross-zone load balancing (attribute C(load_balancing.cross_zone.enabled)).
+        type: bool
+        default: true
+      tags:
+        description:
+          - Tags of this load balancer, on top of O(tags) (the ownership tags are always added).
+        type: dict
+      listeners:
+        description:
+          - The listeners of the load balancer, one per port.
+          - A listener that exists on the same port with another target group, protocol or certificate
+            is modified (C(ModifyListener)).
+          - With O(purge=true), our listeners of this load balancer on other ports are deleted.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          port:
+            description:
+              - Port the load balancer listens on, 1 to 65535. It may differ from the port of the target
+                group (and of its targets).
+            type: int
+            required: true
+          protocol:
+            description:
+              - Protocol of the listener. V(TCP) and V(TLS) listeners forward to V(TCP) (or V(TLS) for
+                V(TLS), V(TCP_UDP) for V(TCP)) target groups, V(UDP) to V(UDP) or V(TCP_UDP), V(TCP_UDP)
+                to V(TCP_UDP).
+            type: str
+            choices: [TCP, UDP, TCP_UDP, TLS]
+            default: TCP
+          target_group:
+            description:
+              - The O(target_groups[].name) of the target group the listener forwards to.
+              - A target group may be forwarded by several listeners of one load balancer, never by
+                listeners of two load balancers.
+            type: str
+            required: true
+          certificate_arn:
+            description:
+              - ARN of the ACM or IAM certificate of a V(TLS) listener (required for V(TLS), refused
+                otherwise).
+            type: str
+          ssl_policy:
+            description:
+              - Security policy of a V(TLS) listener. Omitted, AWS chooses one and an existing listener
+                keeps its policy.
+            type: str
+  target_groups:
+    description:
+      - Every target group of the gateway in O(vpc_id). Their target type is always V(ip) (IPv4).
+      - AWS cannot change the port, protocol or VPC of a target group. A difference is an error that
+        names the group and the field; to change them, remove the entry, converge (the group is
+        deleted), then add it back with the new settings (or use a new name).
+      - With O(purge=true) (the default), our target groups of O(vpc_id) that are not listed are deleted
+        once the listeners that use them are gone. A group still forwarded by a listener that stays (a
+        listener that is not ours, or one of a load balancer kept for a VPC link) is kept, with a warning
+        and an entry in RV(kept).
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description:
+          - Name of the target group, unique per account and region. 1 to 32 letters, digits and
+            hyphens, not starting or ending with a hyphen.
+        type: str
+        required: true
+      protocol:
+        description:
+          - Protocol of the target group. Immutable.
+        type: str
+        choices: [TCP, UDP, TCP_UDP, TLS]
+        default: TCP
+      port:
+        description:
+          - Port of the target group, the default port of its targets. Immutable.
+        type: int
+        required: true
+      health_check:
+        description:
+          - Health check settings. Those given are compared with the group and changed with
+            C(ModifyTargetGroup) when they differ.
+        type: dict
+        suboptions:
+          protocol:
+            description:
+              - Protocol of the health check.
+            type: str
+            choices: [TCP, HTTP, HTTPS]
+            default: TCP
+          port:
+            description:
+              - Port of the health check, 1 to 65535, or V(traffic-port) (the port of each target).
+            type: str
+            default: traffic-port
+          interval:
+            description:
+              - Seconds between two health checks, 5 to 300.
+            type: int
+            default: 30
+          healthy_threshold:
+            description:
+              - Consecutive successes before a target counts as healthy, 2 to 10.
+            type: int
+            default: 3
+          unhealthy_threshold:
+            description:
+              - Consecutive failures before a target counts as unhealthy, 2 to 10.
+            type: int
+            default: 3
+          timeout:
+            description:
+              - Seconds without an answer that make a check fail, 2 to 120, at most O(target_groups[].health_check.interval).
+              - Omitted, AWS chooses it and it is not compared.
+            type: int
+          path:
+            description:
+              - Path of an V(HTTP) or V(HTTPS) health check, starting with C(/).
+            type: str
+          matcher:
+            description:
+              - HTTP codes of a successful V(HTTP) or V(HTTPS) health check, for example V(200-399).
+            type: str
+      targets:
+        description:
+          - The IP targets of the group. Targets are compared on IP and port; registered targets that are
+            not listed are deregistered.
+          - Omitted, the targets of an existing group are left alone. An empty list deregisters every
+            target.
+        type: list
+        elements: dict
+        suboptions:
+          ip:
+            description:
+              - IPv4 address of the target, in the VPC or in a private range (V(10.0.0.0/8),
+                V(100.64.0.0/10), V(172.16.0.0/12), V(192.168.0.0/16)); any other address is refused before
+                any change.
+            type: str
+            required: true
+          port:
+            description:
+              - Port of the target. Defaults to O(target_groups[].port).
+            type: int
+          availability_zone:
+            description:
+              - Availability zone to register the target in, or V(all).
+              - Defaults to V(all) when the IP lies outside every CIDR block of the VPC (a peered VPC), and
+                is otherwise left to AWS. A registered target keeps its zone (a warning says so when another
+                one is asked for).
+            type: str
+      tags:
+        description:
+          - Tags of this target group, on top of O(tags) (the ownership tags are always added).
+        type: dict
+  tags:
+    description:
+      - Tags for every load balancer, listener and target group of the gateway, on top of the two
+        ownership tags, which are always set and never removed.
+      - Tags are additive - the keys listed are set, other keys on a resource are kept unless
+        O(purge_tags=true).
+      - An ownership tag may be listed only with its own value.
+    type: dict
+    aliases: [resource_tags]
+  purge_tags:
+    description:
+      - Remove, from our resources that stay, the tag keys that neither O(tags) nor the entry's own C(tags)
+        list. The ownership tags and C(aws:) tags are never removed.
+    type: bool
+    default: false
+  purge:
+    description:
+      - Delete what is ours and not listed - listeners of the listed load balancers on ports that are not
+        listed, target groups that are not listed (after the listeners that use them), and load balancers
+        that are not listed.
+      - A load balancer that a REST API VPC link (C(GetVpcLinks), C(targetArns)) targets is not deleted;
+        it is returned in RV(kept) with the links, and whether each link is ours. Delete the link
+        (M(multiaccount.apigateway.vpc_link) with O(multiaccount.apigateway.vpc_link#module:state=absent)),
+        then run again.
+      - With V(false) nothing that is not listed is touched, except a listener that forwards a listed
+        target group that must move to another load balancer.
+    type: bool
+    default: true
+  wait:
+    description:
+      - Wait until every listed load balancer is V(active), polling C(DescribeLoadBalancers) for all of them
+        together every 5 seconds, at most O(wait_timeout) seconds. On timeout, or when one is V(failed),
+        the module fails naming each load balancer and its state.
+      - Never waits in check mode.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds O(wait) waits at most.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    details: Reads AWS, makes no change and returns the predicted result (new resources with null ARNs).
+  diff_mode:
+    support: full
+    details: Load balancers (with their listeners by port) and target groups (with their targets) keyed by name.
+  platform:
+    platforms: aws
+notes:
+  - "Permissions needed - C(elasticloadbalancing:DescribeLoadBalancers), C(elasticloadbalancing:DescribeTargetGroups),
+    C(elasticloadbalancing:DescribeTags), C(elasticloadbalancing:DescribeListeners),
+    C(elasticloadbalancing:DescribeLoadBalancerAttributes), C(elasticloadbalancing:DescribeTargetHealth),
+    C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(apigateway:GET) (C(GetVpcLinks)) for reading;
+    C(elasticloadbalancing:CreateTargetGroup), C(elasticloadbalancing:ModifyTargetGroup),
+    C(elasticloadbalancing:DeleteTargetGroup), C(elasticloadbalancing:RegisterTargets),
+    C(elasticloadbalancing:DeregisterTargets), C(elasticloadbalancing:CreateLoadBalancer),
+    C(elasticloadbalancing:DeleteLoadBalancer), C(elasticloadbalancing:SetSubnets),
+    C(elasticloadbalancing:ModifyLoadBalancerAttributes), C(elasticloadbalancing:CreateListener),
+    C(elasticloadbalancing:ModifyListener), C(elasticloadbalancing:DeleteListener),
+    C(elasticloadbalancing:AddTags) and C(elasticloadbalancing:RemoveTags) for changes (tags are set in
+    the create calls, so C(AddTags) is needed for creation too)."
+  - The module talks to one account, the one that owns the load balancers. Targets in a peered VPC of
+    another account are plain IP addresses to it.
+  - Only REST API (v1) VPC links keep a load balancer; a v2 VPC link does not name load balancers, so an
+    HTTP or REST API integration through a v2 link to a load balancer of ours does not stop its deletion.
+  - Operations are retried with jittered backoff, including C(TooManyRequestsException); C(DeleteTargetGroup)
+    also retries C(ResourceInUse) for a short while after the listeners that used the group are deleted.
+seealso:
+  - module: multiaccount.apigateway.nlb_ip_targets
+  - module: multiaccount.apigateway.vpc_link
+  - module: amazon.aws.elb_application_lb_info
+  - module: community.aws.elb_target_group_info
+  - name: Network Load Balancers
+    description: AWS documentation of Network Load Balancers, their listeners and target groups.
+    link: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/introduction.html
+"""
+
+EXAMPLES = r"""
+- name: One shared internal NLB, one listener per service (listener port 9082 forwards to port 8082)
+  multiaccount.apigateway.gateway_load_balancers:
+    gateway: open-banking
+    vpc_id: vpc-0a1b2c3d4e5f67890
+    subnet_ids:
+      - subnet-0123456789abcdef0
+      - subnet-0fedcba9876543210
+    load_balancers:
+      - name: open-banking
+        listeners:
+          - {port: 8080, target_group: open-banking-payments}
+          - {port: 9082, target_group: open-banking-cards}
+    target_groups:
+      - name: open-banking-payments
+        port: 8080
+        targets:
+          - ip: 10.0.1.25
+          - ip: 10.0.2.25
+      - name: open-banking-cards
+        port: 8082
+        health_check:
+          interval: 10
+        targets:
+          - ip: 10.1.1.40
+    tags:
+      team: platform
+  register: gateway_lbs
+
+- name: DNS name of the shared NLB (for the VPC link and the integrations)
+  ansible.builtin.debug:
+    msg: "{{ gateway_lbs.load_balancers[0].dns_name }}"
+
+- name: Dedicated strategy - one NLB per service; the groups move, the shared NLB goes (unless a VPC link uses it)
+  multiaccount.apigateway.gateway_load_balancers:
+    gateway: open-banking
+    vpc_id: vpc-0a1b2c3d4e5f67890
+    subnet_ids: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+    load_balancers:
+      - name: open-banking-payments
+        listeners: [{port: 8080, target_group: open-banking-payments}]
+      - name: open-banking-cards
+        listeners: [{port: 9082, target_group: open-banking-cards}]
+    target_groups:
+      - {name: open-banking-payments, port: 8080, targets: [{ip: 10.0.1.25}, {ip: 10.0.2.25}]}
+      - {name: open-banking-cards, port: 8082, targets: [{ip: 10.1.1.40}]}
+    wait: true
+  register: gateway_lbs
+
+- name: Say which load balancers a VPC link still keeps
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: {{ item.reason }}"
+  loop: "{{ gateway_lbs.kept }}"
+
+- name: Preview a change (nothing is changed; the result and diff say what would be)
+  multiaccount.apigateway.gateway_load_balancers:
+    gateway: open-banking
+    vpc_id: vpc-0a1b2c3d4e5f67890
+    load_balancers:
+      - name: open-banking
+        listeners: [{port: 8080, target_group: open-banking-payments}]
+    target_groups:
+      - {name: open-banking-payments, port: 8080, targets: [{ip: 10.0.1.26}]}
+  check_mode: true
+  diff: true
+  register: preview
+
+- name: Delete every load balancer and target group of the gateway in the account
+  multiaccount.apigateway.gateway_load_balancers:
+    gateway: open-banking
+    state: absent
+
+# Cross-account: the load balancers live in the shared-services (gateway) account 111111111111 and
+# the services in a VPC of the provider account 222222222222 (10.0.0.0/16) peered with it: their IPs
+# lie outside the gateway VPC and are registered in availability zone "all". Every call runs with
+# the gateway account's credentials, obtained once by assuming a role there.
+- name: Assume the deployment role of the gateway account
+  amazon.aws.sts_assume_role:
+    role_arn: arn:aws:iam::111111111111:role/apigateway-deployer
+    role_session_name: gateway-load-balancers
+  register: gateway_role
+
+- name: Work in the gateway account
+  module_defaults:
+    group/multiaccount.apigateway.aws:
+      access_key: "{{ gateway_role.sts_creds.access_key }}"
+      secret_key: "{{ gateway_role.sts_creds.secret_key }}"
+      session_token: "{{ gateway_role.sts_creds.session_token }}"
+      region: us-east-1
+  block:
+    - name: Reconcile the gateway's load balancers
+      multiaccount.apigateway.gateway_load_balancers:
+        gateway: open-banking
+        vpc_id: vpc-0a1b2c3d4e5f67890
+        subnet_ids: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+        load_balancers:
+          - name: open-banking
+            listeners: [{port: 8080, target_group: open-banking-payments}]
+        target_groups:
+          - name: open-banking-payments
+            port: 8080
+            targets: [{ip: 10.0.1.25}, {ip: 10.0.2.25}]
+      register: gateway_lbs
+
+    - name: Every provider target sits in zone "all"
+      ansible.builtin.assert:
+        that:
+          - gateway_lbs.target_groups[0].targets | map(attribute='availability_zone') | unique | list == ['all']
+"""
+
+RETURN = r"""
+load_balancers:
+  description:
+    - The listed load balancers after the run, in the order of O(load_balancers) (with O(state=absent), an
+      empty list).
+    - In check mode, what they would be; a load balancer to create has null RV(load_balancers[].arn),
+      RV(load_balancers[].dns_name) and RV(load_balancers[].state).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the load balancer.
+      type: str
+      sample: open-banking
+    arn:
+      description: ARN of the load balancer.
+      type: str
+      sample: arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/open-banking/50dc6c495c0c9188
+    dns_name:
+      description: DNS name of the load balancer.
+      type: str
+      sample: open-banking-50dc6c495c0c9188.elb.us-east-1.amazonaws.com
+    state:
+      description: State, V(provisioning), V(active), V(active_impaired) or V(failed) (after O(wait), the state seen last).
+      type: str
+      sample: active
+    type:
+      description: Type of the load balancer.
+      type: str
+      sample: network
+    scheme:
+      description: Scheme of the load balancer.
+      type: str
+      sample: internal
+    vpc_id:
+      description: VPC of the load balancer.
+      type: str
+      sample: vpc-0a1b2c3d4e5f67890
+    subnet_ids:
+      description: Subnets of the load balancer, sorted.
+      type: list
+      elements: str
+      sample: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+    cross_zone:
+      description: Whether cross-zone load balancing is on.
+      type: bool
+      sample: true
+    listeners:
+      description: The listeners of the load balancer, sorted by port, including ones that are not ours.
+      type: list
+      elements: dict
+      contains:
+        port:
+          description: Port of the listener.
+          type: int
+          sample: 9082
+        protocol:
+          description: Protocol of the listener.
+          type: str
+          sample: TCP
+        arn:
+          description: ARN of the listener (null in check mode for a listener to create).
+          type: str
+        target_group:
+          description: Name of the target group the listener forwards to.
+          type: str
+          sample: open-banking-cards
+    tags:
+      description: Tags of the load balancer.
+      type: dict
+      sample: {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "open-banking"}
+target_groups:
+  description:
+    - The listed target groups after the run, in the order of O(target_groups) (with O(state=absent), an
+      empty list).
+    - In check mode, what they would be; a group to create has a null RV(target_groups[].arn), targets to
+      register have null health.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Name of the target group.
+      type: str
+      sample: open-banking-cards
+    arn:
+      description: ARN of the target group.
+      type: str
+      sample: arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/open-banking-cards/73e2d6bc24d8a067
+    port:
+      description: Port of the target group.
+      type: int
+      sample: 8082
+    protocol:
+      description: Protocol of the target group.
+      type: str
+      sample: TCP
+    vpc_id:
+      description: VPC of the target group.
+      type: str
+      sample: vpc-0a1b2c3d4e5f67890
+    load_balancer:
+      description: Name of the listed load balancer whose listeners forward to the group (null when none).
+      type: str
+      sample: open-banking
+    health_check:
+      description: Health check settings.
+      type: dict
+      contains:
+        protocol:
+          description: Protocol.
+          type: str
+        port:
+          description: Port, or V(traffic-port).
+          type: str
+        interval:
+          description: Seconds between checks.
+          type: int
+        timeout:
+          description: Seconds before a check fails.
+          type: int
+        healthy_threshold:
+          description: Successes before healthy.
+          type: int
+        unhealthy_threshold:
+          description: Failures before unhealthy.
+          type: int
+        path:
+          description: Path (HTTP and HTTPS checks).
+          type: str
+        matcher:
+          description: HTTP codes of success (HTTP and HTTPS checks).
+          type: str
+      sample: {"protocol": "TCP", "port": "traffic-port", "interval": 30, "timeout": 10,
+               "healthy_threshold": 3, "unhealthy_threshold": 3, "path": null, "matcher": null}
+    targets:
+      description:
+        - Registered targets sorted by IP then port (draining ones left out), with their health.
+      type: list
+      elements: dict
+      contains:
+        ip:
+          description: IP address.
+          type: str
+          sample: 10.1.1.40
+        port:
+          description: Port.
+          type: int
+          sample: 8082
+        availability_zone:
+          description: Availability zone, V(all) for an IP outside the VPC.
+          type: str
+          sample: all
+        health_state:
+          description: Health state (null in check mode for a target to register).
+          type: str
+          sample: healthy
+        health_reason:
+          description: Reason code when the target is not V(healthy).
+          type: str
+        health_description:
+          description: Text that explains the health state.
+          type: str
+    tags:
+      description: Tags of the target group.
+      type: dict
+kept:
+  description:
+    - What O(purge) (or a group still in use) keeps although it is ours and not listed, with the reason.
+    - A load balancer that a REST API VPC link targets is kept with the links; delete the links, then run
+      again to delete it.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    resource:
+      description: V(load_balancer) or V(target_group).
+      type: str
+      sample: load_balancer
+    name:
+      description: Name of the resource.
+      type: str
+      sample: open-banking
+    arn:
+      description: ARN of the resource.
+      type: str
+    reason:
+      description: Why it is kept and what to do.
+      type: str
+      sample: REST API VPC link(s) a1b2c3 (open-banking) target it; delete the link(s), then run again to delete it
+    vpc_links:
+      description: The REST API VPC links that target the load balancer.
+      type: list
+      elements: dict
+      contains:
+        id:
+          description: Id of the link.
+          type: str
+        name:
+          description: Name of the link.
+          type: str
+        status:
+          description: Status of the link.
+          type: str
+        ours:
+          description: Whether the link carries both ownership tags for O(gateway).
+          type: bool
+actions:
+  description: One line per change made (in check mode, per change that would be made), in the order made.
+  returned: always
+  type: list
+  elements: str
+  sample:
+    - create target group open-banking-cards (TCP 8082, type ip, VPC vpc-0a1b2c3d4e5f67890)
+    - register 10.1.1.40:8082 (az all) with target group open-banking-cards
+    - create listener 9082 (TCP -> open-banking-cards) on load balancer open-banking
+diff:
+  description:
+    - Our load balancers and target groups of the scope before and after the run, keyed by name. Listeners
+      are keyed by port (C(PROTOCOL -> target group)) and targets written C(ip:port (az zone)).
+  returned: always
+  type: dict
+  contains:
+    before:
+      description: As they were.
+      type: dict
+    after:
+      description: As they are (or would be, in check mode).
+      type: dict
+  sample:
+    before:
+      load_balancers:
+        open-banking: {"listeners": {"8080": "TCP -> open-banking-payments"}, "scheme": "internal"}
+      target_groups:
+        open-banking-payments: {"port": 8080, "targets": ["10.0.1.25:8080 (az all)"]}
+    after:
+      load_balancers:
+        open-banking: {"listeners": {"8080": "TCP -> open-banking-payments", "9082": "TCP -> open-banking-cards"}}
+      target_groups:
+        open-banking-cards: {"port": 8082, "targets": ["10.1.1.40:8082 (az all)"]}
+        open-banking-payments: {"port": 8080, "targets": ["10.0.1.25:8080 (az all)"]}
+problems:
+  description: Every problem found in the input or in AWS when the module fails before any change.
+  returned: on failure before any change
+  type: list
+  elements: str
+pending:
+  description: The load balancers not active when O(wait) timed out, with their state.
+  returned: when O(wait) fails
+  type: list
+  elements: dict
+"""
+import re
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.elbv2 import (
+    LB_FAILED,
+    OWNERSHIP_TAG_KEYS,
+    AnsibleELBv2Error,
+    add_tags,
+    apply_tag_differences,
+    create_listener,
+    create_load_balancer,
+    create_target_group,
+    delete_listener,
+    delete_load_balancer,
+    delete_target_group,
+    deregister_targets,
+    describe_all_target_groups,
+    describe_listeners,
+    describe_load_balancer_attributes,
+    describe_load_balancers,
+    describe_subnets,
+    describe_target_health,
+    describe_vpcs,
+    format_target,
+    has_ownership_tag,
+    is_ours,
+    modify_listener,
+    modify_load_balancer_attributes,
+    modify_target_group,
+    name_from_arn,
+    normalise_listener,
+    normalise_load_balancer,
+    normalise_target_group,
+    order_listener_modifications,
+    ownership_tags,
+    register_targets,
+    registered_targets,
+    remove_tags,
+    set_subnets,
+    sort_key,
+    tag_differences,
+    tags_by_arn,
+    target_description,
+    target_ip_allowed,
+    target_key,
+    targets_from_health,
+    vpc_cidrs,
+    wait_for_load_balancers,
+)
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import (
+    choose_availability_zone,
+    parse_ipv4,
+    parse_port,
+)
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.vpc_links import (
+    AnsibleVpcLinkError,
+    get_v1_vpc_links,
+)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
+VPC_ID_RE = re.compile(r"^vpc-[0-9a-zA-Z]+$")
+SUBNET_ID_RE = re.compile(r"^subnet-[0-9a-zA-Z]+$")
+AVAILABILITY_ZONE_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)+$")
+GATEWAY_RE = re.compile(r"^[A-Za-z0-9 _.:/=+@-]{1,256}$")
+MATCHER_RE = re.compile(r"^[2-5][0-9]{2}(?:-[2-5][0-9]{2})?(?:,[2-5][0-9]{2}(?:-[2-5][0-9]{2})?)*$")
+CERTIFICATE_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:(?:acm|iam):[a-z0-9-]*:\d{12}:(?:certificate|server-certificate)/\S+$"
+)
+
+# What each load balancer type accepts. Only "network" is offered for now; the planning code
+# reads everything type-dependent from here so that "application" can be added as an entry.
+LB_TYPES = {
+    "network": {
+        "listener_protocols": ("TCP", "UDP", "TCP_UDP", "TLS"),
+        "group_protocols": ("TCP", "UDP", "TCP_UDP", "TLS"),
+        # listener protocol -> target group protocols it can forward to
+        "forwards_to": {
+            "TCP": ("TCP", "TCP_UDP"),
+            "UDP": ("UDP", "TCP_UDP"),
+            "TCP_UDP": ("TCP_UDP",),
+            "TLS": ("TCP", "TLS"),
+        },
+        "certificate_protocols": ("TLS",),
+        "default_listener_quota": 50,
+        # load_balancing.cross_zone.enabled of a new load balancer of this type
+        "cross_zone_default": False,
+    },
+}
+LISTENER_PROTOCOLS = ("TCP", "UDP", "TCP_UDP", "TLS")
+GROUP_PROTOCOLS = ("TCP", "UDP", "TCP_UDP", "TLS")
+HEALTH_CHECK_PROTOCOLS = ("TCP", "HTTP", "HTTPS")
+HTTP_HEALTH_CHECKS = ("HTTP", "HTTPS")
+TRAFFIC_PORT = "traffic-port"
+CROSS_ZONE_ATTRIBUTE = "load_balancing.cross_zone.enabled"
+
+
+class InputProblems(ValueError):
+    """Every problem found, each naming its field; raised once, after looking at everything."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__(describe_problems(self.problems))
+
+
+def describe_problems(problems):
+    if len(problems) == 1:
+        return problems[0]
+    return f"{len(problems)} problems: " + "; ".join(problems)
+
+
+# ---------------------------------------------------------------------------------------------
+# Input validation (pure: collects every problem, each naming its field)
+# ---------------------------------------------------------------------------------------------
+
+
+def check_name(value, field, kind, problems):
+    text = "" if value is None else str(value)
+    if not NAME_RE.match(text):
+        problems.append(
+            f"{field}: {value!r} is not a valid {kind} name (1-32 letters, digits and hyphens, "
+            "not starting or ending with a hyphen)"
+        )
+        return None
+    if kind == "load balancer" and text.lower().startswith("internal-"):
+        problems.append(f"{field}: {value!r} starts with 'internal-', which AWS reserves; choose another name")
+        return None
+    return text
+
+
+def check_port(value, field, problems):
+    try:
+        return parse_port(value, field)
+    except ValueError as error:
+        problems.append(str(error))
+        return None
+
+
+def check_range(value, field, low, high, problems):
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"{field}: {value!r} is out of range; give a whole number from {low} to {high}")
+        return None
+    return value
+
+
+def check_tags(value, field, gateway, problems):
+    """A tag dict with string values; the ownership tags may only repeat their own values."""
+    if value is None:
+        return {}
+    tags = {}
+    owned = ownership_tags(gateway) if gateway else {}
+    for key, tag_value in value.items():
+        key_text = str(key)
+        if not 1 <= len(key_text) <= 128:
+            problems.append(f"{field}: tag key {key_text!r} must be 1 to 128 characters long")
+            continue
+        if key_text.lower().startswith("aws:"):
+            problems.append(f"{field}: tag key {key_text!r} starts with 'aws:', which AWS reserves; remove it")
+            continue
+        if isinstance(tag_value, (dict, list)) or tag_value is None:
+            problems.append(f"{field}.{key_text}: tag values are strings, got {tag_value!r}")
+            continue
+        text = str(tag_value)
+        if len(text) > 256:
+            problems.append(f"{field}.{key_text}: tag values are at most 256 characters long")
+            continue
+        if key_text in owned and text != owned[key_text]:
+            problems.append(
+                f"{field}.{key_text}: {text!r} differs from {owned[key_text]!r}; the module sets this ownership tag "
+                "itself: remove it from the tags"
+            )
+            continue
+        tags[key_text] = text
+    return tags
+
+
+def check_availability_zone(value, field, problems):
+    text = str(value).strip().lower()
+    if not text:
+        return None
+    if text == "all" or AVAILABILITY_ZONE_RE.match(text):
+        return text
+    problems.append(f"{field}: {value!r} is not an availability zone name (e.g. us-east-1a) or 'all'")
+    return None
+
+
+def check_health_check(value, field, problems):
+    value = dict(value or {})
+    protocol = (value.get("protocol") or "TCP").upper()
+    checked = {
+        "protocol": protocol,
+        "port": TRAFFIC_PORT,
+        "interval": check_range(value.get("interval", 30), f"{field}.interval", 5, 300, problems),
+        "healthy_threshold": check_range(
+            value.get("healthy_threshold", 3), f"{field}.healthy_threshold", 2, 10, problems
+        ),
+        "unhealthy_threshold": check_range(
+            value.get("unhealthy_threshold", 3), f"{field}.unhealthy_threshold", 2, 10, problems
+        ),
+        "timeout": check_range(value.get("timeout"), f"{field}.timeout", 2, 120, problems),
+        "path": value.get("path"),
+        "matcher": value.get("matcher"),
+    }
+    if protocol not in HEALTH_CHECK_PROTOCOLS:
+        problems.append(
+            f"{field}.protocol: {value.get('protocol')!r} is not one of {', '.join(HEALTH_CHECK_PROTOCOLS)}"
+        )
+    port = value.get("port")
+    if port is not None and str(port).strip() != TRAFFIC_PORT:
+        number = check_port(port, f"{field}.port", problems)
+        checked["port"] = str(number) if number is not None else None
+    if checked["timeout"] is not None and checked["interval"] is not None and checked["timeout"] > checked["interval"]:
+        problems.append(
+            f"{field}.timeout: {checked['timeout']} is longer than the interval ({checked['interval']}); "
+            "give a timeout no longer than the interval"
+        )
+    for key in ("path", "matcher"):
+        if checked[key] is not None and protocol not in HTTP_HEALTH_CHECKS:
+            problems.append(f"{field}.{key}: only HTTP and HTTPS health checks take a {key}; remove it or set protocol")
+    path = checked["path"]
+    if path is not None and (not str(path).startswith("/") or len(str(path)) > 1024):
+        problems.append(f"{field}.path: {path!r} must start with '/' and be at most 1024 characters long")
+    matcher = checked["matcher"]
+    if matcher is not None and not MATCHER_RE.match(str(matcher)):
+        problems.append(f"{field}.matcher: {matcher!r} is not a list of HTTP codes such as 200, 200-399 or 200,202")
+    return checked
+
+
+def check_targets(targets, field, problems):
+    if targets is None:
+        return None
+    checked = []
+    for index, target in enumerate(targets):
+        item = f"{field}[{index}]"
+        try:
+            ip = str(parse_ipv4(target.get("ip"), f"{item}.ip"))
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        port = target.get("port")
+        if port is not None:
+            port = check_port(port, f"{item}.port", problems)
+        zone = target.get("availability_zone")
+        if zone is not None:
+            zone = check_availability_zone(zone, f"{item}.availability_zone", problems)
+        checked.append({"field": item, "ip": ip, "port": port, "availability_zone": zone})
+    return checked
+
+
+def check_subnet_ids(value, problems):
+    if value is None:
+        return None
+    subnet_ids, seen = [], set()
+    for index, subnet_id in enumerate(value):
+        text = str(subnet_id).strip()
+        if not SUBNET_ID_RE.match(text):
+            problems.append(f"subnet_ids[{index}]: {subnet_id!r} is not a subnet id (subnet-...)")
+        elif text in seen:
+            problems.append(f"subnet_ids[{index}]: {text} is listed twice")
+        else:
+            seen.add(text)
+            subnet_ids.append(text)
+    return subnet_ids
+
+
+def check_load_balancer(entry, field, gateway, base_tags, problems):
+    name = check_name(entry.get("name"), f"{field}.name", "load balancer", problems)
+    lb_type = entry.get("type") or "network"
+    rules = LB_TYPES.get(lb_type)
+    if rules is None:
+        problems.append(f"{field}.type: {lb_type!r} is not supported; use one of {', '.join(LB_TYPES)}")
+        rules = LB_TYPES["network"]
+    tags = dict(base_tags)
+    tags.update(check_tags(entry.get("tags"), f"{field}.tags", gateway, problems))
+    tags.update(ownership_tags(gateway))
+    listeners, ports = [], {}
+    for index, listener in enumerate(entry.get("listeners") or []):
+        item = f"{field}.listeners[{index}]"
+        port = check_port(listener.get("port"), f"{item}.port", problems)
+        protocol = (listener.get("protocol") or "TCP").upper()
+        if protocol not in rules["listener_protocols"]:
+            problems.append(
+                f"{item}.protocol: {listener.get('protocol')!r} is not a {lb_type} listener protocol "
+                f"({', '.join(rules['listener_protocols'])})"
+            )
+        certificate = listener.get("certificate_arn")
+        ssl_policy = listener.get("ssl_policy")
+        if protocol in rules["certificate_protocols"]:
+            if not certificate:
+                problems.append(f"{item}.certificate_arn: a {protocol} listener needs a certificate; give its ARN")
+            elif not CERTIFICATE_ARN_RE.match(str(certificate)):
+                problems.append(f"{item}.certificate_arn: {certificate!r} is not an ACM or IAM certificate ARN")
+        else:
+            for key, value in (("certificate_arn", certificate), ("ssl_policy", ssl_policy)):
+                if value:
+                    problems.append(f"{item}.{key}: only TLS listeners take a {key}; remove it or set protocol TLS")
+        if port is not None:
+            if port in ports:
+                problems.append(
+                    f"{item}.port: {port} is listed twice on load balancer {name or entry.get('name')!r} "
+                    f"({ports[port]} and {item}); give each listener its own port"
+                )
+            else:
+                ports[port] = item
+        listeners.append(
+            {
+                "field": item,
+                "port": port,
+                "protocol": protocol,
+                "target_group": listener.get("target_group"),
+                "certificate_arn": certificate or None,
+                "ssl_policy": ssl_policy or None,
+            }
+        )
+    return {
+        "field": field,
+        "name": name,
+        "label": str(entry.get("name")),
+        "type": lb_type,
+        "scheme": entry.get("scheme") or "internal",
+        "cross_zone": True if entry.get("cross_zone") is None else bool(entry.get("cross_zone")),
+        "tags": tags,
+        "listeners": listeners,
+    }
+
+
+def check_target_group(entry, field, gateway, base_tags, problems):
+    name = check_name(entry.get("name"), f"{field}.name", "target group", problems)
+    protocol = (entry.get("protocol") or "TCP").upper()
+    if protocol not in GROUP_PROTOCOLS:
+        problems.append(f"{field}.protocol: {entry.get('protocol')!r} is not one of {', '.join(GROUP_PROTOCOLS)}")
+    port = check_port(entry.get("port"), f"{field}.port", problems)
+    tags = dict(base_tags)
+    tags.update(check_tags(entry.get("tags"), f"{field}.tags", gateway, problems))
+    tags.update(ownership_tags(gateway))
+    return {
+        "field": field,
+        "name": name,
+        "protocol": protocol,
+        "port": port,
+        "health_check": check_health_check(entry.get("health_check"), f"{field}.health_check", problems),
+        "targets": check_targets(entry.get("targets"), f"{field}.targets", problems),
+        "tags": tags,
+    }
+
+
+def check_references(balancers, groups, problems):
+    """Listeners name listed groups, with a protocol that can forward to them, each group served by
+    one load balancer. Returns ``{group name: load balancer name}``."""
+    by_name = {}
+    for group in groups:
+        if group["name"] is None:
+            continue
+        if group["name"] in by_name:
+            problems.append(
+                f"{group['field']}.name: target group {group['name']!r} is listed twice "
+                f"({by_name[group['name']]['field']} and {group['field']})"
+            )
+        else:
+            by_name[group["name"]] = group
+    seen_balancers = {}
+    for balancer in balancers:
+        if balancer["name"] is None:
+            continue
+        if balancer["name"] in seen_balancers:
+            problems.append(
+                f"{balancer['field']}.name: load balancer {balancer['name']!r} is listed twice "
+                f"({seen_balancers[balancer['name']]} and {balancer['field']})"
+            )
+        else:
+            seen_balancers[balancer["name"]] = balancer["field"]
+    served_by = {}
+    for balancer in balancers:
+        rules = LB_TYPES.get(balancer["type"], LB_TYPES["network"])
+        quota = rules["default_listener_quota"]
+        if len(balancer["listeners"]) > quota:
+            problems.append(
+                f"{balancer['field']}.listeners: {len(balancer['listeners'])} listeners; a {balancer['type']} load "
+                f"balancer takes {quota}: split the services over more load balancers"
+            )
+        for listener in balancer["listeners"]:
+            group_name = listener["target_group"]
+            group = by_name.get(group_name)
+            if group is None:
+                known = ", ".join(sorted(by_name)) or "none"
+                problems.append(
+                    f"{listener['field']}.target_group: {group_name!r} is not the name of an entry of target_groups "
+                    f"(listed: {known}); add the target group or fix the name"
+                )
+                continue
+            allowed = rules["forwards_to"].get(listener["protocol"], ())
+            if listener["protocol"] in rules["forwards_to"] and group["protocol"] not in allowed:
+                problems.append(
+                    f"{listener['field']}.protocol: a {listener['protocol']} listener cannot forward to "
+                    f"{group['protocol']} target group {group_name!r} (it takes {', '.join(allowed)})"
+                )
+            first = served_by.get(group_name)
+            if first is None:
+                served_by[group_name] = (balancer["name"] or balancer["label"], listener["field"])
+            elif first[0] != (balancer["name"] or balancer["label"]):
+                problems.append(
+                    f"{listener['field']}.target_group: target group {group_name!r} is also forwarded by load "
+                    f"balancer {first[0]!r} ({first[1]}); a target group serves one load balancer only: give each "
+                    "load balancer its own target group"
+                )
+    return {name: balancer for name, (balancer, _field) in served_by.items()}
+
+
+def validate_params(params):
+    """Everything that can be checked without AWS. Raises InputProblems listing every problem."""
+    problems = []
+    gateway = params.get("gateway")
+    gateway = "" if gateway is None else str(gateway)
+    if not GATEWAY_RE.match(gateway):
+        problems.append(
+            f"gateway: {params.get('gateway')!r} is not a valid tag value (1-256 letters, digits, spaces and _ . : / = + - @)"
+        )
+        gateway = None
+    state = params.get("state") or "present"
+    vpc_id = params.get("vpc_id")
+    if vpc_id is not None and not VPC_ID_RE.match(str(vpc_id)):
+        problems.append(f"vpc_id: {vpc_id!r} is not a VPC id (vpc-...)")
+    if state == "present" and not vpc_id:
+        problems.append("vpc_id: required with state=present (the VPC of the load balancers and target groups)")
+    wait_timeout = params.get("wait_timeout")
+    if wait_timeout is not None and wait_timeout < 1:
+        problems.append(f"wait_timeout: {wait_timeout!r} must be a positive number of seconds")
+    base_tags = check_tags(params.get("tags"), "tags", gateway, problems)
+    subnet_ids = check_subnet_ids(params.get("subnet_ids"), problems)
+    balancers, groups, served_by = [], [], {}
+    if state == "present":
+        balancers = [
+            check_load_balancer(entry, f"load_balancers[{index}]", gateway or "", base_tags, problems)
+            for index, entry in enumerate(params.get("load_balancers") or [])
+        ]
+        groups = [
+            check_target_group(entry, f"target_groups[{index}]", gateway or "", base_tags, problems)
+            for index, entry in enumerate(params.get("target_groups") or [])
+        ]
+        served_by = check_references(balancers, groups, problems)
+    if problems:
+        raise InputProblems(problems)
+    listener_tags = dict(base_tags)
+    listener_tags.update(ownership_tags(gateway))
+    return {
+        "state": state,
+        "gateway": gateway,
+        "vpc_id": vpc_id,
+        "subnet_ids": subnet_ids,
+        "load_balancers": balancers,
+        "target_groups": groups,
+        "served_by": served_by,
+        "listener_tags": listener_tags,
+        "purge": params.get("purge", True),
+        "purge_tags": params.get("purge_tags", False),
+        "wait": params.get("wait", False),
+        "wait_timeout": wait_timeout or 600,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Views (diff and results)
+# ---------------------------------------------------------------------------------------------
+
+
+def target_text(target):
+    """``10.1.0.5:8080 (az all)`` for diffs and actions."""
+    zone = target.get("availability_zone")
+    return f"{format_target(target)} (az {zone})" if zone else format_target(target)
+
+
+def listener_text(protocol, group):
+    return f"{protocol} -> {group}"
+
+
+def listener_groups(listener):
+    return [name_from_arn(arn) for arn in listener["target_group_arns"]]
+
+
+def balancer_view(balancer, listeners):
+    """A load balancer in the diff: keyed by its name outside, listeners by port inside."""
+    view = {
+        "type": balancer.get("type"),
+        "scheme": balancer.get("scheme"),
+        "vpc_id": balancer.get("vpc_id"),
+        "subnet_ids": list(balancer.get("subnet_ids") or []),
+        "cross_zone": balancer.get("cross_zone"),
+        "tags": dict(balancer.get("tags") or {}),
+    }
+    if listeners is not None:
+        view["listeners"] = {
+            str(item["port"]): listener_text(item["protocol"], item["target_group"])
+            for item in sorted(listeners, key=lambda item: item["port"])
+        }
+    return view
+
+
+def group_view(group):
+    view = {
+        "protocol": group.get("protocol"),
+        "port": group.get("port"),
+        "vpc_id": group.get("vpc_id"),
+        "health_check": dict(group.get("health_check") or {}),
+        "tags": dict(group.get("tags") or {}),
+    }
+    if group.get("targets") is not None:
+        view["targets"] = [target_text(target) for target in sorted(group["targets"], key=sort_key)]
+    return view
+
+
+def listener_result(listener):
+    """A current listener as a result entry."""
+    groups = listener_groups(listener)
+    return {
+        "port": listener["port"],
+        "protocol": listener["protocol"],
+        "arn": listener["arn"],
+        "target_group": groups[0] if len(groups) == 1 else (groups or None),
+    }
+
+
+def current_cross_zone(balancer):
+    attributes = balancer.get("attributes")
+    if attributes is None or CROSS_ZONE_ATTRIBUTE not in attributes:
+        return None
+    return str(attributes[CROSS_ZONE_ATTRIBUTE]).lower() == "true"
+
+
+def current_group_result(group):
+    return {
+        "name": group["name"],
+        "arn": group["arn"],
+        "port": group["port"],
+        "protocol": group["protocol"],
+        "vpc_id": group["vpc_id"],
+        "health_check": dict(group["health_check"]),
+        "targets": (
+            [dict(target) for target in registered_targets(group["targets"])]
+            if group.get("targets") is not None
+            else None
+        ),
+        "tags": dict(group.get("tags") or {}),
+    }
+
+
+def current_balancer_result(balancer):
+    return {
+        "name": balancer["name"],
+        "arn": balancer["arn"],
+        "dns_name": balancer.get("dns_name"),
+        "state": balancer.get("state"),
+        "type": balancer.get("type"),
+        "scheme": balancer.get("scheme"),
+        "vpc_id": balancer.get("vpc_id"),
+        "subnet_ids": list(balancer.get("subnet_ids") or []),
+        "cross_zone": current_cross_zone(balancer),
+        "listeners": (
+            [listener_result(item) for item in balancer["listeners"]] if balancer.get("listeners") is not None else None
+        ),
+        "tags": dict(balancer.get("tags") or {}),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading helpers (pure: decide what to read next from what was read)
+# ---------------------------------------------------------------------------------------------
+
+
+def in_scope(resource, vpc_id):
+    return vpc_id is None or resource.get("vpc_id") == vpc_id
+
+
+def listener_is_ours(tags, balancer_ours, gateway):
+    """A listener is ours when it carries both ownership tags, or carries neither and sits on a
+    load balancer of ours (listeners created before listeners were tagged)."""
+    if is_ours(tags, gateway):
+        return True
+    return bool(balancer_ours) and not has_ownership_tag(tags)
+
+
+def unlisted_balancers(spec, snap):
+    """Our load balancers in scope that the list does not name (purge candidates), by name."""
+    listed = {item["name"] for item in spec["load_balancers"]}
+    return sorted(
+        name
+        for name, balancer in snap["balancers"].items()
+        if balancer["ours"] and in_scope(balancer, spec["vpc_id"]) and name not in listed
+    )
+
+
+def link_users(links, arn):
+    """The REST API VPC links whose targetArns hold ``arn``."""
+    return [link for link in links or [] if arn in (link.get("target_arns") or [])]
+
+
+def link_summary(link, gateway):
+    return {
+        "id": link.get("id"),
+        "name": link.get("name"),
+        "status": link.get("status"),
+        "ours": is_ours(link.get("tags"), gateway),
+    }
+
+
+def balancers_to_delete(spec, snap):
+    """``(delete, kept)``: names of our unlisted load balancers to delete, and of those a VPC link keeps."""
+    if spec["state"] == "present" and not spec["purge"]:
+        return [], []
+    candidates = (
+        unlisted_balancers(spec, snap)
+        if spec["state"] == "present"
+        else sorted(
+            name
+            for name, balancer in snap["balancers"].items()
+            if balancer["ours"] and in_scope(balancer, spec["vpc_id"])
+        )
+    )
+    delete, kept = [], []
+    for name in candidates:
+        (kept if link_users(snap.get("links"), snap["balancers"][name]["arn"]) else delete).append(name)
+    return delete, kept
+
+
+def listener_sources(spec, snap, deleted):
+    """Names of load balancers whose listeners must be read (besides the listed ones): those that
+    forward a listed group bound for another load balancer, those about to be deleted (for the
+    diff) and those still forwarding an unlisted group of ours that would be deleted."""
+    by_arn = {balancer["arn"]: name for name, balancer in snap["balancers"].items()}
+    names = set(deleted)
+    served_by = spec.get("served_by") or {}
+    for name, group in snap["groups"].items():
+        if not in_scope(group, spec["vpc_id"]):
+            continue
+        if name in served_by:
+            wanted = [by_arn[arn] for arn in group["load_balancer_arns"] if arn in by_arn]
+            names.update(balancer for balancer in wanted if balancer != served_by[name])
+        elif group["ours"] and (spec["state"] == "absent" or spec["purge"]):
+            if spec["state"] == "present" and name in {item["name"] for item in spec["target_groups"]}:
+                continue
+            names.update(by_arn[arn] for arn in group["load_balancer_arns"] if arn in by_arn)
+    return sorted(name for name in names if snap["balancers"][name].get("listeners") is None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Planning (pure)
+# ---------------------------------------------------------------------------------------------
+
+
+def health_check_params(check):
+    params = {
+        "HealthCheckProtocol": check["protocol"],
+        "HealthCheckPort": check["port"],
+        "HealthCheckIntervalSeconds": check["interval"],
+        "HealthyThresholdCount": check["healthy_threshold"],
+        "UnhealthyThresholdCount": check["unhealthy_threshold"],
+    }
+    if check.get("timeout") is not None:
+        params["HealthCheckTimeoutSeconds"] = check["timeout"]
+    if check.get("path") is not None:
+        params["HealthCheckPath"] = check["path"]
+    if check.get("matcher") is not None:
+        params["Matcher"] = {"HttpCode": str(check["matcher"])}
+    return params
+
+
+def health_check_changes(current, desired):
+    """``[(setting, current, desired)]`` for the settings given that differ."""
+    changes = []
+    for key in (
+        "protocol",
+        "port",
+        "interval",
+        "timeout",
+        "healthy_threshold",
+        "unhealthy_threshold",
+        "path",
+        "matcher",
+    ):
+        want = desired.get(key)
+        if want is None:
+            continue
+        have = current.get(key)
+        if key == "port" or key == "matcher" or key == "path":
+            same = str(have) == str(want) if have is not None else False
+        else:
+            same = have == want
+        if not same:
+            changes.append((key, have, want))
+    return changes
+
+
+def expected_health_check(current, desired):
+    after = dict(current)
+    for key, _have, want in health_check_changes(current, desired):
+        after[key] = want
+    return after
+
+
+def new_health_check(desired):
+    return {
+        key: desired.get(key)
+        for key in (
+            "protocol",
+            "port",
+            "interval",
+            "timeout",
+            "healthy_threshold",
+            "unhealthy_threshold",
+            "path",
+            "matcher",
+        )
+    }
+
+
+def resolve_group_targets(group, cidrs, problems):
+    """Fill in port and availability zone of the listed targets; None when targets are not managed."""
+    if group["targets"] is None:
+        return None
+    resolved, seen = [], {}
+    for target in group["targets"]:
+        port = target["port"] if target["port"] is not None else group["port"]
+        if not target_ip_allowed(target["ip"], cidrs):
+            problems.append(
+                f"{target['field']}.ip: {target['ip']!r} is outside the VPC ({', '.join(cidrs)}) and not a private "
+                "address (10.0.0.0/8, 100.64.0.0/10, 172.16.0.0/12, 192.168.0.0/16); AWS refuses it as a target"
+            )
+            continue
+        item = {
+            "field": target["field"],
+            "ip": target["ip"],
+            "port": int(port),
+            "availability_zone": choose_availability_zone(target["ip"], cidrs, target["availability_zone"]),
+            "explicit_zone": target["availability_zone"] is not None,
+        }
+        key = target_key(item)
+        if key in seen:
+            problems.append(
+                f"{target['field']}: {format_target(item)} is listed twice ({seen[key]} and {target['field']}); "
+                "a target is an IP and a port"
+            )
+            continue
+        seen[key] = target["field"]
+        resolved.append(item)
+    return resolved
+
+
+def plan_targets(current, desired, cidrs):
+    """``(register, deregister, keep)`` as in nlb_ip_targets (purge: unlisted targets go)."""
+    registered = {target_key(target): target for target in registered_targets(current or [])}
+    wanted = {target_key(target): target for target in desired}
+    register = sorted((plain_target(target) for key, target in wanted.items() if key not in registered), key=sort_key)
+    deregister = []
+    for key, target in registered.items():
+        if key in wanted:
+            continue
+        item = plain_target(target)
+        if not item["availability_zone"]:
+            item["availability_zone"] = choose_availability_zone(item["ip"], cidrs)
+        deregister.append(item)
+    keep = [dict(target) for key, target in registered.items() if key in wanted]
+    return register, sorted(deregister, key=sort_key), sorted(keep, key=sort_key)
+
+
+def plain_target(target):
+    return {"ip": target["ip"], "port": int(target["port"]), "availability_zone": target.get("availability_zone")}
+
+
+def zone_warnings(group_name, current, desired):
+    registered = {target_key(target): target for target in registered_targets(current or [])}
+    warnings = []
+    for target in desired:
+        existing = registered.get(target_key(target))
+        if not target.get("explicit_zone") or existing is None or not existing.get("availability_zone"):
+            continue
+        if existing["availability_zone"] != target["availability_zone"]:
+            warnings.append(
+                f"{target['field']}.availability_zone: {format_target(target)} is registered with target group "
+                f"{group_name!r} in {existing['availability_zone']!r}, not {target['availability_zone']!r}; a "
+                "registered target keeps its zone (remove it, converge, then add it back to move it)"
+            )
+    return warnings
+
+
+def tag_text(to_set, to_remove):
+    parts = []
+    if to_set:
+        parts.append("set " + ", ".join(f"{key}={value}" for key, value in sorted(to_set.items())))
+    if to_remove:
+        parts.append("remove " + ", ".join(to_remove))
+    return "; ".join(parts)
+
+
+class Planner:
+    """Turns the validated input (``spec``) and what AWS holds (``snap``) into ordered operations,
+    the problems that forbid any change, warnings, and the before/after views. Pure: no boto3."""
+
+    PHASES = (
+        "create_group",
+        "modify_group",
+        "tag_group",
+        "register",
+        "deregister",
+        "create_balancer",
+        "set_subnets",
+        "tag_balancer",
+        "set_attributes",
+        "delete_listener",
+        "modify_listener",
+        "create_listener",
+        "tag_listener",
+        "delete_balancer",
+        "delete_group",
+    )
+
+    def __init__(self, spec, snap):
+        self.spec = spec
+        self.snap = snap
+        self.gateway = spec["gateway"]
+        self.vpc_id = spec["vpc_id"]
+        self.problems = []
+        self.warnings = []
+        self.ops = {phase: [] for phase in self.PHASES}
+        self.kept = []
+        self.before = {"load_balancers": {}, "target_groups": {}}
+        self.after = {"load_balancers": {}, "target_groups": {}}
+        self.balancer_results = {}
+        self.group_results = {}
+        self.listeners_after = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def op(self, phase, action, **fields):
+        entry = dict(fields, kind=phase, action=action)
+        self.ops[phase].append(entry)
+        return entry
+
+    def ordered_ops(self):
+        return [entry for phase in self.PHASES for entry in self.ops[phase]]
+
+    def ownership_text(self, tags):
+        tags = tags or {}
+        return ", ".join(f"{key}={tags.get(key)!r}" for key in OWNERSHIP_TAG_KEYS)
+
+    def record_before(self):
+        """Views of everything of ours in scope as it is now."""
+        for name, balancer in sorted(self.snap["balancers"].items()):
+            if balancer["ours"] and in_scope(balancer, self.vpc_id):
+                view_source = dict(balancer, cross_zone=current_cross_zone(balancer))
+                listeners = balancer.get("listeners")
+                self.before["load_balancers"][name] = balancer_view(
+                    view_source, [listener_result(item) for item in listeners] if listeners is not None else None
+                )
+        for name, group in sorted(self.snap["groups"].items()):
+            if group["ours"] and in_scope(group, self.vpc_id):
+                self.before["target_groups"][name] = group_view(
+                    dict(
+                        group,
+                        targets=registered_targets(group["targets"]) if group.get("targets") is not None else None,
+                    )
+                )
+
+    # -- state=present -----------------------------------------------------------------------
+
+    def plan_present(self):
+        self.record_before()
+        self.check_subnets()
+        groups = [self.plan_group(group) for group in self.spec["target_groups"]]
+        balancers = [self.plan_balancer(balancer) for balancer in self.spec["load_balancers"]]
+        self.plan_listeners([item for item in balancers if item is not None])
+        deleted_balancers = self.plan_balancer_deletions()
+        self.plan_group_deletions(deleted_balancers)
+        self.finish_after(groups, balancers, deleted_balancers)
+        return self
+
+    def check_subnets(self):
+        subnets = self.snap.get("subnets")
+        if subnets is None or not self.spec["subnet_ids"]:
+            return
+        zones = {}
+        for index, subnet_id in enumerate(self.spec["subnet_ids"]):
+            subnet = subnets.get(subnet_id)
+            field = f"subnet_ids[{index}]"
+            if subnet is None:
+                self.problems.append(f"{field}: subnet {subnet_id} not found in this account and region")
+                continue
+            if subnet["vpc_id"] != self.vpc_id:
+                self.problems.append(
+                    f"{field}: subnet {subnet_id} is in VPC {subnet['vpc_id']}, not in vpc_id {self.vpc_id}; give subnets "
+                    "of the load balancers' VPC"
+                )
+                continue
+            zone = subnet["availability_zone"]
+            if zone in zones:
+                self.problems.append(
+                    f"{field}: subnet {subnet_id} is in {zone} like {zones[zone]}; a load balancer takes one subnet per "
+                    "Availability Zone: keep one of them"
+                )
+            zones.setdefault(zone, subnet_id)
+
+    def plan_group(self, group):
+        name = group["name"]
+        current = self.snap["groups"].get(name)
+        problems_before = len(self.problems)
+        if current is not None:
+            if not current["ours"]:
+                self.problems.append(
+                    f"{group['field']}.name: target group {name!r} already exists ({current['arn']}) and is not managed "
+                    f"by gateway {self.gateway!r} ({self.ownership_text(current.get('tags'))}); rename the entry, or "
+                    "delete the existing group"
+                )
+                return None
+            if current["vpc_id"] != self.vpc_id:
+                self.problems.append(
+                    f"{group['field']}: target group {name!r} is in VPC {current['vpc_id']}, not in vpc_id {self.vpc_id}; "
+                    "AWS cannot move a target group: remove the entry, converge (the group is deleted there), then add "
+                    "it back, or give it a new name"
+                )
+            for key, label in (("port", "port"), ("protocol", "protocol")):
+                if current[key] != group[key]:
+                    self.problems.append(
+                        f"{group['field']}.{key}: target group {name!r} has {label} {current[key]} on AWS, not "
+                        f"{group[key]}; AWS cannot change the {label} of a target group: remove the entry, converge "
+                        "(the group is deleted), then add it back with the new settings, or give it a new name"
+                    )
+            if current["target_type"] != "ip" or current.get("ip_address_type", "ipv4") != "ipv4":
+                self.problems.append(
+                    f"{group['field']}: target group {name!r} has target type {current['target_type']!r} "
+                    f"({current.get('ip_address_type')}) on AWS, not 'ip' (ipv4); AWS cannot change it: remove the entry, "
+                    "converge, then add it back, or give it a new name"
+                )
+        desired_targets = resolve_group_targets(group, self.snap["cidrs"], self.problems)
+        if len(self.problems) > problems_before:
+            return None
+
+        if current is None:
+            params = {
+                "Name": name,
+                "Protocol": group["protocol"],
+                "Port": group["port"],
+                "VpcId": self.vpc_id,
+                "TargetType": "ip",
+                "IpAddressType": "ipv4",
+                "Tags": [{"Key": key, "Value": value} for key, value in sorted(group["tags"].items())],
+            }
+            params.update(health_check_params(group["health_check"]))
+            result = {
+                "name": name,
+                "arn": None,
+                "port": group["port"],
+                "protocol": group["protocol"],
+                "vpc_id": self.vpc_id,
+                "health_check": new_health_check(group["health_check"]),
+                "targets": [],
+                "tags": dict(group["tags"]),
+            }
+            self.op(
+                "create_group",
+                f"create target group {name} ({group['protocol']} {group['port']}, type ip, VPC {self.vpc_id})",
+                name=name,
+                params=params,
+                result=result,
+            )
+            register, deregister, keep = plan_targets([], desired_targets or [], self.snap["cidrs"])
+        else:
+            result = current_group_result(current)
+            changes = health_check_changes(current["health_check"], group["health_check"])
+            if changes:
+                params = health_check_params(group["health_check"])
+                text = ", ".join(f"{key} {have} -> {want}" for key, have, want in changes)
+                self.op(
+                    "modify_group", f"modify the health check of target group {name}: {text}", name=name, params=params
+                )
+                result["health_check"] = expected_health_check(current["health_check"], group["health_check"])
+            to_set, to_remove = tag_differences(current.get("tags"), group["tags"], self.spec["purge_tags"])
+            if to_set or to_remove:
+                self.op(
+                    "tag_group",
+                    f"tag target group {name}: {tag_text(to_set, to_remove)}",
+                    resource="target group",
+                    name=name,
+                    to_set=to_set,
+                    to_remove=to_remove,
+                )
+                result["tags"] = apply_tag_differences(current.get("tags"), to_set, to_remove)
+            if desired_targets is not None:
+                self.warnings.extend(zone_warnings(name, current["targets"], desired_targets))
+                register, deregister, keep = plan_targets(current["targets"], desired_targets, self.snap["cidrs"])
+            else:
+                register, deregister, keep = [], [], None
+        if register:
+            self.op(
+                "register",
+                f"register {', '.join(target_text(item) for item in register)} with target group {name}",
+                name=name,
+                targets=register,
+            )
+        if deregister:
+            self.op(
+                "deregister",
+                f"deregister {', '.join(target_text(item) for item in deregister)} from target group {name}",
+                name=name,
+                targets=deregister,
+            )
+        if desired_targets is not None:
+            new = [dict(item, health_state=None, health_reason=None, health_description=None) for item in register]
+            result["targets"] = sorted((keep or []) + new, key=sort_key)
+        result["load_balancer"] = self.spec["served_by"].get(name)
+        result["targets_changed"] = bool(register or deregister)
+        self.group_results[name] = result
+        return result
+
+    def plan_balancer(self, balancer):
+        name = balancer["name"]
+        current = self.snap["balancers"].get(name)
+        rules = LB_TYPES[balancer["type"]]
+        if current is not None:
+            found = []
+            if not current["ours"]:
+                self.problems.append(
+                    f"{balancer['field']}.name: load balancer {name!r} already exists ({current['arn']}) and is not "
+                    f"managed by gateway {self.gateway!r} ({self.ownership_text(current.get('tags'))}); rename the "
+                    "entry, or delete the existing load balancer"
+                )
+                return None
+            if current["vpc_id"] != self.vpc_id:
+                found.append(
+                    f"{balancer['field']}: load balancer {name!r} is in VPC {current['vpc_id']}, not in vpc_id "
+                    f"{self.vpc_id}; AWS cannot move a load balancer: remove the entry, converge (it is deleted), then "
+                    "add it back, or give it a new name"
+                )
+            if current["type"] != balancer["type"]:
+                found.append(
+                    f"{balancer['field']}.type: load balancer {name!r} is of type {current['type']!r} on AWS, not "
+                    f"{balancer['type']!r}; AWS cannot change it: remove the entry, converge, then add it back, or give "
+                    "it a new name"
+                )
+            if current["scheme"] != balancer["scheme"]:
+                found.append(
+                    f"{balancer['field']}.scheme: load balancer {name!r} is {current['scheme']!r} on AWS, not "
+                    f"{balancer['scheme']!r}; AWS cannot change the scheme: remove the entry, converge, then add it "
+                    "back, or give it a new name"
+                )
+            if found:
+                self.problems.extend(found)
+                return None
+            return self.plan_existing_balancer(balancer, current)
+        if not self.spec["subnet_ids"]:
+            self.problems.append(
+                f"subnet_ids: required to create load balancer {name!r} ({balancer['field']}); give the subnets "
+                "(one per Availability Zone) of the VPC"
+            )
+            return None
+        subnets = self.snap.get("subnets") or {}
+        params = {
+            "Name": name,
+            "Subnets": list(self.spec["subnet_ids"]),
+            "Scheme": balancer["scheme"],
+            "Type": balancer["type"],
+            "IpAddressType": "ipv4",
+            "Tags": [{"Key": key, "Value": value} for key, value in sorted(balancer["tags"].items())],
+        }
+        result = {
+            "name": name,
+            "arn": None,
+            "dns_name": None,
+            "state": None,
+            "type": balancer["type"],
+            "scheme": balancer["scheme"],
+            "vpc_id": self.vpc_id,
+            "subnet_ids": sorted(self.spec["subnet_ids"]),
+            "cross_zone": balancer["cross_zone"],
+            "listeners": [],
+            "tags": dict(balancer["tags"]),
+        }
+        zones = sorted({(subnets.get(item) or {}).get("availability_zone") or "?" for item in self.spec["subnet_ids"]})
+        self.op(
+            "create_balancer",
+            f"create load balancer {name} ({balancer['type']}, {balancer['scheme']}, subnets "
+            f"{', '.join(self.spec['subnet_ids'])} in {', '.join(zones)})",
+            name=name,
+            params=params,
+            result=result,
+        )
+        if balancer["cross_zone"] != rules["cross_zone_default"]:
+            value = "true" if balancer["cross_zone"] else "false"
+            self.op(
+                "set_attributes",
+                f"set cross-zone load balancing of load balancer {name} to {value}",
+                name=name,
+                attributes={CROSS_ZONE_ATTRIBUTE: value},
+            )
+        self.balancer_results[name] = result
+        return {"spec": balancer, "current": None, "result": result}
+
+    def plan_existing_balancer(self, balancer, current):
+        name = balancer["name"]
+        result = current_balancer_result(current)
+        result["listeners"] = []
+        wanted = self.spec["subnet_ids"]
+        if wanted:
+            subnets = self.snap.get("subnets") or {}
+            have_zones = dict(current.get("zones") or {})
+            used = {zone: subnet for subnet, zone in have_zones.items()}
+            add = []
+            for subnet_id in wanted:
+                if subnet_id in current["subnet_ids"]:
+                    continue
+                zone = (subnets.get(subnet_id) or {}).get("availability_zone")
+                if zone is None:
+                    continue  # reported by check_subnets
+                if zone in used:
+                    self.warnings.append(
+                        f"subnet_ids: subnet {subnet_id} ({zone}) is not added to load balancer {name!r}, which already "
+                        f"has subnet {used[zone]} in {zone}; a load balancer takes one subnet per Availability Zone"
+                    )
+                    continue
+                used[zone] = subnet_id
+                add.append(subnet_id)
+            extra = [subnet_id for subnet_id in current["subnet_ids"] if subnet_id not in wanted]
+            if extra:
+                self.warnings.append(
+                    f"subnet_ids: load balancer {name!r} keeps subnet(s) {', '.join(extra)} that subnet_ids does not "
+                    "list; AWS does not remove subnets from a network load balancer (delete and recreate it to drop them)"
+                )
+            if add:
+                subnet_ids = list(current["subnet_ids"]) + add
+                self.op(
+                    "set_subnets",
+                    f"add subnet(s) {', '.join(add)} to load balancer {name}",
+                    name=name,
+                    subnet_ids=subnet_ids,
+                )
+                result["subnet_ids"] = sorted(subnet_ids)
+        have = current_cross_zone(current)
+        if have != balancer["cross_zone"]:
+            value = "true" if balancer["cross_zone"] else "false"
+            self.op(
+                "set_attributes",
+                f"set cross-zone load balancing of load balancer {name} to {value}",
+                name=name,
+                attributes={CROSS_ZONE_ATTRIBUTE: value},
+            )
+            result["cross_zone"] = balancer["cross_zone"]
+        to_set, to_remove = tag_differences(current.get("tags"), balancer["tags"], self.spec["purge_tags"])
+        if to_set or to_remove:
+            self.op(
+                "tag_balancer",
+                f"tag load balancer {name}: {tag_text(to_set, to_remove)}",
+                resource="load balancer",
+                name=name,
+                to_set=to_set,
+                to_remove=to_remove,
+            )
+            result["tags"] = apply_tag_differences(current.get("tags"), to_set, to_remove)
+        self.balancer_results[name] = result
+        return {"spec": balancer, "current": current, "result": result}
+
+    # -- listeners ---------------------------------------------------------------------------
+
+    def listener_matches(self, current, desired):
+        groups = listener_groups(current)
+        return (
+            current["protocol"] == desired["protocol"]
+            and groups == [desired["target_group"]]
+            and (desired["certificate_arn"] is None or current["certificate_arn"] == desired["certificate_arn"])
+            and (desired["ssl_policy"] is None or current["ssl_policy"] == desired["ssl_policy"])
+        )
+
+    def plan_listeners(self, balancers):
+        served_by = self.spec["served_by"]
+        planned = {item["spec"]["name"]: item for item in balancers}
+        deleted_names, _kept = balancers_to_delete(self.spec, self.snap)
+        deletes, modifications, creates = [], [], []
+        survivors = {}  # balancer name -> [listener dicts that stay as they are]
+        foreign_in_the_way = False
+
+        for balancer_name, balancer in sorted(self.snap["balancers"].items()):
+            listeners = balancer.get("listeners")
+            if listeners is None or not in_scope(balancer, self.vpc_id):
+                continue
+            item = planned.get(balancer_name)
+            wanted = {listener["port"]: listener for listener in item["spec"]["listeners"]} if item else {}
+            for current in listeners:
+                groups = listener_groups(current)
+                moving = [
+                    group
+                    for group in groups
+                    if group in self.group_results and group in served_by and served_by[group] != balancer_name
+                ]
+                desired = wanted.get(current["port"])
+                forwards = listener_text(current["protocol"], ", ".join(groups) or "no target group")
+                label = f"listener {current['port']} ({forwards}) of load balancer {balancer_name}"
+                if desired is not None:
+                    if self.listener_matches(current, desired):
+                        survivors.setdefault(balancer_name, []).append(current)
+                        continue
+                    if not current["ours"]:
+                        self.problems.append(
+                            f"{desired['field']}: port {current['port']} of load balancer {balancer_name!r} is taken by "
+                            f"{label}, which is not managed by gateway {self.gateway!r}; delete that listener or choose "
+                            "another port"
+                        )
+                        foreign_in_the_way = True
+                        continue
+                    modifications.append(
+                        {
+                            "key": current["arn"],
+                            "load_balancer": balancer_name,
+                            "old_groups": groups,
+                            "new_group": desired["target_group"],
+                            "current": current,
+                            "desired": desired,
+                            "label": label,
+                        }
+                    )
+                    continue
+                if moving:
+                    if not current["ours"]:
+                        for group in moving:
+                            field = next(
+                                entry["field"] for entry in self.spec["target_groups"] if entry["name"] == group
+                            )
+                            self.problems.append(
+                                f"{field}: target group {group!r} is forwarded by {label}, which is not managed by gateway "
+                                f"{self.gateway!r}; a target group serves one load balancer only: delete that listener "
+                                f"before moving the group to load balancer {served_by[group]!r}"
+                            )
+                        foreign_in_the_way = True
+                        continue
+                    deletes.append(
+                        (
+                            current,
+                            f"delete {label}: target group(s) {', '.join(moving)} move to load balancer(s) "
+                            f"{', '.join(sorted({served_by[group] for group in moving}))}",
+                        )
+                    )
+                    continue
+                if item is not None and current["ours"] and self.spec["purge"]:
+                    deletes.append((current, f"delete {label}: not listed"))
+                    continue
+                survivors.setdefault(balancer_name, []).append(current)
+
+        if foreign_in_the_way:
+            return
+        # Listeners forwarding each group once the deletions are done (balancer deletions come
+        # later, so their other listeners still count).
+        attachments = {}
+        for balancer_name, listeners in survivors.items():
+            for current in listeners:
+                for group in listener_groups(current):
+                    users = attachments.setdefault(group, {})
+                    users[balancer_name] = users.get(balancer_name, 0) + 1
+        for modification in modifications:
+            for group in modification["old_groups"]:
+                users = attachments.setdefault(group, {})
+                users[modification["load_balancer"]] = users.get(modification["load_balancer"], 0) + 1
+        ordered, broken = order_listener_modifications(modifications, attachments)
+
+        for current, action in deletes:
+            self.op("delete_listener", action, arn=current["arn"])
+        for modification in broken:
+            self.op(
+                "delete_listener",
+                f"delete {modification['label']}: it is created again after the other listener changes (two load "
+                "balancers swap target groups)",
+                arn=modification["key"],
+            )
+            creates.append((modification["load_balancer"], modification["desired"]))
+        for modification in ordered:
+            current, desired = modification["current"], modification["desired"]
+            result = {
+                "port": current["port"],
+                "protocol": desired["protocol"],
+                "arn": current["arn"],
+                "target_group": desired["target_group"],
+            }
+            params = {"Protocol": desired["protocol"]} if desired["protocol"] != current["protocol"] else {}
+            if desired["certificate_arn"] is not None:
+                params["Certificates"] = [{"CertificateArn": desired["certificate_arn"]}]
+            if desired["ssl_policy"] is not None:
+                params["SslPolicy"] = desired["ssl_policy"]
+            self.op(
+                "modify_listener",
+                f"modify {modification['label']}: forward {listener_text(desired['protocol'], desired['target_group'])}",
+                arn=current["arn"],
+                balancer=modification["load_balancer"],
+                group=desired["target_group"],
+                params=params,
+                result=result,
+            )
+            self.listener_tags(modification["load_balancer"], current)
+            self.listeners_after.setdefault(modification["load_balancer"], []).append(result)
+
+        for balancer_name, item in planned.items():
+            existing = {listener["port"] for listener in (item["current"] or {}).get("listeners") or []}
+            for desired in item["spec"]["listeners"]:
+                if desired["port"] not in existing:
+                    creates.append((balancer_name, desired))
+        for balancer_name, desired in creates:
+            result = {
+                "port": desired["port"],
+                "protocol": desired["protocol"],
+                "arn": None,
+                "target_group": desired["target_group"],
+            }
+            params = {"Protocol": desired["protocol"], "Port": desired["port"]}
+            if desired["certificate_arn"] is not None:
+                params["Certificates"] = [{"CertificateArn": desired["certificate_arn"]}]
+            if desired["ssl_policy"] is not None:
+                params["SslPolicy"] = desired["ssl_policy"]
+            params["Tags"] = [{"Key": key, "Value": value} for key, value in sorted(self.spec["listener_tags"].items())]
+            self.op(
+                "create_listener",
+                f"create listener {desired['port']} ({listener_text(desired['protocol'], desired['target_group'])}) on "
+                f"load balancer {balancer_name}",
+                balancer=balancer_name,
+                group=desired["target_group"],
+                params=params,
+                result=result,
+            )
+            self.listeners_after.setdefault(balancer_name, []).append(result)
+
+        for balancer_name, listeners in survivors.items():
+            for current in listeners:
+                if balancer_name in planned:
+                    self.listener_tags(balancer_name, current)
+                self.listeners_after.setdefault(balancer_name, []).append(listener_result(current))
+        for balancer_name in deleted_names:
+            self.listeners_after.pop(balancer_name, None)
+
+    def listener_tags(self, balancer_name, current):
+        if not current["ours"]:
+            return
+        to_set, to_remove = tag_differences(current.get("tags"), self.spec["listener_tags"], self.spec["purge_tags"])
+        if to_set or to_remove:
+            self.op(
+                "tag_listener",
+                f"tag listener {current['port']} of load balancer {balancer_name}: {tag_text(to_set, to_remove)}",
+                resource="listener",
+                arn=current["arn"],
+                to_set=to_set,
+                to_remove=to_remove,
+            )
+
+    # -- deletions ---------------------------------------------------------------------------
+
+    def plan_balancer_deletions(self):
+        deleted, kept = balancers_to_delete(self.spec, self.snap)
+        for name in kept:
+            balancer = self.snap["balancers"][name]
+            links = [link_summary(link, self.gateway) for link in link_users(self.snap.get("links"), balancer["arn"])]
+            names = ", ".join(f"{link['id']} ({link['name']})" for link in links)
+            self.kept.append(
+                {
+                    "resource": "load_balancer",
+                    "name": name,
+                    "arn": balancer["arn"],
+                    "vpc_links": links,
+                    "reason": f"REST API VPC link(s) {names} target it; delete the link(s), then run again to delete it",
+                }
+            )
+        for name in deleted:
+            balancer = self.snap["balancers"][name]
+            listeners = balancer.get("listeners")
+            detail = ""
+            if listeners:
+                detail = " with listener(s) " + ", ".join(
+                    f"{item['port']} ({listener_text(item['protocol'], ', '.join(listener_groups(item)))})"
+                    for item in sorted(listeners, key=lambda item: item["port"])
+                )
+            reason = "not listed" if self.spec["state"] == "present" else "state=absent"
+            self.op("delete_balancer", f"delete load balancer {name}{detail}: {reason}", name=name, arn=balancer["arn"])
+        return deleted
+
+    def plan_group_deletions(self, deleted_balancers):
+        spec = self.spec
+        if spec["state"] == "present" and not spec["purge"]:
+            return
+        listed = {item["name"] for item in spec["target_groups"]} if spec["state"] == "present" else set()
+        by_arn = {balancer["arn"]: name for name, balancer in self.snap["balancers"].items()}
+        kept_balancers = {item["name"] for item in self.kept if item["resource"] == "load_balancer"}
+        for name, group in sorted(self.snap["groups"].items()):
+            if not group["ours"] or not in_scope(group, self.vpc_id) or name in listed:
+                continue
+            holders = []
+            for arn in group["load_balancer_arns"]:
+                balancer_name = by_arn.get(arn)
+                if balancer_name is None or balancer_name in deleted_balancers:
+                    continue
+                if balancer_name in kept_balancers and self.snap["balancers"][balancer_name].get("listeners") is None:
+                    holders.append(f"load balancer {balancer_name} (kept)")
+                    continue
+                for listener in self.listeners_after.get(balancer_name, []):
+                    if listener["target_group"] == name or (
+                        isinstance(listener["target_group"], list) and name in listener["target_group"]
+                    ):
+                        holders.append(f"listener {listener['port']} of load balancer {balancer_name}")
+            if holders:
+                reason = f"forwarded by {', '.join(holders)}, which stay(s)"
+                self.kept.append(
+                    {"resource": "target_group", "name": name, "arn": group["arn"], "vpc_links": [], "reason": reason}
+                )
+                self.warnings.append(f"target group {name!r} is not deleted: {reason}")
+                continue
+            reason = "not listed" if spec["state"] == "present" else "state=absent"
+            self.op("delete_group", f"delete target group {name}: {reason}", name=name, arn=group["arn"])
+
+    # -- after -------------------------------------------------------------------------------
+
+    def finish_after(self, groups, balancers, deleted_balancers):
+        for item in balancers:
+            if item is None:
+                continue
+            name = item["spec"]["name"]
+            result = item["result"]
+            result["listeners"] = sorted(self.listeners_after.get(name, []), key=lambda entry: entry["port"])
+        # after = before, minus what goes, plus / updated by what is listed
+        after_balancers = {
+            name: view for name, view in self.before["load_balancers"].items() if name not in deleted_balancers
+        }
+        for name, view in list(after_balancers.items()):
+            described = self.snap["balancers"].get(name, {}).get("listeners") is not None
+            if described and name not in self.balancer_results:
+                view = dict(view)
+                view["listeners"] = {
+                    str(entry["port"]): listener_text(entry["protocol"], entry["target_group"])
+                    for entry in sorted(self.listeners_after.get(name, []), key=lambda entry: entry["port"])
+                }
+                after_balancers[name] = view
+        for name, result in self.balancer_results.items():
+            after_balancers[name] = balancer_view(result, result["listeners"])
+        deleted_groups = {entry["name"] for entry in self.ops["delete_group"]}
+        after_groups = {name: view for name, view in self.before["target_groups"].items() if name not in deleted_groups}
+        for name, result in self.group_results.items():
+            after_groups[name] = group_view(result)
+        self.after = {
+            "load_balancers": dict(sorted(after_balancers.items())),
+            "target_groups": dict(sorted(after_groups.items())),
+        }
+
+    # -- state=absent ------------------------------------------------------------------------
+
+    def plan_absent(self):
+        self.record_before()
+        for name, balancer in sorted(self.snap["balancers"].items()):
+            if not (balancer["ours"] and in_scope(balancer, self.vpc_id)):
+                continue
+            for link in link_users(self.snap.get("links"), balancer["arn"]):
+                summary = link_summary(link, self.gateway)
+                self.problems.append(
+                    f"load balancer {name!r} is the target of REST API VPC link {summary['id']} ({summary['name']}, "
+                    f"{'ours' if summary['ours'] else 'not managed by this gateway'}); delete the VPC link first"
+                )
+        if self.problems:
+            return self
+        self.listeners_after = {
+            name: [listener_result(item) for item in balancer["listeners"]]
+            for name, balancer in self.snap["balancers"].items()
+            if balancer.get("listeners") is not None
+        }
+        deleted = self.plan_balancer_deletions()
+        self.plan_group_deletions(deleted)
+        deleted_groups = {entry["name"] for entry in self.ops["delete_group"]}
+        self.after = {
+            "load_balancers": {
+                name: view for name, view in self.before["load_balancers"].items() if name not in deleted
+            },
+            "target_groups": {
+                name: view for name, view in self.before["target_groups"].items() if name not in deleted_groups
+            },
+        }
+        return self
+
+
+# ---------------------------------------------------------------------------------------------
+# Module: reading, applying
+# ---------------------------------------------------------------------------------------------
+
+
+def normalise_link(raw):
+    return {
+        "id": raw.get("id"),
+        "name": raw.get("name"),
+        "status": raw.get("status"),
+        "target_arns": list(raw.get("targetArns") or []),
+        "tags": dict(raw.get("tags") or {}),
+    }
+
+
+def needs_subnets(spec, snap):
+    """DescribeSubnets is needed when a listed load balancer is created or misses a listed subnet."""
+    if spec["state"] != "present" or not spec["subnet_ids"]:
+        return False
+    for balancer in spec["load_balancers"]:
+        current = snap["balancers"].get(balancer["name"])
+        if current is None or any(subnet_id not in current["subnet_ids"] for subnet_id in spec["subnet_ids"]):
+            return True
+    return False
+
+
+class Reconciler:
+    """Reads what the plan needs (few calls), then applies the planned operations in order."""
+
+    def __init__(self, module, spec):
+        self.module = module
+        self.spec = spec
+        self.elbv2 = module.client("elbv2")
+        self.ec2 = module.client("ec2") if spec["state"] == "present" else None
+        self.done = []
+        self.arns = {"target group": {}, "load balancer": {}}
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def read(self):
+        spec = self.spec
+        vpc_id = spec["vpc_id"]
+        snap = {"cidrs": [], "balancers": {}, "groups": {}, "subnets": None, "links": None}
+        if spec["state"] == "present":
+            vpcs = describe_vpcs(self.ec2, [vpc_id])
+            if not vpcs:
+                self.module.fail_json(msg=f"vpc_id: VPC {vpc_id} not found in this account and region")
+            snap["cidrs"] = vpc_cidrs(vpcs[0])
+        for raw in describe_load_balancers(self.elbv2):
+            balancer = normalise_load_balancer(raw)
+            balancer.update(tags=None, ours=False, listeners=None, attributes=None)
+            snap["balancers"][balancer["name"]] = balancer
+        for raw in describe_all_target_groups(self.elbv2):
+            group = normalise_target_group(raw)
+            group.update(tags=None, ours=False, targets=None)
+            snap["groups"][group["name"]] = group
+
+        listed_balancers = {item["name"]: item for item in spec["load_balancers"]}
+        listed_groups = {item["name"] for item in spec["target_groups"]}
+        for name, item in listed_balancers.items():
+            balancer = snap["balancers"].get(name)
+            if balancer is not None and in_scope(balancer, vpc_id) and balancer["type"] == item["type"]:
+                balancer["listeners"] = [
+                    normalise_listener(raw) for raw in describe_listeners(self.elbv2, balancer["arn"])
+                ]
+                balancer["attributes"] = describe_load_balancer_attributes(self.elbv2, balancer["arn"]) or {}
+        arns = [
+            balancer["arn"]
+            for name, balancer in snap["balancers"].items()
+            if in_scope(balancer, vpc_id) or name in listed_balancers
+        ]
+        arns += [
+            group["arn"] for name, group in snap["groups"].items() if in_scope(group, vpc_id) or name in listed_groups
+        ]
+        arns += [listener["arn"] for balancer in snap["balancers"].values() for listener in balancer["listeners"] or []]
+        tags = tags_by_arn(self.elbv2, arns) if arns else {}
+        for balancer in snap["balancers"].values():
+            if balancer["arn"] in tags:
+                balancer["tags"] = tags[balancer["arn"]]
+                balancer["ours"] = is_ours(balancer["tags"], spec["gateway"])
+            self.mark_listeners(balancer, tags)
+        for group in snap["groups"].values():
+            if group["arn"] in tags:
+                group["tags"] = tags[group["arn"]]
+                group["ours"] = is_ours(group["tags"], spec["gateway"])
+
+        deleted, _kept = balancers_to_delete(spec, snap)
+        if deleted:
+            snap["links"] = [normalise_link(raw) for raw in get_v1_vpc_links(self.module.client("apigateway"))]
+            deleted, _kept = balancers_to_delete(spec, snap)
+        extra = listener_sources(spec, snap, deleted)
+        for name in extra:
+            balancer = snap["balancers"][name]
+            balancer["listeners"] = [normalise_listener(raw) for raw in describe_listeners(self.elbv2, balancer["arn"])]
+        extra_arns = [listener["arn"] for name in extra for listener in snap["balancers"][name]["listeners"]]
+        if extra_arns:
+            extra_tags = tags_by_arn(self.elbv2, extra_arns)
+            for name in extra:
+                self.mark_listeners(snap["balancers"][name], extra_tags)
+
+        for item in spec["target_groups"]:
+            group = snap["groups"].get(item["name"])
+            if group is not None and group["ours"] and in_scope(group, vpc_id):
+                group["targets"] = targets_from_health(describe_target_health(self.elbv2, group["arn"]) or [])
+        if needs_subnets(spec, snap):
+            snap["subnets"] = {
+                subnet["SubnetId"]: {"vpc_id": subnet.get("VpcId"), "availability_zone": subnet.get("AvailabilityZone")}
+                for subnet in describe_subnets(self.ec2, spec["subnet_ids"])
+            }
+        return snap
+
+    def mark_listeners(self, balancer, tags):
+        for listener in balancer["listeners"] or []:
+            if listener["arn"] in tags or "tags" not in listener:
+                listener["tags"] = tags.get(listener["arn"], listener.get("tags") or {})
+            listener["ours"] = listener_is_ours(listener["tags"], balancer["ours"], self.spec["gateway"])
+
+    # -- applying ----------------------------------------------------------------------------
+
+    def apply(self, ops, snap):
+        for name, balancer in snap["balancers"].items():
+            self.arns["load balancer"][name] = balancer["arn"]
+        for name, group in snap["groups"].items():
+            self.arns["target group"][name] = group["arn"]
+        for entry in ops:
+            getattr(self, "do_" + entry["kind"])(entry)
+            self.done.append(entry["action"])
+
+    def do_create_group(self, entry):
+        group = normalise_target_group(create_target_group(self.elbv2, entry["params"]))
+        self.arns["target group"][entry["name"]] = group["arn"]
+        entry["result"]["arn"] = group["arn"]
+        entry["result"]["health_check"] = group["health_check"]
+
+    def do_modify_group(self, entry):
+        modify_target_group(self.elbv2, self.arns["target group"][entry["name"]], entry["params"])
+
+    def _tag(self, arn, entry):
+        if entry["to_set"]:
+            add_tags(self.elbv2, arn, entry["to_set"])
+        if entry["to_remove"]:
+            remove_tags(self.elbv2, arn, entry["to_remove"])
+
+    def do_tag_group(self, entry):
+        self._tag(self.arns["target group"][entry["name"]], entry)
+
+    def do_tag_balancer(self, entry):
+        self._tag(self.arns["load balancer"][entry["name"]], entry)
+
+    def do_tag_listener(self, entry):
+        self._tag(entry["arn"], entry)
+
+    def do_register(self, entry):
+        register_targets(
+            self.elbv2,
+            self.arns["target group"][entry["name"]],
+            [target_description(item) for item in entry["targets"]],
+        )
+
+    def do_deregister(self, entry):
+        deregister_targets(
+            self.elbv2,
+            self.arns["target group"][entry["name"]],
+            [target_description(item) for item in entry["targets"]],
+        )
+
+    def do_create_balancer(self, entry):
+        balancer = normalise_load_balancer(create_load_balancer(self.elbv2, entry["params"]))
+        self.arns["load balancer"][entry["name"]] = balancer["arn"]
+        entry["result"].update(
+            arn=balancer["arn"],
+            dns_name=balancer["dns_name"],
+            state=balancer["state"],
+            subnet_ids=balancer["subnet_ids"],
+        )
+
+    def do_set_subnets(self, entry):
+        set_subnets(self.elbv2, self.arns["load balancer"][entry["name"]], entry["subnet_ids"])
+
+    def do_set_attributes(self, entry):
+        modify_load_balancer_attributes(self.elbv2, self.arns["load balancer"][entry["name"]], entry["attributes"])
+
+    def do_delete_listener(self, entry):
+        delete_listener(self.elbv2, entry["arn"])
+
+    def forward(self, group):
+        return [{"Type": "forward", "TargetGroupArn": self.arns["target group"][group]}]
+
+    def do_modify_listener(self, entry):
+        params = dict(entry["params"], DefaultActions=self.forward(entry["group"]))
+        modify_listener(self.elbv2, entry["arn"], params)
+
+    def do_create_listener(self, entry):
+        params = dict(
+            entry["params"],
+            LoadBalancerArn=self.arns["load balancer"][entry["balancer"]],
+            DefaultActions=self.forward(entry["group"]),
+        )
+        listener = normalise_listener(create_listener(self.elbv2, params))
+        entry["result"]["arn"] = listener["arn"]
+
+    def do_delete_balancer(self, entry):
+        delete_load_balancer(self.elbv2, entry["arn"])
+
+    def do_delete_group(self, entry):
+        delete_target_group(self.elbv2, entry["arn"])
+
+    # -- after -------------------------------------------------------------------------------
+
+    def refresh_targets(self, group_results):
+        for result in group_results:
+            if result.get("targets_changed") and result.get("arn"):
+                health = describe_target_health(self.elbv2, result["arn"]) or []
+                result["targets"] = registered_targets(targets_from_health(health))
+
+    def wait(self, balancer_results):
+        waiting = [result for result in balancer_results if result.get("arn") and result.get("state") != "active"]
+        if not waiting:
+            return []
+        arns = [result["arn"] for result in waiting]
+        balancers, pending = wait_for_load_balancers(
+            lambda: [normalise_load_balancer(raw) for raw in describe_load_balancers(self.elbv2, arns)],
+            self.spec["wait_timeout"],
+        )
+        by_name = {balancer["name"]: balancer for balancer in balancers}
+        for result in waiting:
+            if result["name"] in by_name:
+                result["state"] = by_name[result["name"]]["state"]
+                result["dns_name"] = by_name[result["name"]]["dns_name"]
+        return pending
+
+
+def public_group(result):
+    return {key: value for key, value in result.items() if key != "targets_changed"}
+
+
+def ensure(module, spec):
+    reconciler = Reconciler(module, spec)
+    snap = reconciler.read()
+    planner = Planner(spec, snap)
+    if spec["state"] == "present":
+        planner.plan_present()
+    else:
+        planner.plan_absent()
+    if planner.problems:
+        module.fail_json(msg=describe_problems(planner.problems), problems=planner.problems, changed=False, actions=[])
+    for warning in planner.warnings:
+        module.warn(warning)
+
+    ops = planner.ordered_ops()
+    listed_balancers = [planner.balancer_results[item["name"]] for item in spec["load_balancers"]]
+    listed_groups = [planner.group_results[item["name"]] for item in spec["target_groups"]]
+    result = {
+        "changed": bool(ops),
+        "kept": planner.kept,
+        "actions": [entry["action"] for entry in ops],
+        "diff": {"before": planner.before, "after": planner.after},
+        "load_balancers": listed_balancers,
+        "target_groups": [public_group(item) for item in listed_groups],
+    }
+    if module.check_mode or not ops:
+        if spec["wait"] and not module.check_mode:
+            pending = reconciler.wait(listed_balancers)
+            fail_on_pending(module, spec, pending, result)
+        return result
+
+    try:
+        reconciler.apply(ops, snap)
+    except (AnsibleELBv2Error, AnsibleVpcLinkError) as error:
+        result["actions"] = reconciler.done
+        result["changed"] = bool(reconciler.done)
+        result.pop("diff")
+        failed = ops[len(reconciler.done)]["action"]
+        done = "; ".join(reconciler.done) or "nothing"
+        message = f"{error.message} while trying to {failed} (done before: {done})"
+        if error.exception:
+            module.fail_json_aws(error.exception, msg=message, **result)
+        module.fail_json(msg=message, **result)
+    reconciler.refresh_targets(listed_groups)
+    result["target_groups"] = [public_group(item) for item in listed_groups]
+    if spec["wait"]:
+        pending = reconciler.wait(listed_balancers)
+        fail_on_pending(module, spec, pending, result)
+    return result
+
+
+def fail_on_pending(module, spec, pending, result):
+    if not pending:
+        return
+    states = ", ".join(f"{name} ({state})" for name, state in pending)
+    failed = [name for name, state in pending if state == LB_FAILED]
+    if failed:
+        message = f"Load balancer(s) {', '.join(failed)} failed to provision: {states}"
+    else:
+        message = f"Timed out after {spec['wait_timeout']} s waiting for the load balancers to be active: {states}"
+    module.fail_json(msg=message, pending=[{"name": name, "state": state} for name, state in pending], **result)
+
+
+def main():
+    argument_spec = dict(
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        gateway=dict(type="str", required=True),
+        vpc_id=dict(type="str"),
+        subnet_ids=dict(type="list", elements="str"),
+        load_balancers=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                name=dict(type="str", required=True),
+                type=dict(type="str", default="network", choices=list(LB_TYPES)),
+                scheme=dict(type="str", default="internal", choices=["internal", "internet-facing"]),
+                cross_zone=dict(type="bool", default=True),
+                tags=dict(type="dict"),
+                listeners=dict(
+                    type="list",
+                    elements="dict",
+                    default=[],
+                    options=dict(
+                        port=dict(type="int", required=True),
+                        protocol=dict(type="str", default="TCP", choices=list(LISTENER_PROTOCOLS)),
+                        target_group=dict(type="str", required=True),
+                        certificate_arn=dict(type="str"),
+                        ssl_policy=dict(type="str"),
+                    ),
+                ),
+            ),
+        ),
+        target_groups=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                name=dict(type="str", required=True),
+                protocol=dict(type="str", default="TCP", choices=list(GROUP_PROTOCOLS)),
+                port=dict(type="int", required=True),
+                health_check=dict(
+                    type="dict",
+                    apply_defaults=True,
+                    options=dict(
+                        protocol=dict(type="str", default="TCP", choices=list(HEALTH_CHECK_PROTOCOLS)),
+                        port=dict(type="str", default=TRAFFIC_PORT),
+                        interval=dict(type="int", default=30),
+                        healthy_threshold=dict(type="int", default=3),
+                        unhealthy_threshold=dict(type="int", default=3),
+                        timeout=dict(type="int"),
+                        path=dict(type="str"),
+                        matcher=dict(type="str"),
+                    ),
+                ),
+                targets=dict(
+                    type="list",
+                    elements="dict",
+                    options=dict(
+                        ip=dict(type="str", required=True),
+                        port=dict(type="int"),
+                        availability_zone=dict(type="str"),
+                    ),
+                ),
+                tags=dict(type="dict"),
+            ),
+        ),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=False),
+        purge=dict(type="bool", default=True),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=600),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        required_if=[["state", "present", ["vpc_id"]]],
+        supports_check_mode=True,
+    )
+    try:
+        spec = validate_params(module.params)
+    except InputProblems as error:
+        module.fail_json(msg=str(error), problems=error.problems)
+    try:
+        result = ensure(module, spec)
+    except (AnsibleELBv2Error, AnsibleVpcLinkError) as error:
+        module.fail_json_aws_error(error)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,838 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""gateway_load_balancers: input checks and planning on hand-made snapshots (pure), then main()
+against moto in-process (no network)."""
+
+import boto3
+import pytest
+from ansible_collections.multiaccount.apigateway.plugins.modules import gateway_load_balancers as glb
+
+from .moto_harness import run_module
+
+moto = pytest.importorskip("moto")
+
+REGION = "us-east-1"
+VPC = "vpc-0a1b2c3d4e5f67890"
+OWN = {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "gw"}
+PREFIX = "arn:aws:elasticloadbalancing:us-east-1:111111111111"
+
+
+def params(**overrides):
+    base = {
+        "state": "present",
+        "gateway": "gw",
+        "vpc_id": VPC,
+        "subnet_ids": ["subnet-a", "subnet-b"],
+        "load_balancers": [
+            {
+                "name": "gw-shared",
+                "listeners": [
+                    {"port": 8081, "target_group": "gw-a"},
+                    {"port": 9082, "target_group": "gw-b"},
+                ],
+            }
+        ],
+        "target_groups": [
+            {"name": "gw-a", "port": 8081, "targets": [{"ip": "10.1.0.5"}]},
+            {"name": "gw-b", "port": 8082, "targets": [{"ip": "10.1.0.6"}]},
+        ],
+        "tags": None,
+        "purge_tags": False,
+        "purge": True,
+        "wait": False,
+        "wait_timeout": 600,
+    }
+    base.update(overrides)
+    return base
+
+
+def problems_of(**overrides):
+    with pytest.raises(glb.InputProblems) as raised:
+        glb.validate_params(params(**overrides))
+    return raised.value.problems
+
+
+# ------------------------------------------------------------------------------ input checks
+
+
+def test_valid_input_is_normalised_with_defaults():
+    spec = glb.validate_params(params())
+    balancer = spec["load_balancers"][0]
+    assert (balancer["type"], balancer["scheme"], balancer["cross_zone"]) == ("network", "internal", True)
+    assert balancer["tags"] == OWN
+    assert balancer["listeners"][1] == {
+        "field": "load_balancers[0].listeners[1]",
+        "port": 9082,
+        "protocol": "TCP",
+        "target_group": "gw-b",
+        "certificate_arn": None,
+        "ssl_policy": None,
+    }
+    group = spec["target_groups"][0]
+    assert group["health_check"] == {
+        "protocol": "TCP",
+        "port": "traffic-port",
+        "interval": 30,
+        "healthy_threshold": 3,
+        "unhealthy_threshold": 3,
+        "timeout": None,
+        "path": None,
+        "matcher": None,
+    }
+    assert group["targets"] == [
+        {"field": "target_groups[0].targets[0]", "ip": "10.1.0.5", "port": None, "availability_zone": None}
+    ]
+    assert spec["served_by"] == {"gw-a": "gw-shared", "gw-b": "gw-shared"}
+    assert spec["listener_tags"] == OWN
+
+
+def test_every_input_problem_is_reported_at_once_naming_its_field():
+    problems = problems_of(
+        load_balancers=[
+            {
+                "name": "-bad",
+                "listeners": [
+                    {"port": 1, "target_group": "nope"},
+                    {"port": 1, "target_group": "gw-a"},
+                ],
+            },
+            {"name": "gw-two", "listeners": [{"port": 2, "target_group": "gw-a"}]},
+        ],
+        target_groups=[{"name": "gw-a", "port": 80, "targets": [{"ip": "10.1.0.5"}, {"ip": "10.0.0.x"}]}],
+    )
+    assert problems == [
+        "load_balancers[0].name: '-bad' is not a valid load balancer name (1-32 letters, digits and hyphens, "
+        "not starting or ending with a hyphen)",
+        "load_balancers[0].listeners[1].port: 1 is listed twice on load balancer '-bad' "
+        "(load_balancers[0].listeners[0] and load_balancers[0].listeners[1]); give each listener its own port",
+        "target_groups[0].targets[1].ip: '10.0.0.x' is not an IPv4 address (expected e.g. 10.0.1.25)",
+        "load_balancers[0].listeners[0].target_group: 'nope' is not the name of an entry of target_groups "
+        "(listed: gw-a); add the target group or fix the name",
+        "load_balancers[1].listeners[0].target_group: target group 'gw-a' is also forwarded by load balancer '-bad' "
+        "(load_balancers[0].listeners[1]); a target group serves one load balancer only: give each load balancer "
+        "its own target group",
+    ]
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"gateway": ""}, "gateway: '' is not a valid tag value"),
+        ({"vpc_id": "vpc_1"}, "vpc_id: 'vpc_1' is not a VPC id"),
+        ({"vpc_id": None}, "vpc_id: required with state=present"),
+        ({"wait_timeout": 0}, "wait_timeout: 0 must be a positive number of seconds"),
+        ({"subnet_ids": ["subnet-a", "subnet-a"]}, "subnet_ids[1]: subnet-a is listed twice"),
+        ({"subnet_ids": ["sn-1"]}, "subnet_ids[0]: 'sn-1' is not a subnet id"),
+        ({"tags": {"aws:x": "1"}}, "tags: tag key 'aws:x' starts with 'aws:'"),
+        ({"tags": {"ManagedBy": "me"}}, "tags.ManagedBy: 'me' differs from 'multiaccount.apigateway'"),
+        ({"tags": {"multiaccount:gateway": "other"}}, "tags.multiaccount:gateway: 'other' differs from 'gw'"),
+        ({"tags": {"team": None}}, "tags.team: tag values are strings"),
+        (
+            {"load_balancers": [{"name": "internal-gw", "listeners": []}]},
+            "load_balancers[0].name: 'internal-gw' starts with 'internal-'",
+        ),
+        (
+            {"load_balancers": [{"name": "a" * 33, "listeners": []}]},
+            "load_balancers[0].name: '" + "a" * 33 + "' is not a valid load balancer name",
+        ),
+        (
+            {"load_balancers": [{"name": "gw", "listeners": [{"port": 70000, "target_group": "gw-a"}]}]},
+            "load_balancers[0].listeners[0].port: 70000 is not a port number (1-65535)",
+        ),
+        (
+            {"load_balancers": [{"name": "gw", "listeners": [{"port": 1, "protocol": "TLS", "target_group": "gw-a"}]}]},
+            "load_balancers[0].listeners[0].certificate_arn: a TLS listener needs a certificate",
+        ),
+        (
+            {
+                "load_balancers": [
+                    {
+                        "name": "gw",
+                        "listeners": [{"port": 1, "target_group": "gw-a", "certificate_arn": "arn:aws:acm:x"}],
+                    }
+                ]
+            },
+            "load_balancers[0].listeners[0].certificate_arn: only TLS listeners take a certificate_arn",
+        ),
+        (
+            {"load_balancers": [{"name": "gw", "listeners": [{"port": 1, "protocol": "UDP", "target_group": "gw-a"}]}]},
+            "load_balancers[0].listeners[0].protocol: a UDP listener cannot forward to TCP target group 'gw-a'",
+        ),
+        (
+            {
+                "load_balancers": [
+                    {"name": "gw", "listeners": [{"port": p, "target_group": "gw-a"} for p in range(1, 52)]}
+                ]
+            },
+            "load_balancers[0].listeners: 51 listeners; a network load balancer takes 50",
+        ),
+        ({"target_groups": [{"name": "gw-a", "port": 0}]}, "target_groups[0].port: 0 is not a port number"),
+        (
+            {"target_groups": [{"name": "gw-a", "port": 80}, {"name": "gw-a", "port": 81}]},
+            "target_groups[1].name: target group 'gw-a' is listed twice (target_groups[0] and target_groups[1])",
+        ),
+        (
+            {"target_groups": [{"name": "gw-a", "port": 80, "health_check": {"interval": 1}}]},
+            "target_groups[0].health_check.interval: 1 is out of range; give a whole number from 5 to 300",
+        ),
+        (
+            {"target_groups": [{"name": "gw-a", "port": 80, "health_check": {"interval": 10, "timeout": 20}}]},
+            "target_groups[0].health_check.timeout: 20 is longer than the interval (10)",
+        ),
+        (
+            {"target_groups": [{"name": "gw-a", "port": 80, "health_check": {"path": "/health"}}]},
+            "target_groups[0].health_check.path: only HTTP and HTTPS health checks take a path",
+        ),
+        (
+            {"target_groups": [{"name": "gw-a", "port": 80, "health_check": {"protocol": "HTTP", "matcher": "ok"}}]},
+            "target_groups[0].health_check.matcher: 'ok' is not a list of HTTP codes",
+        ),
+        (
+            {"target_groups": [{"name": "gw-a", "port": 80, "health_check": {"port": "http"}}]},
+            "target_groups[0].health_check.port: 'http' is not a port number (1-65535)",
+        ),
+        (
+            {
+                "target_groups": [
+                    {"name": "gw-a", "port": 80, "targets": [{"ip": "10.1.0.5", "availability_zone": "x y"}]}
+                ]
+            },
+            "target_groups[0].targets[0].availability_zone: 'x y' is not an availability zone name",
+        ),
+    ],
+)
+def test_input_problems_name_the_field(overrides, message):
+    assert any(message in problem for problem in problems_of(**overrides)), problems_of(**overrides)
+
+
+def test_ownership_tags_may_repeat_their_own_values():
+    spec = glb.validate_params(params(tags=dict(OWN, team="platform")))
+    assert spec["listener_tags"] == dict(OWN, team="platform")
+
+
+def test_absent_ignores_the_lists_and_needs_no_vpc():
+    spec = glb.validate_params(params(state="absent", vpc_id=None, load_balancers=[{"name": "-bad"}]))
+    assert spec["load_balancers"] == [] and spec["vpc_id"] is None
+
+
+# ---------------------------------------------------------------------------------- planning
+
+
+def lb_arn(name):
+    return f"{PREFIX}:loadbalancer/net/{name}/0123456789abcdef"
+
+
+def tg_arn(name):
+    return f"{PREFIX}:targetgroup/{name}/0123456789abcdef"
+
+
+def listener(balancer, port, group, ours=True, tags=None, protocol="TCP"):
+    return {
+        "arn": f"{PREFIX}:listener/net/{balancer}/0123456789abcdef/{port:016x}",
+        "load_balancer_arn": lb_arn(balancer),
+        "port": port,
+        "protocol": protocol,
+        "target_group_arns": [tg_arn(group)],
+        "certificate_arn": None,
+        "ssl_policy": None,
+        "tags": dict(OWN) if tags is None and ours else dict(tags or {}),
+        "ours": ours,
+    }
+
+
+def balancer(
+    name, listeners=None, ours=True, vpc=VPC, cross_zone=True, subnets=("subnet-a", "subnet-b"), scheme="internal"
+):
+    zones = {"subnet-a": "us-east-1a", "subnet-b": "us-east-1b", "subnet-c": "us-east-1c"}
+    return {
+        "name": name,
+        "arn": lb_arn(name),
+        "dns_name": f"{name}.elb.amazonaws.com",
+        "state": "active",
+        "type": "network",
+        "scheme": scheme,
+        "vpc_id": vpc,
+        "subnet_ids": list(subnets),
+        "zones": {subnet: zones[subnet] for subnet in subnets},
+        "tags": dict(OWN) if ours else {},
+        "ours": ours,
+        "listeners": listeners,
+        "attributes": (
+            {"load_balancing.cross_zone.enabled": "true" if cross_zone else "false"} if listeners is not None else None
+        ),
+    }
+
+
+def group(name, port, ips=(), ours=True, balancers=(), vpc=VPC, read=True):
+    targets = [
+        {
+            "ip": ip,
+            "port": port,
+            "availability_zone": "all",
+            "health_state": "healthy",
+            "health_reason": None,
+            "health_description": None,
+        }
+        for ip in ips
+    ]
+    return {
+        "name": name,
+        "arn": tg_arn(name),
+        "port": port,
+        "protocol": "TCP",
+        "vpc_id": vpc,
+        "target_type": "ip",
+        "ip_address_type": "ipv4",
+        "health_check": {
+            "protocol": "TCP",
+            "port": "traffic-port",
+            "interval": 30,
+            "timeout": 10,
+            "healthy_threshold": 3,
+            "unhealthy_threshold": 3,
+            "path": None,
+            "matcher": None,
+        },
+        "load_balancer_arns": [lb_arn(item) for item in balancers],
+        "tags": dict(OWN) if ours else {},
+        "ours": ours,
+        "targets": targets if read else None,
+    }
+
+
+def snapshot(balancers=(), groups=(), links=None, subnets=None):
+    return {
+        "cidrs": ["10.210.0.0/16"],
+        "balancers": {item["name"]: item for item in balancers},
+        "groups": {item["name"]: item for item in groups},
+        "subnets": subnets,
+        "links": links,
+    }
+
+
+def shared_snapshot(**extra):
+    return snapshot(
+        balancers=[balancer("gw-shared", [listener("gw-shared", 8081, "gw-a"), listener("gw-shared", 9082, "gw-b")])]
+        + list(extra.get("balancers", [])),
+        groups=[
+            group("gw-a", 8081, ["10.1.0.5"], balancers=["gw-shared"]),
+            group("gw-b", 8082, ["10.1.0.6"], balancers=["gw-shared"]),
+        ]
+        + list(extra.get("groups", [])),
+        links=extra.get("links"),
+    )
+
+
+def plan(snap, **overrides):
+    spec = glb.validate_params(params(**overrides))
+    planner = glb.Planner(spec, snap)
+    if spec["state"] == "present":
+        planner.plan_present()
+    else:
+        planner.plan_absent()
+    return planner
+
+
+def kinds(planner):
+    return [entry["kind"] for entry in planner.ordered_ops()]
+
+
+def actions(planner):
+    return [entry["action"] for entry in planner.ordered_ops()]
+
+
+def test_nothing_to_do_when_aws_matches():
+    planner = plan(shared_snapshot())
+    assert planner.problems == [] and planner.ordered_ops() == []
+    assert planner.before == planner.after
+    assert planner.after["load_balancers"]["gw-shared"]["listeners"] == {"8081": "TCP -> gw-a", "9082": "TCP -> gw-b"}
+    assert planner.after["target_groups"]["gw-a"]["targets"] == ["10.1.0.5:8081 (az all)"]
+
+
+def test_creation_order_and_predicted_results():
+    subnets = {
+        "subnet-a": {"vpc_id": VPC, "availability_zone": "us-east-1a"},
+        "subnet-b": {"vpc_id": VPC, "availability_zone": "us-east-1b"},
+    }
+    planner = plan(snapshot(subnets=subnets))
+    assert kinds(planner) == [
+        "create_group",
+        "create_group",
+        "register",
+        "register",
+        "create_balancer",
+        "set_attributes",
+        "create_listener",
+        "create_listener",
+    ]
+    create = planner.ordered_ops()[0]
+    assert create["params"]["TargetType"] == "ip" and create["params"]["Tags"] == [
+        {"Key": "ManagedBy", "Value": "multiaccount.apigateway"},
+        {"Key": "multiaccount:gateway", "Value": "gw"},
+    ]
+    assert planner.ordered_ops()[2]["targets"] == [{"ip": "10.1.0.5", "port": 8081, "availability_zone": "all"}]
+    assert actions(planner)[4] == (
+        "create load balancer gw-shared (network, internal, subnets subnet-a, subnet-b in us-east-1a, us-east-1b)"
+    )
+    result = planner.balancer_results["gw-shared"]
+    assert (result["arn"], result["dns_name"], result["state"]) == (None, None, None)
+    assert [(item["port"], item["target_group"], item["arn"]) for item in result["listeners"]] == [
+        (8081, "gw-a", None),
+        (9082, "gw-b", None),
+    ]
+    assert planner.before == {"load_balancers": {}, "target_groups": {}}
+    assert planner.after["target_groups"]["gw-b"]["targets"] == ["10.1.0.6:8082 (az all)"]
+
+
+def test_creating_a_load_balancer_needs_subnets():
+    planner = plan(snapshot(), subnet_ids=None)
+    assert planner.problems == [
+        "subnet_ids: required to create load balancer 'gw-shared' (load_balancers[0]); give the subnets (one per "
+        "Availability Zone) of the VPC"
+    ]
+
+
+def test_subnets_in_another_vpc_or_twice_in_a_zone_are_problems():
+    subnets = {
+        "subnet-a": {"vpc_id": VPC, "availability_zone": "us-east-1a"},
+        "subnet-b": {"vpc_id": "vpc-other", "availability_zone": "us-east-1b"},
+        "subnet-c": {"vpc_id": VPC, "availability_zone": "us-east-1a"},
+    }
+    planner = plan(snapshot(subnets=subnets), subnet_ids=["subnet-a", "subnet-b", "subnet-c", "subnet-d"])
+    assert planner.problems[0].startswith("subnet_ids[1]: subnet subnet-b is in VPC vpc-other, not in vpc_id")
+    assert planner.problems[1].startswith("subnet_ids[2]: subnet subnet-c is in us-east-1a like subnet-a")
+    assert planner.problems[2] == "subnet_ids[3]: subnet subnet-d not found in this account and region"
+
+
+def test_target_ip_change_registers_first_then_deregisters_with_the_zone():
+    groups = params()["target_groups"]
+    groups[0] = {"name": "gw-a", "port": 8081, "targets": [{"ip": "10.1.0.9"}]}
+    planner = plan(shared_snapshot(), target_groups=groups)
+    assert kinds(planner) == ["register", "deregister"]
+    assert actions(planner) == [
+        "register 10.1.0.9:8081 (az all) with target group gw-a",
+        "deregister 10.1.0.5:8081 (az all) from target group gw-a",
+    ]
+    assert planner.before["target_groups"]["gw-a"]["targets"] == ["10.1.0.5:8081 (az all)"]
+    assert planner.after["target_groups"]["gw-a"]["targets"] == ["10.1.0.9:8081 (az all)"]
+    assert [(t["ip"], t["health_state"]) for t in planner.group_results["gw-a"]["targets"]] == [("10.1.0.9", None)]
+
+
+def test_omitted_targets_are_left_alone_and_an_inside_ip_gets_no_zone():
+    groups = [
+        {"name": "gw-a", "port": 8081},
+        {"name": "gw-b", "port": 8082, "targets": [{"ip": "10.1.0.6"}, {"ip": "10.210.1.9", "port": 9000}]},
+    ]
+    planner = plan(shared_snapshot(), target_groups=groups)
+    assert [entry["targets"] for entry in planner.ordered_ops()] == [
+        [{"ip": "10.210.1.9", "port": 9000, "availability_zone": None}]
+    ]
+
+
+def test_public_target_ip_is_a_problem_naming_the_field():
+    groups = [{"name": "gw-a", "port": 8081, "targets": [{"ip": "8.8.8.8"}]}, {"name": "gw-b", "port": 8082}]
+    planner = plan(shared_snapshot(), target_groups=groups)
+    assert planner.problems[0].startswith(
+        "target_groups[0].targets[0].ip: '8.8.8.8' is outside the VPC (10.210.0.0/16)"
+    )
+
+
+def test_duplicate_target_through_the_default_port_is_a_problem():
+    groups = [
+        {"name": "gw-a", "port": 8081, "targets": [{"ip": "10.1.0.5"}, {"ip": "10.1.0.5", "port": 8081}]},
+        {"name": "gw-b", "port": 8082},
+    ]
+    planner = plan(shared_snapshot(), target_groups=groups)
+    assert planner.problems == [
+        "target_groups[0].targets[1]: 10.1.0.5:8081 is listed twice (target_groups[0].targets[0] and "
+        "target_groups[0].targets[1]); a target is an IP and a port"
+    ]
+
+
+def test_immutable_settings_and_foreign_names_are_problems_found_before_any_change():
+    snap = shared_snapshot(
+        balancers=[balancer("foreign", [], ours=False)], groups=[group("other-vpc", 80, vpc="vpc-2")]
+    )
+    snap["groups"]["gw-b"]["port"] = 8000
+    snap["balancers"]["gw-shared"]["scheme"] = "internet-facing"
+    planner = plan(
+        snap,
+        load_balancers=[
+            {
+                "name": "gw-shared",
+                "listeners": [{"port": 8081, "target_group": "gw-a"}, {"port": 9082, "target_group": "gw-b"}],
+            },
+            {"name": "foreign", "listeners": []},
+        ],
+        target_groups=params()["target_groups"] + [{"name": "other-vpc", "port": 80}],
+    )
+    assert [problem.split(":")[0] for problem in planner.problems] == [
+        "target_groups[1].port",
+        "target_groups[2]",
+        "load_balancers[0].scheme",
+        "load_balancers[1].name",
+    ]
+    assert "AWS cannot change the port of a target group: remove the entry, converge" in planner.problems[0]
+    assert "is in VPC vpc-2, not in vpc_id" in planner.problems[1]
+    assert "is not managed by gateway 'gw' (ManagedBy=None, multiaccount:gateway=None)" in planner.problems[3]
+
+
+def test_removing_a_service_deletes_its_listener_then_its_group():
+    snap = shared_snapshot()
+    snap["balancers"]["gw-shared"]["listeners"].append(listener("gw-shared", 8083, "gw-c"))
+    snap["groups"]["gw-c"] = group("gw-c", 8083, balancers=["gw-shared"], read=False)
+    planner = plan(snap)
+    assert actions(planner) == [
+        "delete listener 8083 (TCP -> gw-c) of load balancer gw-shared: not listed",
+        "delete target group gw-c: not listed",
+    ]
+    assert "gw-c" in planner.before["target_groups"] and "gw-c" not in planner.after["target_groups"]
+    assert planner.after["load_balancers"]["gw-shared"]["listeners"] == {"8081": "TCP -> gw-a", "9082": "TCP -> gw-b"}
+
+
+def test_purge_false_leaves_unlisted_things_alone():
+    snap = shared_snapshot(balancers=[balancer("gw-old", [])], groups=[group("gw-c", 8083, read=False)])
+    snap["balancers"]["gw-shared"]["listeners"].append(listener("gw-shared", 8083, "gw-c"))
+    planner = plan(snap, purge=False)
+    assert planner.ordered_ops() == []
+    assert [item["port"] for item in planner.balancer_results["gw-shared"]["listeners"]] == [8081, 8083, 9082]
+
+
+def test_moving_to_dedicated_releases_each_group_before_the_new_listener_and_deletes_the_old_balancer():
+    subnets = {
+        "subnet-a": {"vpc_id": VPC, "availability_zone": "us-east-1a"},
+        "subnet-b": {"vpc_id": VPC, "availability_zone": "us-east-1b"},
+    }
+    snap = shared_snapshot()
+    snap["subnets"] = subnets
+    snap["links"] = []
+    planner = plan(
+        snap,
+        load_balancers=[
+            {"name": "gw-a", "listeners": [{"port": 8081, "target_group": "gw-a"}]},
+            {"name": "gw-b", "listeners": [{"port": 9082, "target_group": "gw-b"}]},
+        ],
+    )
+    assert kinds(planner) == [
+        "create_balancer",
+        "create_balancer",
+        "set_attributes",
+        "set_attributes",
+        "delete_listener",
+        "delete_listener",
+        "create_listener",
+        "create_listener",
+        "delete_balancer",
+    ]
+    assert actions(planner)[4] == (
+        "delete listener 8081 (TCP -> gw-a) of load balancer gw-shared: target group(s) gw-a move to load balancer(s) gw-a"
+    )
+    assert actions(planner)[-1] == (
+        "delete load balancer gw-shared with listener(s) 8081 (TCP -> gw-a), 9082 (TCP -> gw-b): not listed"
+    )
+    assert set(planner.after["load_balancers"]) == {"gw-a", "gw-b"}
+
+
+def test_a_balancer_a_vpc_link_targets_is_kept_and_only_the_moving_listeners_go():
+    link = {
+        "id": "abc123",
+        "name": "gw-shared",
+        "status": "AVAILABLE",
+        "target_arns": [lb_arn("gw-shared")],
+        "tags": OWN,
+    }
+    snap = shared_snapshot(links=[link], balancers=[balancer("gw-new", [])])
+    snap["balancers"]["gw-shared"]["listeners"].append(listener("gw-shared", 8083, "gw-c"))
+    snap["groups"]["gw-c"] = group("gw-c", 8083, balancers=["gw-shared"], read=False)
+    planner = plan(
+        snap,
+        load_balancers=[
+            {
+                "name": "gw-new",
+                "listeners": [{"port": 8081, "target_group": "gw-a"}, {"port": 9082, "target_group": "gw-b"}],
+            }
+        ],
+    )
+    assert [entry["kind"] for entry in planner.ordered_ops()].count("delete_balancer") == 0
+    assert planner.kept[0] == {
+        "resource": "load_balancer",
+        "name": "gw-shared",
+        "arn": lb_arn("gw-shared"),
+        "vpc_links": [{"id": "abc123", "name": "gw-shared", "status": "AVAILABLE", "ours": True}],
+        "reason": "REST API VPC link(s) abc123 (gw-shared) target it; delete the link(s), then run again to delete it",
+    }
+    # gw-c stays forwarded by the kept balancer's listener 8083: kept too, with a warning.
+    assert planner.kept[1]["name"] == "gw-c" and "listener 8083 of load balancer gw-shared" in planner.kept[1]["reason"]
+    assert planner.warnings == [
+        "target group 'gw-c' is not deleted: forwarded by listener 8083 of load balancer gw-shared, which stay(s)"
+    ]
+    assert planner.after["load_balancers"]["gw-shared"]["listeners"] == {"8083": "TCP -> gw-c"}
+
+
+def test_a_swap_of_groups_between_two_balancers_deletes_one_listener_first():
+    snap = snapshot(
+        balancers=[balancer("gw-x", [listener("gw-x", 1, "gw-a")]), balancer("gw-y", [listener("gw-y", 1, "gw-b")])],
+        groups=[group("gw-a", 8081, balancers=["gw-x"]), group("gw-b", 8082, balancers=["gw-y"])],
+    )
+    planner = plan(
+        snap,
+        load_balancers=[
+            {"name": "gw-x", "listeners": [{"port": 1, "target_group": "gw-b"}]},
+            {"name": "gw-y", "listeners": [{"port": 1, "target_group": "gw-a"}]},
+        ],
+        target_groups=[{"name": "gw-a", "port": 8081}, {"name": "gw-b", "port": 8082}],
+    )
+    assert kinds(planner) == ["delete_listener", "modify_listener", "create_listener"]
+    assert planner.after["load_balancers"]["gw-x"]["listeners"] == {"1": "TCP -> gw-b"}
+    assert planner.after["load_balancers"]["gw-y"]["listeners"] == {"1": "TCP -> gw-a"}
+
+
+def test_same_port_with_another_group_is_modified_in_place():
+    planner = plan(
+        shared_snapshot(),
+        load_balancers=[
+            {
+                "name": "gw-shared",
+                "listeners": [{"port": 8081, "target_group": "gw-b"}, {"port": 9082, "target_group": "gw-a"}],
+            }
+        ],
+    )
+    assert kinds(planner) == ["modify_listener", "modify_listener"]
+    assert actions(planner)[0] == "modify listener 8081 (TCP -> gw-a) of load balancer gw-shared: forward TCP -> gw-b"
+    assert planner.ordered_ops()[0]["params"] == {}
+
+
+def test_a_listener_that_is_not_ours_in_the_way_is_a_problem():
+    snap = shared_snapshot()
+    snap["balancers"]["gw-shared"]["listeners"][0] = listener(
+        "gw-shared", 8081, "foreign", ours=False, tags={"ManagedBy": "x"}
+    )
+    planner = plan(snap)
+    assert planner.problems == [
+        "load_balancers[0].listeners[0]: port 8081 of load balancer 'gw-shared' is taken by listener 8081 (TCP -> "
+        "foreign) of load balancer gw-shared, which is not managed by gateway 'gw'; delete that listener or choose "
+        "another port"
+    ]
+
+
+def test_moving_a_group_away_from_a_listener_that_is_not_ours_is_a_problem():
+    snap = shared_snapshot(balancers=[balancer("foreign", [listener("foreign", 80, "gw-a", ours=False)], ours=False)])
+    snap["groups"]["gw-a"]["load_balancer_arns"].append(lb_arn("foreign"))
+    planner = plan(snap)
+    assert planner.problems == [
+        "target_groups[0]: target group 'gw-a' is forwarded by listener 80 (TCP -> gw-a) of load balancer foreign, "
+        "which is not managed by gateway 'gw'; a target group serves one load balancer only: delete that listener "
+        "before moving the group to load balancer 'gw-shared'"
+    ]
+
+
+def test_untagged_listeners_of_our_balancer_are_ours_and_get_the_tags():
+    snap = shared_snapshot()
+    for item in snap["balancers"]["gw-shared"]["listeners"]:
+        item["tags"] = {}
+    planner = plan(snap, tags={"team": "platform"})
+    assert sorted(set(kinds(planner))) == ["tag_balancer", "tag_group", "tag_listener"]
+    assert actions(planner)[-1] == (
+        "tag listener 9082 of load balancer gw-shared: set ManagedBy=multiaccount.apigateway, "
+        "multiaccount:gateway=gw, team=platform"
+    )
+    assert glb.listener_is_ours({}, True, "gw") is True
+    assert glb.listener_is_ours({"multiaccount:gateway": "other"}, True, "gw") is False
+
+
+def test_health_check_tags_cross_zone_and_subnets_of_existing_resources():
+    snap = shared_snapshot()
+    snap["subnets"] = {
+        "subnet-c": {"vpc_id": VPC, "availability_zone": "us-east-1c"},
+        "subnet-a": {"vpc_id": VPC, "availability_zone": "us-east-1a"},
+    }
+    snap["balancers"]["gw-shared"]["tags"]["old"] = "x"
+    groups = params()["target_groups"]
+    groups[0]["health_check"] = {"interval": 10, "timeout": 10}
+    planner = plan(
+        snap,
+        subnet_ids=["subnet-a", "subnet-c"],
+        target_groups=groups,
+        load_balancers=[dict(params()["load_balancers"][0], cross_zone=False)],
+        purge_tags=True,
+    )
+    assert actions(planner) == [
+        "modify the health check of target group gw-a: interval 30 -> 10",
+        "add subnet(s) subnet-c to load balancer gw-shared",
+        "tag load balancer gw-shared: remove old",
+        "set cross-zone load balancing of load balancer gw-shared to false",
+    ]
+    assert planner.ordered_ops()[1]["subnet_ids"] == ["subnet-a", "subnet-b", "subnet-c"]
+    assert planner.warnings == [
+        "subnet_ids: load balancer 'gw-shared' keeps subnet(s) subnet-b that subnet_ids does not list; AWS does not "
+        "remove subnets from a network load balancer (delete and recreate it to drop them)"
+    ]
+    assert planner.balancer_results["gw-shared"]["cross_zone"] is False
+
+
+def test_a_subnet_in_a_zone_the_balancer_covers_is_reported_not_added():
+    snap = shared_snapshot()
+    snap["subnets"] = {
+        "subnet-d": {"vpc_id": VPC, "availability_zone": "us-east-1a"},
+        "subnet-b": {"vpc_id": VPC, "availability_zone": "us-east-1b"},
+    }
+    planner = plan(snap, subnet_ids=["subnet-d", "subnet-b"])
+    assert planner.ordered_ops() == []
+    assert planner.warnings[0].startswith(
+        "subnet_ids: subnet subnet-d (us-east-1a) is not added to load balancer 'gw-shared', which already has subnet subnet-a"
+    )
+
+
+def test_absent_deletes_balancers_then_groups_and_fails_on_a_vpc_link():
+    snap = shared_snapshot(groups=[group("foreign", 80, ours=False)])
+    snap["links"] = []
+    planner = plan(snap, state="absent")
+    assert actions(planner) == [
+        "delete load balancer gw-shared with listener(s) 8081 (TCP -> gw-a), 9082 (TCP -> gw-b): state=absent",
+        "delete target group gw-a: state=absent",
+        "delete target group gw-b: state=absent",
+    ]
+    assert planner.after == {"load_balancers": {}, "target_groups": {}}
+    snap["links"] = [
+        {"id": "abc", "name": "l", "status": "AVAILABLE", "target_arns": [lb_arn("gw-shared")], "tags": {}}
+    ]
+    planner = plan(snap, state="absent")
+    assert planner.problems == [
+        "load balancer 'gw-shared' is the target of REST API VPC link abc (l, not managed by this gateway); delete "
+        "the VPC link first"
+    ]
+    assert planner.ordered_ops() == []
+
+
+def test_read_helpers_decide_what_else_to_read():
+    snap = shared_snapshot(
+        balancers=[balancer("gw-old", None)], groups=[group("gw-c", 1, balancers=["gw-old"], read=False)]
+    )
+    spec = glb.validate_params(params())
+    assert glb.unlisted_balancers(spec, snap) == ["gw-old"]
+    assert glb.balancers_to_delete(spec, snap) == (["gw-old"], [])
+    assert glb.listener_sources(spec, snap, ["gw-old"]) == ["gw-old"]
+    snap["links"] = [{"id": "x", "name": "x", "target_arns": [lb_arn("gw-old")]}]
+    assert glb.balancers_to_delete(spec, snap) == ([], ["gw-old"])
+    spec = glb.validate_params(params(purge=False))
+    assert glb.balancers_to_delete(spec, snap) == ([], [])
+    assert glb.needs_subnets(spec, snap) is False
+    assert glb.needs_subnets(glb.validate_params(params(subnet_ids=["subnet-c"])), snap) is True
+
+
+# ------------------------------------------------------------------ main() with moto in-process
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    with moto.mock_aws():
+        ec2 = boto3.client("ec2", region_name=REGION)
+        vpc = ec2.create_vpc(CidrBlock="10.210.0.0/16")["Vpc"]["VpcId"]
+        subnets = [
+            ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.210.{index}.0/24", AvailabilityZone=f"{REGION}{zone}")[
+                "Subnet"
+            ]["SubnetId"]
+            for index, zone in ((1, "a"), (2, "b"))
+        ]
+        yield {"vpc": vpc, "subnets": subnets, "elbv2": boto3.client("elbv2", region_name=REGION)}
+
+
+def run(args, capsys, check_mode=False):
+    return run_module(glb.main, args, capsys, check_mode, REGION)
+
+
+def module_args(aws, **overrides):
+    args = {
+        "gateway": "gw",
+        "vpc_id": aws["vpc"],
+        "subnet_ids": aws["subnets"],
+        "load_balancers": [
+            {
+                "name": "gw-shared",
+                "listeners": [{"port": 8081, "target_group": "gw-a"}, {"port": 9082, "target_group": "gw-b"}],
+            }
+        ],
+        "target_groups": [
+            {"name": "gw-a", "port": 8081, "targets": [{"ip": "10.1.0.5"}]},
+            {"name": "gw-b", "port": 8082, "targets": [{"ip": "10.1.0.6"}]},
+        ],
+    }
+    args.update(overrides)
+    return args
+
+
+def names(aws):
+    balancers = sorted(item["LoadBalancerName"] for item in aws["elbv2"].describe_load_balancers()["LoadBalancers"])
+    groups = sorted(item["TargetGroupName"] for item in aws["elbv2"].describe_target_groups()["TargetGroups"])
+    return balancers, groups
+
+
+def test_check_mode_creates_nothing_then_apply_then_idempotent(aws, capsys):
+    predicted = run(module_args(aws), capsys, check_mode=True)
+    assert predicted["changed"] is True and len(predicted["actions"]) == 8
+    assert predicted["load_balancers"][0]["arn"] is None
+    assert names(aws) == ([], [])
+
+    applied = run(module_args(aws), capsys)
+    assert applied["changed"] is True and applied["actions"] == predicted["actions"]
+    assert names(aws) == (["gw-shared"], ["gw-a", "gw-b"])
+    shared = applied["load_balancers"][0]
+    assert shared["arn"] and shared["dns_name"] and shared["cross_zone"] is True
+    assert [(item["port"], item["target_group"]) for item in shared["listeners"]] == [(8081, "gw-a"), (9082, "gw-b")]
+    listeners = aws["elbv2"].describe_listeners(LoadBalancerArn=shared["arn"])["Listeners"]
+    assert sorted(item["Port"] for item in listeners) == [8081, 9082]
+    tags = aws["elbv2"].describe_tags(ResourceArns=[listeners[0]["ListenerArn"]])["TagDescriptions"][0]["Tags"]
+    assert {item["Key"]: item["Value"] for item in tags} == OWN
+
+    again = run(module_args(aws), capsys)
+    assert again["changed"] is False and again["actions"] == []
+    assert again["diff"]["before"] == again["diff"]["after"]
+
+
+def test_move_to_dedicated_then_absent_twice(aws, capsys):
+    run(module_args(aws), capsys)
+    arns = {
+        item["TargetGroupName"]: item["TargetGroupArn"]
+        for item in aws["elbv2"].describe_target_groups()["TargetGroups"]
+    }
+    dedicated = module_args(
+        aws,
+        load_balancers=[
+            {"name": "gw-a", "listeners": [{"port": 8081, "target_group": "gw-a"}]},
+            {"name": "gw-b", "listeners": [{"port": 9082, "target_group": "gw-b"}]},
+        ],
+    )
+    moved = run(dedicated, capsys)
+    assert moved["changed"] is True, moved
+    assert names(aws) == (["gw-a", "gw-b"], ["gw-a", "gw-b"])
+    assert {item["name"]: item["arn"] for item in moved["target_groups"]} == arns
+    assert run(dedicated, capsys)["changed"] is False
+
+    gone = run({"gateway": "gw", "state": "absent", "vpc_id": aws["vpc"]}, capsys)
+    assert gone["changed"] is True and names(aws) == ([], [])
+    assert run({"gateway": "gw", "state": "absent"}, capsys)["changed"] is False
+
+
+def test_input_problems_fail_before_any_aws_call(aws, capsys):
+    result = run(module_args(aws, target_groups=[{"name": "gw-a", "port": 8081}]), capsys)
+    assert result["failed"] is True
+    assert result["problems"] == [
+        "load_balancers[0].listeners[1].target_group: 'gw-b' is not the name of an entry of target_groups (listed: "
+        "gw-a); add the target group or fix the name"
+    ]
+    assert names(aws) == ([], [])
+
+
+def test_unknown_vpc_fails_naming_vpc_id(aws, capsys):
+    result = run(module_args(aws, vpc_id="vpc-0000000000"), capsys)
+    assert (
+        result["failed"] is True and result["msg"] == "vpc_id: VPC vpc-0000000000 not found in this account and region"
+    )
