@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: preflight
 version_added: 0.1.0
-short_description: Check the whole multi-account inventory before any AWS change
+short_description: Check the whole multi-account inventory and plan every account, before any AWS change
 description:
   - "Checks the variables of every account host of a C(multiaccount.apigateway) inventory at once and
     fails listing B(every) problem, each as C(<host>: <field>: <what is wrong>; <how to fix>), so a
@@ -34,9 +34,21 @@ description:
     (the overlap check of that VPC is then left to the C(multiaccount.apigateway.provider_vpc)
     role), for unknown service or subnet keys, for a provider without services, and when one API
     path is nested under another."
+  - "Checks the optional planning keys (tags are mappings, flags booleans, health-check settings
+    and the integration timeout in range) and fails on any key that carries one of the
+    collection's prefixes (C(provider_vpc_), C(shared_gateway_), C(peering_accept_),
+    C(api_publish_), C(verify_), C(account_credentials_), C(preflight_)) but is no variable of the
+    collection, naming the closest known key (a typo is never silently ignored)."
+  - "Then plans every account (RV(plan)): the desired state of the gateway account (VPC, subnets,
+    route table, load balancers with listeners, target groups with IP targets, VPC links, peering
+    requests, API routes) and of each provider account (VPC to adopt or create, service subnets,
+    one security group per service, demo instances, the peering to accept, return routes), with
+    every derived name, port, tag and default resolved once. The roles of the collection only
+    apply their account's part."
   - The module only reads its input and never talks to AWS, so it needs no credentials and always
     returns RV(ignore:changed=false). Run it once, on the controller; the
-    C(multiaccount.apigateway.preflight) role does that and builds O(accounts) from the inventory.
+    C(multiaccount.apigateway.preflight) role does that, builds O(accounts) from the inventory
+    and publishes RV(plan) as the fact C(preflight_plan).
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
@@ -73,6 +85,17 @@ options:
             optional C(provider_vpc_subnets) (list of C({cidr, az}) inside C(provider_vpc_cidr)),
             C(provider_vpc_services) (list of C({name, port, path, targets}) with an optional
             C(listener_port) that defaults to C(port))."
+          - "Optional planning keys of the gateway account: C(shared_gateway_name),
+            C(shared_gateway_tags), C(shared_gateway_nlb_cross_zone),
+            C(shared_gateway_health_check_interval), C(shared_gateway_healthy_threshold),
+            C(shared_gateway_unhealthy_threshold), C(api_publish_endpoint_type),
+            C(api_publish_description), C(api_publish_tags), C(api_publish_timeout_in_millis); of a
+            provider account: C(provider_vpc_name), C(provider_vpc_resource_tags),
+            C(provider_vpc_attach_security_groups), C(provider_vpc_demo_instances),
+            C(provider_vpc_demo_instance_type), C(provider_vpc_demo_image_id),
+            C(provider_vpc_demo_image_name), C(provider_vpc_demo_image_owner),
+            C(peering_accept_tag_peering), C(peering_accept_routes). Their defaults are those of the
+            roles' C(meta/argument_specs.yml)."
         type: dict
         default: {}
 extends_documentation_fragment:
@@ -143,6 +166,11 @@ EXAMPLES = r"""
     msg: "{{ item.name }}: /{{ item.path }} -> {{ item.targets | join(',') }}:{{ item.port }}"
   loop: "{{ preflight.services }}"
 
+- name: Show the load balancers and listeners the gateway account would get
+  ansible.builtin.debug:
+    msg: "{{ item.name }}: listeners {{ item.listeners | map(attribute='port') | join(', ') }}"
+  loop: "{{ preflight.plan.gateway.load_balancers }}"
+
 - name: Collect the problems without stopping the play
   multiaccount.apigateway.preflight:
     accounts: "{{ my_accounts }}"  # a list of {host, kind, vars} as above
@@ -207,6 +235,40 @@ services:
       type: list
       elements: str
       sample: [10.0.1.25]
+    target_group:
+      description: Name of the service's target group in the gateway account (on success).
+      type: str
+      sample: open-banking-payments
+    load_balancer:
+      description: Name of the load balancer that serves it (on success).
+      type: str
+      sample: open-banking
+    vpc_link:
+      description: Name of the VPC link to that load balancer (on success).
+      type: str
+      sample: open-banking
+plan:
+  description:
+    - The desired state of every account, or null when there are errors.
+    - "C(gateway) - the gateway account (C(host), C(name), C(account_id), C(region), C(tags),
+      C(ownership_tags), C(vpc), C(subnets), C(subnet_cidrs), C(route_table), C(strategy),
+      C(load_balancers) with their C(listeners), C(target_groups) with their C(targets) and
+      C(health_check), C(vpc_links), C(peerings), C(api) with its C(routes))."
+    - "C(providers) - per provider host, C(account_id), C(region), C(gateway) (what it needs to know
+      of the gateway), C(vpc) (C(mode) adopt or create, C(id), C(filters), C(cidr), C(name),
+      C(tags)), C(subnets), C(targets), C(security_groups) (with C(rules) and C(targets)),
+      C(attach_security_groups), C(demo), C(peering), C(return_routes), C(services),
+      C(verify_targets)."
+    - "C(accounts) - per host, C(kind), C(account_id), C(region)."
+    - "C(services) - the services, sorted by name, as in RV(services)."
+    - The layout is versioned by C(version) (currently V(1)).
+  returned: always
+  type: dict
+  sample:
+    version: 1
+    accounts:
+      shared-services: {kind: shared, account_id: "111111111111", region: us-east-1}
+      payments: {kind: provider, account_id: "222222222222", region: us-east-1}
 errors:
   description: Every problem found; the module fails when the list is not empty.
   returned: failure
@@ -230,10 +292,8 @@ errors:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import (
-    check_inventory,
-    format_finding,
-)
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import build_plan
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import format_finding
 
 
 def main():
@@ -251,11 +311,11 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 
-    report = check_inventory(module.params["accounts"])
+    report = build_plan(module.params["accounts"])
     for warning in report["warnings"]:
         module.warn(format_finding(warning))
 
-    result = dict(changed=False, checked=report["checked"], services=report["services"])
+    result = dict(changed=False, checked=report["checked"], services=report["services"], plan=report["plan"])
     errors = report["errors"]
     if errors:
         count = len(errors)

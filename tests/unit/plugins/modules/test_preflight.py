@@ -103,9 +103,27 @@ def test_success_returns_counts_and_services(module_calls):
             "listener_port": 8080,
             "path": "payments",
             "targets": ["10.0.1.25"],
+            "target_group": "open-banking-payments",
+            "load_balancer": "open-banking",
+            "vpc_link": "open-banking",
         }
     ]
+    plan = result["plan"]
+    assert plan["gateway"]["load_balancers"][0]["listeners"] == [
+        {"port": 8080, "protocol": "TCP", "target_group": "open-banking-payments"}
+    ]
+    assert plan["providers"]["payments"]["security_groups"][0]["name"] == "open-banking-payments"
     assert module_calls == []
+
+
+def test_failure_returns_no_plan(module_calls):
+    accounts = copy.deepcopy(ACCOUNTS)
+    accounts[0]["vars"]["shared_gateway_nlb_stratgy"] = "dedicated"
+    with pytest.raises(AnsibleFailJson) as result:
+        run_main({"accounts": accounts})
+    result = result.value.args[0]
+    assert result["plan"] is None
+    assert "did you mean shared_gateway_nlb_strategy?" in result["msg"]
 
 
 def test_success_in_check_mode_is_the_same(module_calls):

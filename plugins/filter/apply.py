@@ -1,0 +1,34 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Filters the roles use to join the plan with the ids AWS assigned (see module_utils/joins.py).
+
+Each filter is a thin wrapper around a pure, unit-tested function of
+``plugins/module_utils/joins.py``; its documentation is the YAML file of the same name here.
+"""
+
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import joins
+
+
+class FilterModule:
+    """multiaccount.apigateway filters."""
+
+    def filters(self):
+        return {
+            "demo_instance_specs": joins.demo_instance_specs,
+            "gateway_routes": joins.gateway_routes,
+            "gateway_waits": joins.gateway_waits,
+            "hostvar_map": joins.hostvar_map,
+            "inventory_accounts": joins.inventory_accounts,
+            "peering_choice": joins.peering_choice,
+            "peering_requests": joins.peering_requests,
+            "probe_results": joins.probe_results,
+            "rest_api_routes": joins.rest_api_routes,
+            "return_routes": joins.return_routes,
+            "route_urls": joins.route_urls,
+            "service_lines": joins.service_lines,
+            "stale_vpc_links": joins.stale_vpc_links,
+            "verify_providers": joins.verify_providers,
+        }

@@ -1,0 +1,435 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Joins of the plan with what AWS assigned at run time (pure, no boto3).
+
+The planner (``plan.py``) knows every name before any AWS call; some module arguments also need
+ids that exist only once an earlier play created them (the provider VPC id a peering request
+names, the peering a route goes through, the DNS name of the load balancer an integration calls).
+These functions make those joins, so that the roles stay free of Jinja programs; the filter
+plugins of ``plugins/filter/apply.py`` expose them to the roles. Every function is unit-tested.
+"""
+
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import (
+    CONTRACT_KEYS,
+    GATEWAY_TAG,
+    PREFIXES,
+    PROVIDER_TAG,
+    RUNTIME_FACTS,
+)
+
+# Peering states in which a request is still usable (anything else is dead or going away).
+LIVE_PEERING_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
+ACTIVE_PEERING_STATES = ("active", "provisioning")
+PENDING = "pending-acceptance"
+
+
+# ---------------------------------------------------------------------------------------------
+# Inventory
+# ---------------------------------------------------------------------------------------------
+
+
+def inventory_accounts(hostvars, shared_hosts, provider_hosts):
+    """``[{host, kind, vars}]`` for the planner: each host's contract keys and keys with our prefixes.
+
+    ``hostvars`` is Ansible's ``hostvars`` (any mapping of host -> mapping works). Facts the roles
+    publish at run time and Ansible's own variables are left out.
+    """
+    accounts = []
+    for kind, hosts in (("shared", shared_hosts), ("provider", provider_hosts)):
+        for host in hosts or []:
+            values = hostvars[host]
+            picked = {}
+            for key in list(values.keys()):
+                if key in RUNTIME_FACTS:
+                    continue
+                if key in CONTRACT_KEYS or key.startswith(PREFIXES):
+                    picked[key] = values[key]
+            accounts.append({"host": host, "kind": kind, "vars": picked})
+    return accounts
+
+
+def hostvar_map(hosts, hostvars, name):
+    """``{host: hostvars[host][name]}`` for the hosts that have that variable (others are left out)."""
+    result = {}
+    for host in hosts or []:
+        values = hostvars[host] if host in hostvars else {}
+        if name in values:
+            result[host] = values[name]
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Peering
+# ---------------------------------------------------------------------------------------------
+
+
+def _code(peering):
+    return ((peering or {}).get("status") or {}).get("code")
+
+
+def _side(peering, side):
+    return (peering or {}).get(f"{side}_vpc_info") or {}
+
+
+def _is_ours(tags, gateway_name):
+    tags = tags or {}
+    return tags.get(MANAGED_TAG_KEY) == MANAGED_TAG_VALUE and tags.get(GATEWAY_TAG) == gateway_name
+
+
+def _missing_tags(current, desired):
+    current = current or {}
+    return any(current.get(key) != value for key, value in (desired or {}).items())
+
+
+def peering_requests(gateway_plan, provider_states, existing, vpc_id):
+    """What the gateway must do about its peering requests.
+
+    ``gateway_plan``: the plan's ``gateway``; ``provider_states``: ``{host: provider_vpc_state}``;
+    ``existing``: ``vpc_peering_connections`` of amazon.aws.ec2_vpc_peering_info for the gateway VPC
+    (filters are checked again here: an emulator may ignore them); ``vpc_id``: the gateway VPC.
+
+    Returns ``live`` ({provider: {id, status, vpc_id}}: the usable request of each provider, active
+    ones first), ``create`` (requests to make: provider, peer_vpc_id, peer_owner_id, peer_region
+    (null in the same region), tags), ``retag`` ([{provider, id, tags}]), ``stale`` (our live requests
+    to providers that left the inventory or changed VPC: [{provider, id, status}]) and ``unknown``
+    (providers of the plan whose VPC id is not known in this run: nothing is created or removed for them).
+    """
+    name = gateway_plan["name"]
+    found = [peering for peering in existing or [] if _side(peering, "requester").get("vpc_id") == vpc_id]
+    live, create, retag, unknown = {}, [], [], []
+    for planned in gateway_plan.get("peerings") or []:
+        provider = planned["provider"]
+        state = (provider_states or {}).get(provider) or {}
+        peer_vpc = state.get("vpc_id")
+        if not peer_vpc:
+            unknown.append(provider)
+            continue
+        candidates = [
+            peering
+            for peering in found
+            if _side(peering, "accepter").get("vpc_id") == peer_vpc
+            and str(_side(peering, "accepter").get("owner_id")) == planned["account_id"]
+            and _code(peering) in LIVE_PEERING_STATES
+        ]
+        candidates.sort(key=lambda peering: (0 if _code(peering) in ACTIVE_PEERING_STATES else 1))
+        if candidates:
+            chosen = candidates[0]
+            live[provider] = {"id": chosen["vpc_peering_connection_id"], "status": _code(chosen), "vpc_id": peer_vpc}
+            if _missing_tags(chosen.get("tags"), planned["tags"]):
+                retag.append({"provider": provider, "id": chosen["vpc_peering_connection_id"], "tags": planned["tags"]})
+        else:
+            create.append(
+                {
+                    "provider": provider,
+                    "peer_vpc_id": peer_vpc,
+                    "peer_owner_id": planned["account_id"],
+                    "peer_region": planned["region"] if planned.get("cross_region") else None,
+                    "tags": planned["tags"],
+                }
+            )
+    kept = {peering["id"] for peering in live.values()}
+    stale = [
+        {
+            "provider": (peering.get("tags") or {}).get(PROVIDER_TAG, "?"),
+            "id": peering["vpc_peering_connection_id"],
+            "status": _code(peering),
+        }
+        for peering in found
+        if _is_ours(peering.get("tags"), name)
+        and _code(peering) in LIVE_PEERING_STATES
+        and peering["vpc_peering_connection_id"] not in kept
+        and (peering.get("tags") or {}).get(PROVIDER_TAG) not in unknown
+    ]
+    return {"live": live, "create": create, "retag": retag, "stale": stale, "unknown": unknown}
+
+
+def gateway_routes(requests, provider_states, accept_states=None):
+    """Routes of the gateway route table: every CIDR of each provider VPC through its active peering.
+
+    ``requests``: the result of ``peering_requests``; ``accept_states``: ``{host: peering_accept_state}``
+    of the providers that accepted in this run (the accepter's view of the status wins).
+    Returns ``routes`` ([{dest, vpc_peering_connection_id}]), ``owned_targets`` (every peering of ours,
+    live or stale: routes through them may be replaced or removed) and ``inactive``
+    ([{provider, id, status}]: no route for them in this run).
+    """
+    routes, inactive = [], []
+    for provider in sorted(requests.get("live") or {}):
+        peering = requests["live"][provider]
+        status = peering["status"]
+        accepted = (accept_states or {}).get(provider) or {}
+        if accepted.get("peering_id") == peering["id"] and accepted.get("status"):
+            status = accepted["status"]
+        if status != "active":
+            inactive.append({"provider": provider, "id": peering["id"], "status": status})
+            continue
+        for cidr in ((provider_states or {}).get(provider) or {}).get("vpc_cidrs") or []:
+            routes.append({"dest": cidr, "vpc_peering_connection_id": peering["id"]})
+    owned = sorted({peering["id"] for peering in (requests.get("live") or {}).values()})
+    owned += sorted({peering["id"] for peering in requests.get("stale") or []} - set(owned))
+    return {"routes": routes, "owned_targets": owned, "inactive": inactive}
+
+
+def peering_choice(existing, provider_plan, vpc_id, requester_vpc_id=None):
+    """Which request a provider accepts, and which routes are its.
+
+    ``existing``: ``vpc_peering_connections`` of ec2_vpc_peering_info for peerings to ``vpc_id`` (this
+    provider's VPC); the expected requester is the plan's gateway account and the gateway VPC, by id
+    when ``requester_vpc_id`` is known, else by the gateway VPC's CIDR. An active request wins; a
+    single pending one is chosen; several pending ones are ambiguous (nothing is accepted).
+
+    Returns ``chosen`` ({id, status, requester_vpc_id} or {}), ``accept`` (it is pending),
+    ``tag`` (its tags lack planned ones), ``ambiguous`` (ids), ``owned_targets`` (every request of the
+    gateway VPC to this VPC, any status: return routes through them are ours) and ``unexpected``
+    (other requests waiting for this VPC: reported, never accepted).
+    """
+    peering_plan = provider_plan["peering"]
+    account = peering_plan["requester_account_id"]
+    to_me = [peering for peering in existing or [] if _side(peering, "accepter").get("vpc_id") == vpc_id]
+
+    def from_gateway(peering):
+        requester = _side(peering, "requester")
+        if str(requester.get("owner_id")) != account:
+            return False
+        if requester_vpc_id:
+            return requester.get("vpc_id") == requester_vpc_id
+        return requester.get("cidr_block") == peering_plan["requester_vpc_cidr"]
+
+    matches = [peering for peering in to_me if from_gateway(peering)]
+    active = [peering for peering in matches if _code(peering) in ACTIVE_PEERING_STATES]
+    pending = [peering for peering in matches if _code(peering) == PENDING]
+    chosen = active[0] if active else (pending[0] if len(pending) == 1 else None)
+    ambiguous = [] if active or len(pending) < 2 else [peering["vpc_peering_connection_id"] for peering in pending]
+    chosen_id = chosen["vpc_peering_connection_id"] if chosen else None
+    unexpected = [
+        {
+            "id": peering["vpc_peering_connection_id"],
+            "vpc_id": _side(peering, "requester").get("vpc_id"),
+            "cidr_block": _side(peering, "requester").get("cidr_block"),
+            "owner_id": str(_side(peering, "requester").get("owner_id")),
+            "region": _side(peering, "requester").get("region"),
+        }
+        for peering in to_me
+        if _code(peering) == PENDING
+        and peering["vpc_peering_connection_id"] != chosen_id
+        and peering["vpc_peering_connection_id"] not in ambiguous
+    ]
+    return {
+        "chosen": (
+            {"id": chosen_id, "status": _code(chosen), "requester_vpc_id": _side(chosen, "requester").get("vpc_id")}
+            if chosen
+            else {}
+        ),
+        "accept": bool(chosen) and _code(chosen) == PENDING,
+        "tag": bool(chosen)
+        and bool(peering_plan.get("tag"))
+        and _missing_tags(chosen.get("tags"), peering_plan["tags"]),
+        "ambiguous": ambiguous,
+        "owned_targets": sorted(peering["vpc_peering_connection_id"] for peering in matches),
+        "unexpected": unexpected,
+    }
+
+
+def return_routes(provider_plan, choice):
+    """The provider's return routes: each gateway subnet CIDR through the chosen peering."""
+    if not choice.get("chosen"):
+        return []
+    return [
+        {"dest": cidr, "vpc_peering_connection_id": choice["chosen"]["id"]}
+        for cidr in provider_plan["return_routes"]["cidrs"]
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Gateway resources
+# ---------------------------------------------------------------------------------------------
+
+
+def by_name(items):
+    """``{name: item}`` of a list of dicts with a ``name``."""
+    return {item["name"]: item for item in items or [] if item.get("name")}
+
+
+def rest_api_routes(api_plan, gateway_state):
+    """The ``routes`` of multiaccount.apigateway.rest_api for the plan's API routes.
+
+    Each needs the id of its VPC link and the DNS name of its load balancer from
+    ``shared_gateway_state``; a route whose link or load balancer is not known yet (check mode on a
+    new gateway) is left out and named in ``unrouted``.
+    """
+    balancers = by_name((gateway_state or {}).get("load_balancers"))
+    links = by_name((gateway_state or {}).get("vpc_links"))
+    routes, unrouted = [], []
+    for route in api_plan.get("routes") or []:
+        balancer = balancers.get(route["load_balancer"]) or {}
+        link = links.get(route["vpc_link"]) or {}
+        if not balancer.get("dns_name") or not link.get("id"):
+            unrouted.append(route["service"])
+            continue
+        routes.append(
+            {
+                "path": route["path"],
+                "connection_type": "VPC_LINK",
+                "connection_id": link["id"],
+                "target_url": f"http://{balancer['dns_name']}:{route['listener_port']}",
+                "proxy": True,
+                "timeout_in_millis": api_plan["timeout_in_millis"],
+            }
+        )
+    return {"routes": routes, "unrouted": unrouted}
+
+
+def route_urls(routes, api_plan):
+    """``{service: {path, invoke_url}}`` from the ``routes`` multiaccount.apigateway.rest_api returned."""
+    urls = {str(route.get("path") or "").strip("/"): route.get("invoke_url") or "" for route in routes or []}
+    return {
+        route["service"]: {"path": route["path"], "invoke_url": urls.get(str(route["path"]).strip("/"), "")}
+        for route in (api_plan or {}).get("routes") or []
+    }
+
+
+def gateway_waits(gateway_plan, gateway_state):
+    """The load balancer ARNs and VPC link ids of the plan that exist, for gateway_ready."""
+    balancers = by_name((gateway_state or {}).get("load_balancers"))
+    links = by_name((gateway_state or {}).get("vpc_links"))
+    arns = [
+        balancers[balancer["name"]]["arn"]
+        for balancer in gateway_plan.get("load_balancers") or []
+        if (balancers.get(balancer["name"]) or {}).get("arn")
+    ]
+    ids = [
+        links[link["name"]]["id"]
+        for link in gateway_plan.get("vpc_links") or []
+        if (links.get(link["name"]) or {}).get("id")
+    ]
+    groups = [group["arn"] for group in (gateway_state or {}).get("target_groups") or [] if group.get("arn")]
+    return {"load_balancer_arns": arns, "vpc_link_ids": ids, "target_group_arns": groups}
+
+
+def stale_vpc_links(kept, planned_links):
+    """Our VPC links that block the removal of a load balancer the plan no longer has."""
+    planned = {link["name"] for link in planned_links or []}
+    links = []
+    for balancer in kept or []:
+        for link in balancer.get("vpc_links") or []:
+            if link.get("managed") and link.get("name") not in planned and link["id"] not in [x["id"] for x in links]:
+                links.append({"id": link["id"], "name": link.get("name"), "load_balancer": balancer.get("name")})
+    return links
+
+
+# ---------------------------------------------------------------------------------------------
+# Provider resources
+# ---------------------------------------------------------------------------------------------
+
+
+def demo_instance_specs(demo_plan, targets, groups):
+    """The ``instances`` of multiaccount.apigateway.demo_instances.
+
+    ``targets``: RV(vpc_target_subnets.targets) (ip -> {subnet_id}); ``groups``: RV(service_security_groups.groups)
+    (service -> group_id). An IP without a subnet yet (check mode) is left out.
+    """
+    group_ids = {group["service"]: group.get("group_id") for group in groups or []}
+    specs = []
+    for instance in (demo_plan or {}).get("instances") or []:
+        subnet = ((targets or {}).get(instance["ip"]) or {}).get("subnet_id")
+        if not subnet:
+            continue
+        specs.append(
+            {
+                "ip": instance["ip"],
+                "subnet_id": subnet,
+                "security_group_ids": [group_ids[name] for name in instance["services"] if group_ids.get(name)],
+                "name": instance["name"],
+                "tags": instance["tags"],
+            }
+        )
+    return specs
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports
+# ---------------------------------------------------------------------------------------------
+
+
+def service_lines(plan, api_state, provider_states):
+    """One line per published service: invoke URL -> VPC link -> NLB port -> provider and targets."""
+    urls = ((api_state or {}).get("services") or {}) if api_state else {}
+    services = plan.get("services") or []
+    if not services:
+        return ["no service published"]
+    width = max(len(service["name"]) for service in services)
+    texts = [(urls.get(service["name"]) or {}).get("invoke_url") or "(not deployed yet)" for service in services]
+    url_width = max(len(text) for text in texts)
+    lines = []
+    for service, text in zip(services, texts):
+        provider = service["provider"]
+        account = ((plan.get("accounts") or {}).get(provider) or {}).get("account_id", "?")
+        vpc = ((provider_states or {}).get(provider) or {}).get("vpc_id") or "vpc ?"
+        lines.append(
+            f"{service['name'].ljust(width)}  {text.ljust(url_width)}  -> VPC link -> NLB :{service['listener_port']} "
+            f"-> {provider} (account {account}, {vpc}) {','.join(service['targets'])}:{service['port']}"
+        )
+    return lines
+
+
+def verify_providers(plan, gateway_state, snapshots):
+    """The ``providers`` of multiaccount.apigateway.path_verify: the plan's services with the ARNs and
+    ids the gateway published, and each account's snapshot."""
+    balancers = by_name((gateway_state or {}).get("load_balancers"))
+    groups = by_name((gateway_state or {}).get("target_groups"))
+    links = by_name((gateway_state or {}).get("vpc_links"))
+    providers = []
+    for host, provider in sorted((plan.get("providers") or {}).items()):
+        services = []
+        for service in provider.get("services") or []:
+            entry = {key: service[key] for key in ("name", "port", "listener_port", "path", "targets")}
+            arn = (groups.get(service["target_group"]) or {}).get("arn")
+            nlb = (balancers.get(service["load_balancer"]) or {}).get("arn")
+            link = (links.get(service["vpc_link"]) or {}).get("id")
+            entry.update({"target_group_arn": arn, "nlb_arn": nlb, "vpc_link_id": link})
+            services.append(entry)
+        providers.append(
+            {
+                "name": host,
+                "account_id": provider["account_id"],
+                "region": provider["region"],
+                "services": services,
+                "snapshot": (snapshots or {}).get(host) or {},
+            }
+        )
+    return providers
+
+
+def probe_results(services, test_invokes, http_results, expected):
+    """The ``probes`` of multiaccount.apigateway.path_verify from TestInvokeMethod results (of
+    gateway_path_info) and the GET results of ansible.builtin.uri (a loop over the services)."""
+    by_path = {str(service["path"]).strip("/"): service["name"] for service in services or []}
+    probes = []
+    for test in test_invokes or []:
+        path = str(test.get("path") or "").strip("/")
+        status = test.get("status")
+        probes.append(
+            {
+                "service": by_path.get(path, test.get("path")),
+                "kind": f"test-invoke {test.get('http_method')}",
+                "target": test.get("path"),
+                "status": status if status is not None else (test.get("error") or "error"),
+                "expected": expected,
+            }
+        )
+    for result in http_results or []:
+        if result.get("skipped"):
+            continue
+        probes.append(
+            {
+                "service": (result.get("item") or {}).get("name"),
+                "kind": "http-get",
+                "target": result.get("url", ""),
+                "status": result.get("status", -1),
+                "expected": expected,
+            }
+        )
+    return probes

@@ -1,0 +1,662 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The planner: the whole inventory in, the desired state of every account out (pure, no boto3).
+
+``build_plan(accounts)`` runs the preflight checks of ``preflight.check_inventory`` on every account
+host at once (they are the planner's input check), validates the optional planning keys, and turns
+the inventory into one normalised plan with every derived name, port, tag and default resolved once:
+
+* ``gateway``: the shared-services account: its VPC, subnets and route table, load balancers with
+  their listeners, target groups with their IP targets, VPC links, peering requests and API routes;
+* ``providers``: per provider account: its VPC (adopt or create), service subnets, one security group
+  per service with its rules and targets, demo instances, the peering to accept and the return routes;
+* ``accounts``: account id and region of every host (the credentials' region comes from here);
+* ``services``: one flat entry per published service, with the names of everything that serves it.
+
+Roles read their own account's part and apply it; facts that pass between plays carry only what AWS
+assigned (ids, ARNs, DNS names). Nothing here talks to AWS, so the whole plan is unit-tested.
+"""
+
+import difflib
+import hashlib
+import re
+
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import (
+    DEFAULT_REGION,
+    INVENTORY,
+    PROVIDER,
+    SHARED,
+    check_inventory,
+)
+
+PLAN_VERSION = 1
+
+GATEWAY_TAG = "multiaccount:gateway"
+PROVIDER_TAG = "multiaccount:provider"
+SERVICE_TAG = "multiaccount:service"
+STRATEGY_TAG = "multiaccount:nlb-strategy"
+DEMO_TAG = "multiaccount:demo"
+
+# Load balancer and target group names: at most 32 characters of [A-Za-z0-9-].
+LB_NAME_MAX = 32
+LB_NAME_KEEP = 23
+
+DEFAULT_API_DESCRIPTION = "Services of the provider accounts, published over VPC links"
+ENDPOINT_TYPES = ("REGIONAL", "EDGE", "PRIVATE")
+MAX_INTEGRATION_TIMEOUT_MS = 300000
+MIN_INTEGRATION_TIMEOUT_MS = 50
+
+# Keys that shape the desired state, per kind of account, with their defaults (the contract keys
+# checked by preflight come on top). A key set to null counts as not set.
+GATEWAY_OPTIONS = {
+    "shared_gateway_name": None,  # default: api_publish_name
+    "shared_gateway_tags": {},
+    "shared_gateway_nlb_cross_zone": True,
+    "shared_gateway_health_check_interval": 30,
+    "shared_gateway_healthy_threshold": 3,
+    "shared_gateway_unhealthy_threshold": 3,
+    "api_publish_endpoint_type": "REGIONAL",
+    "api_publish_description": DEFAULT_API_DESCRIPTION,
+    "api_publish_tags": {},
+    "api_publish_timeout_in_millis": 29000,
+}
+PROVIDER_OPTIONS = {
+    "provider_vpc_name": None,  # default: <gateway name>-<host>
+    "provider_vpc_resource_tags": {},
+    "provider_vpc_attach_security_groups": True,
+    "provider_vpc_demo_instances": False,
+    "provider_vpc_demo_instance_type": "t3.micro",
+    "provider_vpc_demo_image_id": "",
+    "provider_vpc_demo_image_name": "al2023-ami-2023.*-x86_64",
+    "provider_vpc_demo_image_owner": "amazon",
+    "peering_accept_tag_peering": True,
+    "peering_accept_routes": True,
+}
+
+# Every public variable of the collection's roles (their meta/argument_specs.yml; a unit test keeps
+# the two in step). Inventory keys with one of PREFIXES that are in none of these lists are typos.
+PREFIXES = (
+    "account_credentials_",
+    "api_publish_",
+    "peering_accept_",
+    "preflight_",
+    "provider_vpc_",
+    "shared_gateway_",
+    "verify_",
+)
+CONTRACT_KEYS = (
+    "aws_account_id",
+    "aws_region",
+    "aws_role_arn",
+    "aws_profile",
+    "shared_gateway_vpc_cidr",
+    "shared_gateway_subnets",
+    "shared_gateway_nlb_strategy",
+    "api_publish_name",
+    "api_publish_stage",
+    "provider_vpc_cidr",
+    "provider_vpc_id",
+    "provider_vpc_tags",
+    "provider_vpc_subnets",
+    "provider_vpc_services",
+)
+APPLY_KEYS = (
+    # account_credentials
+    "account_credentials_fact_name",
+    "account_credentials_method",
+    "account_credentials_role_name",
+    "account_credentials_session_prefix",
+    "account_credentials_duration_seconds",
+    "account_credentials_external_id",
+    "account_credentials_source_profile",
+    "account_credentials_default_region",
+    "account_credentials_verify",
+    # preflight
+    "preflight_shared_group",
+    "preflight_provider_group",
+    # shared_gateway
+    "shared_gateway_plan",
+    "shared_gateway_nlb_wait_timeout",
+    "shared_gateway_targets_wait_for",
+    "shared_gateway_vpc_link_wait_timeout",
+    "shared_gateway_vpc_link_replace_on_change",
+    "shared_gateway_prune",
+    "shared_gateway_progress_interval",
+    # provider_vpc
+    "provider_vpc_plan",
+    "provider_vpc_remove_network",
+    "provider_vpc_instance_wait_timeout",
+    # peering_accept
+    "peering_accept_plan",
+    "peering_accept_wait",
+    "peering_accept_purge_routes",
+    # api_publish
+    "api_publish_plan",
+    "api_publish_purge_routes",
+    "api_publish_deployment_description",
+    # verify
+    "verify_plan",
+    "verify_report_dir",
+    "verify_report_name",
+    "verify_render_images",
+    "verify_live_probe",
+    "verify_expected_status",
+    "verify_probe_timeout",
+    "verify_probe_validate_certs",
+    "verify_fail_on_broken",
+)
+# Facts the roles publish at run time: they carry our prefixes but are no inventory keys.
+RUNTIME_FACTS = (
+    "account_credentials",
+    "account_credentials_module_defaults",
+    "preflight_plan",
+    "preflight_services",
+    "provider_vpc_state",
+    "shared_gateway_state",
+    "peering_accept_state",
+    "api_publish_state",
+    "verify_gateway_snapshot",
+    "verify_provider_snapshot",
+    "verify_result",
+)
+KNOWN_KEYS = frozenset(CONTRACT_KEYS) | frozenset(GATEWAY_OPTIONS) | frozenset(PROVIDER_OPTIONS) | frozenset(APPLY_KEYS)
+
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
+_GATEWAY_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_INSTANCE_TYPE_RE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Names and tags
+# ---------------------------------------------------------------------------------------------
+
+
+def lb_name(raw):
+    """A load balancer / target group name: [A-Za-z0-9-], at most 32 characters.
+
+    Other characters become ``-``; a longer name keeps its first 23 characters, then ``-`` and the
+    first 8 hex digits of the SHA-1 of the whole (sanitised) name, so distinct long names stay distinct.
+    """
+    name = _NAME_UNSAFE.sub("-", str(raw))
+    if len(name) <= LB_NAME_MAX:
+        return name
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:8]  # nosec - a name suffix, not security
+    return f"{name[:LB_NAME_KEEP]}-{digest}"
+
+
+def ownership_tags(gateway_name):
+    """The two tags that mark a resource as created by this collection for this gateway."""
+    return {MANAGED_TAG_KEY: MANAGED_TAG_VALUE, GATEWAY_TAG: gateway_name}
+
+
+def merge_tags(extra, *fixed):
+    """The user's extra tags, overridden by the fixed ones (ownership tags always win)."""
+    result = {str(key): str(value) for key, value in (extra or {}).items()}
+    for tags in fixed:
+        result.update(tags)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Optional keys: validation with defaults
+# ---------------------------------------------------------------------------------------------
+
+
+class _Options:
+    """Reads optional keys of one host, recording typed errors the way preflight does."""
+
+    def __init__(self, report, host, values, defaults):
+        self.report = report
+        self.host = host
+        self.values = values
+        self.defaults = defaults
+
+    def _error(self, key, message):
+        self.report["errors"].append({"host": self.host, "field": key, "message": message})
+
+    def raw(self, key):
+        value = self.values.get(key)
+        return self.defaults[key] if value is None else value
+
+    def boolean(self, key):
+        value = self.raw(key)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+            return value.strip().lower() in ("true", "yes", "on", "1")
+        self._error(key, f"{value!r} is not a boolean; use true or false")
+        return self.defaults[key]
+
+    def integer(self, key, low, high):
+        value = self.raw(key)
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is None or isinstance(value, bool) or str(value).strip() != str(number) or not low <= number <= high:
+            self._error(key, f"{value!r} is not a whole number from {low} to {high}")
+            return self.defaults[key]
+        return number
+
+    def text(self, key, pattern=None, hint=""):
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or (pattern is not None and value and not pattern.match(value)):
+            self._error(key, f"{value!r} is not a valid value{'; ' + hint if hint else ''}")
+            return self.defaults[key]
+        return value.strip()
+
+    def choice(self, key, choices):
+        value = self.raw(key)
+        if value not in choices:
+            self._error(key, f"{value!r} is not one of {', '.join(choices)}")
+            return self.defaults[key]
+        return value
+
+    def tags(self, key):
+        value = self.raw(key)
+        if not isinstance(value, dict) or not all(isinstance(tag, str) and tag.strip() for tag in value):
+            self._error(key, f"{value!r} is not a mapping of tag keys to values; e.g. {key}: {{CostCenter: '1234'}}")
+            return {}
+        reserved = sorted(tag for tag in value if tag == MANAGED_TAG_KEY or tag.startswith("multiaccount:"))
+        if reserved:
+            self._error(
+                key,
+                f"sets {', '.join(reserved)}, which the collection owns (they mark what it created); remove them",
+            )
+            return {}
+        return {str(tag): "" if tag_value is None else str(tag_value) for tag, tag_value in value.items()}
+
+
+def _unknown_keys(report, host, values):
+    """Keys with one of our prefixes that no role knows: a typo would be silently ignored."""
+    for key in sorted(values):
+        if not key.startswith(PREFIXES) or key in KNOWN_KEYS or key in RUNTIME_FACTS:
+            continue
+        close = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.75)
+        hint = f"did you mean {close[0]}?" if close else "remove it or check the role's documented variables"
+        report["errors"].append(
+            {"host": host, "field": key, "message": f"is not a variable of multiaccount.apigateway; {hint}"}
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------------------------
+
+
+def _gateway_options(report, host, values):
+    options = _Options(report, host, values, GATEWAY_OPTIONS)
+    name = options.text(
+        "shared_gateway_name", _GATEWAY_NAME_RE, "use letters, digits, '-', '_' and '.', at most 63 characters"
+    )
+    return {
+        "name": name or str(values.get("api_publish_name") or "").strip(),
+        "tags": options.tags("shared_gateway_tags"),
+        "cross_zone": options.boolean("shared_gateway_nlb_cross_zone"),
+        "interval": options.integer("shared_gateway_health_check_interval", 5, 300),
+        "healthy": options.integer("shared_gateway_healthy_threshold", 2, 10),
+        "unhealthy": options.integer("shared_gateway_unhealthy_threshold", 2, 10),
+        "endpoint_type": options.choice("api_publish_endpoint_type", ENDPOINT_TYPES),
+        "api_description": options.text("api_publish_description") or "",
+        "api_tags": options.tags("api_publish_tags"),
+        "timeout": options.integer(
+            "api_publish_timeout_in_millis", MIN_INTEGRATION_TIMEOUT_MS, MAX_INTEGRATION_TIMEOUT_MS
+        ),
+    }
+
+
+def _provider_options(report, host, values):
+    options = _Options(report, host, values, PROVIDER_OPTIONS)
+    return {
+        "vpc_name": options.text("provider_vpc_name", _GATEWAY_NAME_RE, "use letters, digits, '-', '_' and '.'"),
+        "tags": options.tags("provider_vpc_resource_tags"),
+        "attach": options.boolean("provider_vpc_attach_security_groups"),
+        "demo": options.boolean("provider_vpc_demo_instances"),
+        "instance_type": options.text(
+            "provider_vpc_demo_instance_type", _INSTANCE_TYPE_RE, "an EC2 instance type such as t3.micro"
+        ),
+        "image_id": options.text("provider_vpc_demo_image_id") or "",
+        "image_name": options.text("provider_vpc_demo_image_name") or "",
+        "image_owner": options.text("provider_vpc_demo_image_owner") or "",
+        "tag_peering": options.boolean("peering_accept_tag_peering"),
+        "return_routes": options.boolean("peering_accept_routes"),
+    }
+
+
+def _values_by_host(accounts):
+    result = {}
+    for account in accounts or []:
+        if isinstance(account, dict) and isinstance(account.get("host"), str) and isinstance(account.get("vars"), dict):
+            result.setdefault(account["host"], (account.get("kind"), account["vars"]))
+    return result
+
+
+def _region(values):
+    region = values.get("aws_region")
+    return region.strip() if isinstance(region, str) and region.strip() else DEFAULT_REGION
+
+
+def _gateway_plan(host, values, options, services, providers):
+    name = options["name"]
+    region = _region(values)
+    base = merge_tags(options["tags"], ownership_tags(name))
+    resource_name = f"{name}-gateway"
+    strategy = values.get("shared_gateway_nlb_strategy") or "shared"
+    # Subnets are named <resource name>-<az> by vpc_target_subnets.
+    subnets = [
+        {"cidr": str(subnet["cidr"]).strip(), "az": str(subnet["az"]).strip()}
+        for subnet in values.get("shared_gateway_subnets") or []
+    ]
+
+    target_groups = []
+    load_balancers = {}
+    routes = []
+    for service in services:
+        group_name = lb_name(f"{name}-{service['name']}")
+        balancer = group_name if strategy == "dedicated" else lb_name(name)
+        service["target_group"] = group_name
+        service["load_balancer"] = balancer
+        service["vpc_link"] = balancer
+        target_groups.append(
+            {
+                "name": group_name,
+                "protocol": "TCP",
+                "port": service["port"],
+                "health_check": {
+                    "protocol": "TCP",
+                    "interval": options["interval"],
+                    "healthy_threshold": options["healthy"],
+                    "unhealthy_threshold": options["unhealthy"],
+                },
+                "targets": [{"ip": ip, "port": service["port"]} for ip in service["targets"]],
+                "tags": merge_tags(
+                    base,
+                    {"Name": group_name, SERVICE_TAG: service["name"], PROVIDER_TAG: service["provider"]},
+                ),
+            }
+        )
+        if balancer not in load_balancers:
+            tags = merge_tags(base, {"Name": balancer, STRATEGY_TAG: strategy})
+            if strategy == "dedicated":
+                tags.update({SERVICE_TAG: service["name"], PROVIDER_TAG: service["provider"]})
+            load_balancers[balancer] = {
+                "name": balancer,
+                "type": "network",
+                "scheme": "internal",
+                "cross_zone": options["cross_zone"],
+                "tags": tags,
+                "listeners": [],
+            }
+        load_balancers[balancer]["listeners"].append(
+            {"port": service["listener_port"], "protocol": "TCP", "target_group": group_name}
+        )
+        routes.append(
+            {
+                "service": service["name"],
+                "path": service["path"],
+                "load_balancer": balancer,
+                "vpc_link": balancer,
+                "listener_port": service["listener_port"],
+            }
+        )
+
+    vpc_links = []
+    for balancer in load_balancers.values():
+        balancer["listeners"].sort(key=lambda listener: listener["port"])
+        tags = merge_tags(base, {STRATEGY_TAG: strategy})
+        if strategy == "dedicated":
+            tags.update({SERVICE_TAG: balancer["tags"][SERVICE_TAG], PROVIDER_TAG: balancer["tags"][PROVIDER_TAG]})
+        vpc_links.append(
+            {
+                "name": balancer["name"],
+                "load_balancer": balancer["name"],
+                "description": f"{name} gateway: NLB {balancer['name']}",
+                "tags": tags,
+            }
+        )
+
+    peerings = [
+        {
+            "provider": provider["host"],
+            "account_id": provider["account_id"],
+            "region": provider["region"],
+            "cross_region": provider["region"] != region,
+            "tags": merge_tags(base, {"Name": f"{name}-{provider['host']}", PROVIDER_TAG: provider["host"]}),
+        }
+        for provider in providers
+    ]
+
+    api_name = str(values.get("api_publish_name")).strip()
+    return {
+        "host": host,
+        "name": name,
+        "account_id": str(values.get("aws_account_id")).strip(),
+        "region": region,
+        "tags": base,
+        "ownership_tags": ownership_tags(name),
+        "ownership_filters": _tag_filters(ownership_tags(name)),
+        "vpc": {
+            "name": resource_name,
+            "cidr": str(values.get("shared_gateway_vpc_cidr")).strip(),
+            "tags": merge_tags(base, {"Name": resource_name}),
+        },
+        "subnets": subnets,
+        "subnet_cidrs": [subnet["cidr"] for subnet in subnets],
+        "route_table": {"name": resource_name, "tags": merge_tags(base, {"Name": resource_name})},
+        "strategy": strategy,
+        "load_balancers": sorted(load_balancers.values(), key=lambda balancer: balancer["name"]),
+        "target_groups": sorted(target_groups, key=lambda group: group["name"]),
+        "vpc_links": sorted(vpc_links, key=lambda link: link["name"]),
+        "peerings": peerings,
+        "api": {
+            "name": api_name,
+            "stage": str(values.get("api_publish_stage")).strip(),
+            "description": options["api_description"],
+            "endpoint_type": options["endpoint_type"],
+            "timeout_in_millis": options["timeout"],
+            "tags": merge_tags(options["api_tags"], ownership_tags(api_name)),
+            "routes": sorted(routes, key=lambda route: route["service"]),
+        },
+    }
+
+
+def _provider_plan(host, values, options, services, gateway):
+    name = gateway["name"]
+    region = _region(values)
+    base = merge_tags(options["tags"], ownership_tags(name), {PROVIDER_TAG: host})
+    vpc_name = options["vpc_name"] or f"{name}-{host}"
+    vpc_id = values.get("provider_vpc_id") or None
+    vpc_tags = values.get("provider_vpc_tags") or None
+    cidr = values.get("provider_vpc_cidr") or None
+    targets = sorted({ip for service in services for ip in service["targets"]}, key=_ip_sort_key)
+
+    groups = []
+    for service in services:
+        group_name = f"{name}-{service['name']}"
+        groups.append(
+            {
+                "service": service["name"],
+                "name": group_name,
+                "description": (
+                    f"multiaccount.apigateway: NLB subnets of {name} to {service['name']} on tcp/{service['port']}"
+                ),
+                "rules": [
+                    {
+                        "protocol": "tcp",
+                        "port": service["port"],
+                        "cidrs": list(gateway["subnet_cidrs"]),
+                        "description": f"{name} NLB subnets",
+                    }
+                ],
+                "targets": list(service["targets"]),
+                "tags": merge_tags(base, {"Name": group_name, SERVICE_TAG: service["name"]}),
+            }
+        )
+
+    demo_instances = []
+    if options["demo"]:
+        for ip in targets:
+            served = [service["name"] for service in services if ip in service["targets"]]
+            demo_instances.append(
+                {
+                    "ip": ip,
+                    "name": f"{vpc_name}-demo-{ip.replace('.', '-')}",
+                    "services": served,
+                    "tags": merge_tags(base, {DEMO_TAG: "true", SERVICE_TAG: " ".join(served)}),
+                }
+            )
+
+    peering_tags = merge_tags(base, {"Name": f"{name}-{host}"})
+    return {
+        "host": host,
+        "account_id": str(values.get("aws_account_id")).strip(),
+        "region": region,
+        "cross_region": region != gateway["region"],
+        "tags": base,
+        "gateway": {
+            "name": name,
+            "host": gateway["host"],
+            "account_id": gateway["account_id"],
+            "region": gateway["region"],
+            "vpc_cidr": gateway["vpc"]["cidr"],
+            "subnet_cidrs": list(gateway["subnet_cidrs"]),
+        },
+        "vpc": {
+            "mode": "adopt" if vpc_id or vpc_tags else "create",
+            "id": vpc_id,
+            # How to find it: the adopted VPC by id or tags, a created one by its Name, mark and CIDR.
+            "filters": (
+                {"vpc-id": vpc_id}
+                if vpc_id
+                else (
+                    _tag_filters(vpc_tags)
+                    if vpc_tags
+                    else {"tag:Name": vpc_name, f"tag:{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE, "cidr-block": cidr}
+                )
+            ),
+            "cidr": cidr,
+            "name": vpc_name,
+            "tags": merge_tags(base, {"Name": vpc_name}),
+        },
+        "subnets": [
+            {"cidr": str(subnet["cidr"]).strip(), "az": str(subnet["az"]).strip()}
+            for subnet in values.get("provider_vpc_subnets") or []
+        ],
+        "subnet_name": vpc_name,
+        "targets": targets,
+        "security_groups": groups,
+        "attach_security_groups": options["attach"],
+        "demo": {
+            "enabled": options["demo"],
+            "instance_type": options["instance_type"],
+            "image_id": options["image_id"],
+            "image_name": options["image_name"],
+            "image_owner": options["image_owner"],
+            "instances": demo_instances,
+        },
+        "peering": {
+            "requester_account_id": gateway["account_id"],
+            "requester_region": gateway["region"],
+            "requester_vpc_cidr": gateway["vpc"]["cidr"],
+            "tag": options["tag_peering"],
+            "tags": peering_tags,
+        },
+        "return_routes": {
+            "enabled": options["return_routes"],
+            "cidrs": list(gateway["subnet_cidrs"]),
+            # For vpc_routes state=absent (teardown): the destinations only.
+            "dests": [{"dest": cidr} for cidr in gateway["subnet_cidrs"]],
+        },
+        "services": [
+            {
+                "name": service["name"],
+                "port": service["port"],
+                "listener_port": service["listener_port"],
+                "path": service["path"],
+                "targets": list(service["targets"]),
+                "target_group": service["target_group"],
+                "load_balancer": service["load_balancer"],
+                "vpc_link": service["vpc_link"],
+            }
+            for service in services
+        ],
+        "verify_targets": [
+            {"ip": ip, "port": service["port"], "service": service["name"]}
+            for service in services
+            for ip in service["targets"]
+        ],
+    }
+
+
+def _tag_filters(tags):
+    return {f"tag:{key}": str(value) for key, value in sorted(tags.items())}
+
+
+def _ip_sort_key(ip):
+    return tuple(int(part) for part in ip.split("."))
+
+
+def build_plan(accounts):
+    """Check the inventory and plan every account.
+
+    ``accounts``: ``[{host, kind: shared|provider, vars}]`` as for ``check_inventory``, where
+    ``vars`` may hold any key of ``KNOWN_KEYS`` (keys with one of ``PREFIXES`` that are not known are
+    errors, with a did-you-mean). Returns ``{errors, warnings, checked, services, plan}``; ``plan`` is
+    None when there are errors.
+    """
+    report = check_inventory(accounts)
+    by_host = _values_by_host(accounts)
+    for host, (_kind, values) in sorted(by_host.items()):
+        _unknown_keys(report, host, values)
+
+    shared = [(host, values) for host, (kind, values) in by_host.items() if kind == SHARED]
+    providers = [(host, values) for host, (kind, values) in by_host.items() if kind == PROVIDER]
+    gateway_options = _gateway_options(report, shared[0][0], shared[0][1]) if len(shared) == 1 else None
+    provider_options = {host: _provider_options(report, host, values) for host, values in providers}
+    if gateway_options is not None and not gateway_options["name"]:
+        report["errors"].append(
+            {"host": shared[0][0], "field": "shared_gateway_name", "message": "is empty; set api_publish_name"}
+        )
+
+    if report["errors"] or gateway_options is None:
+        report["plan"] = None
+        return report
+
+    gateway_host, gateway_values = shared[0]
+    services = [dict(service) for service in report["services"]]
+    provider_hosts = [host for host, _values in providers]
+    provider_summaries = [
+        {"host": host, "account_id": str(values.get("aws_account_id")).strip(), "region": _region(values)}
+        for host, values in providers
+    ]
+    gateway = _gateway_plan(gateway_host, gateway_values, gateway_options, services, provider_summaries)
+    provider_plans = {}
+    for host, values in providers:
+        mine = [service for service in services if service["provider"] == host]
+        provider_plans[host] = _provider_plan(host, values, provider_options[host], mine, gateway)
+
+    accounts_view = {gateway_host: {"kind": SHARED, "account_id": gateway["account_id"], "region": gateway["region"]}}
+    for host in provider_hosts:
+        provider = provider_plans[host]
+        accounts_view[host] = {"kind": PROVIDER, "account_id": provider["account_id"], "region": provider["region"]}
+
+    report["services"] = services
+    report["plan"] = {
+        "version": PLAN_VERSION,
+        "gateway": gateway,
+        "providers": provider_plans,
+        "accounts": accounts_view,
+        "services": sorted(services, key=lambda service: service["name"]),
+    }
+    return report
+
+
+def inventory_level(finding):
+    """True for findings about the inventory as a whole (not one host's variables)."""
+    return finding.get("host") == INVENTORY

@@ -1,0 +1,325 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Joins of the plan with the ids AWS assigned: the logic the roles' filters run."""
+
+import copy
+
+import pytest
+from ansible_collections.multiaccount.apigateway.plugins.filter.apply import FilterModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import joins
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import build_plan
+
+from .test_plan import INVENTORY
+
+OURS = {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "open-banking"}
+
+
+@pytest.fixture(name="plan")
+def fixture_plan():
+    result = build_plan(copy.deepcopy(INVENTORY))
+    assert not result["errors"]
+    return result["plan"]
+
+
+def peering(pcx, requester_vpc, accepter_vpc, owner, status, tags=None, requester_owner="111111111111", cidr=None):
+    return {
+        "vpc_peering_connection_id": pcx,
+        "requester_vpc_info": {"vpc_id": requester_vpc, "owner_id": requester_owner, "cidr_block": cidr},
+        "accepter_vpc_info": {"vpc_id": accepter_vpc, "owner_id": owner},
+        "status": {"code": status},
+        "tags": tags or {},
+    }
+
+
+STATES = {
+    "payments": {"vpc_id": "vpc-pay", "vpc_cidrs": ["10.0.0.0/16"]},
+    "cards": {"vpc_id": "vpc-card", "vpc_cidrs": ["10.1.0.0/16", "10.2.0.0/16"]},
+}
+
+
+def test_every_filter_is_a_joins_function():
+    filters = FilterModule().filters()
+    assert filters["peering_requests"] is joins.peering_requests
+    assert all(callable(function) for function in filters.values())
+
+
+# --- inventory -------------------------------------------------------------------------------------
+
+
+def test_inventory_accounts_keeps_contract_and_prefixed_keys_only():
+    hostvars = {
+        "gw": {"aws_account_id": "1", "shared_gateway_vpc_cidr": "x", "ansible_connection": "local", "foo": 1},
+        "p1": {"provider_vpc_services": [], "provider_vpc_state": {"vpc_id": "v"}, "account_credentials": {"k": 1}},
+    }
+    assert joins.inventory_accounts(hostvars, ["gw"], ["p1"]) == [
+        {"host": "gw", "kind": "shared", "vars": {"aws_account_id": "1", "shared_gateway_vpc_cidr": "x"}},
+        {"host": "p1", "kind": "provider", "vars": {"provider_vpc_services": []}},
+    ]
+
+
+def test_hostvar_map_leaves_out_hosts_without_the_variable():
+    hostvars = {"a": {"x": 1}, "b": {}}
+    assert joins.hostvar_map(["a", "b", "c"], hostvars, "x") == {"a": 1}
+
+
+# --- gateway peering requests ----------------------------------------------------------------------
+
+
+def test_requests_are_created_for_providers_without_one(plan):
+    result = joins.peering_requests(plan["gateway"], STATES, [], "vpc-gw")
+    assert [(c["provider"], c["peer_vpc_id"], c["peer_owner_id"], c["peer_region"]) for c in result["create"]] == [
+        ("payments", "vpc-pay", "222222222222", None),
+        ("cards", "vpc-card", "333333333333", "us-west-2"),
+    ]
+    assert result["create"][1]["tags"]["multiaccount:provider"] == "cards"
+    assert result["live"] == {} and result["stale"] == [] and result["unknown"] == []
+
+
+def test_a_live_request_is_reused_active_first_and_retagged_when_a_tag_is_missing(plan):
+    tags = plan["gateway"]["peerings"][0]["tags"]
+    existing = [
+        peering("pcx-old", "vpc-gw", "vpc-pay", "222222222222", "pending-acceptance", tags),
+        peering("pcx-act", "vpc-gw", "vpc-pay", "222222222222", "active", {"Name": "x"}),
+        peering("pcx-dead", "vpc-gw", "vpc-card", "333333333333", "deleted", tags),
+        # Not from the gateway VPC: an emulator that ignored the filter returned it.
+        peering("pcx-else", "vpc-other", "vpc-card", "333333333333", "active", tags),
+    ]
+    result = joins.peering_requests(plan["gateway"], STATES, existing, "vpc-gw")
+    assert result["live"]["payments"] == {"id": "pcx-act", "status": "active", "vpc_id": "vpc-pay"}
+    assert result["retag"] == [{"provider": "payments", "id": "pcx-act", "tags": tags}]
+    assert [c["provider"] for c in result["create"]] == ["cards"]
+
+
+def test_a_request_to_a_vpc_of_another_account_does_not_count(plan):
+    existing = [peering("pcx-1", "vpc-gw", "vpc-pay", "999999999999", "active", OURS)]
+    result = joins.peering_requests(plan["gateway"], STATES, existing, "vpc-gw")
+    assert "payments" not in result["live"]
+    # It is ours (tags) and live but matches no provider: stale.
+    assert result["stale"] == [{"provider": "?", "id": "pcx-1", "status": "active"}]
+
+
+def test_our_requests_to_departed_providers_are_stale_but_unknown_providers_keep_theirs(plan):
+    existing = [
+        peering(
+            "pcx-gone", "vpc-gw", "vpc-x", "444444444444", "active", dict(OURS, **{"multiaccount:provider": "loans"})
+        ),
+        peering(
+            "pcx-card",
+            "vpc-gw",
+            "vpc-card-old",
+            "333333333333",
+            "active",
+            dict(OURS, **{"multiaccount:provider": "cards"}),
+        ),
+        peering("pcx-foreign", "vpc-gw", "vpc-y", "555555555555", "active", {"Name": "theirs"}),
+    ]
+    states = {"payments": STATES["payments"]}
+    result = joins.peering_requests(plan["gateway"], states, existing, "vpc-gw")
+    assert result["unknown"] == ["cards"]
+    assert result["stale"] == [{"provider": "loans", "id": "pcx-gone", "status": "active"}]
+    assert [c["provider"] for c in result["create"]] == ["payments"]
+
+
+def test_gateway_routes_through_active_peerings_only(plan):
+    requests = {
+        "live": {
+            "payments": {"id": "pcx-p", "status": "active", "vpc_id": "vpc-pay"},
+            "cards": {"id": "pcx-c", "status": "pending-acceptance", "vpc_id": "vpc-card"},
+        },
+        "stale": [{"provider": "loans", "id": "pcx-l", "status": "active"}],
+    }
+    result = joins.gateway_routes(requests, STATES)
+    assert result["routes"] == [{"dest": "10.0.0.0/16", "vpc_peering_connection_id": "pcx-p"}]
+    assert result["inactive"] == [{"provider": "cards", "id": "pcx-c", "status": "pending-acceptance"}]
+    assert result["owned_targets"] == ["pcx-c", "pcx-p", "pcx-l"]
+    # The accepter's view of the status wins.
+    accepted = {"cards": {"peering_id": "pcx-c", "status": "active"}}
+    result = joins.gateway_routes(requests, STATES, accepted)
+    assert {"dest": "10.2.0.0/16", "vpc_peering_connection_id": "pcx-c"} in result["routes"]
+    assert result["inactive"] == []
+
+
+# --- provider side ------------------------------------------------------------------------------
+
+
+def test_the_active_request_of_the_gateway_vpc_is_chosen(plan):
+    cards = plan["providers"]["cards"]
+    existing = [
+        peering("pcx-a", "vpc-gw", "vpc-card", "333333333333", "active", cards["peering"]["tags"]),
+        peering("pcx-p", "vpc-gw", "vpc-card", "333333333333", "pending-acceptance"),
+        peering(
+            "pcx-stranger", "vpc-s", "vpc-card", "333333333333", "pending-acceptance", requester_owner="999999999999"
+        ),
+    ]
+    choice = joins.peering_choice(existing, cards, "vpc-card", "vpc-gw")
+    assert choice["chosen"] == {"id": "pcx-a", "status": "active", "requester_vpc_id": "vpc-gw"}
+    assert choice["accept"] is False and choice["tag"] is False
+    assert choice["owned_targets"] == ["pcx-a", "pcx-p"]
+    assert [u["id"] for u in choice["unexpected"]] == ["pcx-p", "pcx-stranger"]
+    assert joins.return_routes(cards, choice) == [
+        {"dest": "10.100.1.0/24", "vpc_peering_connection_id": "pcx-a"},
+        {"dest": "10.100.2.0/24", "vpc_peering_connection_id": "pcx-a"},
+    ]
+
+
+def test_a_single_pending_request_is_accepted_found_by_cidr_when_the_vpc_id_is_unknown(plan):
+    cards = plan["providers"]["cards"]
+    existing = [peering("pcx-p", "vpc-gw", "vpc-card", "333333333333", "pending-acceptance", cidr="10.100.0.0/16")]
+    choice = joins.peering_choice(existing, cards, "vpc-card")
+    assert choice["chosen"]["id"] == "pcx-p"
+    assert choice["accept"] is True and choice["tag"] is True
+    # Another CIDR is another VPC: not the gateway's.
+    existing[0]["requester_vpc_info"]["cidr_block"] = "10.200.0.0/16"
+    assert joins.peering_choice(existing, cards, "vpc-card")["chosen"] == {}
+
+
+def test_several_pending_requests_are_ambiguous(plan):
+    cards = plan["providers"]["cards"]
+    existing = [
+        peering("pcx-1", "vpc-gw", "vpc-card", "333333333333", "pending-acceptance"),
+        peering("pcx-2", "vpc-gw", "vpc-card", "333333333333", "pending-acceptance"),
+    ]
+    choice = joins.peering_choice(existing, cards, "vpc-card", "vpc-gw")
+    assert choice["chosen"] == {} and choice["ambiguous"] == ["pcx-1", "pcx-2"]
+    assert choice["unexpected"] == []
+    assert joins.return_routes(cards, choice) == []
+
+
+def test_demo_instance_specs_join_subnets_and_groups(plan):
+    demo = {
+        "instances": [
+            {"ip": "10.1.1.10", "name": "n1", "services": ["cards", "card-limits"], "tags": {"a": "b"}},
+            {"ip": "10.1.2.20", "name": "n2", "services": ["card-limits"], "tags": {}},
+        ]
+    }
+    targets = {"10.1.1.10": {"subnet_id": "subnet-1"}}
+    groups = [{"service": "cards", "group_id": "sg-c"}, {"service": "card-limits", "group_id": "sg-l"}]
+    assert joins.demo_instance_specs(demo, targets, groups) == [
+        {
+            "ip": "10.1.1.10",
+            "subnet_id": "subnet-1",
+            "security_group_ids": ["sg-c", "sg-l"],
+            "name": "n1",
+            "tags": {"a": "b"},
+        }
+    ]
+
+
+# --- gateway resources --------------------------------------------------------------------------
+
+
+STATE = {
+    "load_balancers": [{"name": "open-banking", "arn": "arn:lb", "dns_name": "nlb.example"}],
+    "target_groups": [{"name": "open-banking-payments", "arn": "arn:tg-p"}, {"name": "x", "arn": None}],
+    "vpc_links": [{"name": "open-banking", "id": "lnk1"}],
+}
+
+
+def test_rest_api_routes_call_the_load_balancer_on_the_listener_port(plan):
+    result = joins.rest_api_routes(plan["gateway"]["api"], STATE)
+    assert result["unrouted"] == []
+    limits = next(route for route in result["routes"] if route["path"] == "limits")
+    assert limits == {
+        "path": "limits",
+        "connection_type": "VPC_LINK",
+        "connection_id": "lnk1",
+        "target_url": "http://nlb.example:9082",
+        "proxy": True,
+        "timeout_in_millis": 29000,
+    }
+
+
+def test_routes_without_link_or_dns_are_left_out_and_named(plan):
+    state = dict(STATE, vpc_links=[])
+    result = joins.rest_api_routes(plan["gateway"]["api"], state)
+    assert result["routes"] == [] and result["unrouted"] == ["card-limits", "cards", "payments"]
+
+
+def test_route_urls_by_service(plan):
+    routes = [{"path": "payments", "invoke_url": "https://x/v1/payments"}]
+    urls = joins.route_urls(routes, plan["gateway"]["api"])
+    assert urls["payments"] == {"path": "payments", "invoke_url": "https://x/v1/payments"}
+    assert urls["cards"] == {"path": "cards", "invoke_url": ""}
+
+
+def test_gateway_waits_name_what_exists(plan):
+    assert joins.gateway_waits(plan["gateway"], STATE) == {
+        "load_balancer_arns": ["arn:lb"],
+        "vpc_link_ids": ["lnk1"],
+        "target_group_arns": ["arn:tg-p"],
+    }
+    assert joins.gateway_waits(plan["gateway"], {}) == {
+        "load_balancer_arns": [],
+        "vpc_link_ids": [],
+        "target_group_arns": [],
+    }
+
+
+def test_stale_vpc_links_are_ours_and_not_planned():
+    kept = [
+        {
+            "name": "old-shared",
+            "vpc_links": [
+                {"id": "l1", "name": "old-shared", "managed": True},
+                {"id": "l2", "name": "theirs", "managed": False},
+                {"id": "l3", "name": "open-banking", "managed": True},
+            ],
+        }
+    ]
+    planned = [{"name": "open-banking"}]
+    assert joins.stale_vpc_links(kept, planned) == [{"id": "l1", "name": "old-shared", "load_balancer": "old-shared"}]
+
+
+# --- reports ----------------------------------------------------------------------------------------
+
+
+def test_service_lines(plan):
+    api_state = {"services": {"payments": {"invoke_url": "https://x/v1/payments"}}}
+    lines = joins.service_lines(plan, api_state, {"payments": {"vpc_id": "vpc-pay"}})
+    assert len(lines) == 3
+    payments = next(line for line in lines if line.startswith("payments"))
+    assert "https://x/v1/payments" in payments
+    assert "-> VPC link -> NLB :8080 -> payments (account 222222222222, vpc-pay) 10.0.1.25:8080" in payments
+    limits = next(line for line in lines if line.startswith("card-limits"))
+    assert "(not deployed yet)" in limits and "NLB :9082" in limits and "vpc ?" in limits
+    assert joins.service_lines({"services": []}, {}, {}) == ["no service published"]
+
+
+def test_verify_providers_join_the_gateway_ids_and_snapshots(plan):
+    providers = joins.verify_providers(plan, STATE, {"payments": {"account_id": "222222222222"}})
+    assert [provider["name"] for provider in providers] == ["cards", "payments"]
+    payments = providers[1]
+    assert payments["snapshot"] == {"account_id": "222222222222"}
+    assert payments["services"] == [
+        {
+            "name": "payments",
+            "port": 8080,
+            "listener_port": 8080,
+            "path": "payments",
+            "targets": ["10.0.1.25"],
+            "target_group_arn": "arn:tg-p",
+            "nlb_arn": "arn:lb",
+            "vpc_link_id": "lnk1",
+        }
+    ]
+    assert providers[0]["snapshot"] == {}
+
+
+def test_probe_results_from_test_invoke_and_http_gets(plan):
+    tests = [
+        {"path": "/payments", "http_method": "GET", "status": 200},
+        {"path": "/cards", "http_method": "GET", "status": None},
+    ]
+    http = [
+        {"item": {"name": "payments"}, "url": "https://x/v1/payments", "status": 502},
+        {"skipped": True, "item": {"name": "cards"}},
+    ]
+    probes = joins.probe_results(plan["services"], tests, http, 200)
+    assert probes == [
+        {"service": "payments", "kind": "test-invoke GET", "target": "/payments", "status": 200, "expected": 200},
+        {"service": "cards", "kind": "test-invoke GET", "target": "/cards", "status": "error", "expected": 200},
+        {"service": "payments", "kind": "http-get", "target": "https://x/v1/payments", "status": 502, "expected": 200},
+    ]

@@ -1,0 +1,428 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The planner: every rule that turns the inventory into the desired state of each account."""
+
+import copy
+import hashlib
+import os
+
+import pytest
+import yaml
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import (
+    APPLY_KEYS,
+    CONTRACT_KEYS,
+    GATEWAY_OPTIONS,
+    KNOWN_KEYS,
+    PROVIDER_OPTIONS,
+    build_plan,
+    lb_name,
+    merge_tags,
+    ownership_tags,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+
+OWNED = {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "open-banking"}
+
+INVENTORY = [
+    {
+        "host": "shared-services",
+        "kind": "shared",
+        "vars": {
+            "aws_account_id": "111111111111",
+            "aws_region": "us-east-1",
+            "shared_gateway_vpc_cidr": "10.100.0.0/16",
+            "shared_gateway_subnets": [
+                {"cidr": "10.100.1.0/24", "az": "us-east-1a"},
+                {"cidr": "10.100.2.0/24", "az": "us-east-1b"},
+            ],
+            "shared_gateway_nlb_strategy": "shared",
+            "api_publish_name": "open-banking",
+            "api_publish_stage": "v1",
+        },
+    },
+    {
+        "host": "payments",
+        "kind": "provider",
+        "vars": {
+            "aws_account_id": "222222222222",
+            "aws_region": "us-east-1",
+            "provider_vpc_cidr": "10.0.0.0/16",
+            "provider_vpc_services": [{"name": "payments", "port": 8080, "path": "payments", "targets": ["10.0.1.25"]}],
+        },
+    },
+    {
+        "host": "cards",
+        "kind": "provider",
+        "vars": {
+            "aws_account_id": "333333333333",
+            "aws_region": "us-west-2",
+            "provider_vpc_cidr": "10.1.0.0/16",
+            "provider_vpc_services": [
+                {"name": "cards", "port": 8081, "path": "/cards/", "targets": ["10.1.1.10"]},
+                {
+                    "name": "card-limits",
+                    "port": 8082,
+                    "listener_port": 9082,
+                    "path": "limits",
+                    "targets": ["10.1.2.20", "10.1.1.10"],
+                },
+            ],
+        },
+    },
+]
+
+
+@pytest.fixture(name="accounts")
+def fixture_accounts():
+    return copy.deepcopy(INVENTORY)
+
+
+def set_var(accounts, host, key, value):
+    next(account for account in accounts if account["host"] == host)["vars"][key] = value
+
+
+def plan_of(accounts):
+    result = build_plan(accounts)
+    assert result["errors"] == [], result["errors"]
+    return result["plan"]
+
+
+def errors_of(accounts):
+    result = build_plan(accounts)
+    assert result["plan"] is None
+    return [(error["host"], error["field"], error["message"]) for error in result["errors"]]
+
+
+# --- names and tags ------------------------------------------------------------------------------
+
+
+def test_lb_name_keeps_a_short_name_and_replaces_unsafe_characters():
+    assert lb_name("open-banking") == "open-banking"
+    assert lb_name("open_banking.v2") == "open-banking-v2"
+
+
+def test_lb_name_shortens_a_long_name_with_a_hash_of_the_whole_name():
+    raw = "a-very-long-gateway-name-for-the-bank-payments"
+    name = lb_name(raw)
+    assert len(name) == 32
+    assert name == raw[:23] + "-" + hashlib.sha1(raw.encode()).hexdigest()[:8]
+    assert lb_name(raw + "x") != name
+    assert lb_name("x" * 32) == "x" * 32
+
+
+def test_ownership_tags_win_over_the_users_tags():
+    tags = merge_tags({"ManagedBy": "me", "Team": "platform"}, ownership_tags("open-banking"))
+    assert tags == {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "open-banking", "Team": "platform"}
+
+
+# --- gateway --------------------------------------------------------------------------------------
+
+
+def test_shared_strategy_one_load_balancer_one_listener_per_service(accounts):
+    gateway = plan_of(accounts)["gateway"]
+    assert [balancer["name"] for balancer in gateway["load_balancers"]] == ["open-banking"]
+    balancer = gateway["load_balancers"][0]
+    assert balancer["scheme"] == "internal" and balancer["type"] == "network" and balancer["cross_zone"] is True
+    assert balancer["listeners"] == [
+        {"port": 8080, "protocol": "TCP", "target_group": "open-banking-payments"},
+        {"port": 8081, "protocol": "TCP", "target_group": "open-banking-cards"},
+        {"port": 9082, "protocol": "TCP", "target_group": "open-banking-card-limits"},
+    ]
+    assert balancer["tags"] == dict(OWNED, Name="open-banking", **{"multiaccount:nlb-strategy": "shared"})
+    assert gateway["vpc_links"] == [
+        {
+            "name": "open-banking",
+            "load_balancer": "open-banking",
+            "description": "open-banking gateway: NLB open-banking",
+            "tags": dict(OWNED, **{"multiaccount:nlb-strategy": "shared"}),
+        }
+    ]
+
+
+def test_listener_port_differs_from_the_target_port(accounts):
+    gateway = plan_of(accounts)["gateway"]
+    limits = next(group for group in gateway["target_groups"] if group["name"] == "open-banking-card-limits")
+    assert limits["port"] == 8082
+    assert limits["targets"] == [{"ip": "10.1.2.20", "port": 8082}, {"ip": "10.1.1.10", "port": 8082}]
+    route = next(route for route in gateway["api"]["routes"] if route["service"] == "card-limits")
+    assert route == {
+        "service": "card-limits",
+        "path": "limits",
+        "load_balancer": "open-banking",
+        "vpc_link": "open-banking",
+        "listener_port": 9082,
+    }
+
+
+def test_target_groups_carry_health_check_and_service_tags(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_health_check_interval", 10)
+    set_var(accounts, "shared-services", "shared_gateway_healthy_threshold", 2)
+    group = next(g for g in plan_of(accounts)["gateway"]["target_groups"] if g["name"] == "open-banking-payments")
+    assert group == {
+        "name": "open-banking-payments",
+        "protocol": "TCP",
+        "port": 8080,
+        "health_check": {"protocol": "TCP", "interval": 10, "healthy_threshold": 2, "unhealthy_threshold": 3},
+        "targets": [{"ip": "10.0.1.25", "port": 8080}],
+        "tags": dict(
+            OWNED,
+            Name="open-banking-payments",
+            **{"multiaccount:service": "payments", "multiaccount:provider": "payments"},
+        ),
+    }
+
+
+def test_dedicated_strategy_one_load_balancer_and_link_per_service(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_nlb_strategy", "dedicated")
+    # Two services may share a port on dedicated load balancers.
+    set_var(
+        accounts,
+        "payments",
+        "provider_vpc_services",
+        [{"name": "payments", "port": 8081, "path": "payments", "targets": ["10.0.1.25"]}],
+    )
+    gateway = plan_of(accounts)["gateway"]
+    names = ["open-banking-card-limits", "open-banking-cards", "open-banking-payments"]
+    assert [balancer["name"] for balancer in gateway["load_balancers"]] == names
+    assert [link["name"] for link in gateway["vpc_links"]] == names
+    limits = gateway["load_balancers"][0]
+    assert limits["listeners"] == [{"port": 9082, "protocol": "TCP", "target_group": "open-banking-card-limits"}]
+    assert limits["tags"]["multiaccount:service"] == "card-limits"
+    assert limits["tags"]["multiaccount:provider"] == "cards"
+    assert gateway["vpc_links"][0]["tags"]["multiaccount:service"] == "card-limits"
+    route = next(route for route in gateway["api"]["routes"] if route["service"] == "payments")
+    assert route["vpc_link"] == route["load_balancer"] == "open-banking-payments"
+
+
+def test_gateway_network_names_and_tags(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_tags", {"CostCenter": 42})
+    gateway = plan_of(accounts)["gateway"]
+    assert gateway["vpc"] == {
+        "name": "open-banking-gateway",
+        "cidr": "10.100.0.0/16",
+        "tags": dict(OWNED, CostCenter="42", Name="open-banking-gateway"),
+    }
+    assert gateway["subnets"] == [
+        {"cidr": "10.100.1.0/24", "az": "us-east-1a"},
+        {"cidr": "10.100.2.0/24", "az": "us-east-1b"},
+    ]
+    assert gateway["subnet_cidrs"] == ["10.100.1.0/24", "10.100.2.0/24"]
+    assert gateway["route_table"]["tags"]["Name"] == "open-banking-gateway"
+    assert gateway["ownership_filters"] == {
+        "tag:ManagedBy": "multiaccount.apigateway",
+        "tag:multiaccount:gateway": "open-banking",
+    }
+
+
+def test_gateway_name_defaults_to_the_api_name_and_can_be_set(accounts):
+    assert plan_of(accounts)["gateway"]["name"] == "open-banking"
+    set_var(accounts, "shared-services", "shared_gateway_name", "obk")
+    plan = plan_of(accounts)
+    assert plan["gateway"]["name"] == "obk"
+    assert plan["gateway"]["api"]["name"] == "open-banking"
+    assert plan["gateway"]["api"]["tags"]["multiaccount:gateway"] == "open-banking"
+    assert plan["providers"]["payments"]["security_groups"][0]["name"] == "obk-payments"
+
+
+def test_peering_requests_know_the_cross_region_providers(accounts):
+    peerings = plan_of(accounts)["gateway"]["peerings"]
+    assert [(p["provider"], p["account_id"], p["region"], p["cross_region"]) for p in peerings] == [
+        ("payments", "222222222222", "us-east-1", False),
+        ("cards", "333333333333", "us-west-2", True),
+    ]
+    assert peerings[1]["tags"] == dict(OWNED, Name="open-banking-cards", **{"multiaccount:provider": "cards"})
+
+
+def test_api_plan(accounts):
+    set_var(accounts, "shared-services", "api_publish_timeout_in_millis", 10000)
+    set_var(accounts, "shared-services", "api_publish_endpoint_type", "PRIVATE")
+    api = plan_of(accounts)["gateway"]["api"]
+    assert api["name"] == "open-banking" and api["stage"] == "v1"
+    assert api["timeout_in_millis"] == 10000
+    assert api["endpoint_type"] == "PRIVATE"
+    assert [route["path"] for route in api["routes"]] == ["limits", "cards", "payments"]
+
+
+# --- providers ------------------------------------------------------------------------------------
+
+
+def test_provider_creates_a_vpc_found_again_by_name_mark_and_cidr(accounts):
+    vpc = plan_of(accounts)["providers"]["payments"]["vpc"]
+    assert vpc["mode"] == "create"
+    assert vpc["name"] == "open-banking-payments"
+    assert vpc["filters"] == {
+        "tag:Name": "open-banking-payments",
+        "tag:ManagedBy": "multiaccount.apigateway",
+        "cidr-block": "10.0.0.0/16",
+    }
+    assert vpc["tags"] == dict(OWNED, Name="open-banking-payments", **{"multiaccount:provider": "payments"})
+
+
+def test_provider_adopts_by_id_or_by_tags(accounts):
+    set_var(accounts, "payments", "provider_vpc_id", "vpc-0123456789abcdef0")
+    set_var(accounts, "cards", "provider_vpc_tags", {"Name": "cards-core", "Env": "prod"})
+    providers = plan_of(accounts)["providers"]
+    assert providers["payments"]["vpc"]["mode"] == "adopt"
+    assert providers["payments"]["vpc"]["filters"] == {"vpc-id": "vpc-0123456789abcdef0"}
+    assert providers["cards"]["vpc"]["filters"] == {"tag:Env": "prod", "tag:Name": "cards-core"}
+
+
+def test_one_security_group_per_service_admitting_the_gateway_subnets_on_the_service_port(accounts):
+    groups = plan_of(accounts)["providers"]["cards"]["security_groups"]
+    assert [group["name"] for group in groups] == ["open-banking-cards", "open-banking-card-limits"]
+    limits = groups[1]
+    assert limits["service"] == "card-limits"
+    assert limits["rules"] == [
+        {
+            "protocol": "tcp",
+            "port": 8082,
+            "cidrs": ["10.100.1.0/24", "10.100.2.0/24"],
+            "description": "open-banking NLB subnets",
+        }
+    ]
+    assert limits["targets"] == ["10.1.2.20", "10.1.1.10"]
+    assert limits["description"] == "multiaccount.apigateway: NLB subnets of open-banking to card-limits on tcp/8082"
+    assert limits["tags"]["multiaccount:service"] == "card-limits"
+
+
+def test_targets_are_unique_and_sorted_numerically(accounts):
+    assert plan_of(accounts)["providers"]["cards"]["targets"] == ["10.1.1.10", "10.1.2.20"]
+
+
+def test_demo_instances_one_per_target_ip_with_every_service_it_serves(accounts):
+    assert plan_of(accounts)["providers"]["cards"]["demo"]["instances"] == []
+    set_var(accounts, "cards", "provider_vpc_demo_instances", True)
+    demo = plan_of(accounts)["providers"]["cards"]["demo"]
+    assert demo["enabled"] is True
+    assert [(i["ip"], i["name"], i["services"]) for i in demo["instances"]] == [
+        ("10.1.1.10", "open-banking-cards-demo-10-1-1-10", ["cards", "card-limits"]),
+        ("10.1.2.20", "open-banking-cards-demo-10-1-2-20", ["card-limits"]),
+    ]
+    assert demo["instances"][0]["tags"]["multiaccount:demo"] == "true"
+    assert demo["instances"][0]["tags"]["multiaccount:service"] == "cards card-limits"
+
+
+def test_provider_knows_what_it_needs_of_the_gateway(accounts):
+    cards = plan_of(accounts)["providers"]["cards"]
+    assert cards["gateway"] == {
+        "name": "open-banking",
+        "host": "shared-services",
+        "account_id": "111111111111",
+        "region": "us-east-1",
+        "vpc_cidr": "10.100.0.0/16",
+        "subnet_cidrs": ["10.100.1.0/24", "10.100.2.0/24"],
+    }
+    assert cards["cross_region"] is True
+    assert cards["peering"]["requester_account_id"] == "111111111111"
+    assert cards["peering"]["requester_vpc_cidr"] == "10.100.0.0/16"
+    assert cards["return_routes"] == {
+        "enabled": True,
+        "cidrs": ["10.100.1.0/24", "10.100.2.0/24"],
+        "dests": [{"dest": "10.100.1.0/24"}, {"dest": "10.100.2.0/24"}],
+    }
+
+
+def test_verify_view_of_each_provider(accounts):
+    cards = plan_of(accounts)["providers"]["cards"]
+    assert cards["verify_targets"] == [
+        {"ip": "10.1.1.10", "port": 8081, "service": "cards"},
+        {"ip": "10.1.2.20", "port": 8082, "service": "card-limits"},
+        {"ip": "10.1.1.10", "port": 8082, "service": "card-limits"},
+    ]
+    assert cards["services"][1]["listener_port"] == 9082
+    assert cards["services"][1]["target_group"] == "open-banking-card-limits"
+
+
+def test_accounts_view_resolves_every_region_once(accounts):
+    set_var(accounts, "payments", "aws_region", None)
+    plan = plan_of(accounts)
+    assert plan["accounts"] == {
+        "shared-services": {"kind": "shared", "account_id": "111111111111", "region": "us-east-1"},
+        "payments": {"kind": "provider", "account_id": "222222222222", "region": "us-east-1"},
+        "cards": {"kind": "provider", "account_id": "333333333333", "region": "us-west-2"},
+    }
+    assert [service["name"] for service in plan["services"]] == ["card-limits", "cards", "payments"]
+
+
+# --- optional keys --------------------------------------------------------------------------------
+
+
+def test_flags_accept_booleans_and_their_usual_spellings(accounts):
+    set_var(accounts, "payments", "provider_vpc_attach_security_groups", "no")
+    set_var(accounts, "payments", "peering_accept_routes", False)
+    payments = plan_of(accounts)["providers"]["payments"]
+    assert payments["attach_security_groups"] is False
+    assert payments["return_routes"]["enabled"] is False
+
+
+@pytest.mark.parametrize(
+    "host,key,value,text",
+    [
+        ("payments", "provider_vpc_demo_instances", "maybe", "is not a boolean"),
+        ("shared-services", "shared_gateway_health_check_interval", 1, "from 5 to 300"),
+        ("shared-services", "shared_gateway_unhealthy_threshold", "three", "from 2 to 10"),
+        ("shared-services", "api_publish_endpoint_type", "GLOBAL", "REGIONAL, EDGE, PRIVATE"),
+        ("shared-services", "api_publish_timeout_in_millis", 10, "from 50"),
+        ("shared-services", "shared_gateway_tags", ["a"], "is not a mapping"),
+        ("payments", "provider_vpc_resource_tags", {"ManagedBy": "x"}, "which the collection owns"),
+        ("payments", "provider_vpc_demo_instance_type", "big", "instance type"),
+        ("shared-services", "shared_gateway_name", "bad name!", "letters, digits"),
+    ],
+)
+def test_a_bad_optional_key_is_an_error_naming_host_and_field(accounts, host, key, value, text):
+    set_var(accounts, host, key, value)
+    errors = errors_of(accounts)
+    assert len(errors) == 1, errors
+    assert errors[0][:2] == (host, key)
+    assert text in errors[0][2]
+
+
+def test_a_typo_of_a_prefixed_key_is_an_error_with_a_did_you_mean(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_nlb_stratgy", "dedicated")
+    set_var(accounts, "payments", "provider_vpc_xyz", 1)
+    errors = errors_of(accounts)
+    assert ("shared-services", "shared_gateway_nlb_stratgy") in [error[:2] for error in errors]
+    typo = next(error for error in errors if error[1] == "shared_gateway_nlb_stratgy")
+    assert "did you mean shared_gateway_nlb_strategy?" in typo[2]
+    other = next(error for error in errors if error[1] == "provider_vpc_xyz")
+    assert "is not a variable of multiaccount.apigateway" in other[2]
+
+
+def test_runtime_facts_and_other_keys_are_not_typos(accounts):
+    set_var(accounts, "payments", "provider_vpc_state", {"vpc_id": "vpc-1"})
+    set_var(accounts, "payments", "inventory_file", "x")
+    assert plan_of(accounts)
+
+
+def test_preflight_errors_stop_the_plan(accounts):
+    set_var(accounts, "payments", "provider_vpc_cidr", "10.100.0.0/16")
+    result = build_plan(accounts)
+    assert result["plan"] is None
+    assert any(error["field"] == "provider_vpc_cidr" for error in result["errors"])
+
+
+def _argument_spec_options():
+    options = set()
+    for role in os.listdir(os.path.join(ROOT, "roles")):
+        path = os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as handle:
+            specs = yaml.safe_load(handle)["argument_specs"]
+        for entry in specs.values():
+            options.update(entry.get("options") or {})
+    return options
+
+
+def test_known_keys_are_exactly_the_documented_role_variables():
+    documented = _argument_spec_options()
+    assert set(KNOWN_KEYS) == documented, (
+        f"not documented in any role's argument_specs: {sorted(set(KNOWN_KEYS) - documented)}; "
+        f"documented but unknown to the planner: {sorted(documented - set(KNOWN_KEYS))}"
+    )
+    assert not set(GATEWAY_OPTIONS) & set(PROVIDER_OPTIONS)
+    assert not set(APPLY_KEYS) & set(CONTRACT_KEYS)
