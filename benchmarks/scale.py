@@ -1,21 +1,35 @@
-"""Publish many services on the local emulator and report what it costs.
+"""What a converge costs: this collection against a hand-written stock baseline, and at scale.
 
-Generates an inventory with one shared-services account and P provider accounts holding S
-services in all (default 4 x 30 = 120), converges playbooks/site.yml on it twice (cold, then the
-idempotent re-run), and prints per run: wall time, AWS API calls served by the emulator (total
-and the most frequent actions), and the PLAY RECAP totals (ok / changed / failed). Read-only
-afterwards: the numbers are the output, nothing is asserted.
+Runs ansible-playbook on the local emulator and prints figures; nothing is asserted. Each case starts
+on a reset emulator with the realism knobs at 0 (VPC links AVAILABLE and targets healthy at once):
 
-    make benchmark                      # 120 services, on a fresh emulator
-    .venv/bin/python benchmarks/scale.py --services 200 --providers 8
+  A  3 accounts / 3 services (a copy of inventories/local): this collection (site.yml) against the
+     stock baseline (benchmarks/stock/site.yml), cold converge then no-op, interleaved, --pairs times
+  B  3 and 24 services over the same two provider accounts (collection): cold + no-op each
+  C  24 services over 4 provider accounts (collection): cold + no-op (with B: cost of an account)
+  D  100 services over 20 provider accounts (collection): cold + no-op (scale); with the dedicated NLB
+     strategy, as one NLB takes at most 50 listeners
 
-Needs AWS_ENDPOINT_URL on loopback (the Makefile's benchmark target starts an emulator).
+Per run: wall time, AWS API calls counted by the emulator (writes / reads), AWS module executions and
+tasks executed per host (counted by benchmarks/callback_plugins/bench_stats.py), changed, failed.
+Then the figures derived from them, each next to its acceptance criterion with PASS or FAIL. The exit
+status is 0 when every ansible-playbook run exited 0, 1 otherwise (never because of a figure).
+
+    make benchmark                                   # every case, on a fresh emulator of its own
+    make benchmark BENCH_ARGS="--cases A --pairs 1"  # one case
+    .venv/bin/python benchmarks/scale.py --cases B,C --keep-logs
+
+Needs AWS_ENDPOINT_URL on 127.0.0.0/8 and dummy credentials (the Makefile's benchmark target gives
+both). Logs, per-run counts and results.json go to reports/benchmark/.
 """
 
 import argparse
+import ipaddress
 import json
 import os
-import re
+import shutil
+import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,154 +38,634 @@ import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)")
+STOCK_PLAYBOOK = os.path.join(ROOT, "benchmarks", "stock", "site.yml")
+CALLBACK_DIR = os.path.join(ROOT, "benchmarks", "callback_plugins")
+LOG_DIR = os.path.join(ROOT, "reports", "benchmark")
+LOCAL_INVENTORY = os.path.join(ROOT, "inventories", "local")
+KNOBS = {"vpc_link_pending_seconds": 0, "target_initial_seconds": 0}
+RUN_TIMEOUT = 3600
+PROGRESS = sys.stdout.isatty()  # "running ..." before each run, overwritten by its figures
+CASES = "ABCD"
+NLB_LISTENER_QUOTA = 50
+PHASE_NAMES = {"cold": "cold", "noop": "no-op"}
+
+# Emulator counter names: "ec2:DescribeVpcs" (query and JSON protocols), "apigateway:GET /restapis" (REST).
+READ_PREFIXES = ("Describe", "Get", "List")
+READ_METHODS = ("GET", "HEAD")
+STS_READS = frozenset(("sts:AssumeRole", "sts:GetCallerIdentity"))
+
+# The accounts of inventories/local, reused by the generated inventories (B, C, D) so that B's 3-service
+# inventory is the local one and B's 24 services sit in the same two provider accounts.
+GATEWAY_VARS = {
+    "aws_account_id": "111111111111",
+    "aws_region": "us-east-1",
+    "shared_gateway_vpc_cidr": "10.100.0.0/16",
+    "shared_gateway_subnets": [
+        {"cidr": "10.100.1.0/24", "az": "us-east-1a"},
+        {"cidr": "10.100.2.0/24", "az": "us-east-1b"},
+    ],
+    "shared_gateway_nlb_strategy": "shared",
+    "api_publish_name": "open-banking",
+    "api_publish_stage": "v1",
+}
+LOCAL_PROVIDERS = [
+    (
+        "payments",
+        {"aws_account_id": "222222222222", "aws_region": "us-east-1", "provider_vpc_cidr": "10.0.0.0/16"},
+        [{"name": "payments", "port": 8080, "path": "payments", "targets": ["10.0.1.25"]}],
+    ),
+    (
+        "cards",
+        {"aws_account_id": "333333333333", "aws_region": "us-west-2", "provider_vpc_cidr": "10.1.0.0/16"},
+        [
+            {"name": "cards", "port": 8081, "path": "cards", "targets": ["10.1.1.10"]},
+            {"name": "card-limits", "port": 8082, "path": "limits", "targets": ["10.1.2.20"]},
+        ],
+    ),
+]
+
+COLUMNS = (  # key, title, width, decimals
+    ("wall", "wall s", 7, 1),
+    ("calls", "calls", 6, 0),
+    ("writes", "writes", 6, 0),
+    ("reads", "reads", 6, 0),
+    ("module_runs", "modules", 7, 0),
+    ("tasks_max", "tasks/host max", 14, 0),
+    ("tasks_mean", "mean", 6, 1),
+    ("changed", "changed", 7, 0),
+    ("failed", "failed", 6, 0),
+)
+
+
+# ---------------------------------------------------------------------------------------------------
+# emulator
+# ---------------------------------------------------------------------------------------------------
 
 
 def endpoint():
+    """AWS_ENDPOINT_URL, refused unless it is an IPv4 address in 127.0.0.0/8."""
     url = os.environ.get("AWS_ENDPOINT_URL", "")
     host = urllib.parse.urlsplit(url).hostname or ""
-    if not host.startswith("127."):
+    try:
+        loopback = ipaddress.ip_address(host) in ipaddress.ip_network("127.0.0.0/8")
+    except ValueError:
+        loopback = False
+    if not loopback:
         sys.exit(
-            "benchmarks/scale.py runs only against the local emulator: set AWS_ENDPOINT_URL=http://127.0.0.1:<port>"
+            "benchmarks/scale.py runs only against the local emulator: "
+            f"AWS_ENDPOINT_URL={url!r} is not http://127.x.y.z:<port> (use `make benchmark`)"
         )
     if not os.environ.get("AWS_ACCESS_KEY_ID"):
         sys.exit("no AWS_ACCESS_KEY_ID: run it with `make benchmark`, which gives the emulator its dummy credentials")
     return url.rstrip("/")
 
 
-def emulator(url, path, method="GET"):
-    request = urllib.request.Request(url + path, method=method, data=b"" if method == "POST" else None)
+def emulator(url, path, method="GET", body=None):
+    data = json.dumps(body).encode() if body is not None else (b"" if method == "POST" else None)
+    request = urllib.request.Request(url + path, method=method, data=data)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(request, timeout=30) as response:  # nosec - loopback emulator only
-        body = response.read()
-    return json.loads(body) if body.strip().startswith(b"{") else None
+        text = response.read()
+    return json.loads(text) if text.strip().startswith(b"{") else None
+
+
+def reset(url):
+    """Forget every resource; realism knobs at 0 (set again after the reset, whatever it keeps)."""
+    emulator(url, "/moto-api/reset", "POST")
+    emulator(url, "/moto-api/emulator", "POST", KNOBS)
+
+
+def classify(calls):
+    """(writes, reads) of an emulator call counter."""
+    writes = reads = 0
+    for action, count in calls.items():
+        name = action.partition(":")[2]
+        if action in STS_READS or name.startswith(READ_PREFIXES) or name.split(" ", 1)[0] in READ_METHODS:
+            reads += count
+        else:
+            writes += count
+    return writes, reads
+
+
+# ---------------------------------------------------------------------------------------------------
+# inventories
+# ---------------------------------------------------------------------------------------------------
+
+
+def _dump(path, data):
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=1)
+
+
+def provider_layout(providers, services):
+    """[(host, host_vars, services)]: the local inventory's providers and services first, then more.
+
+    Provider 3 and up: provider03 ... (account 4000000000NN, 10.<N-1>.0.0/16, us-east-1 when N is odd,
+    us-west-2 when even, so half of the peerings are cross-region as in the local inventory). Services
+    4 and up, svcNNN on port 9000+NNN, each go to the provider with the fewest services; the target of the
+    j-th extra service of a provider is 10.<x>.<1 + j % 2>.<100 + j // 2> (two /24s per provider).
+    """
+    if providers < 2 or services < 3:
+        raise ValueError("the generated inventories keep the local inventory's 2 providers and 3 services")
+    layout = [(host, dict(host_vars), [dict(s) for s in svcs]) for host, host_vars, svcs in LOCAL_PROVIDERS]
+    for number in range(3, providers + 1):
+        host_vars = {
+            "aws_account_id": f"{400000000000 + number}",
+            "aws_region": "us-east-1" if number % 2 else "us-west-2",
+            "provider_vpc_cidr": f"10.{number - 1}.0.0/16",
+        }
+        layout.append((f"provider{number:02d}", host_vars, []))
+    extra = {entry[0]: 0 for entry in layout}
+    for number in range(3, services):
+        host, host_vars, svcs = min(layout, key=lambda entry: len(entry[2]))
+        second_octet = host_vars["provider_vpc_cidr"].split(".")[1]
+        j = extra[host]
+        extra[host] += 1
+        svcs.append(
+            {
+                "name": f"svc{number:03d}",
+                "port": 9000 + number,
+                "path": f"svc{number:03d}",
+                "targets": [f"10.{second_octet}.{1 + j % 2}.{100 + j // 2}"],
+            }
+        )
+    return layout
+
+
+def strategy(services):
+    """The local inventory's shared NLB, or one NLB per service when the services need more listeners
+    than one NLB takes (50, the AWS quota that the collection enforces)."""
+    return "shared" if services <= NLB_LISTENER_QUOTA else "dedicated"
 
 
 def write_inventory(directory, providers, services):
-    """One shared account, `providers` provider accounts, `services` services spread evenly."""
+    """An inventory in the shape of inventories/local (same group_vars), with more providers/services."""
+    shutil.copytree(os.path.join(LOCAL_INVENTORY, "group_vars"), os.path.join(directory, "group_vars"))
     host_vars = os.path.join(directory, "host_vars")
     os.makedirs(host_vars)
-    names = [f"provider{index:02d}" for index in range(1, providers + 1)]
-    with open(os.path.join(directory, "hosts.yml"), "w", encoding="utf-8") as handle:
-        json.dump(
-            {
-                "all": {
-                    "children": {
-                        "shared_services": {"hosts": {"shared-services": {}}},
-                        "providers": {"hosts": {name: {} for name in names}},
-                    }
+    layout = provider_layout(providers, services)
+    _dump(
+        os.path.join(directory, "hosts.yml"),
+        {
+            "all": {
+                "children": {
+                    "shared_services": {"hosts": {"shared-services": {}}},
+                    "providers": {"hosts": {entry[0]: {} for entry in layout}},
                 }
-            },
-            handle,
+            }
+        },
+    )
+    _dump(
+        os.path.join(host_vars, "shared-services.yml"),
+        dict(GATEWAY_VARS, shared_gateway_nlb_strategy=strategy(services)),
+    )
+    for host, values, svcs in layout:
+        _dump(os.path.join(host_vars, f"{host}.yml"), dict(values, provider_vpc_services=svcs))
+    return directory
+
+
+# ---------------------------------------------------------------------------------------------------
+# runs
+# ---------------------------------------------------------------------------------------------------
+
+
+class Bench:
+    def __init__(self, url, collection_root, keep_logs, work_dir):
+        self.url = url
+        self.collection_root = collection_root
+        self.keep_logs = keep_logs
+        self.work_dir = work_dir
+        self.runs = []
+
+    def inventory(self, name, providers=None, services=None):
+        directory = os.path.join(self.work_dir, "inventories", name)
+        if os.path.isdir(directory):
+            return directory
+        if providers is None:
+            shutil.copytree(LOCAL_INVENTORY, directory)
+            return directory
+        return write_inventory(directory, providers, services)
+
+    def playbook(self, product):
+        if product == "stock":
+            return ROOT, STOCK_PLAYBOOK
+        return self.collection_root, os.path.join(self.collection_root, "site.yml")
+
+    def run(self, case, label, product, phase, inventory):
+        """One ansible-playbook run; returns (and prints) its figures."""
+        name = f"{case}-{label}-{product}-{phase}".replace(" ", "")
+        log_path = os.path.join(LOG_DIR, f"{name}.log")
+        stats_path = os.path.join(LOG_DIR, f"{name}.stats.json")
+        for path in (log_path, stats_path):
+            if os.path.exists(path):
+                os.remove(path)
+        cwd, playbook = self.playbook(product)
+        env = dict(
+            os.environ,
+            ANSIBLE_CONFIG=os.path.join(cwd, "ansible.cfg"),
+            ANSIBLE_CALLBACK_PLUGINS=CALLBACK_DIR,
+            ANSIBLE_CALLBACKS_ENABLED="bench_stats",
+            BENCH_STATS_FILE=stats_path,
+            ANSIBLE_NOCOLOR="1",
         )
-    os.makedirs(os.path.join(directory, "group_vars"))
-    with open(os.path.join(ROOT, "inventories", "local", "group_vars", "all.yml"), encoding="utf-8") as source:
-        all_vars = source.read()
-    with open(os.path.join(directory, "group_vars", "all.yml"), "w", encoding="utf-8") as handle:
-        handle.write(all_vars)
-    with open(os.path.join(directory, "group_vars", "providers.yml"), "w", encoding="utf-8") as handle:
-        handle.write("provider_vpc_demo_instances: true\n")
-    shared = {
-        "aws_account_id": "100000000000",
-        "aws_region": "us-east-1",
-        "shared_gateway_vpc_cidr": "10.200.0.0/16",
-        "shared_gateway_subnets": [
-            {"cidr": "10.200.1.0/24", "az": "us-east-1a"},
-            {"cidr": "10.200.2.0/24", "az": "us-east-1b"},
-        ],
-        "shared_gateway_nlb_strategy": "shared",
-        "api_publish_name": "bench",
-        "api_publish_stage": "v1",
-    }
-    with open(os.path.join(host_vars, "shared-services.yml"), "w", encoding="utf-8") as handle:
-        json.dump(shared, handle)
-    for index, name in enumerate(names, start=1):
-        mine = [number for number in range(services) if number % providers == index - 1]
-        provider = {
-            "aws_account_id": f"{200000000000 + index}",
-            "aws_region": "us-east-1",
-            "provider_vpc_cidr": f"10.{index}.0.0/16",
-            "provider_vpc_services": [
-                {
-                    "name": f"svc{number:03d}",
-                    "port": 8000 + number,
-                    "path": f"svc{number:03d}",
-                    "targets": [f"10.{index}.{1 + number // 200}.{10 + number % 200}"],
-                }
-                for number in mine
-            ],
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, playbook]
+        if PROGRESS:
+            print(f"   running {case} {label} {product} {phase} ...", end="", flush=True)
+        emulator(self.url, "/moto-api/emulator/calls", "DELETE")
+        started = time.monotonic()
+        with open(log_path, "w", encoding="utf-8") as log:
+            process = subprocess.Popen(  # pylint: disable=consider-using-with
+                command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+            try:
+                status = process.wait(timeout=RUN_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait()
+                status = 124
+                log.write(f"\nbenchmarks/scale.py: stopped after {RUN_TIMEOUT} s\n")
+        wall = time.monotonic() - started
+        calls = emulator(self.url, "/moto-api/emulator/calls") or {"total": 0, "calls": {}}
+        stats = {}
+        if os.path.exists(stats_path):
+            with open(stats_path, encoding="utf-8") as handle:
+                stats = json.load(handle)
+        hosts = stats.get("hosts", {})
+        tasks = [counts["tasks"] for counts in hosts.values()] or [0]
+        totals = stats.get("totals", {})
+        writes, reads = classify(calls["calls"])
+        run = {
+            "case": case,
+            "label": label,
+            "product": product,
+            "phase": phase,
+            "exit": status,
+            "wall": round(wall, 1),
+            "calls": calls["total"],
+            "writes": writes,
+            "reads": reads,
+            "module_runs": totals.get("aws_module_runs", 0),
+            "tasks_max": max(tasks),
+            "tasks_mean": round(statistics.mean(tasks), 1),
+            "tasks_per_host": {host: counts["tasks"] for host, counts in hosts.items()},
+            "changed": totals.get("changed", 0),
+            "failed": totals.get("failed", 0) + totals.get("unreachable", 0),
+            "aws_modules": stats.get("aws_modules", {}),
+            "call_counts": calls["calls"],
+            "log": log_path,
         }
-        with open(os.path.join(host_vars, f"{name}.yml"), "w", encoding="utf-8") as handle:
-            json.dump(provider, handle)
+        if not stats:
+            run["failed"] = max(run["failed"], 1)
+        self.runs.append(run)
+        print(("\r" if PROGRESS else "") + row(f"{case} {label}", f"{product} {phase}", run), flush=True)
+        if status != 0:
+            print(f"      exit {status}: see {log_path}", flush=True)
+        return run
 
 
-def converge(url, inventory, label, log_dir):
-    emulator(url, "/moto-api/emulator/calls", "DELETE")
-    log_path = os.path.join(log_dir, f"{label}.log")
-    started = time.monotonic()
-    with open(log_path, "w", encoding="utf-8") as log:
-        status = subprocess.call(
-            [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, "site.yml"],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    wall = time.monotonic() - started
-    calls = emulator(url, "/moto-api/emulator/calls")
-    totals = {"ok": 0, "changed": 0, "failed": 0, "skipped": 0}
-    with open(log_path, encoding="utf-8") as log:
-        for line in log:
-            match = RECAP.match(line)
-            if match:
-                totals["ok"] += int(match.group(2))
-                totals["changed"] += int(match.group(3))
-                totals["failed"] += int(match.group(5)) + int(match.group(4))
-                totals["skipped"] += int(match.group(6))
+def header():
+    return f"   {'case':<14} {'run':<16} {'exit':>4} " + " ".join(column[1].rjust(column[2]) for column in COLUMNS)
+
+
+def row(case, run_name, run):
+    cells = []
+    for key, _title, width, decimals in COLUMNS:
+        value = run[key]
+        if decimals or value != int(value):
+            text = f"{value:.{max(decimals, 1)}f}"
+        else:
+            text = str(int(value))
+        cells.append(text.rjust(width))
+    return f"   {case:<14} {run_name:<16} {run['exit']:>4} " + " ".join(cells)
+
+
+def median_run(runs):
+    """Column-wise median of several runs (exit: the worst)."""
+    merged = dict(runs[0])
+    for column in COLUMNS:
+        key = column[0]
+        merged[key] = statistics.median(run[key] for run in runs)
+    merged["exit"] = max(run["exit"] for run in runs)
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------------
+# cases
+# ---------------------------------------------------------------------------------------------------
+
+
+def case_a(bench, pairs):
+    print("\nA. 3 accounts / 3 services (copy of inventories/local): collection vs stock baseline, interleaved")
+    print(header())
+    inventory = bench.inventory("A-local")
+    series = {}
+    for pair in range(1, pairs + 1):
+        order = ("collection", "stock") if pair % 2 else ("stock", "collection")
+        for product in order:
+            reset(bench.url)
+            for phase in ("cold", "noop"):
+                series.setdefault((product, phase), []).append(bench.run("A", f"pair{pair}", product, phase, inventory))
+    medians = {}
+    for (product, phase), runs in sorted(series.items()):
+        medians[(product, phase)] = median_run(runs)
+        print(row("A median", f"{product} {phase}", medians[(product, phase)]))
+    return medians
+
+
+def case_pair(bench, case, label, providers, services):
+    reset(bench.url)
+    inventory = bench.inventory(f"{case}-{label}", providers, services)
+    return {phase: bench.run(case, label, "collection", phase, inventory) for phase in ("cold", "noop")}
+
+
+def case_b(bench):
+    print("\nB. 3 vs 24 services over the same two provider accounts (collection)")
+    print(header())
     return {
-        "label": label,
-        "status": status,
-        "wall_s": round(wall, 1),
-        "calls": calls,
-        "recap": totals,
-        "log": log_path,
+        3: case_pair(bench, "B", "3svc-2prov", 2, 3),
+        24: case_pair(bench, "B", "24svc-2prov", 2, 24),
     }
 
 
-def report(run, services):
-    calls = run["calls"]
-    recap = run["recap"]
-    print(f"\n== {run['label']}: exit {run['status']}, log {run['log']}")
-    print(f"   wall time        {run['wall_s']:8.1f} s   ({run['wall_s'] / services:.2f} s per service)")
-    print(f"   AWS API calls    {calls['total']:8d}     ({calls['total'] / services:.1f} per service)")
-    print(f"   tasks ok         {recap['ok']:8d}")
-    print(f"   tasks changed    {recap['changed']:8d}")
-    print(f"   tasks failed     {recap['failed']:8d}")
-    print("   most frequent calls:")
-    for action, count in sorted(calls["calls"].items(), key=lambda item: -item[1])[:10]:
-        print(f"     {count:6d}  {action}")
+def case_c(bench):
+    print("\nC. 24 services over 4 provider accounts (collection)")
+    print(header())
+    return case_pair(bench, "C", "24svc-4prov", 4, 24)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--services", type=int, default=120)
-    parser.add_argument("--providers", type=int, default=4)
-    args = parser.parse_args()
-    url = endpoint()
-    emulator(url, "/moto-api/reset", "POST")
-    with tempfile.TemporaryDirectory(prefix="ma-bench-") as directory:
-        inventory = os.path.join(directory, "inventory")
-        write_inventory(inventory, args.providers, args.services)
-        log_dir = os.path.join(ROOT, "reports", "benchmark")
-        os.makedirs(log_dir, exist_ok=True)
-        print(
-            f"benchmark: {args.services} services in {args.providers} provider accounts + 1 gateway account, emulator {url}"
+def case_d(bench):
+    print(f"\nD. 100 services over 20 provider accounts (collection; NLB strategy {strategy(100)})")
+    print(header())
+    return case_pair(bench, "D", "100svc-20prov", 20, 100)
+
+
+# ---------------------------------------------------------------------------------------------------
+# summary
+# ---------------------------------------------------------------------------------------------------
+
+
+class Summary:
+    def __init__(self):
+        self.lines = []
+
+    def check(self, criterion, figure, passed, runs=()):
+        broken = [f"{r['case']} {r['label']} {r['product']} {r['phase']}" for r in runs if r["exit"] != 0]
+        if broken:
+            verdict = "FAIL"
+            figure = f"{figure}  (from failed run(s): {', '.join(broken)})"
+        else:
+            verdict = "PASS" if passed else "FAIL"
+        self.lines.append(f"   {verdict}  {criterion}\n         {figure}")
+
+    def missing(self, criterion, cases):
+        self.lines.append(f"   n/a   {criterion}\n         (needs case{'s' if len(cases) > 1 else ''} {cases})")
+
+
+def per_host_diff(first, second):
+    hosts = set(first["tasks_per_host"]) & set(second["tasks_per_host"])
+    return max((abs(second["tasks_per_host"][h] - first["tasks_per_host"][h]) for h in hosts), default=0)
+
+
+def summarize(results, pairs):
+    s = Summary()
+    a, b, c, d = (results.get(case) for case in CASES)
+
+    # A: against the stock baseline, medians of the pairs.
+    for phase, limit in (("cold", 1.0), ("noop", 0.5)):
+        criterion = f"3 services, {PHASE_NAMES[phase]} wall at most {limit}x the stock baseline's (same run)"
+        if a:
+            mine, stock = a[("collection", phase)], a[("stock", phase)]
+            ratio = mine["wall"] / stock["wall"] if stock["wall"] else float("inf")
+            s.check(
+                criterion,
+                f"{ratio:.2f}x: collection {mine['wall']:.1f} s / stock {stock['wall']:.1f} s (medians of {pairs} pair(s))",
+                ratio <= limit,
+                (mine, stock),
+            )
+        else:
+            s.missing(criterion, "A")
+    for phase, minimum in (("cold", 59), ("noop", 33)):
+        criterion = f"3 services, {PHASE_NAMES[phase]} AWS calls at most 2x the minimum (about {minimum}): at most {2 * minimum}"
+        run = a[("collection", phase)] if a else (b[3][phase] if b else None)
+        if run:
+            stock = f"; stock baseline {a[('stock', phase)]['calls']:.0f}" if a else ""
+            s.check(
+                criterion,
+                f"{run['calls']:.0f} calls ({run['writes']:.0f} writes / {run['reads']:.0f} reads){stock}",
+                run["calls"] <= 2 * minimum,
+                (run,),
+            )
+        else:
+            s.missing(criterion, "A or B")
+
+    # B: marginal cost per added service, accounts fixed.
+    criterion = "module runs per cold converge and per no-op the same (within 2) at 3 and 24 services, 2 providers"
+    if b:
+        diffs = {phase: b[24][phase]["module_runs"] - b[3][phase]["module_runs"] for phase in ("cold", "noop")}
+        s.check(
+            criterion,
+            "cold {} -> {} ({:+}), no-op {} -> {} ({:+})".format(
+                b[3]["cold"]["module_runs"],
+                b[24]["cold"]["module_runs"],
+                diffs["cold"],
+                b[3]["noop"]["module_runs"],
+                b[24]["noop"]["module_runs"],
+                diffs["noop"],
+            ),
+            all(abs(diff) <= 2 for diff in diffs.values()),
+            (b[3]["cold"], b[3]["noop"], b[24]["cold"], b[24]["noop"]),
         )
-        runs = [
-            converge(url, inventory, "cold-converge", log_dir),
-            converge(url, inventory, "idempotent-rerun", log_dir),
-        ]
-    for run in runs:
-        report(run, args.services)
-    return 0 if all(run["status"] == 0 for run in runs) else 1
+        criterion = "tasks executed per host the same (within 2) at 3 and 24 services, 2 providers"
+        diffs = {phase: per_host_diff(b[3][phase], b[24][phase]) for phase in ("cold", "noop")}
+        s.check(
+            criterion,
+            "largest per-host difference: cold {}, no-op {} (max tasks/host {} -> {} cold, {} -> {} no-op)".format(
+                diffs["cold"],
+                diffs["noop"],
+                b[3]["cold"]["tasks_max"],
+                b[24]["cold"]["tasks_max"],
+                b[3]["noop"]["tasks_max"],
+                b[24]["noop"]["tasks_max"],
+            ),
+            all(diff <= 2 for diff in diffs.values()),
+            (b[3]["cold"], b[3]["noop"], b[24]["cold"], b[24]["noop"]),
+        )
+        for phase, limit in (("cold", 20), ("noop", 2)):
+            first, second = b[3][phase], b[24][phase]
+            per_service = (second["calls"] - first["calls"]) / 21
+            modules = (second["module_runs"] - first["module_runs"]) / 21
+            s.check(
+                f"marginal AWS calls per added service, {PHASE_NAMES[phase]}, accounts fixed: at most {limit}",
+                f"{per_service:.1f} calls per service ({first['calls']} -> {second['calls']} calls for 21 more services;"
+                f" writes {first['writes']} -> {second['writes']}); {modules:.2f} module runs per service",
+                per_service <= limit,
+                (first, second),
+            )
+    else:
+        for criterion in (
+            criterion,
+            "tasks executed per host the same (within 2) at 3 and 24 services",
+            "marginal AWS calls per added service, cold: at most 20, no-op: at most 2",
+        ):
+            s.missing(criterion, "B")
+
+    # B vs C (and C vs D): marginal cost per added provider account.
+    if b and c:
+        first, second = b[24]["noop"], c["noop"]
+        per_account = (second["calls"] - first["calls"]) / 2
+        s.check(
+            "marginal AWS calls per added provider account, no-op, 24 services: at most 15",
+            f"{per_account:.1f} calls per account ({first['calls']} -> {second['calls']} calls, 2 -> 4 providers)",
+            per_account <= 15,
+            (first, second),
+        )
+        modules = {phase: (c[phase]["module_runs"] - b[24][phase]["module_runs"]) / 2 for phase in ("cold", "noop")}
+        figure = f"B24->C (2 -> 4 providers, 24 services): {modules['cold']:.1f} cold, {modules['noop']:.1f} no-op per account"
+        passed = True
+        involved = [b[24]["cold"], b[24]["noop"], c["cold"], c["noop"]]
+        if d:
+            # C -> D adds 16 accounts and 76 services: take off 76 times the module runs per added service of B.
+            per_service = {phase: (b[24][phase]["module_runs"] - b[3][phase]["module_runs"]) / 21 for phase in modules}
+            later = {
+                phase: (d[phase]["module_runs"] - c[phase]["module_runs"] - 76 * per_service[phase]) / 16
+                for phase in modules
+            }
+            figure += (
+                f"; C->D (4 -> 20 providers, 24 -> 100 services): {later['cold']:.1f} cold, {later['noop']:.1f} no-op"
+            )
+            passed = all(abs(later[phase] - modules[phase]) <= 1 for phase in modules)
+            involved += [d["cold"], d["noop"]]
+            figure += " (PASS when both estimates agree within 1 module run per account)"
+            if strategy(100) != strategy(24):
+                figure += f"; D uses the {strategy(100)} NLB strategy, B and C {strategy(24)}"
+        else:
+            figure += " (run D too to see that it stays fixed)"
+        s.check("an added provider account costs a fixed, small number of module runs", figure, passed, involved)
+    else:
+        s.missing(
+            "marginal AWS calls per added provider account, no-op: at most 15; fixed module runs per account", "B and C"
+        )
+    if d and c:
+        per_account_calls = {phase: (d[phase]["calls"] - c[phase]["calls"]) / 16 for phase in ("cold", "noop")}
+        s.lines.append(
+            "   info  C->D (16 more providers and 76 more services): {:.1f} cold / {:.1f} no-op calls per added account,"
+            " services included".format(per_account_calls["cold"], per_account_calls["noop"])
+        )
+
+    # D against the 3-service converge of the same run.
+    criterion = "100 services / 20 providers: cold wall within 3x the 3-service cold converge (same run)"
+    base = a[("collection", "cold")] if a else (b[3]["cold"] if b else None)
+    if d and base:
+        ratio = d["cold"]["wall"] / base["wall"] if base["wall"] else float("inf")
+        s.check(
+            criterion,
+            f"{ratio:.2f}x: {d['cold']['wall']:.1f} s / {base['wall']:.1f} s"
+            f" ({'A median' if a else 'B 3 services'}); no-op {d['noop']['wall']:.1f} s"
+            f"; NLB strategy {strategy(100)} at 100 services, {strategy(3)} at 3",
+            ratio <= 3.0,
+            (d["cold"], base),
+        )
+    else:
+        s.missing(criterion, "D and A (or B)")
+
+    # no-op changed = 0 everywhere (the collection's runs; the stock baseline's are shown beside).
+    noops = [r for r in results["_runs"] if r["phase"] == "noop" and r["product"] == "collection"]
+    criterion = "no-op changed = 0 everywhere (every no-op run of the collection)"
+    if noops:
+        changed = [f"{r['case']} {r['label']}: {r['changed']}" for r in noops if r["changed"]]
+        stock = [r["changed"] for r in results["_runs"] if r["phase"] == "noop" and r["product"] == "stock"]
+        figure = ("changed in " + ", ".join(changed)) if changed else f"0 changed in {len(noops)} no-op run(s)"
+        if stock:
+            figure += f"; stock baseline no-op changed: {', '.join(str(n) for n in stock)}"
+        s.check(criterion, figure, not changed, noops)
+    else:
+        s.missing(criterion, "any")
+    return s.lines
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", default="A,B,C,D", help="comma-separated cases to run, from A,B,C,D (default all)")
+    parser.add_argument("--pairs", type=int, default=3, help="collection/stock pairs in case A (default 3)")
+    parser.add_argument(
+        "--keep-logs",
+        action="store_true",
+        help="keep the playbook logs, per-run counts and inventories of successful runs in reports/benchmark/"
+        " (the logs of failed runs are always kept)",
+    )
+    parser.add_argument(
+        "--collection-root",
+        default=ROOT,
+        help="checkout whose site.yml and ansible.cfg are benchmarked (default this one); the stock baseline"
+        " always runs from this checkout",
+    )
+    args = parser.parse_args(argv)
+    cases = [case.strip().upper() for case in args.cases.split(",") if case.strip()]
+    unknown = [case for case in cases if case not in CASES]
+    if unknown or not cases:
+        parser.error(f"--cases: {', '.join(unknown) or 'nothing'} not among A,B,C,D")
+    args.cases = [case for case in CASES if case in cases]
+    if args.pairs < 1:
+        parser.error("--pairs must be at least 1")
+    args.collection_root = os.path.abspath(args.collection_root)
+    if not os.path.isfile(os.path.join(args.collection_root, "site.yml")):
+        parser.error(f"--collection-root: no site.yml in {args.collection_root}")
+    return args
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    url = endpoint()
+    os.makedirs(LOG_DIR, exist_ok=True)
+    info = emulator(url, "/moto-api/emulator") or {}
+    print(
+        f"benchmark: cases {','.join(args.cases)} on emulator {url} (moto {info.get('moto', '?')},"
+        f" knobs {json.dumps(KNOBS)}), {os.cpu_count()} CPUs; collection {args.collection_root}/site.yml,"
+        f" stock baseline {os.path.relpath(STOCK_PLAYBOOK, ROOT)}; logs in {os.path.relpath(LOG_DIR, ROOT)}/"
+    )
+    started = time.monotonic()
+    work_dir = LOG_DIR if args.keep_logs else tempfile.mkdtemp(prefix="ma-bench-")
+    if args.keep_logs:
+        shutil.rmtree(os.path.join(work_dir, "inventories"), ignore_errors=True)
+    bench = Bench(url, args.collection_root, args.keep_logs, work_dir)
+    results = {}
+    try:
+        if "A" in args.cases:
+            results["A"] = case_a(bench, args.pairs)
+        if "B" in args.cases:
+            results["B"] = case_b(bench)
+        if "C" in args.cases:
+            results["C"] = case_c(bench)
+        if "D" in args.cases:
+            results["D"] = case_d(bench)
+    finally:
+        if not args.keep_logs:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    results["_runs"] = bench.runs
+    print("\nSummary: the issue's acceptance criteria (figures from this run; nothing here fails the command)")
+    for line in summarize(results, args.pairs):
+        print(line)
+    ok = all(run["exit"] == 0 for run in bench.runs)
+    _dump(
+        os.path.join(LOG_DIR, "results.json"),
+        {"cases": args.cases, "pairs": args.pairs, "knobs": KNOBS, "runs": bench.runs},
+    )
+    if not args.keep_logs:
+        for run in bench.runs:
+            if run["exit"] == 0:
+                for path in (run["log"], run["log"][: -len(".log")] + ".stats.json"):
+                    if os.path.exists(path):
+                        os.remove(path)
+    print(
+        f"\n{len(bench.runs)} runs in {time.monotonic() - started:.0f} s; "
+        f"{'every ansible-playbook run exited 0' if ok else 'some ansible-playbook runs FAILED (their logs are kept)'};"
+        f" figures in {os.path.relpath(os.path.join(LOG_DIR, 'results.json'), ROOT)}"
+    )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
