@@ -76,16 +76,40 @@ teardown: venv ## remove everything the collection created in inventories/local
 	ansible-playbook -i inventories/local playbooks/teardown.yml
 
 # ---------------------------------------------------------------------------------------------
-# make test: everything that proves it works. Tests use their own emulator port so that a demo
-# left running on $(EMULATOR_PORT) is not reset under the user's feet.
+# make test: everything that proves it works, in lanes that run side by side (make -j): the
+# static checks, two lanes of integration targets and one lane per molecule scenario. Each lane that
+# needs AWS gets a fresh emulator of its own on its own port (tools/with-emulator.sh), so a demo left
+# running on $(EMULATOR_PORT) is never reset under the user's feet and lanes never see each other.
 TEST_EMULATOR_PORT ?= 5001
+TEST_JOBS ?= 5
 WITH_TEST_EMULATOR := tools/with-emulator.sh $(EMULATOR_HOST) $(TEST_EMULATOR_PORT)
+ALL_INTEGRATION_TARGETS := $(sort $(notdir $(patsubst %/,%,$(wildcard tests/integration/targets/*/))))
+# Lane 2 takes these targets (about half of the wall time); lane 1 every other target, new ones included.
+INTEGRATION_LANE_2 ?= vpc_link path_verify vpc_routes demo_instances gateway_ready
+INTEGRATION_LANE_1 := $(filter-out $(INTEGRATION_LANE_2),$(ALL_INTEGRATION_TARGETS))
+MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/,%,$(wildcard extensions/molecule/*/))))
+TEST_LANES := test-static test-integration-1 test-integration-2 $(addprefix test-molecule-,$(MOLECULE_SCENARIOS))
 
-.PHONY: test
-test: venv lint sanity unit ## lint, sanity, unit, then emulator, integration and molecule on a fresh emulator
-	$(MAKE) --no-print-directory emulator-tests
-	$(WITH_TEST_EMULATOR) $(MAKE) --no-print-directory integration molecule \
-	  EMULATOR_PORT=$(TEST_EMULATOR_PORT)
+.PHONY: test $(TEST_LANES)
+test: venv ## every lane side by side: lint, sanity, unit, emulator tests; integration targets; molecule scenarios
+	@started=$$(date +%s); \
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_LANES); \
+	echo "make test: $(words $(TEST_LANES)) lanes passed in $$(( $$(date +%s) - started )) s"
+
+test-static: venv
+	$(MAKE) --no-print-directory -j1 lint sanity unit emulator-tests
+test-integration-1: venv
+	tools/with-emulator.sh $(EMULATOR_HOST) 5011 \
+	  $(MAKE) --no-print-directory integration INTEGRATION_TARGETS="$(INTEGRATION_LANE_1)" EMULATOR_PORT=5011
+test-integration-2: venv
+	tools/with-emulator.sh $(EMULATOR_HOST) 5012 \
+	  $(MAKE) --no-print-directory integration INTEGRATION_TARGETS="$(INTEGRATION_LANE_2)" EMULATOR_PORT=5012
+$(addprefix test-molecule-,$(MOLECULE_SCENARIOS)): test-molecule-%: venv
+	tools/with-emulator.sh $(EMULATOR_HOST) $(call scenario_port,$*) \
+	  $(MAKE) --no-print-directory molecule MOLECULE_SCENARIO=$* EMULATOR_PORT=$(call scenario_port,$*)
+# Emulator port of a molecule scenario: 5020 + its 1-based position in MOLECULE_SCENARIOS.
+scenario_port = $(shell echo $$((5020 + $(call scenario_index,$(1)))))
+scenario_index = $(firstword $(foreach i,$(shell seq $(words $(MOLECULE_SCENARIOS))),$(if $(filter $(1),$(word $(i),$(MOLECULE_SCENARIOS))),$(i))))
 
 .PHONY: lint
 lint: venv ## ansible-lint (production profile, no skips), black, isort
@@ -108,25 +132,31 @@ emulator-tests: venv ## regression tests of the emulator's fidelity patches (and
 emulator-prove: venv ## prove every emulator patch is needed: its tests fail without it (~2.5 min)
 	$(BIN)/python tools/emulator/prove.py
 
-INTEGRATION_TARGETS ?= $(notdir $(patsubst %/,%,$(wildcard tests/integration/targets/*/)))
+INTEGRATION_TARGETS ?= $(ALL_INTEGRATION_TARGETS)
 .PHONY: integration
-integration: venv ## every integration target against the emulator (reset between targets)
+integration: venv ## integration targets against the emulator on $(EMULATOR_PORT) (reset between targets)
 	@for target in $(INTEGRATION_TARGETS); do \
 	  echo "=== integration target: $$target"; \
+	  started=$$(date +%s); \
 	  $(EMULATOR) reset >/dev/null; \
 	  ANSIBLE_ROLES_PATH=tests/integration/targets \
 	    ansible-playbook tests/integration/run_target.yml -e integration_target=$$target || exit 1; \
+	  echo "=== integration target: $$target passed in $$(( $$(date +%s) - started )) s"; \
 	done
 
+MOLECULE_SCENARIO ?=
 .PHONY: molecule
-molecule: venv ## molecule scenarios (default driver) against the emulator
+molecule: venv ## molecule scenarios (default driver) against the emulator on $(EMULATOR_PORT); MOLECULE_SCENARIO=name for one
 	@# A run that failed leaves molecule's state saying "created/prepared": start from scratch.
-	molecule reset --all >/dev/null
-	molecule test --all
+	@if [ -n "$(MOLECULE_SCENARIO)" ]; then \
+	  molecule reset -s $(MOLECULE_SCENARIO) >/dev/null && molecule test -s $(MOLECULE_SCENARIO); \
+	else \
+	  molecule reset --all >/dev/null && molecule test --all; \
+	fi
 
 .PHONY: benchmark
-benchmark: venv ## publish 120 services on the emulator (BENCH_ARGS="--services N --providers P"); print time, API calls, changes
-	$(WITH_TEST_EMULATOR) $(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
+benchmark: venv ## collection vs stock baseline, then 3/24/100 services, on a fresh emulator (port BENCH_EMULATOR_PORT, default 5050; BENCH_ARGS="--cases A --pairs 1"); print wall, AWS calls, module runs, changed
+	tools/with-emulator.sh $(EMULATOR_HOST) $(or $(BENCH_EMULATOR_PORT),5050) $(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
 
 .PHONY: clean
 clean: ## remove caches and reports (keeps .venv)
