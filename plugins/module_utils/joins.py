@@ -291,22 +291,33 @@ def route_urls(routes, api_plan):
     }
 
 
-def gateway_waits(gateway_plan, gateway_state):
-    """The load balancer ARNs and VPC link ids of the plan that exist, for gateway_ready."""
+def gateway_waits(gateway_plan, gateway_state, targets="none"):
+    """What gateway_ready must wait for: the load balancer ARNs and VPC link ids of the plan that
+    exist, the target group ARNs when ``targets`` is not ``none``, and ``needed``: false when the
+    state already says every load balancer is ``active`` and every link ``AVAILABLE`` and no target
+    wait was asked for (a converged gateway needs no wait, and no module run)."""
     balancers = by_name((gateway_state or {}).get("load_balancers"))
     links = by_name((gateway_state or {}).get("vpc_links"))
-    arns = [
-        balancers[balancer["name"]]["arn"]
+    found_balancers = [
+        balancers[balancer["name"]]
         for balancer in gateway_plan.get("load_balancers") or []
         if (balancers.get(balancer["name"]) or {}).get("arn")
     ]
-    ids = [
-        links[link["name"]]["id"]
-        for link in gateway_plan.get("vpc_links") or []
-        if (links.get(link["name"]) or {}).get("id")
+    found_links = [
+        links[link["name"]] for link in gateway_plan.get("vpc_links") or [] if (links.get(link["name"]) or {}).get("id")
     ]
-    groups = [group["arn"] for group in (gateway_state or {}).get("target_groups") or [] if group.get("arn")]
-    return {"load_balancer_arns": arns, "vpc_link_ids": ids, "target_group_arns": groups}
+    groups = []
+    if targets and targets != "none":
+        groups = [group["arn"] for group in (gateway_state or {}).get("target_groups") or [] if group.get("arn")]
+    settled = all(balancer.get("state") == "active" for balancer in found_balancers) and all(
+        link.get("status") == "AVAILABLE" for link in found_links
+    )
+    return {
+        "load_balancer_arns": [balancer["arn"] for balancer in found_balancers],
+        "vpc_link_ids": [link["id"] for link in found_links],
+        "target_group_arns": groups,
+        "needed": bool(groups) or not settled,
+    }
 
 
 def stale_vpc_links(kept, planned_links):

@@ -246,16 +246,30 @@ def test_route_urls_by_service(plan):
 
 
 def test_gateway_waits_name_what_exists(plan):
-    assert joins.gateway_waits(plan["gateway"], STATE) == {
+    assert joins.gateway_waits(plan["gateway"], STATE, "healthy") == {
         "load_balancer_arns": ["arn:lb"],
         "vpc_link_ids": ["lnk1"],
         "target_group_arns": ["arn:tg-p"],
+        "needed": True,
     }
     assert joins.gateway_waits(plan["gateway"], {}) == {
         "load_balancer_arns": [],
         "vpc_link_ids": [],
         "target_group_arns": [],
+        "needed": False,
     }
+
+
+def test_no_wait_is_needed_when_everything_is_already_active_and_available(plan):
+    settled = {
+        "load_balancers": [{"name": "open-banking", "arn": "arn:lb", "state": "active"}],
+        "vpc_links": [{"name": "open-banking", "id": "lnk1", "status": "AVAILABLE"}],
+    }
+    assert joins.gateway_waits(plan["gateway"], settled)["needed"] is False
+    pending = dict(settled, vpc_links=[{"name": "open-banking", "id": "lnk1", "status": "PENDING"}])
+    assert joins.gateway_waits(plan["gateway"], pending)["needed"] is True
+    provisioning = dict(settled, load_balancers=[{"name": "open-banking", "arn": "arn:lb", "state": "provisioning"}])
+    assert joins.gateway_waits(plan["gateway"], provisioning)["needed"] is True
 
 
 def test_stale_vpc_links_are_ours_and_not_planned():
