@@ -31,4 +31,5 @@ class FilterModule:
             "service_lines": joins.service_lines,
             "stale_vpc_links": joins.stale_vpc_links,
             "verify_providers": joins.verify_providers,
+            "vpc_link_changes": joins.vpc_link_changes,
         }

@@ -153,6 +153,48 @@ def describe_vpcs(client, vpc_ids):
     return paginator.paginate(VpcIds=list(vpc_ids)).build_full_result()["Vpcs"]
 
 
+@Ec2NetworkErrorHandler.list_error_handler("describe VPCs", [])
+@aws_retry
+def describe_vpcs_matching(client, filters):
+    """VPCs matching ``filters`` (a dict of filter name -> values)."""
+    paginator = client.get_paginator("describe_vpcs")
+    return paginator.paginate(Filters=_filters(filters)).build_full_result()["Vpcs"]
+
+
+@Ec2NetworkErrorHandler.common_error_handler("create VPC")
+@aws_retry
+def create_vpc(client, cidr, tags):
+    """CreateVpc with its tags (one call); returns the Vpc."""
+    return client.create_vpc(
+        CidrBlock=cidr,
+        TagSpecifications=[{"ResourceType": "vpc", "Tags": ansible_dict_to_boto3_tag_list(tags)}],
+    )["Vpc"]
+
+
+@Ec2NetworkErrorHandler.common_error_handler("enable DNS hostnames of the VPC")
+@aws_retry
+def enable_dns_hostnames(client, vpc_id):
+    """DNS hostnames on, as amazon.aws.ec2_vpc_net does for the VPCs it creates (DNS support is on by default)."""
+    client.modify_vpc_attribute(VpcId=vpc_id, EnableDnsHostnames={"Value": True})
+    return True
+
+
+@Ec2NetworkErrorHandler.common_error_handler("tag the VPC")
+@aws_retry
+def create_tags(client, resource_id, tags):
+    """CreateTags (adds or overwrites the given keys only)."""
+    client.create_tags(Resources=[resource_id], Tags=ansible_dict_to_boto3_tag_list(tags))
+    return True
+
+
+@Ec2NetworkErrorHandler.common_error_handler("wait for the VPC to be available")
+def wait_vpc_available(client, vpc_id, timeout, delay=5):
+    """Botocore's ``vpc_available`` waiter, at most ``timeout`` seconds."""
+    attempts = max(1, -(-int(timeout) // delay))
+    client.get_waiter("vpc_available").wait(VpcIds=[vpc_id], WaiterConfig={"Delay": delay, "MaxAttempts": attempts})
+    return True
+
+
 @Ec2NetworkErrorHandler.list_error_handler("describe subnets", [])
 @aws_retry
 def describe_subnets(client, filters):
@@ -509,13 +551,62 @@ def conflict_lines(table, plan):
 # ---------------------------------------------------------------------------------------------
 
 
+def check_tags(values, gateway, field):
+    """A tag dict of strings; the ownership tags may only repeat their own values. ValueError naming the key."""
+    tags = {}
+    owned = ownership_tags(gateway)
+    for key, value in (values or {}).items():
+        key = str(key)
+        if key in owned and ("" if value is None else str(value)) != owned[key]:
+            raise ValueError(
+                f"{field}.{key}: {value!r} differs from {owned[key]!r}; the module sets this ownership tag itself "
+                "(it may only repeat its own value): remove it"
+            )
+        if key.lower().startswith("aws:"):
+            raise ValueError(f"{field}.{key}: keys starting with aws: are reserved by AWS")
+        if not 1 <= len(key) <= 128:
+            raise ValueError(f"{field}.{key}: a tag key has 1 to 128 characters")
+        value = "" if value is None else str(value)
+        if len(value) > 256:
+            raise ValueError(f"{field}.{key}: a tag value has at most 256 characters")
+        tags[key] = value
+    return tags
+
+
+def validate_vpc_spec(spec, gateway):
+    """The ``vpc`` option: ``{filters, cidr, create, tags}``; ValueError naming the field."""
+    if not spec:
+        raise ValueError(
+            "vpc_id: give the VPC id, or vpc.filters to find it (and vpc.create to create it when missing)"
+        )
+    filters = spec.get("filters") or {}
+    if not filters:
+        raise ValueError("vpc.filters: give the filters that find exactly one VPC, e.g. {'tag:Name': payments}")
+    cidr = spec.get("cidr")
+    if cidr is not None:
+        network = parse_cidr(cidr, "vpc.cidr")
+        if not 16 <= network.prefixlen <= 28:
+            raise ValueError(f"vpc.cidr: {network} is a /{network.prefixlen}; AWS VPC blocks are /16 to /28")
+        cidr = str(network)
+    create = bool(spec.get("create"))
+    if create and cidr is None:
+        raise ValueError("vpc.cidr: give the CIDR block of the VPC to create (vpc.create is true)")
+    return {
+        "filters": {str(key): value if isinstance(value, list) else [value] for key, value in filters.items()},
+        "cidr": cidr,
+        "create": create,
+        "tags": check_tags(spec.get("tags"), gateway, "vpc.tags"),
+    }
+
+
 def validate_subnet_params(params, region=None):
     """Check every input of vpc_target_subnets before any AWS call; raises ValueError naming the field.
 
     Returns ``{"vpc_id", "gateway", "targets": [{"field", "ip"}], "subnets": [{"field", "cidr", "az"}],
     "tags"}``. Targets listed twice are kept once (the first field names them).
     """
-    vpc_id = check_resource_id(params.get("vpc_id"), "vpc", "vpc_id")
+    vpc_id = check_resource_id(params.get("vpc_id"), "vpc", "vpc_id") if params.get("vpc_id") is not None else None
+    vpc = validate_vpc_spec(params.get("vpc"), params.get("gateway") or "") if vpc_id is None else None
     gateway = str(params.get("gateway") or "").strip()
     if not gateway:
         raise ValueError("gateway: give the name of the gateway that owns the subnets (the multiaccount:gateway tag)")
@@ -543,28 +634,13 @@ def validate_subnet_params(params, region=None):
                 raise ValueError(f"{field}.cidr: {network} overlaps {other['field']}.cidr ({other['cidr']})")
         subnets.append({"field": field, "cidr": str(network), "az": az})
 
-    tags = {}
-    for key, value in (params.get("tags") or {}).items():
-        key = str(key)
-        owned = ownership_tags(params.get("gateway") or "")
-        if key in owned and ("" if value is None else str(value)) != owned[key]:
-            raise ValueError(
-                f"tags.{key}: {value!r} differs from {owned[key]!r}; the module sets this ownership tag itself "
-                "(it may only repeat its own value): remove it from tags"
-            )
-        if key.lower().startswith("aws:"):
-            raise ValueError(f"tags.{key}: keys starting with aws: are reserved by AWS")
-        if not 1 <= len(key) <= 128:
-            raise ValueError(f"tags.{key}: a tag key has 1 to 128 characters")
-        value = "" if value is None else str(value)
-        if len(value) > 256:
-            raise ValueError(f"tags.{key}: a tag value has at most 256 characters")
-        tags[key] = value
+    tags = check_tags(params.get("tags"), params.get("gateway") or "", "tags")
     name = params.get("name")
     if name is not None and not str(name).strip():
         raise ValueError("name: give a non-empty Name tag prefix, or leave name out")
     return {
         "vpc_id": vpc_id,
+        "vpc": vpc,
         "gateway": gateway,
         "name": str(name).strip() if name is not None else None,
         "targets": targets,

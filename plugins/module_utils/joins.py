@@ -320,6 +320,38 @@ def gateway_waits(gateway_plan, gateway_state, targets="none"):
     }
 
 
+def vpc_link_changes(planned_links, existing, balancer_arns):
+    """Which planned REST VPC links need multiaccount.apigateway.vpc_link, and which are fine as they are.
+
+    ``existing``: ``vpc_links`` of vpc_link_info (our v1 links); ``balancer_arns``: load balancer name ->
+    ARN. A link is fine when one of ours with its name targets exactly its load balancer, with its
+    description and at least its tags; the others (missing, another target, drift) go to ``apply``.
+    A link whose load balancer has no ARN yet (check mode on a new gateway) is in neither list.
+    Returns ``{apply: [planned links], unchanged: [existing links]}``, so a converged gateway runs no
+    vpc_link module at all, whatever the number of links.
+    """
+    by_link_name = {}
+    for link in existing or []:
+        by_link_name.setdefault(link.get("name"), []).append(link)
+    apply, unchanged = [], []
+    for link in planned_links or []:
+        arn = (balancer_arns or {}).get(link["load_balancer"])
+        if not arn:
+            continue
+        found = by_link_name.get(link["name"]) or []
+        current = found[0] if len(found) == 1 else None
+        if (
+            current
+            and list(current.get("target_arns") or []) == [arn]
+            and (current.get("description") or "") == link["description"]
+            and not _missing_tags(current.get("tags"), link["tags"])
+        ):
+            unchanged.append(current)
+        else:
+            apply.append(link)
+    return {"apply": apply, "unchanged": unchanged}
+
+
 def stale_vpc_links(kept, planned_links):
     """Our VPC links that block the removal of a load balancer the plan no longer has."""
     planned = {link["name"] for link in planned_links or []}

@@ -45,6 +45,16 @@ DEMO_TAG = "multiaccount:demo"
 LB_NAME_MAX = 32
 LB_NAME_KEEP = 23
 
+# AWS quotas the plan respects (defaults). A shared NLB takes at most LISTENERS_PER_NLB services: more
+# services are spread over more shared NLBs (each with its VPC link). The others are adjustable, so
+# the planner warns, naming the quota, when the inventory needs more.
+LISTENERS_PER_NLB = 50
+VPC_LINKS_PER_REGION = 20
+RESOURCES_PER_REST_API = 300
+ACTIVE_PEERINGS_PER_VPC = 50
+MAX_ACTIVE_PEERINGS_PER_VPC = 125
+ROUTES_PER_ROUTE_TABLE = 50
+
 DEFAULT_API_DESCRIPTION = "Services of the provider accounts, published over VPC links"
 ENDPOINT_TYPES = ("REGIONAL", "EDGE", "PRIVATE")
 MAX_INTEGRATION_TIMEOUT_MS = 300000
@@ -357,9 +367,10 @@ def _gateway_plan(host, values, options, services, providers):
     target_groups = []
     load_balancers = {}
     routes = []
+    shard_of = _shared_shards(name, services) if strategy != "dedicated" else {}
     for service in services:
         group_name = lb_name(f"{name}-{service['name']}")
-        balancer = group_name if strategy == "dedicated" else lb_name(name)
+        balancer = group_name if strategy == "dedicated" else shard_of[service["name"]]
         service["target_group"] = group_name
         service["load_balancer"] = balancer
         service["vpc_link"] = balancer
@@ -445,6 +456,16 @@ def _gateway_plan(host, values, options, services, providers):
             "name": resource_name,
             "cidr": str(values.get("shared_gateway_vpc_cidr")).strip(),
             "tags": merge_tags(base, {"Name": resource_name}),
+            # The ``vpc`` of vpc_target_subnets: found again by its Name, marks and CIDR, else created.
+            "spec": {
+                "filters": dict(
+                    _tag_filters(merge_tags({}, ownership_tags(name), {"Name": resource_name})),
+                    **{"cidr-block": str(values.get("shared_gateway_vpc_cidr")).strip()},
+                ),
+                "cidr": str(values.get("shared_gateway_vpc_cidr")).strip(),
+                "create": True,
+                "tags": merge_tags(base, {"Name": resource_name}),
+            },
         },
         "subnets": subnets,
         "subnet_cidrs": [subnet["cidr"] for subnet in subnets],
@@ -464,6 +485,87 @@ def _gateway_plan(host, values, options, services, providers):
             "routes": sorted(routes, key=lambda route: route["service"]),
         },
     }
+
+
+def _shared_shards(name, services):
+    """Shared strategy: the NLB of each service, ``LISTENERS_PER_NLB`` services per NLB at most.
+
+    Services are taken in listener-port order: the first NLB (named after the gateway, as with a single
+    NLB) gets the lowest ports, the next one (``<gateway>-2``) the next ones, and so on. Up to the quota
+    there is one NLB, so an inventory below it never changes; past it, a service with a lower port than
+    the existing ones moves its neighbours up by one place.
+    """
+    ordered = sorted(services, key=lambda service: (service["listener_port"], service["name"]))
+    shards = {}
+    for index, service in enumerate(ordered):
+        shard = index // LISTENERS_PER_NLB
+        shards[service["name"]] = lb_name(name if shard == 0 else f"{name}-{shard + 1}")
+    return shards
+
+
+def _quota_warnings(report, gateway):
+    """Adjustable AWS quotas the plan needs more of: a warning naming the quota and the figure."""
+    host = gateway["host"]
+    links = len(gateway["vpc_links"])
+    if links > VPC_LINKS_PER_REGION:
+        report["warnings"].append(
+            {
+                "host": host,
+                "field": "shared_gateway_nlb_strategy",
+                "message": (
+                    f"the plan needs {links} VPC links; the default quota is {VPC_LINKS_PER_REGION} per account and "
+                    "region: raise 'VPC links per account per Region' (API Gateway) first, or use the shared strategy"
+                ),
+            }
+        )
+    resources = sum(len(route["path"].split("/")) + 1 for route in gateway["api"]["routes"])
+    if resources > RESOURCES_PER_REST_API:
+        report["warnings"].append(
+            {
+                "host": host,
+                "field": "api_publish_name",
+                "message": (
+                    f"the REST API needs about {resources} resources; the default quota is {RESOURCES_PER_REST_API} "
+                    "per API: raise 'Resources per API' (API Gateway) first"
+                ),
+            }
+        )
+    peerings = len(gateway["peerings"])
+    if peerings > MAX_ACTIVE_PEERINGS_PER_VPC:
+        report["errors"].append(
+            {
+                "host": host,
+                "field": "providers",
+                "message": (
+                    f"{peerings} provider accounts need {peerings} peerings of the gateway VPC; a VPC has at most "
+                    f"{MAX_ACTIVE_PEERINGS_PER_VPC} active peerings: split the providers over several gateways"
+                ),
+            }
+        )
+    if peerings > ROUTES_PER_ROUTE_TABLE:
+        report["warnings"].append(
+            {
+                "host": host,
+                "field": "providers",
+                "message": (
+                    f"the gateway route table needs a route to every provider VPC CIDR ({peerings} providers); the "
+                    f"default quota is {ROUTES_PER_ROUTE_TABLE} routes per route table: raise it first"
+                ),
+            }
+        )
+    if peerings > MAX_ACTIVE_PEERINGS_PER_VPC:
+        pass
+    elif peerings > ACTIVE_PEERINGS_PER_VPC:
+        report["warnings"].append(
+            {
+                "host": host,
+                "field": "providers",
+                "message": (
+                    f"{peerings} provider accounts need {peerings} peerings of the gateway VPC; the default quota is "
+                    f"{ACTIVE_PEERINGS_PER_VPC} active peerings per VPC: raise it (up to {MAX_ACTIVE_PEERINGS_PER_VPC}) first"
+                ),
+            }
+        )
 
 
 def _provider_plan(host, values, options, services, gateway):
@@ -513,6 +615,13 @@ def _provider_plan(host, values, options, services, gateway):
             )
 
     peering_tags = merge_tags(base, {"Name": f"{name}-{host}"})
+    adopt = bool(vpc_id or vpc_tags)
+    if vpc_id:
+        vpc_filters = {"vpc-id": vpc_id}
+    elif vpc_tags:
+        vpc_filters = _tag_filters(vpc_tags)
+    else:
+        vpc_filters = {"tag:Name": vpc_name, f"tag:{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE, "cidr-block": cidr}
     return {
         "host": host,
         "account_id": str(values.get("aws_account_id")).strip(),
@@ -528,21 +637,20 @@ def _provider_plan(host, values, options, services, gateway):
             "subnet_cidrs": list(gateway["subnet_cidrs"]),
         },
         "vpc": {
-            "mode": "adopt" if vpc_id or vpc_tags else "create",
+            "mode": "adopt" if adopt else "create",
             "id": vpc_id,
             # How to find it: the adopted VPC by id or tags, a created one by its Name, mark and CIDR.
-            "filters": (
-                {"vpc-id": vpc_id}
-                if vpc_id
-                else (
-                    _tag_filters(vpc_tags)
-                    if vpc_tags
-                    else {"tag:Name": vpc_name, f"tag:{MANAGED_TAG_KEY}": MANAGED_TAG_VALUE, "cidr-block": cidr}
-                )
-            ),
+            "filters": vpc_filters,
             "cidr": cidr,
             "name": vpc_name,
             "tags": merge_tags(base, {"Name": vpc_name}),
+            # The ``vpc`` of vpc_target_subnets: adopted as it is, or created when missing.
+            "spec": {
+                "filters": vpc_filters,
+                "cidr": cidr,
+                "create": not adopt,
+                "tags": {} if adopt else merge_tags(base, {"Name": vpc_name}),
+            },
         },
         "subnets": [
             {"cidr": str(subnet["cidr"]).strip(), "az": str(subnet["az"]).strip()}
@@ -636,6 +744,10 @@ def build_plan(accounts):
         for host, values in providers
     ]
     gateway = _gateway_plan(gateway_host, gateway_values, gateway_options, services, provider_summaries)
+    _quota_warnings(report, gateway)
+    if report["errors"]:
+        report["plan"] = None
+        return report
     provider_plans = {}
     for host, values in providers:
         mine = [service for service in services if service["provider"] == host]

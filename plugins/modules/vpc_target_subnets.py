@@ -46,8 +46,40 @@ options:
   vpc_id:
     description:
       - The VPC (C(vpc-...)).
+      - Exactly one of O(vpc_id) and O(vpc) is required.
     type: str
-    required: true
+  vpc:
+    description:
+      - "Find the VPC instead of naming it: the one VPC that matches O(vpc.filters) (none, or
+        several, is an error naming them, before any change)."
+      - With O(vpc.create), a VPC that does not exist yet is created with the CIDR block O(vpc.cidr)
+        and the tags O(vpc.tags) (give the ownership tags there too), with DNS support and hostnames
+        on, as M(amazon.aws.ec2_vpc_net) does; a VPC that exists gets the tags of O(vpc.tags) it
+        lacks. So a provider or gateway VPC, created or adopted, and its subnets cost one module call.
+      - Without O(vpc.create) the VPC is adopted. It is never modified (not even its tags), and
+        O(vpc.cidr), when given, must be one of its CIDR blocks.
+    type: dict
+    suboptions:
+      filters:
+        description:
+          - "DescribeVpcs filters, for example C({vpc-id: vpc-0123...}), C({tag:Name: payments-core}) or
+            C({tag:Name: payments, tag:ManagedBy: multiaccount.apigateway, cidr-block: 10.0.0.0/16})."
+        type: dict
+        required: true
+      cidr:
+        description:
+          - With O(vpc.create), the CIDR block of the VPC to create; otherwise a block the VPC must have.
+        type: str
+      create:
+        description:
+          - Create the VPC when no VPC matches.
+        type: bool
+        default: false
+      tags:
+        description:
+          - With O(vpc.create), the tags of the VPC (added when missing to one that exists).
+        type: dict
+        default: {}
   gateway:
     description:
       - Name of the gateway (deployment) the created subnets belong to, the value of their
@@ -109,7 +141,7 @@ options:
 notes:
   - Permissions needed - C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(ec2:DescribeRouteTables),
     C(ec2:DescribeAvailabilityZones), C(ec2:CreateSubnet), C(ec2:CreateTags) (tags at creation)
-    and C(ec2:DeleteSubnet).
+    and C(ec2:DeleteSubnet); with O(vpc.create) also C(ec2:CreateVpc) and C(ec2:ModifyVpcAttribute).
   - "API calls of a run with nothing to change: DescribeVpcs, DescribeSubnets and
     DescribeRouteTables, one each (O(state=absent): one DescribeSubnets). DescribeAvailabilityZones
     is called once, only when a subnet must be derived. Then one CreateSubnet or DeleteSubnet per
@@ -139,6 +171,29 @@ attributes:
 """
 
 EXAMPLES = r"""
+- name: The provider VPC (created when missing, found again by its Name, mark and CIDR) and its service subnets
+  multiaccount.apigateway.vpc_target_subnets:
+    vpc:
+      filters:
+        "tag:Name": open-banking-payments
+        "tag:ManagedBy": multiaccount.apigateway
+        cidr-block: 10.0.0.0/16
+      cidr: 10.0.0.0/16
+      create: true
+      tags: {Name: open-banking-payments, ManagedBy: multiaccount.apigateway, "multiaccount:gateway": open-banking}
+    gateway: open-banking
+    name: open-banking-payments
+    targets: [10.0.1.25]
+  register: payments_network
+
+- name: Adopt the provider's own VPC by its tags (never modified) and add the subnets its targets lack
+  multiaccount.apigateway.vpc_target_subnets:
+    vpc:
+      filters: {"tag:Name": payments-core}
+      cidr: 10.0.0.0/16
+    gateway: open-banking
+    targets: [10.0.1.25]
+
 - name: Give every service IP a subnet (derived /24s) and learn the route tables to add return routes to
   multiaccount.apigateway.vpc_target_subnets:
     vpc_id: vpc-0a1b2c3d4e5f67890
@@ -206,6 +261,32 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+vpc:
+  description:
+    - The VPC (null in check mode when it would be created, and with O(state=absent)).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: VPC id.
+      type: str
+      sample: vpc-0a1b2c3d4e5f67890
+    cidrs:
+      description: Its associated IPv4 CIDR blocks.
+      type: list
+      elements: str
+      sample: [10.0.0.0/16]
+    name:
+      description: Its Name tag.
+      type: str
+      sample: open-banking-payments
+    tags:
+      description: Its tags.
+      type: dict
+    created:
+      description: Whether this run created it.
+      type: bool
+      sample: false
 subnets:
   description:
     - The subnets that hold a target or are listed in O(subnets), sorted by CIDR block. Empty with
@@ -306,11 +387,15 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     associated_vpc_cidrs,
     cidr_key,
     create_subnet,
+    create_tags,
+    create_vpc,
     delete_subnet,
     describe_availability_zones,
     describe_route_tables,
     describe_subnets,
     describe_vpcs,
+    describe_vpcs_matching,
+    enable_dns_hostnames,
     error_code,
     format_subnet,
     is_ours,
@@ -318,15 +403,18 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     plan_subnets,
     subnet_route_tables,
     subnet_tags,
+    tags_of,
     unplaced_targets,
     validate_subnet_params,
     wait_subnets_available,
+    wait_vpc_available,
 )
 
 
 def empty_result():
     return dict(
         changed=False,
+        vpc=None,
         subnets=[],
         targets={},
         route_table_ids=[],
@@ -385,15 +473,81 @@ def build_result(result, scope, placement, tables, before_cidrs):
     result["diff"] = {"before": {"subnets": before}, "after": {"subnets": after}}
 
 
+def vpc_entry(raw, created=False):
+    tags = tags_of(raw)
+    return {
+        "id": raw["VpcId"],
+        "cidrs": associated_vpc_cidrs(raw),
+        "name": tags.get("Name"),
+        "tags": tags,
+        "created": created,
+    }
+
+
+def resolve_vpc(module, client, checked):
+    """The VPC: by id, or the one VPC matching ``vpc.filters``, created when missing with ``vpc.create``.
+
+    Returns ``(vpc entry or None when it would be created in check mode, actions)``; fails naming the
+    problem (no VPC to adopt, several matches, a CIDR the adopted VPC lacks) before any write.
+    """
+    if checked["vpc_id"]:
+        vpcs = describe_vpcs(client, [checked["vpc_id"]])
+        if not vpcs:
+            module.fail_json(
+                msg=f"vpc_id: VPC {checked['vpc_id']} not found in {module.region}; give the id of an existing VPC"
+            )
+        return vpc_entry(vpcs[0]), []
+    spec = checked["vpc"]
+    found = describe_vpcs_matching(client, spec["filters"])
+    if len(found) > 1:
+        ids = ", ".join(sorted(vpc["VpcId"] for vpc in found))
+        module.fail_json(
+            msg=f"vpc.filters: {len(found)} VPCs match ({ids}) in {module.region}; exactly one must (nothing was changed)"
+        )
+    if found:
+        vpc = vpc_entry(found[0])
+        if spec["cidr"] and spec["cidr"] not in vpc["cidrs"]:
+            module.fail_json(
+                msg=(
+                    f"vpc.cidr: {spec['cidr']} is not a CIDR block of {vpc['id']} ({', '.join(vpc['cidrs'])}); "
+                    "give one of its blocks (nothing was changed)"
+                )
+            )
+        missing = {key: value for key, value in spec["tags"].items() if vpc["tags"].get(key) != value}
+        if not spec["create"] or not missing:
+            return vpc, []
+        action = f"tag VPC {vpc['id']} with {', '.join(f'{key}={value}' for key, value in sorted(missing.items()))}"
+        if not module.check_mode:
+            create_tags(client, vpc["id"], missing)
+            vpc["tags"].update(missing)
+        return vpc, [action]
+    if not spec["create"]:
+        module.fail_json(
+            msg=f"vpc.filters: no VPC matches {spec['filters']} in {module.region}; check the VPC to adopt (nothing was changed)"
+        )
+    tags = dict(spec["tags"])
+    action = f"create VPC {spec['cidr']}" + (f" (Name {tags['Name']})" if tags.get("Name") else "")
+    if module.check_mode:
+        return None, [action]
+    raw = create_vpc(client, spec["cidr"], tags)
+    if raw.get("State") != "available":
+        wait_vpc_available(client, raw["VpcId"], module.params["wait_timeout"])
+    enable_dns_hostnames(client, raw["VpcId"])
+    vpc = vpc_entry(raw, created=True)
+    vpc["cidrs"] = vpc["cidrs"] or [spec["cidr"]]
+    return vpc, [action]
+
+
 def ensure_present(module, client, checked):
     params = module.params
-    vpc_id = checked["vpc_id"]
-    vpcs = describe_vpcs(client, [vpc_id])
-    if not vpcs:
-        module.fail_json(msg=f"vpc_id: VPC {vpc_id} not found in {module.region}; give the id of an existing VPC")
-    vpc_cidrs = associated_vpc_cidrs(vpcs[0])
-    existing = [normalise_subnet(raw) for raw in describe_subnets(client, {"vpc-id": [vpc_id]})]
-    tables = subnet_route_tables(describe_route_tables(client, {"vpc-id": [vpc_id]}))
+    vpc, vpc_actions = resolve_vpc(module, client, checked)
+    vpc_id = vpc["id"] if vpc else None
+    vpc_cidrs = vpc["cidrs"] if vpc else [checked["vpc"]["cidr"]]
+    if vpc_id:
+        existing = [normalise_subnet(raw) for raw in describe_subnets(client, {"vpc-id": [vpc_id]})]
+        tables = subnet_route_tables(describe_route_tables(client, {"vpc-id": [vpc_id]}))
+    else:
+        existing, tables = [], (None, {})
 
     zones = None
     if not checked["subnets"] and unplaced_targets(checked["targets"], existing, []):
@@ -402,6 +556,7 @@ def ensure_present(module, client, checked):
 
     result = empty_result()
     result["vpc_cidrs"] = vpc_cidrs
+    result["vpc"] = vpc
     if plan["errors"]:
         module.fail_json(msg=f"{'; '.join(plan['errors'])} (nothing was changed)", vpc_cidrs=vpc_cidrs)
 
@@ -414,7 +569,7 @@ def ensure_present(module, client, checked):
     for entry in plan["create"]:
         tags = subnet_tags(checked["gateway"], checked["name"], checked["tags"], entry["az"])
         to_create.append((entry, tags, create_action(entry, tags)))
-    actions = [action for _entry, _tags, action in to_create]
+    actions = vpc_actions + [action for _entry, _tags, action in to_create]
     result["changed"] = bool(actions)
 
     if module.check_mode or not to_create:
@@ -426,7 +581,7 @@ def ensure_present(module, client, checked):
         result["actions"] = actions
         return result
 
-    created, done = [], []
+    created, done = [], list(vpc_actions)
     try:
         for entry, tags, action in to_create:
             raw = create_subnet(client, vpc_id, entry["cidr"], entry["az"], tags)
@@ -450,8 +605,14 @@ def ensure_present(module, client, checked):
 
 def ensure_absent(module, client, checked):
     gateway = checked["gateway"]
+    vpc_id = checked["vpc_id"]
+    if not vpc_id:
+        found = describe_vpcs_matching(client, checked["vpc"]["filters"])
+        if len(found) != 1:
+            return empty_result()
+        vpc_id = found[0]["VpcId"]
     filters = {
-        "vpc-id": [checked["vpc_id"]],
+        "vpc-id": [vpc_id],
         f"tag:{MANAGED_TAG_KEY}": [MANAGED_TAG_VALUE],
         f"tag:{GATEWAY_TAG_KEY}": [gateway],
     }
@@ -507,7 +668,16 @@ def deleted_entry(subnet):
 def main():
     argument_spec = dict(
         state=dict(type="str", default="present", choices=["present", "absent"]),
-        vpc_id=dict(type="str", required=True),
+        vpc_id=dict(type="str"),
+        vpc=dict(
+            type="dict",
+            options=dict(
+                filters=dict(type="dict", required=True),
+                cidr=dict(type="str"),
+                create=dict(type="bool", default=False),
+                tags=dict(type="dict", default={}),
+            ),
+        ),
         gateway=dict(type="str", required=True),
         targets=dict(type="list", elements="str", default=[]),
         subnets=dict(
@@ -521,7 +691,12 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
-    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[["vpc_id", "vpc"]],
+        required_one_of=[["vpc_id", "vpc"]],
+    )
 
     try:
         checked = validate_subnet_params(module.params, module.region)

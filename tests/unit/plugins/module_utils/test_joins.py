@@ -337,3 +337,25 @@ def test_probe_results_from_test_invoke_and_http_gets(plan):
         {"service": "cards", "kind": "test-invoke GET", "target": "/cards", "status": "error", "expected": 200},
         {"service": "payments", "kind": "http-get", "target": "https://x/v1/payments", "status": 502, "expected": 200},
     ]
+
+
+def test_only_missing_or_drifting_vpc_links_need_the_module(plan):
+    planned = plan["gateway"]["vpc_links"]
+    link = planned[0]
+    good = {
+        "id": "l1",
+        "name": link["name"],
+        "target_arns": ["arn:lb"],
+        "description": link["description"],
+        "tags": dict(link["tags"], Extra="x"),
+    }
+    assert joins.vpc_link_changes(planned, [good], {"open-banking": "arn:lb"}) == {"apply": [], "unchanged": [good]}
+    assert joins.vpc_link_changes(planned, [], {"open-banking": "arn:lb"}) == {"apply": [link], "unchanged": []}
+    moved = dict(good, target_arns=["arn:other"])
+    assert joins.vpc_link_changes(planned, [moved], {"open-banking": "arn:lb"})["apply"] == [link]
+    untagged = dict(good, tags={})
+    assert joins.vpc_link_changes(planned, [untagged], {"open-banking": "arn:lb"})["apply"] == [link]
+    # Two links of ours with one name: the module decides (it fails naming both).
+    assert joins.vpc_link_changes(planned, [good, dict(good, id="l2")], {"open-banking": "arn:lb"})["apply"] == [link]
+    # No load balancer yet (check mode on a new gateway): nothing to do now.
+    assert joins.vpc_link_changes(planned, [], {}) == {"apply": [], "unchanged": []}

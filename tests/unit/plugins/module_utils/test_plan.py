@@ -201,10 +201,22 @@ def test_dedicated_strategy_one_load_balancer_and_link_per_service(accounts):
 def test_gateway_network_names_and_tags(accounts):
     set_var(accounts, "shared-services", "shared_gateway_tags", {"CostCenter": 42})
     gateway = plan_of(accounts)["gateway"]
+    tags = dict(OWNED, CostCenter="42", Name="open-banking-gateway")
     assert gateway["vpc"] == {
         "name": "open-banking-gateway",
         "cidr": "10.100.0.0/16",
-        "tags": dict(OWNED, CostCenter="42", Name="open-banking-gateway"),
+        "tags": tags,
+        "spec": {
+            "filters": {
+                "tag:ManagedBy": "multiaccount.apigateway",
+                "tag:Name": "open-banking-gateway",
+                "tag:multiaccount:gateway": "open-banking",
+                "cidr-block": "10.100.0.0/16",
+            },
+            "cidr": "10.100.0.0/16",
+            "create": True,
+            "tags": tags,
+        },
     }
     assert gateway["subnets"] == [
         {"cidr": "10.100.1.0/24", "az": "us-east-1a"},
@@ -260,6 +272,7 @@ def test_provider_creates_a_vpc_found_again_by_name_mark_and_cidr(accounts):
         "cidr-block": "10.0.0.0/16",
     }
     assert vpc["tags"] == dict(OWNED, Name="open-banking-payments", **{"multiaccount:provider": "payments"})
+    assert vpc["spec"] == {"filters": vpc["filters"], "cidr": "10.0.0.0/16", "create": True, "tags": vpc["tags"]}
 
 
 def test_provider_adopts_by_id_or_by_tags(accounts):
@@ -269,6 +282,13 @@ def test_provider_adopts_by_id_or_by_tags(accounts):
     assert providers["payments"]["vpc"]["mode"] == "adopt"
     assert providers["payments"]["vpc"]["filters"] == {"vpc-id": "vpc-0123456789abcdef0"}
     assert providers["cards"]["vpc"]["filters"] == {"tag:Env": "prod", "tag:Name": "cards-core"}
+    # An adopted VPC is never created nor tagged; its CIDR, when given, is checked.
+    assert providers["cards"]["vpc"]["spec"] == {
+        "filters": {"tag:Env": "prod", "tag:Name": "cards-core"},
+        "cidr": "10.1.0.0/16",
+        "create": False,
+        "tags": {},
+    }
 
 
 def test_one_security_group_per_service_admitting_the_gateway_subnets_on_the_service_port(accounts):
@@ -426,3 +446,70 @@ def test_known_keys_are_exactly_the_documented_role_variables():
     )
     assert not set(GATEWAY_OPTIONS) & set(PROVIDER_OPTIONS)
     assert not set(APPLY_KEYS) & set(CONTRACT_KEYS)
+
+
+# --- quotas -----------------------------------------------------------------------------------------
+
+
+def _many_services(count, first_port=20000):
+    return [
+        {
+            "name": f"svc{index:03d}",
+            "port": first_port + index,
+            "path": f"svc{index:03d}",
+            "targets": [f"10.0.1.{10 + index}"],
+        }
+        for index in range(count)
+    ]
+
+
+def test_a_shared_nlb_takes_at_most_50_listeners_more_services_get_more_shared_nlbs(accounts):
+    set_var(accounts, "payments", "provider_vpc_services", _many_services(120))
+    gateway = plan_of(accounts)["gateway"]
+    names = [balancer["name"] for balancer in gateway["load_balancers"]]
+    assert names == ["open-banking", "open-banking-2", "open-banking-3"]
+    sizes = [len(balancer["listeners"]) for balancer in gateway["load_balancers"]]
+    assert sizes == [50, 50, 22]
+    # The lowest listener ports stay on the first NLB (named as with one NLB): cards' 8081 and 9082 first.
+    first = gateway["load_balancers"][0]["listeners"]
+    assert [listener["port"] for listener in first[:3]] == [8081, 9082, 20000]
+    assert first[-1]["port"] == 20047
+    assert [link["name"] for link in gateway["vpc_links"]] == names
+    route = next(route for route in gateway["api"]["routes"] if route["service"] == "svc119")
+    assert route["load_balancer"] == route["vpc_link"] == "open-banking-3"
+
+
+def test_below_the_listener_quota_there_is_one_shared_nlb(accounts):
+    set_var(accounts, "payments", "provider_vpc_services", _many_services(47))
+    assert [b["name"] for b in plan_of(accounts)["gateway"]["load_balancers"]] == ["open-banking"]
+
+
+def test_adjustable_quotas_are_warnings_naming_the_quota(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_nlb_strategy", "dedicated")
+    set_var(accounts, "payments", "provider_vpc_services", _many_services(150))
+    result = build_plan(accounts)
+    assert result["plan"] is not None
+    messages = [warning["message"] for warning in result["warnings"]]
+    assert any("the default quota is 20 per account and region" in message for message in messages)
+    assert any("'Resources per API'" in message for message in messages)
+
+
+def test_more_providers_than_a_vpc_can_peer_with_is_an_error(accounts):
+    template = next(account for account in accounts if account["host"] == "payments")
+    for index in range(126):
+        extra = copy.deepcopy(template)
+        extra["host"] = f"p{index:03d}"
+        extra["vars"]["aws_account_id"] = f"{300000000000 + index}"
+        extra["vars"]["provider_vpc_cidr"] = f"10.{(index // 200) + 2}.{index % 200}.0/24"
+        extra["vars"]["provider_vpc_services"] = [
+            {
+                "name": f"s{index:03d}",
+                "port": 10000 + index,
+                "path": f"s{index:03d}",
+                "targets": [f"10.{(index // 200) + 2}.{index % 200}.10"],
+            }
+        ]
+        accounts.append(extra)
+    errors = errors_of(accounts)
+    assert ("shared-services", "providers") in [error[:2] for error in errors]
+    assert "at most 125 active peerings" in next(error[2] for error in errors if error[1] == "providers")

@@ -212,3 +212,77 @@ def test_absent_reports_subnets_still_in_use(ec2, capsys, monkeypatch):
     assert result["msg"].startswith(f"cannot delete {busy} (10.0.1.0/24): still in use (DependencyViolation)")
     assert [subnet["cidr"] for subnet in result["deleted"]] == ["10.0.2.0/24"]
     assert sorted(subnets_of(ec2, vpc)) == ["10.0.1.0/24"]
+
+
+VPC_WRITES = ("CreateVpc", "ModifyVpcAttribute", "CreateTags", "CreateSubnet")
+CREATE_SPEC = {
+    "filters": {"tag:Name": "gw-gateway", "tag:ManagedBy": "multiaccount.apigateway", "cidr-block": "10.100.0.0/16"},
+    "cidr": "10.100.0.0/16",
+    "create": True,
+    "tags": {"Name": "gw-gateway", "ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": GATEWAY},
+}
+
+
+def test_creates_the_vpc_when_missing_then_finds_it_again(ec2, capsys, calls):
+    params = {
+        "vpc": CREATE_SPEC,
+        "gateway": GATEWAY,
+        "name": "gw-gateway",
+        "subnets": [{"cidr": "10.100.1.0/24", "az": "us-east-1a"}, {"cidr": "10.100.2.0/24", "az": "us-east-1b"}],
+    }
+    checked = run(params, capsys, check_mode=True)
+    assert checked["changed"] is True and checked["vpc"] is None
+    assert checked["actions"][0] == "create VPC 10.100.0.0/16 (Name gw-gateway)"
+    assert [s["cidr"] for s in checked["subnets"]] == ["10.100.1.0/24", "10.100.2.0/24"]
+    assert [name for name in calls if name in VPC_WRITES] == []
+    assert ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["gw-gateway"]}])["Vpcs"] == []
+
+    created = run(params, capsys)
+    assert created["changed"] is True and created["vpc"]["created"] is True
+    vpc_id = created["vpc"]["id"]
+    assert created["vpc"]["cidrs"] == ["10.100.0.0/16"]
+    assert created["vpc"]["tags"]["multiaccount:gateway"] == GATEWAY
+    hostnames = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")
+    assert hostnames["EnableDnsHostnames"]["Value"] is True
+    assert sorted(subnets_of(ec2, vpc_id)) == ["10.100.1.0/24", "10.100.2.0/24"]
+
+    del calls[:]
+    again = run(params, capsys)
+    assert again["changed"] is False and again["vpc"]["id"] == vpc_id and again["vpc"]["created"] is False
+    assert [name for name in calls if name in VPC_WRITES] == []
+    assert calls.count("DescribeVpcs") == 1
+
+
+def test_a_created_vpc_gets_back_a_missing_tag(ec2, capsys, calls):
+    params = {"vpc": CREATE_SPEC, "gateway": GATEWAY, "targets": []}
+    vpc_id = run(params, capsys)["vpc"]["id"]
+    spec = dict(CREATE_SPEC, tags=dict(CREATE_SPEC["tags"], CostCenter="42"))
+    del calls[:]
+    result = run(dict(params, vpc=spec), capsys)
+    assert result["changed"] is True
+    assert result["actions"] == [f"tag VPC {vpc_id} with CostCenter=42"]
+    assert calls.count("CreateTags") == 1
+
+
+def test_an_adopted_vpc_is_never_modified_and_must_have_the_given_cidr(ec2, capsys, calls):
+    vpc_id = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc_id], Tags=[{"Key": "Name", "Value": "payments-core"}])
+    adopt = {"filters": {"tag:Name": "payments-core"}, "cidr": "10.0.0.0/16"}
+    del calls[:]
+    result = run({"vpc": adopt, "gateway": GATEWAY, "targets": ["10.0.1.25"]}, capsys)
+    assert result["vpc"]["id"] == vpc_id and result["vpc"]["created"] is False
+    assert [name for name in calls if name in ("CreateVpc", "CreateTags", "ModifyVpcAttribute")] == []
+
+    wrong = run({"vpc": dict(adopt, cidr="10.9.0.0/16"), "gateway": GATEWAY, "targets": []}, capsys)
+    assert wrong["failed"] is True
+    assert "vpc.cidr: 10.9.0.0/16 is not a CIDR block of" in wrong["msg"]
+
+    missing = run({"vpc": {"filters": {"tag:Name": "nope"}}, "gateway": GATEWAY, "targets": []}, capsys)
+    assert missing["failed"] is True and "vpc.filters: no VPC matches" in missing["msg"]
+
+    ec2.create_tags(
+        Resources=[ec2.create_vpc(CidrBlock="10.5.0.0/16")["Vpc"]["VpcId"]],
+        Tags=[{"Key": "Name", "Value": "payments-core"}],
+    )
+    several = run({"vpc": {"filters": {"tag:Name": "payments-core"}}, "gateway": GATEWAY, "targets": []}, capsys)
+    assert several["failed"] is True and "2 VPCs match" in several["msg"]
