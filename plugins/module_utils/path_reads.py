@@ -449,12 +449,15 @@ def read_vpc_network(client, vpc_ids):
     filtered again on the client side so that an API that ignored the filters cannot add others.
     """
     subnets, route_tables, peerings = [], [], {}
-    for vpc_id in sorted(vpc_ids):
+    wanted = set(vpc_ids)
+    for vpc_id in sorted(wanted):
         subnets.extend(normalise_subnet(raw) for raw in describe_subnets(client, {"vpc-id": [vpc_id]}))
         route_tables.extend(normalise_route_table(raw) for raw in describe_route_tables(client, {"vpc-id": [vpc_id]}))
-        for side in ("requester-vpc-info.vpc-id", "accepter-vpc-info.vpc-id"):
-            for raw in describe_vpc_peering_connections(client, {side: [vpc_id]}):
-                peering = normalise_peering(raw)
-                if vpc_id in (peering["requester"]["vpc_id"], peering["accepter"]["vpc_id"]):
-                    peerings[peering["id"]] = peering
+    if wanted:
+        # One call for both sides of every VPC: the requester and accepter filters cannot be ORed, and
+        # an account holds few peerings; the VPCs are matched here.
+        for raw in describe_vpc_peering_connections(client, {}):
+            peering = normalise_peering(raw)
+            if wanted & {peering["requester"]["vpc_id"], peering["accepter"]["vpc_id"]}:
+                peerings[peering["id"]] = peering
     return subnets, route_tables, [peerings[key] for key in sorted(peerings)]

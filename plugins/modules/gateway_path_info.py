@@ -35,6 +35,12 @@ description:
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
+  account_id:
+    description:
+      - The account the credentials act in, when the caller knows it (the plan does); the snapshot's
+        C(account_id) is then this value and no C(sts:GetCallerIdentity) call is made. Without it the
+        module asks STS.
+    type: str
   rest_api_id:
     description:
       - Id of the REST API. One of O(rest_api_id) and O(rest_api_name) is required.
@@ -491,7 +497,11 @@ def read_gateway(module):
     apigw = module.client("apigateway")
     elb = module.client("elbv2")
     ec2 = module.client("ec2")
-    identity = path_reads.get_caller_identity(module.client("sts"))
+    identity = (
+        {"Account": params["account_id"]}
+        if params.get("account_id")
+        else path_reads.get_caller_identity(module.client("sts"))
+    )
 
     api = find_rest_api(module, apigw)
     resources, stage, deployment, tests = [], None, None, []
@@ -538,6 +548,7 @@ def read_gateway(module):
 
 def main():
     argument_spec = dict(
+        account_id=dict(type="str"),
         rest_api_id=dict(type="str", aliases=["id"]),
         rest_api_name=dict(type="str", aliases=["name"]),
         stage_name=dict(type="str", required=True),

@@ -26,6 +26,12 @@ description:
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
+  account_id:
+    description:
+      - The account the credentials act in, when the caller knows it (the plan does); the snapshot's
+        C(account_id) is then this value and no C(sts:GetCallerIdentity) call is made. Without it the
+        module asks STS.
+    type: str
   targets:
     description:
       - The service targets to look at.
@@ -206,7 +212,11 @@ def find_enis(ec2, ips, vpc_id):
 def read_provider(module):
     params = module.params
     ec2 = module.client("ec2")
-    identity = path_reads.get_caller_identity(module.client("sts"))
+    identity = (
+        {"Account": params["account_id"]}
+        if params.get("account_id")
+        else path_reads.get_caller_identity(module.client("sts"))
+    )
     ips = sorted({target["ip"] for target in params["targets"]})
     enis = find_enis(ec2, ips, params["vpc_id"])
 
@@ -304,6 +314,7 @@ def summarise(snapshot, source_cidrs):
 
 def main():
     argument_spec = dict(
+        account_id=dict(type="str"),
         targets=dict(
             type="list",
             elements="dict",
