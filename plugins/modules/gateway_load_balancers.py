@@ -1687,17 +1687,9 @@ class Planner:
                     "modify_group", f"modify the health check of target group {name}: {text}", name=name, params=params
                 )
                 result["health_check"] = expected_health_check(current["health_check"], group["health_check"])
-            to_set, to_remove = tag_differences(current.get("tags"), group["tags"], self.spec["purge_tags"])
-            if to_set or to_remove:
-                self.op(
-                    "tag_group",
-                    f"tag target group {name}: {tag_text(to_set, to_remove)}",
-                    resource="target group",
-                    name=name,
-                    to_set=to_set,
-                    to_remove=to_remove,
-                )
-                result["tags"] = apply_tag_differences(current.get("tags"), to_set, to_remove)
+            tags = self.plan_tags("tag_group", f"target group {name}", current.get("tags"), group["tags"], name=name)
+            if tags is not None:
+                result["tags"] = tags
             if desired_targets is not None:
                 self.warnings.extend(zone_warnings(name, current["targets"], desired_targets))
                 register, deregister, keep = plan_targets(current["targets"], desired_targets, self.snap["cidrs"])
@@ -1857,17 +1849,9 @@ class Planner:
                 attributes={CROSS_ZONE_ATTRIBUTE: value},
             )
             result["cross_zone"] = balancer["cross_zone"]
-        to_set, to_remove = tag_differences(current.get("tags"), balancer["tags"], self.spec["purge_tags"])
-        if to_set or to_remove:
-            self.op(
-                "tag_balancer",
-                f"tag load balancer {name}: {tag_text(to_set, to_remove)}",
-                resource="load balancer",
-                name=name,
-                to_set=to_set,
-                to_remove=to_remove,
-            )
-            result["tags"] = apply_tag_differences(current.get("tags"), to_set, to_remove)
+        tags = self.plan_tags("tag_balancer", f"load balancer {name}", current.get("tags"), balancer["tags"], name=name)
+        if tags is not None:
+            result["tags"] = tags
         self.balancer_results[name] = result
         return {"spec": balancer, "current": current, "result": result}
 
@@ -2047,16 +2031,25 @@ class Planner:
     def listener_tags(self, balancer_name, current):
         if not current["ours"]:
             return
-        to_set, to_remove = tag_differences(current.get("tags"), self.spec["listener_tags"], self.spec["purge_tags"])
-        if to_set or to_remove:
-            self.op(
-                "tag_listener",
-                f"tag listener {current['port']} of load balancer {balancer_name}: {tag_text(to_set, to_remove)}",
-                resource="listener",
-                arn=current["arn"],
-                to_set=to_set,
-                to_remove=to_remove,
-            )
+        label = f"listener {current['port']} of load balancer {balancer_name}"
+        self.plan_tags("tag_listener", label, current.get("tags"), self.spec["listener_tags"], arn=current["arn"])
+
+    def plan_tags(self, kind, label, current, desired, **where):
+        """Plan the tag changes of one resource (``kind`` tag_group, tag_balancer or tag_listener) and
+        return its tags after them, or None when nothing changes."""
+        to_set, to_remove = tag_differences(current, desired, self.spec["purge_tags"])
+        if not to_set and not to_remove:
+            return None
+        resource = {"tag_group": "target group", "tag_balancer": "load balancer", "tag_listener": "listener"}[kind]
+        self.op(
+            kind,
+            f"tag {label}: {tag_text(to_set, to_remove)}",
+            resource=resource,
+            to_set=to_set,
+            to_remove=to_remove,
+            **where,
+        )
+        return apply_tag_differences(current, to_set, to_remove)
 
     # -- deletions ---------------------------------------------------------------------------
 
