@@ -553,9 +553,7 @@ def _quota_warnings(report, gateway):
                 ),
             }
         )
-    if peerings > MAX_ACTIVE_PEERINGS_PER_VPC:
-        pass
-    elif peerings > ACTIVE_PEERINGS_PER_VPC:
+    if ACTIVE_PEERINGS_PER_VPC < peerings <= MAX_ACTIVE_PEERINGS_PER_VPC:
         report["warnings"].append(
             {
                 "host": host,

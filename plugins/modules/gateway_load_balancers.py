@@ -1379,24 +1379,28 @@ def health_check_params(check):
     return params
 
 
+# The health-check settings of a target group the module compares and sets.
+HEALTH_CHECK_KEYS = (
+    "protocol",
+    "port",
+    "interval",
+    "timeout",
+    "healthy_threshold",
+    "unhealthy_threshold",
+    "path",
+    "matcher",
+)
+
+
 def health_check_changes(current, desired):
     """``[(setting, current, desired)]`` for the settings given that differ."""
     changes = []
-    for key in (
-        "protocol",
-        "port",
-        "interval",
-        "timeout",
-        "healthy_threshold",
-        "unhealthy_threshold",
-        "path",
-        "matcher",
-    ):
+    for key in HEALTH_CHECK_KEYS:
         want = desired.get(key)
         if want is None:
             continue
         have = current.get(key)
-        if key == "port" or key == "matcher" or key == "path":
+        if key in ("port", "matcher", "path"):
             same = str(have) == str(want) if have is not None else False
         else:
             same = have == want
@@ -1413,19 +1417,7 @@ def expected_health_check(current, desired):
 
 
 def new_health_check(desired):
-    return {
-        key: desired.get(key)
-        for key in (
-            "protocol",
-            "port",
-            "interval",
-            "timeout",
-            "healthy_threshold",
-            "unhealthy_threshold",
-            "path",
-            "matcher",
-        )
-    }
+    return {key: desired.get(key) for key in HEALTH_CHECK_KEYS}
 
 
 def resolve_group_targets(group, cidrs, problems):
