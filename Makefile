@@ -88,7 +88,12 @@ ALL_INTEGRATION_TARGETS := $(sort $(notdir $(patsubst %/,%,$(wildcard tests/inte
 INTEGRATION_LANE_2 ?= vpc_link path_verify vpc_routes demo_instances gateway_ready
 INTEGRATION_LANE_1 := $(filter-out $(INTEGRATION_LANE_2),$(ALL_INTEGRATION_TARGETS))
 MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/,%,$(wildcard extensions/molecule/*/))))
-TEST_LANES := test-static test-integration-1 test-integration-2 $(addprefix test-molecule-,$(MOLECULE_SCENARIOS))
+# Scenario scripts (tests/scenarios/*.sh): each runs against a fresh emulator of its own and ends with
+# "<name>: passed in N s" (installed tarball, Organizations inventory, execution environment, the
+# other supported Ansible releases).
+SCENARIOS := $(sort $(notdir $(basename $(wildcard tests/scenarios/*.sh))))
+TEST_LANES := test-static test-integration-1 test-integration-2 $(addprefix test-molecule-,$(MOLECULE_SCENARIOS)) \
+  $(addprefix test-scenario-,$(SCENARIOS))
 
 .PHONY: test $(TEST_LANES)
 test: venv ## every lane side by side: lint, sanity, unit, emulator tests; integration targets; molecule scenarios
@@ -108,8 +113,12 @@ $(addprefix test-molecule-,$(MOLECULE_SCENARIOS)): test-molecule-%: venv
 	tools/with-emulator.sh $(EMULATOR_HOST) $(call scenario_port,$*) \
 	  $(MAKE) --no-print-directory molecule MOLECULE_SCENARIO=$* EMULATOR_PORT=$(call scenario_port,$*)
 # Emulator port of a molecule scenario: 5020 + its 1-based position in MOLECULE_SCENARIOS.
-scenario_port = $(shell echo $$((5020 + $(call scenario_index,$(1)))))
-scenario_index = $(firstword $(foreach i,$(shell seq $(words $(MOLECULE_SCENARIOS))),$(if $(filter $(1),$(word $(i),$(MOLECULE_SCENARIOS))),$(i))))
+scenario_port = $(shell echo $$((5020 + $(call index_of,$(1),$(MOLECULE_SCENARIOS)))))
+index_of = $(firstword $(foreach i,$(shell seq $(words $(2))),$(if $(filter $(1),$(word $(i),$(2))),$(i))))
+$(addprefix test-scenario-,$(SCENARIOS)): test-scenario-%: venv
+	tools/with-emulator.sh $(EMULATOR_HOST) $(call script_port,$*) tests/scenarios/$*.sh
+# Emulator port of a scenario script: 5030 + its 1-based position in SCENARIOS.
+script_port = $(shell echo $$((5030 + $(call index_of,$(1),$(SCENARIOS)))))
 
 .PHONY: lint
 lint: venv ## ansible-lint (production profile, no skips), black, isort

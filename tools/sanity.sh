@@ -2,13 +2,15 @@
 # Run ansible-test sanity on a copy of this checkout placed in a temporary ansible_collections
 # tree (ansible-test needs .../ansible_collections/<namespace>/<name>). Ignore files stay empty.
 # Usage: tools/sanity.sh [extra ansible-test sanity args, e.g. --test validate-modules]
+# SANITY_CORE=2.17.14 tools/sanity.sh runs the ansible-test of another ansible-core (compat smoke).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 # ansible-test's --venv mode downloads a pip bootstrap script from a host that is not PyPI, so
 # sanity runs --local in a virtualenv of its own (same ansible-core as .venv), into which
 # --requirements installs the pinned sanity requirements of ansible-test from PyPI.
-sanity_venv="$root/.cache/sanity-venv"
-core=$("$root/.venv/bin/python" -c 'import ansible.release as r; print(r.__version__)')
+core=${SANITY_CORE:-$("$root/.venv/bin/python" -c 'import ansible.release as r; print(r.__version__)')}
+# One virtualenv (and ansible-test home) per ansible-core, so two versions can run side by side.
+sanity_venv="$root/.cache/sanity-venv-$core"
 if [ ! -x "$sanity_venv/bin/ansible-test" ] || [ "$(cat "$sanity_venv/.core" 2>/dev/null)" != "$core" ]; then
   rm -rf "$sanity_venv"
   python3 -m venv "$sanity_venv"
@@ -19,7 +21,7 @@ fi
 bin="$sanity_venv/bin"
 # ansible-test keeps its venvs and caches under ~/.ansible/test: keep them inside the checkout, and
 # give it the get-pip stand-in (see tools/get_pip_standin.py) for every pip version it may ask for.
-export HOME="$root/.cache/ansible-test-home"
+export HOME="$root/.cache/ansible-test-home-$core"
 pip_version=$(grep -ohE "pip='[0-9.]+'" "$sanity_venv"/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | head -n 1 | cut -d"'" -f2)
 mkdir -p "$HOME/.ansible/test/cache"
 cp "$root/tools/get_pip_standin.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
