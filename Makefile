@@ -167,6 +167,11 @@ molecule: venv ## molecule scenarios (default driver) against the emulator on $(
 benchmark: venv ## collection vs stock baseline, then 3/24/100 services, on a fresh emulator (port BENCH_EMULATOR_PORT, default 5050; BENCH_ARGS="--cases A --pairs 1"); print wall, AWS calls, module runs, changed
 	tools/with-emulator.sh $(EMULATOR_HOST) $(or $(BENCH_EMULATOR_PORT),5050) $(BIN)/python benchmarks/scale.py $(BENCH_ARGS)
 
+.PHONY: ee
+ee: venv ## build the execution environment image for AWX / AAP (needs podman or docker)
+	rm -f multiaccount-apigateway-*.tar.gz && ansible-galaxy collection build --force
+	ansible-builder build --file execution-environment.yml --tag multiaccount-apigateway-ee:$$(sed -n 's/^version: //p' galaxy.yml)
+
 .PHONY: clean
 clean: ## remove caches and reports (keeps .venv)
 	rm -rf .cache tests/output reports

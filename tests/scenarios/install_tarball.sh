@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Scenario: the collection as a user gets it. Build the tarball, check it holds only what works from an
+# installed collection, install it, and from a directory outside this checkout, with no ansible.cfg and
+# a copy of inventories/local as "my inventory", run the playbooks by FQCN against the emulator at
+# $AWS_ENDPOINT_URL (fresh; the caller starts it, e.g. tools/with-emulator.sh 127.0.0.1 5175 ...):
+#
+#   multiaccount.apigateway.site      converge and verify every path
+#   multiaccount.apigateway.verify    verify again, on its own
+#   multiaccount.apigateway.teardown  remove everything (imported by a one-line playbook, as a project
+#                                     of AWX / Automation Platform runs it)
+#
+# The interpreter: the first python3 (and python3.X) on PATH is a bare virtualenv without boto3, and the
+# inventory copy does not set ansible_python_interpreter, so interpreter discovery would pick a Python
+# that cannot run the AWS modules: the plays must pick the controller's Python (ansible_playbook_python)
+# themselves. Then the user's override must win: ansible_python_interpreter set to that bare Python in
+# the inventory (group_vars/all.yml) or with -e must be used, and fail with a message that names it.
+# amazon.aws and community.aws come from the pinned `ansible` package of .venv (Galaxy is not reachable
+# here, hence --no-deps). Last line: "install_tarball: passed in N s".
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+started=$(date +%s)
+: "${AWS_ENDPOINT_URL:?the emulator URL; run through tools/with-emulator.sh}"
+case "$AWS_ENDPOINT_URL" in
+  http://127.*) ;;
+  *) echo "install_tarball: AWS_ENDPOINT_URL must be a loopback emulator, not $AWS_ENDPOINT_URL" >&2; exit 2 ;;
+esac
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
+unset AWS_SESSION_TOKEN AWS_SECURITY_TOKEN AWS_PROFILE
+bin="$root/.venv/bin"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/install_tarball.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+  echo "install_tarball: FAILED: $*" >&2
+  exit 1
+}
+step() { echo "=== install_tarball: $* (at $(($(date +%s) - started)) s)"; }
+
+# No configuration from the checkout or the caller: an empty ansible.cfg, no ANSIBLE_* variables
+# (the Makefile exports ANSIBLE_CONFIG), the installed collection only.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep '^ANSIBLE_' || true)
+: >"$tmp/empty.cfg"
+export ANSIBLE_CONFIG="$tmp/empty.cfg"
+export ANSIBLE_COLLECTIONS_PATH="$tmp/collections"
+export ANSIBLE_NOCOLOR=1
+
+step "build the tarball"
+"$bin/ansible-galaxy" collection build "$root" --output-path "$tmp/dist"
+tarballs=("$tmp"/dist/multiaccount-apigateway-*.tar.gz)
+[ "${#tarballs[@]}" -eq 1 ] && [ -f "${tarballs[0]}" ] || fail "expected one tarball in $tmp/dist, found: ${tarballs[*]}"
+tarball=${tarballs[0]}
+tar -tzf "$tarball" | sed 's:/$::' | sort >"$tmp/contents.txt"
+echo "$(wc -l <"$tmp/contents.txt") entries in $(basename "$tarball")"
+
+step "check the tarball holds only what works from an installed collection"
+# Development only: the toolchain, the emulator and what needs it, the checkout's own configuration.
+forbidden='^(tests|extensions|tools|benchmarks|requirements|reports|context|inventories/local|changelogs/fragments|\.[^/]+)(/|$)'
+forbidden+='|^(Makefile|ansible\.cfg|site\.yml|execution-environment\.yml|pyproject\.toml)$|\.tar\.gz$|__pycache__|\.pyc$'
+if grep -E "$forbidden" "$tmp/contents.txt" >"$tmp/forbidden.txt"; then
+  sed 's/^/  /' "$tmp/forbidden.txt" >&2
+  fail "the tarball ships development files (listed above): add them to build_ignore in galaxy.yml"
+fi
+for required in MANIFEST.json FILES.json README.md LICENSE meta/runtime.yml meta/execution-environment.yml \
+  requirements.txt bindep.txt requirements.yml playbooks/site.yml playbooks/verify.yml playbooks/teardown.yml \
+  plugins/modules/preflight.py plugins/module_utils/plan.py roles/account_credentials/tasks/main.yml \
+  roles/preflight/meta/argument_specs.yml inventories/example/hosts.yml changelogs/changelog.yaml; do
+  grep -qxF "$required" "$tmp/contents.txt" || fail "the tarball lacks $required"
+done
+# Every dependency range has an upper bound (a new major of amazon.aws / community.aws is untested).
+tar -xzOf "$tarball" MANIFEST.json | "$bin/python" -c '
+import json, sys
+deps = json.load(sys.stdin)["collection_info"]["dependencies"]
+assert deps, "MANIFEST.json names no dependencies"
+for name, spec in sorted(deps.items()):
+    assert "<" in spec, f"dependency {name} {spec!r} has no upper bound (galaxy.yml dependencies)"
+    print(f"dependency {name} {spec}")
+'
+
+step "install it with ansible-galaxy (no ansible.cfg, outside the checkout)"
+"$bin/ansible-galaxy" collection install "$tarball" -p "$tmp/collections" --no-deps
+"$bin/ansible-galaxy" collection list >"$tmp/collections.txt" 2>&1
+grep -E '^(# |multiaccount|amazon\.aws|community\.aws)' "$tmp/collections.txt" || true
+# The installed copy, not the checkout (.venv/collections links the checkout for development).
+grep -qF "# $tmp/collections/ansible_collections" "$tmp/collections.txt" || fail "ansible-galaxy does not list $tmp/collections"
+if grep -qF "$root/.venv/collections" "$tmp/collections.txt"; then
+  fail "the checkout's .venv/collections is on the collection path: the scenario would not run the installed copy"
+fi
+for name in amazon.aws community.aws; do
+  grep -qE "^$name " "$tmp/collections.txt" || fail "$name is not found (it comes with the ansible package of .venv)"
+done
+
+step "a first python3 on PATH without boto3"
+# A bare virtualenv (no site packages) named like every Python that discovery tries first.
+"$bin/python" -m venv --without-pip "$tmp/bare"
+bare="$tmp/bare/bin/python3"
+for version in 3.8 3.9 3.10 3.11 3.12 3.13 3.14; do
+  [ -e "$tmp/bare/bin/python$version" ] || ln -s python3 "$tmp/bare/bin/python$version"
+done
+if "$bare" -c 'import boto3' 2>/dev/null; then
+  fail "$bare imports boto3: the scenario cannot prove the interpreter choice"
+fi
+export PATH="$tmp/bare/bin:$PATH"
+[ "$(command -v python3)" = "$bare" ] || fail "python3 on PATH is $(command -v python3), not $bare"
+
+step "copy inventories/local as the user's inventory, without ansible_python_interpreter"
+mkdir -p "$tmp/work"
+cp -r "$root/inventories/local" "$tmp/work/inventory"
+# The checkout's inventory sets it for development; a user's inventory need not.
+find "$tmp/work/inventory" -name '*.yml' -exec sed -i '/^ansible_python_interpreter:/d' {} +
+if grep -rq 'ansible_python_interpreter' "$tmp/work/inventory"; then
+  fail "the inventory copy still sets ansible_python_interpreter"
+fi
+cd "$tmp/work"
+case "$PWD" in "$root"*) fail "the working directory $PWD is inside the checkout" ;; esac
+
+# Without the plays' choice, discovery picks the bare Python (ad hoc, same inventory, no play vars).
+"$bin/ansible" -i inventory payments -m ansible.builtin.setup -a 'gather_subset=!all,!min,python' >"$tmp/discovery.txt" 2>&1 ||
+  { cat "$tmp/discovery.txt" >&2; fail "ad hoc setup on payments failed"; }
+grep -qF "\"executable\": \"$tmp/bare/bin/python3" "$tmp/discovery.txt" ||
+  { grep -F '"executable"' "$tmp/discovery.txt" >&2 || true; fail "interpreter discovery did not pick the bare Python; the scenario proves nothing"; }
+echo "interpreter discovery alone picks $(grep -oE '"executable": "[^"]+"' "$tmp/discovery.txt")"
+
+# Run an installed playbook; $1 is a log name, the rest the ansible-playbook arguments.
+playbook() {
+  local log="$tmp/$1.log"
+  shift
+  local rc=0
+  "$bin/ansible-playbook" "$@" >"$log" 2>&1 || rc=$?
+  return $rc
+}
+
+step "override: ansible_python_interpreter in the inventory (group_vars/all.yml) is honoured"
+cp -r inventory inventory-override
+printf 'ansible_python_interpreter: %s\n' "$bare" >>inventory-override/group_vars/all.yml
+for run in inventory extra-vars; do
+  if [ "$run" = inventory ]; then
+    args=(-i inventory-override multiaccount.apigateway.site)
+  else
+    args=(-i inventory multiaccount.apigateway.site -e "ansible_python_interpreter=$bare")
+  fi
+  if playbook "override-$run" "${args[@]}"; then
+    tail -n 20 "$tmp/override-$run.log" >&2
+    fail "override ($run): the run succeeded although ansible_python_interpreter is a Python without boto3"
+  fi
+  # The clear message of account_credentials, naming the interpreter, before any no_log task.
+  if ! grep -qF "cannot import boto3 and botocore" "$tmp/override-$run.log" ||
+    ! grep -qF "$bare" "$tmp/override-$run.log"; then
+    tail -n 30 "$tmp/override-$run.log" >&2
+    fail "override ($run): no failure naming $bare and boto3"
+  fi
+  if grep -qF "no_log: true" "$tmp/override-$run.log"; then
+    fail "override ($run): a no_log task failed first"
+  fi
+  grep -m1 -oE "[a-z-]+: the Python interpreter that runs this account's AWS modules, [^ ]+" "$tmp/override-$run.log" || true
+done
+echo "override honoured in the inventory and with -e; the failure names the interpreter"
+
+step "converge and verify: multiaccount.apigateway.site"
+playbook site -i inventory multiaccount.apigateway.site ||
+  { tail -n 40 "$tmp/site.log" >&2; fail "multiaccount.apigateway.site failed (log above)"; }
+sed -n '/PLAY RECAP/,$p' "$tmp/site.log"
+if grep -qE 'failed=[1-9]|unreachable=[1-9]' "$tmp/site.log"; then fail "multiaccount.apigateway.site reports failed hosts"; fi
+for host in shared-services payments cards; do
+  grep -qE "^$host +: ok=[1-9]" "$tmp/site.log" || fail "multiaccount.apigateway.site did not run on $host"
+done
+[ -s reports/path-verify.md ] || fail "the verify play wrote no reports/path-verify.md under the working directory"
+
+step "verify on its own: multiaccount.apigateway.verify"
+playbook verify -i inventory multiaccount.apigateway.verify ||
+  { tail -n 40 "$tmp/verify.log" >&2; fail "multiaccount.apigateway.verify failed (log above)"; }
+sed -n '/PLAY RECAP/,$p' "$tmp/verify.log"
+
+step "remove everything: multiaccount.apigateway.teardown, from a one-line project playbook (as an AWX job template runs it)"
+cat >teardown.yml <<'EOF_PLAYBOOK'
+---
+- name: Remove what multiaccount.apigateway created
+  ansible.builtin.import_playbook: multiaccount.apigateway.teardown
+EOF_PLAYBOOK
+playbook teardown -i inventory teardown.yml ||
+  { tail -n 40 "$tmp/teardown.log" >&2; fail "multiaccount.apigateway.teardown failed (log above)"; }
+sed -n '/PLAY RECAP/,$p' "$tmp/teardown.log"
+
+echo "install_tarball: passed in $(($(date +%s) - started)) s"
