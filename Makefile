@@ -81,7 +81,8 @@ teardown: venv ## remove everything the collection created in inventories/local
 # needs AWS gets a fresh emulator of its own on its own port (tools/with-emulator.sh), so a demo left
 # running on $(EMULATOR_PORT) is never reset under the user's feet and lanes never see each other.
 TEST_EMULATOR_PORT ?= 5001
-TEST_JOBS ?= 5
+# Every lane at once by default: the longest ones (static checks, the compat smoke) start first.
+TEST_JOBS ?= $(words $(TEST_LANES))
 WITH_TEST_EMULATOR := tools/with-emulator.sh $(EMULATOR_HOST) $(TEST_EMULATOR_PORT)
 ALL_INTEGRATION_TARGETS := $(sort $(notdir $(patsubst %/,%,$(wildcard tests/integration/targets/*/))))
 # Lane 2 takes these targets (about half of the wall time); lane 1 every other target, new ones included.
@@ -92,8 +93,9 @@ MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/,%,$(wildcard extensions/mole
 # "<name>: passed in N s" (installed tarball, Organizations inventory, execution environment, the
 # other supported Ansible releases).
 SCENARIOS := $(sort $(notdir $(basename $(wildcard tests/scenarios/*.sh))))
-TEST_LANES := test-static test-integration-1 test-integration-2 $(addprefix test-molecule-,$(MOLECULE_SCENARIOS)) \
-  $(addprefix test-scenario-,$(SCENARIOS))
+TEST_LANES := test-static $(addprefix test-scenario-,$(filter compat_smoke,$(SCENARIOS))) \
+  $(addprefix test-molecule-,$(MOLECULE_SCENARIOS)) test-integration-1 test-integration-2 \
+  $(addprefix test-scenario-,$(filter-out compat_smoke,$(SCENARIOS)))
 
 .PHONY: test $(TEST_LANES)
 test: venv ## every lane side by side: lint, sanity, unit, emulator tests; integration targets; molecule scenarios
