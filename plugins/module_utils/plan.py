@@ -708,15 +708,15 @@ def _ip_sort_key(ip):
     return tuple(int(part) for part in ip.split("."))
 
 
-def build_plan(accounts):
+def build_plan(accounts, known_regions=None):
     """Check the inventory and plan every account.
 
     ``accounts``: ``[{host, kind: shared|provider, vars}]`` as for ``check_inventory``, where
     ``vars`` may hold any key of ``KNOWN_KEYS`` (keys with one of ``PREFIXES`` that are not known are
-    errors, with a did-you-mean). Returns ``{errors, warnings, checked, services, plan}``; ``plan`` is
+    errors, with a did-you-mean); ``known_regions`` as for ``check_inventory``. Returns ``{errors, warnings, checked, services, plan}``; ``plan`` is
     None when there are errors.
     """
-    report = check_inventory(accounts)
+    report = check_inventory(accounts, known_regions)
     by_host = _values_by_host(accounts)
     for host, (_kind, values) in sorted(by_host.items()):
         _unknown_keys(report, host, values)

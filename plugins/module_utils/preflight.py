@@ -16,6 +16,7 @@ variables of the public contract (see DESIGN.md). A key that is absent or ``None
 missing, which lets the role pass every contract key with ``default(None)``.
 """
 
+import difflib
 import re
 
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import (
@@ -557,9 +558,12 @@ def _split_accounts(findings, accounts):
 
 
 def _check_account_ids(findings, gateways, providers):
+    """One host per account: a provider in the gateway account, or two providers in one account."""
     gateway_accounts = {gateway["account"]: gateway["host"] for gateway in gateways if gateway["account"]}
+    provider_accounts = {}
     for provider in providers:
         owner = gateway_accounts.get(provider["account"])
+        first = provider_accounts.setdefault(provider["account"], provider["host"]) if provider["account"] else None
         if owner:
             findings.error(
                 provider["host"],
@@ -567,6 +571,30 @@ def _check_account_ids(findings, gateways, providers):
                 f"{provider['account']} is also the gateway account ({owner}: aws_account_id); a provider in the "
                 "gateway account is out of scope: publish only services of other accounts, or fix the account id",
             )
+        elif first is not None and first != provider["host"]:
+            findings.error(
+                provider["host"],
+                "aws_account_id",
+                f"{provider['account']} is also the account of {first} (aws_account_id); each AWS account is one "
+                f"host: list every service of that account under {first}, or fix the account id",
+            )
+
+
+def _check_known_regions(findings, accounts, known_regions):
+    """Regions that are well formed but that the AWS SDK does not know (``known_regions``)."""
+    known = set(known_regions)
+    for account in accounts:
+        region = account["region"]
+        if region is None or region in known:
+            continue
+        close = difflib.get_close_matches(region, sorted(known), n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        findings.error(
+            account["host"],
+            "aws_region",
+            f"{region} is not a region the AWS SDK of the controller knows; {hint}use an existing region "
+            "(a region newer than the installed botocore needs a newer botocore)",
+        )
 
 
 def _check_vpcs(findings, gateways, providers):
@@ -699,8 +727,12 @@ def _check_services(findings, gateways, providers):
     ]
 
 
-def check_inventory(accounts):
+def check_inventory(accounts, known_regions=None):
     """Check every account at once.
+
+    ``known_regions``: the region names the controller's AWS SDK knows (every partition); when given,
+    a well-formed region outside it is an error. None skips that check (the planner stays pure: the
+    preflight module reads them from botocore).
 
     Returns ``{errors, warnings, services, checked}``: ``errors`` and ``warnings`` are lists of
     ``{host, field, message}``; ``services`` the normalised service list (name, provider, port,
@@ -712,6 +744,8 @@ def check_inventory(accounts):
     gateways = [_check_shared(findings, host, values) for host, values in shared]
     provider_checks = [_check_provider(findings, host, values) for host, values in providers]
     _check_account_ids(findings, gateways, provider_checks)
+    if known_regions is not None:
+        _check_known_regions(findings, gateways + provider_checks, known_regions)
     _check_vpcs(findings, gateways, provider_checks)
     services = _check_services(findings, gateways, provider_checks)
     return {

@@ -26,8 +26,10 @@ description:
     Availability Zone), provider subnets inside the provider VPC, two providers adopting the same VPC
     (same id or same tags in one account and region), duplicate service names and API paths
     (compared after removing leading and trailing slashes), listener port collisions on a shared
-    NLB, target IPs outside the provider VPC CIDR, and a provider in the gateway account (out of
-    scope)."
+    NLB, target IPs outside the provider VPC CIDR, a provider in the gateway account (out of
+    scope), and two providers in one account (each AWS account is one host)."
+  - "Checks that every region is one the controller's botocore knows (every partition), with a
+    did-you-mean; without botocore on the controller that check is skipped."
   - "Warns (without failing) when the gateway subnets cover a single Availability Zone, when a
     provider adopts a VPC (C(provider_vpc_id) or C(provider_vpc_tags) in O(accounts[].vars)) without
     C(provider_vpc_cidr)
@@ -296,6 +298,19 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan impor
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import format_finding
 
 
+def known_regions():
+    """Every region the controller's botocore knows, in every partition; None without botocore."""
+    try:
+        import botocore.session
+    except ImportError:
+        return None
+    session = botocore.session.get_session()
+    regions = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("ec2", partition_name=partition))
+    return sorted(regions) or None
+
+
 def main():
     argument_spec = dict(
         accounts=dict(
@@ -311,7 +326,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
 
-    report = build_plan(module.params["accounts"])
+    report = build_plan(module.params["accounts"], known_regions())
     for warning in report["warnings"]:
         module.warn(format_finding(warning))
 

@@ -513,7 +513,7 @@ def test_overlap_between_providers_of_the_same_account_and_region(accounts):
     cards = host_vars(accounts, "cards")
     cards.update(aws_account_id="222222222222", aws_region="us-east-1", provider_vpc_cidr="10.0.128.0/17")
     cards["provider_vpc_services"][0]["targets"] = ["10.0.200.1"]
-    error = assert_error(check_inventory(accounts), "cards", "provider_vpc_cidr", "overlaps payments")
+    error = assert_error(check_inventory(accounts), "cards", "provider_vpc_cidr", "overlaps payments", only=False)
     assert "both in account 222222222222, region us-east-1" in error["message"]
 
 
@@ -526,7 +526,7 @@ def test_same_vpc_adopted_twice_in_one_account_and_region(accounts):
     cards["provider_vpc_services"][0]["targets"] = ["10.0.1.10"]
     result = check_inventory(accounts)
     # one error (the same VPC), not a second one for the overlap of a VPC with itself
-    assert_error(result, "cards", "provider_vpc_id", "also adopted by payments")
+    assert_error(result, "cards", "provider_vpc_id", "also adopted by payments", only=False)
 
 
 def test_same_vpc_tags_adopted_twice_in_one_account_and_region(accounts):
@@ -535,7 +535,7 @@ def test_same_vpc_tags_adopted_twice_in_one_account_and_region(accounts):
         del host_vars(accounts, host)["provider_vpc_cidr"]
         host_vars(accounts, host)["provider_vpc_tags"] = {"Name": "shared-vpc", "env": "prod"}
     result = check_inventory(accounts)
-    assert_error(result, "cards", "provider_vpc_tags", "also adopted by payments")
+    assert_error(result, "cards", "provider_vpc_tags", "also adopted by payments", only=False)
 
 
 def test_same_vpc_id_in_other_accounts_is_not_an_error(accounts):
@@ -670,8 +670,35 @@ def test_provider_in_the_gateway_account(accounts):
     assert "out of scope" in error["message"]
 
 
-def test_two_providers_in_one_account_are_allowed(accounts):
+def test_two_providers_in_one_account(accounts):
+    # Each AWS account is one host (DESIGN.md): a second host for an account is a copy-paste error
+    # that would otherwise make writes in the first host's account.
     host_vars(accounts, "cards")["aws_account_id"] = "222222222222"
+    error = assert_error(check_inventory(accounts), "cards", "aws_account_id", "also the account of payments")
+    assert "list every service of that account under payments" in error["message"]
+
+
+KNOWN = ["eu-west-1", "eu-west-3", "us-east-1", "us-east-2", "us-west-2", "cn-north-1"]
+
+
+def test_known_regions_pass(accounts):
+    assert check_inventory(accounts, KNOWN)["errors"] == []
+
+
+def test_unknown_region_is_named_with_a_did_you_mean(accounts):
+    host_vars(accounts, "cards")["aws_region"] = "eu-west-9"
+    error = assert_error(check_inventory(accounts, KNOWN), "cards", "aws_region", "not a region")
+    assert "did you mean eu-west-1?" in error["message"] or "did you mean eu-west-3?" in error["message"]
+
+
+def test_unknown_region_of_the_gateway(accounts):
+    host_vars(accounts, "shared-services")["aws_region"] = "us-nowhere-9"
+    result = check_inventory(accounts, KNOWN)
+    assert_error(result, "shared-services", "aws_region", "us-nowhere-9 is not a region", only=False)
+
+
+def test_regions_are_not_checked_without_a_list(accounts):
+    host_vars(accounts, "cards")["aws_region"] = "us-nowhere-9"
     assert check_inventory(accounts)["errors"] == []
 
 

@@ -126,6 +126,22 @@ def test_failure_returns_no_plan(module_calls):
     assert "did you mean shared_gateway_nlb_strategy?" in result["msg"]
 
 
+def test_a_region_botocore_does_not_know_is_rejected(module_calls):
+    accounts = copy.deepcopy(ACCOUNTS)
+    accounts[1]["vars"]["aws_region"] = "us-nowhere-9"
+    with pytest.raises(AnsibleFailJson) as result:
+        run_main({"accounts": accounts})
+    assert "payments: aws_region: us-nowhere-9 is not a region the AWS SDK of the controller knows" in (
+        result.value.args[0]["msg"]
+    )
+
+
+def test_known_regions_come_from_every_partition_of_botocore():
+    regions = preflight.known_regions()
+    assert {"us-east-1", "eu-west-3", "cn-north-1", "us-gov-west-1"} <= set(regions)
+    assert "us-nowhere-9" not in regions
+
+
 def test_success_in_check_mode_is_the_same(module_calls):
     with pytest.raises(AnsibleExitJson) as result:
         run_main({"accounts": copy.deepcopy(ACCOUNTS), "_ansible_check_mode": True})
