@@ -66,7 +66,13 @@ _TARGET_GROUP_ARN_RE = re.compile(
 )
 _VPC_LINK_ID_RE = re.compile(r"^[A-Za-z0-9]{1,64}$")
 
-KIND_LABELS = {"load_balancer": "load balancer", "vpc_link": "VPC link", "targets": "target group"}
+KIND_LABELS = {
+    "load_balancer": "load balancer",
+    "vpc_link": "VPC link",
+    "targets": "target group",
+    "target": "target",
+    "instance": "demo instance",
+}
 
 
 class AnsibleReadinessError(AnsibleAWSError):
@@ -384,8 +390,12 @@ def assess(load_balancers, vpc_links, target_groups, options):
 
 
 def counts(result):
-    """``(ready, total)`` resources of an ``assess`` result (or a module result)."""
-    total = sum(len(result.get(key) or []) for key in ("load_balancers", "vpc_links", "target_groups"))
+    """``(ready, total)`` resources of an ``assess`` result (or a module result), or of any poll result
+    that says its ``total``."""
+    if result.get("total") is not None:
+        total = result["total"]
+    else:
+        total = sum(len(result.get(key) or []) for key in ("load_balancers", "vpc_links", "target_groups"))
     return total - len(result.get("pending") or []) - len(result.get("failures") or []), total
 
 
@@ -393,7 +403,7 @@ def describe_entry(item, detail=False):
     """``VPC link open-banking (abc123) PENDING`` / ``load balancer open-banking provisioning``;
     with ``detail``, the ARN of load balancers and target groups and the detail after a colon."""
     label = KIND_LABELS.get(item.get("kind"), item.get("kind"))
-    if item.get("kind") == "vpc_link":
+    if item.get("kind") in ("vpc_link", "instance"):
         text = f"{label} {item['name']} ({item['id']})" if item.get("name") else f"{label} {item['id']}"
     else:
         text = f"{label} {item.get('name')}"

@@ -121,6 +121,11 @@ options:
     description:
       - Wait until the launched instances are V(running) and the terminated ones V(terminated), polling
         all of them together every 5 seconds (never in check mode).
+      - "The wait runs in the action plugin of the same name, on the controller, which prints a progress
+        line every 30 seconds, for example
+        C([payments] waiting 30 s / 300 s: demo instance 10.0.1.40 (i-0a1b2c3d4e5f67890) pending; 0/1 ready).
+        It polls with M(amazon.aws.ec2_instance_info) and the task's credentials. With C(async) the module
+        waits by itself, silently."
     type: bool
     default: true
   wait_timeout:
@@ -131,16 +136,30 @@ options:
     default: 300
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 attributes:
+  action:
+    support: full
+    details:
+      - With O(wait), the action plugin of the same name runs the module with O(wait=false), then polls the
+        instances (M(amazon.aws.ec2_instance_info)) on the controller and prints a progress line every 30
+        seconds (see O(wait)).
+  async:
+    support: full
+    details: With C(async) the module waits by itself, without progress lines.
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
-    details: Reads only and returns the predicted result; instances that would be launched have a null id.
+    details: Reads only and returns the predicted result; instances that would be launched have a null id. It never waits.
   diff_mode:
     support: full
-    details: The demo instances keyed by IP, with their instance id, subnet and security groups.
+    details:
+      - The demo instances keyed by IP, with the services they stand in for, their Name, instance id
+        (V((new)) for one to launch), subnet and security groups.
   platform:
     platforms: aws
 notes:
@@ -296,6 +315,7 @@ actions:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import module_diff, new_or, services_text
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_services import (
     GATEWAY_TAG_KEY,
     MANAGED_TAG_KEY,
@@ -369,21 +389,41 @@ def launch_result(wanted, launched=None):
     }
 
 
-def diff_entry(instance_id, subnet_id, group_ids):
-    return {"instance_id": instance_id, "subnet_id": subnet_id, "security_group_ids": sorted(group_ids)}
+def diff_entry(instance_id, subnet_id, group_ids, name, services):
+    """A demo instance in the diff (keyed by its IP): the services it stands in for, its Name, its id
+    (``(new)`` for one to launch), subnet and security groups."""
+    return {
+        "services": services_text((services or "").split()),
+        "name": name,
+        "instance_id": new_or(instance_id),
+        "subnet_id": subnet_id,
+        "security_group_ids": sorted(group_ids),
+    }
 
 
-def build_diff(current, instances):
+def build_diff(current, instances, wanted=None):
+    """``wanted``: the listed instances by IP (their tags name the services)."""
+    wanted = wanted or {}
     before = {
         instance["ip"]: diff_entry(
-            instance["instance_id"], instance["subnet_id"], [g["group_id"] for g in instance["security_groups"]]
+            instance["instance_id"],
+            instance["subnet_id"],
+            [g["group_id"] for g in instance["security_groups"]],
+            instance["name"],
+            instance["tags"].get(SERVICE_TAG_KEY),
         )
         for instance in sorted(current, key=lambda i: ip_sort_key(i["ip"]))
     }
-    after = {
-        item["ip"]: diff_entry(item["instance_id"], item["subnet_id"], item["security_group_ids"]) for item in instances
-    }
-    return {"before": {"instances": before}, "after": {"instances": after}}
+    after = {}
+    for item in instances:
+        tags = (wanted.get(item["ip"]) or {}).get("tags") or {}
+        services = tags.get(SERVICE_TAG_KEY)
+        if services is None:
+            services = next((i["tags"].get(SERVICE_TAG_KEY) for i in current if i["ip"] == item["ip"]), None)
+        after[item["ip"]] = diff_entry(
+            item["instance_id"], item["subnet_id"], item["security_group_ids"], item["name"], services
+        )
+    return module_diff({"instances": before}, {"instances": after})
 
 
 def build_actions(plan, image_id, instance_type):
@@ -492,7 +532,7 @@ def ensure(module, ec2, checked):
         held=plan["held"],
         terminated=[{"ip": i["ip"], "instance_id": i["instance_id"]} for i in plan["terminate"]],
         actions=actions,
-        diff=build_diff(current, instances),
+        diff=build_diff(current, instances, {wanted["ip"]: wanted for wanted in checked["instances"]}),
     )
 
     want = {item["instance_id"]: "running" for item in instances if item["created"] and item["instance_id"]}

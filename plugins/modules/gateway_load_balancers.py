@@ -300,6 +300,14 @@ options:
         together every 5 seconds, at most O(wait_timeout) seconds. On timeout, or when one is V(failed),
         the module fails naming each load balancer and its state.
       - Never waits in check mode.
+      - "The wait runs in the action plugin of the same name, on the controller, which prints a progress
+        line every 30 seconds, for example
+        C([shared-services] waiting 30 s / 600 s: load balancer open-banking provisioning; 0/1 ready).
+        It polls through M(multiaccount.apigateway.gateway_ready) with the task's credentials. With
+        C(async) the module waits by itself, silently."
+      - To wait for the load balancers together with VPC links and targets created elsewhere, leave
+        O(wait=false) and use M(multiaccount.apigateway.gateway_ready) once, as the
+        M(multiaccount.apigateway.shared_gateway) role does.
     type: bool
     default: false
   wait_timeout:
@@ -309,10 +317,22 @@ options:
     default: 600
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
 attributes:
+  action:
+    support: full
+    details:
+      - With O(wait), the action plugin of the same name runs the module with O(wait=false), then polls
+        the load balancers (through M(multiaccount.apigateway.gateway_ready)) on the controller and prints a
+        progress line every 30 seconds (see O(wait)).
+  async:
+    support: full
+    details: With C(async) the module waits by itself, without progress lines.
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: Reads AWS, makes no change and returns the predicted result (new resources with null ARNs).

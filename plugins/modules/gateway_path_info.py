@@ -106,9 +106,22 @@ seealso:
   - module: multiaccount.apigateway.path_verify
   - module: multiaccount.apigateway.rest_api
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Read-only; check mode makes the same reads and returns the same snapshot. With O(test_invoke),
+        the same C(TestInvokeMethod) calls too, which send a request through each integration to the
+        backend and change nothing in AWS.
+  diff_mode:
+    support: none
+    details: The module changes nothing, so there is nothing to show.
+  platform:
+    platforms: aws
 """
 
 EXAMPLES = r"""

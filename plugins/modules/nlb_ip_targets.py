@@ -103,6 +103,11 @@ options:
         fails listing each target that is not there yet, with its state, reason and description.
       - Targets of a group that no load balancer listener uses stay V(unused) and never become
         V(healthy).
+      - "The wait runs in the action plugin of the same name, on the controller, which prints a progress
+        line every 30 seconds, for example
+        C([shared-services] waiting 30 s / 300 s: target 10.0.1.25:8080 initial; 0/1 ready). It reads the
+        target health through M(multiaccount.apigateway.gateway_ready) with the task's credentials. With
+        C(async) the module waits by itself, silently."
     type: str
     choices: [none, registered, healthy]
     default: none
@@ -127,9 +132,30 @@ seealso:
   - module: community.aws.elb_network_lb
   - module: multiaccount.apigateway.vpc_link
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+attributes:
+  action:
+    support: full
+    details:
+      - With O(wait_for), the action plugin of the same name runs the module with O(wait_for=none), then
+        polls the target health on the controller and prints a progress line every 30 seconds (see O(wait_for)).
+  async:
+    support: full
+    details: With C(async) the module waits by itself, without progress lines.
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details: Reads the group and returns the registrations and deregistrations it would make; it never waits.
+  diff_mode:
+    support: full
+    details: The targets of the group before and after (C(ip), C(port), C(availability_zone)), in IP then port order.
+  platform:
+    platforms: aws
 """
 
 EXAMPLES = r"""

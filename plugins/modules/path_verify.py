@@ -124,11 +124,39 @@ options:
         resource and fix. With V(false) the verdict is only returned (RV(ok)).
     type: bool
     default: true
+  dry_run:
+    description:
+      - The snapshots come from a dry run (C(--check)), so they show the resources as they are before the
+        changes that run would make. The report says so in a line under its title (and in its Graphviz
+        title), and so does RV(message); the verdict is the same.
+      - A dry run writes its report when the task has C(check_mode=false) and O(dry_run=true) (for
+        example O(dry_run) set to C({{ ansible_check_mode }})). The module reads no AWS API and writes
+        only the report files, so running it for real in a dry run changes nothing in AWS. The
+        M(multiaccount.apigateway.verify) role does that.
+    type: bool
+    default: false
+    version_added: 0.2.0
 notes:
-  - Check mode evaluates everything and returns the report paths, but writes no file.
+  - In check mode the module judges everything and compares the report with the files in O(report_dir);
+    RV(ignore:changed) and the diff say whether and how they would change, but no file is written
+    (RV(report.written) is V(false), and RV(message) says so). See O(dry_run) to write the report of a dry run.
 seealso:
   - module: multiaccount.apigateway.gateway_path_info
   - module: multiaccount.apigateway.provider_path_info
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Judges every path and says whether, and how, the report would change, without writing it (see
+        O(dry_run) to write the report of a dry run).
+  diff_mode:
+    support: full
+    details: The Markdown report, before and after, as text with its path as header.
+  platform:
+    platforms: posix
+    details: Runs on the controller (C(delegate_to=localhost)); it talks to no AWS API.
 """
 
 EXAMPLES = r"""
@@ -241,6 +269,14 @@ report:
   returned: always
   type: dict
   contains:
+    written:
+      description:
+        - Whether the report files are on disk as RV(report) describes them (V(false) in check mode,
+          which writes nothing).
+      type: bool
+      returned: always
+      sample: true
+      version_added: 0.2.0
     markdown:
       description: The Markdown report.
       type: str
@@ -267,14 +303,22 @@ report:
       type: list
       elements: str
       returned: always
+diff:
+  description:
+    - The Markdown report as it was (empty when it did not exist) and as it is now (or would be, in check
+      mode), with its path as header; empty C(before)/C(after) when no file changes. The images are not shown.
+  returned: always
+  type: dict
+  version_added: 0.2.0
 """
 
 import os
 import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes
+from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import topology
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import file_diff
 
 
 def judge_probes(probes):
@@ -286,14 +330,25 @@ def judge_probes(probes):
     return judged
 
 
-def write_if_changed(path, content):
-    """Write ``content`` (bytes) to ``path`` atomically unless it already holds it; True when written."""
+DRY_RUN_NOTE = (
+    "Dry run (check mode): the paths were judged on the resources as they are now, before the changes "
+    "this run would make; a hop it would build or repair may show as failed here."
+)
+
+
+def read_file(path):
+    """The bytes of ``path``, or None when it cannot be read (it does not exist yet)."""
     try:
         with open(path, "rb") as handle:
-            if handle.read() == content:
-                return False
+            return handle.read()
     except OSError:
-        pass
+        return None
+
+
+def write_if_changed(path, content):
+    """Write ``content`` (bytes) to ``path`` atomically unless it already holds it; True when written."""
+    if read_file(path) == content:
+        return False
     directory = os.path.dirname(path)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=".path-verify-")
     with os.fdopen(fd, "wb") as handle:
@@ -303,21 +358,33 @@ def write_if_changed(path, content):
     return True
 
 
-def render_image(module, dot_bin, source, fmt, path):
-    """Run ``dot -T<fmt>`` on ``source``; True when ``path`` changed. Fails the module on a dot error."""
-    directory = os.path.dirname(path)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".path-verify-", suffix="." + fmt)
+def render_image(module, dot_bin, source, fmt):
+    """Run ``dot -T<fmt>`` on ``source``; the image bytes. Fails the module on a dot error."""
+    fd, temporary = tempfile.mkstemp(prefix=".path-verify-", suffix="." + fmt)
     os.close(fd)
     try:
         rc, dummy, err = module.run_command([dot_bin, f"-T{fmt}", "-o", temporary], data=source, binary_data=False)
         if rc != 0:
             module.fail_json(msg=f"Graphviz dot failed to render {fmt}: {err.strip()}")
         with open(temporary, "rb") as handle:
-            content = handle.read()
+            return handle.read()
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
-    return write_if_changed(path, content)
+
+
+def report_diff(files):
+    """The diff of the report: the Markdown as text (the other files say the same in other forms), or
+    the first other text file that changes without it; binary images are not shown."""
+    changed = [(path, old, new) for path, old, new, text in files if text and old != new]
+    if not changed:
+        return {"before": {}, "after": {}}
+    path, old, new = next((item for item in changed if item[0].endswith(".md")), changed[0])
+    return file_diff(
+        path,
+        to_text(old, errors="surrogate_or_strict") if old is not None else None,
+        to_text(new, errors="surrogate_or_strict"),
+    )
 
 
 def main():
@@ -351,6 +418,7 @@ def main():
             report_name=dict(type="str", default="path-verify"),
             render_images=dict(type="bool", default=True),
             fail_on_broken=dict(type="bool", default=True),
+            dry_run=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -375,6 +443,8 @@ def main():
         else "BROKEN: " + ", ".join(f"{hop['service']} {hop['hop']}" for hop in evaluation["failed"])
     )
     title = f"{gw.get('rest_api_name') or 'REST API'} stage {gw.get('stage_name') or '?'}: {verdict}"
+    if params["dry_run"]:
+        title += " (dry run: the state before the run's changes)"
     dot_source = topology.render_dot(graph, title)
 
     directory = os.path.abspath(params["report_dir"])
@@ -399,18 +469,31 @@ def main():
         )
     markdown = topology.render_markdown(gateway, evaluation, mermaid, images, report["notes"], probes)
 
-    changed = False
+    if params["dry_run"]:
+        title_line, rest = markdown.split("\n", 1)
+        markdown = f"{title_line}\n\n> **{DRY_RUN_NOTE}**\n{rest}"
+
+    # Every file with its current and its new content: check mode predicts the change (and the diff)
+    # from them, a real run writes the files whose content differs.
+    files = [
+        (report["markdown"], to_bytes(markdown), True),
+        (report["mermaid"], to_bytes(mermaid), True),
+        (report["dot"], to_bytes(dot_source), True),
+    ]
+    if dot_bin:
+        files.append((report["svg"], render_image(module, dot_bin, dot_source, "svg"), False))
+        files.append((report["png"], render_image(module, dot_bin, dot_source, "png"), False))
+    compared = [(path, read_file(path), content, text) for path, content, text in files]
+    changed = any(item[1] != item[2] for item in compared)
+    report["written"] = False
     if not module.check_mode:
         try:
             os.makedirs(directory, exist_ok=True)
-            changed |= write_if_changed(report["markdown"], to_bytes(markdown))
-            changed |= write_if_changed(report["mermaid"], to_bytes(mermaid))
-            changed |= write_if_changed(report["dot"], to_bytes(dot_source))
-            if dot_bin:
-                changed |= render_image(module, dot_bin, dot_source, "svg", report["svg"])
-                changed |= render_image(module, dot_bin, dot_source, "png", report["png"])
+            for path, content, dummy in files:
+                write_if_changed(path, content)
         except OSError as error:
             module.fail_json(msg=f"report_dir: cannot write the report into {directory}: {error}")
+        report["written"] = True
 
     failed_probes = [probe for probe in probes if not probe["ok"]]
     ok = evaluation["ok"] and not failed_probes
@@ -422,7 +505,15 @@ def main():
         )
     if ok:
         lines.append(f"All {len(evaluation['services'])} published path(s) pass every hop.")
-    lines.append(f"Report: {report['markdown']}")
+    if params["dry_run"]:
+        lines.append(DRY_RUN_NOTE)
+    if report["written"]:
+        lines.append(f"Report: {report['markdown']}")
+    else:
+        lines.append(
+            f"Report: {report['markdown']} (not written in check mode; to write the report of a dry run, give the "
+            "task check_mode: false and dry_run: true)"
+        )
     message = "\n".join(lines)
     result = dict(
         changed=changed,
@@ -433,6 +524,7 @@ def main():
         summary=evaluation["summary"],
         probes=probes,
         report=report,
+        diff=report_diff(compared),
     )
     if not ok and params["fail_on_broken"]:
         module.fail_json(msg=message, **result)

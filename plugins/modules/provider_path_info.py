@@ -72,9 +72,19 @@ seealso:
   - module: multiaccount.apigateway.gateway_path_info
   - module: multiaccount.apigateway.path_verify
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; check mode makes the same reads and returns the same snapshot.
+  diff_mode:
+    support: none
+    details: The module changes nothing, so there is nothing to show.
+  platform:
+    platforms: aws
 """
 
 EXAMPLES = r"""

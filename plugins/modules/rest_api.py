@@ -155,10 +155,26 @@ seealso:
     description: VPC links and NLBs for REST APIs.
     link: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-private-integration.html
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reads the API and makes no write call; RV(changes), the result and the diff say what a real run
+        would do (a new API has a null id, a deployment it would make a null id).
+  diff_mode:
+    support: full
+    details:
+      - The API (name, description, endpoint type, tags), its routes keyed by path then HTTP method (the
+        integration URI, the VPC link id and the timeout) and, with O(stage_name), the stage with the
+        deployment it serves; a deployment the run makes says why (for example C(new deployment (routes
+        changed))). With O(state=absent), what is deleted.
+  platform:
+    platforms: aws
 """
 
 EXAMPLES = r"""
@@ -349,6 +365,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.common imp
     managed_tags,
     tag_changes,
 )
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import labelled
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.rest_apis import AnsibleRestApiError
 
 
@@ -501,23 +518,43 @@ def ensure_api(module, client, changes):
     return after, before, False
 
 
+def stage_view(stage_name, deployment_id, reason=None):
+    """The stage in the diff: its name and the deployment it serves; a deployment this run makes
+    says why (and is ``(new)`` until it exists)."""
+    if reason is None:
+        return {"name": stage_name, "deployment": deployment_id}
+    if deployment_id is None:
+        return {"name": stage_name, "deployment": labelled("new deployment", reason)}
+    return {"name": stage_name, "deployment": labelled(deployment_id, f"new deployment: {reason}")}
+
+
 def ensure_deployment(module, client, api, created, actions, final, digest, changes):
-    """Create the run's deployment when needed; return the ``deployment`` result."""
+    """Create the run's deployment when needed.
+
+    Returns ``(deployment result, stage before, stage after)``; the stage views are for the diff
+    (None for a stage that does not exist, or without O(stage_name)).
+    """
     stage_name = module.params["stage_name"]
     deployment = {"id": None, "created": False}
     if not stage_name:
-        return deployment
+        return deployment, None, None
     reason = None
+    before = None
     if created:
         reason = "new API"
     elif actions:
         reason = "routes changed"
+        # Only to show which deployment the new one replaces (--diff): not needed otherwise.
+        stage = rest_apis.get_stage(client, api["id"], stage_name) if module._diff else None
+        if stage is not None:
+            before = stage_view(stage_name, stage.get("deploymentId"))
     else:
         stage = rest_apis.get_stage(client, api["id"], stage_name)
         if stage is None:
             reason = "stage missing"
         else:
             deployment["id"] = stage.get("deploymentId")
+            before = stage_view(stage_name, deployment["id"])
             if digest is not None:
                 current = None
                 if stage.get("deploymentId"):
@@ -525,20 +562,20 @@ def ensure_deployment(module, client, api, created, actions, final, digest, chan
                 if rest_apis.fingerprint_from_description((current or {}).get("description")) != digest:
                     reason = "the stage's deployment was not made from the current configuration"
     if reason is None:
-        return deployment
+        return deployment, before, before
     has_methods = any(node["methods"] for node in final.values()) if final is not None else not created
     if not has_methods:
         module.warn(f"stage_name: the API has no methods, so nothing can be deployed to stage {stage_name!r}")
-        return deployment
+        return deployment, before, before
     changes.append(f"create deployment on stage {stage_name} ({reason})")
     if digest is not None:
         description = rest_apis.deployment_description(module.params["deployment_description"], digest)
     else:
         description = module.params["deployment_description"]
     if module.check_mode:
-        return {"id": None, "created": True}
+        return {"id": None, "created": True}, before, stage_view(stage_name, None, reason)
     response = rest_apis.create_deployment(client, api["id"], stage_name, description)
-    return {"id": response["id"], "created": True}
+    return {"id": response["id"], "created": True}, before, stage_view(stage_name, response["id"], reason)
 
 
 def route_results(routes, final, api_id, region, stage_name):
@@ -587,13 +624,18 @@ def ensure_present(module, client, routes):
         final = rest_apis.apply_plan(current, actions, created_ids)
 
     digest = rest_apis.fingerprint(desired) if desired is not None else None
-    deployment = ensure_deployment(module, client, api, created, actions, final, digest, changes)
+    deployment, stage_before, stage_after = ensure_deployment(
+        module, client, api, created, actions, final, digest, changes
+    )
 
     before = {"rest_api": rest_api_view(api_before)}
     after = {"rest_api": rest_api_view(api)}
     if desired is not None:
         before["routes"] = {} if created else rest_apis.routes_view(current)
         after["routes"] = rest_apis.routes_view(final)
+    if params["stage_name"]:
+        before["stage"] = stage_before or {}
+        after["stage"] = stage_after or {}
     return {
         "changed": bool(changes),
         "changes": changes,

@@ -170,7 +170,10 @@ attributes:
     details: Reads only and returns the predicted result; groups that would be created have a null id.
   diff_mode:
     support: full
-    details: Groups (keyed by name) with their ingress and egress rules, and the group names of each interface.
+    details:
+      - Groups (keyed by name) with their service, ingress and egress rules, and the group names of each
+        interface, keyed by its IPs, the services they are a target of and its id (for example
+        C(10.0.1.25 payments (eni-0a1b2c3d4e5f67890))).
   platform:
     platforms: aws
 notes:
@@ -423,6 +426,7 @@ actions:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import ip_label, module_diff
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_services import (
     AnsibleEc2ServicesError,
     authorize_ingress,
@@ -501,12 +505,27 @@ def build_diff(plan, removed, attachments):
         before_groups[group["name"]] = entry
         if group["group_id"] not in removed:
             after_groups[group["name"]] = entry
-    before_interfaces = {interface_label(_label(a)): group_names(a["groups_before"]) for a in attachments}
-    after_interfaces = {interface_label(_label(a)): group_names(a["groups_after"]) for a in attachments}
-    return {
-        "before": {"groups": before_groups, "interfaces": before_interfaces},
-        "after": {"groups": after_groups, "interfaces": after_interfaces},
-    }
+    services_by_ip = {}
+    for group in plan["groups"]:
+        for ip in group["targets"]:
+            services_by_ip.setdefault(ip, []).append(group["service"])
+    before_interfaces, after_interfaces = {}, {}
+    for attachment in attachments:
+        label = diff_label(attachment, services_by_ip)
+        before_interfaces[label] = group_names(attachment["groups_before"])
+        after_interfaces[label] = group_names(attachment["groups_after"])
+    return module_diff(
+        {"groups": before_groups, "interfaces": before_interfaces},
+        {"groups": after_groups, "interfaces": after_interfaces},
+    )
+
+
+def diff_label(attachment, services_by_ip):
+    """``10.0.1.25 payments (eni-0abc)``: an interface in the diff, by its IPs and the services they are a
+    target of (``no service`` for an interface that no longer holds a target)."""
+    ips = attachment["private_ips"]
+    services = [service for ip in ips for service in services_by_ip.get(ip, [])]
+    return ip_label(ips, services, attachment["network_interface_id"])
 
 
 def _label(attachment):

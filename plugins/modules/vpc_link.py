@@ -98,6 +98,14 @@ options:
       - Wait until a created (or still V(PENDING)) link is V(AVAILABLE), and until a deleted link
         is gone, by polling C(GetVpcLink) every few seconds.
       - A link that ends V(FAILED) makes the module fail with the link's C(statusMessage).
+      - "The wait runs in the action plugin of the same name, on the controller, which prints a progress
+        line every 30 seconds, for example
+        C([shared-services] waiting 30 s / 900 s: VPC link open-banking (a1b2c3) PENDING; 0/1 ready).
+        It polls through M(multiaccount.apigateway.gateway_ready) (a link to become V(AVAILABLE)) and
+        M(multiaccount.apigateway.vpc_link_info) (a deleted link to be gone) with the task's credentials."
+      - A replacement (O(replace_on_change)) and a task with C(async) wait inside the module, silently,
+        so that the old link is deleted only once the new one is V(AVAILABLE).
+      - With V(false), RV(pending) lists what is still provisioning or being deleted.
     type: bool
     default: true
   wait_timeout:
@@ -108,7 +116,7 @@ options:
     default: 900
 notes:
   - Check mode is supported and makes no change; the returned link then shows what would be
-    created (with a null id) or updated. Diff mode returns the link before and after.
+    created (with a null id) or updated. The diff (returned in both modes) is the link before and after.
   - A REST API VPC link can only target a Network Load Balancer in the account of the API; an NLB
     cannot be deleted while a link uses it.
   - Operations are retried with jittered backoff, including C(TooManyRequestsException).
@@ -118,10 +126,36 @@ seealso:
     description: AWS documentation of REST API private integrations.
     link: https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-private-integration.html
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+attributes:
+  action:
+    support: full
+    details:
+      - With O(wait), the action plugin of the same name runs the module with O(wait=false), then polls the
+        link on the controller and prints a progress line every 30 seconds (see O(wait)).
+  async:
+    support: full
+    details: With C(async) the module waits by itself, without progress lines.
+  bypass_host_loop:
+    support: none
+  check_mode:
+    support: full
+    details:
+      - Reads only and returns the link as it would be (a link that would be created has a null id); it
+        never waits.
+  diff_mode:
+    support: full
+    details:
+      - The link before and after (name, description, targets or subnets and security groups, status and
+        tags); an empty side for a link created or deleted. A replacement shows the old link before and the
+        new one after.
+  platform:
+    platforms: aws
 """
 
 EXAMPLES = r"""
@@ -244,11 +278,48 @@ vpc_link:
       description: Tags of the link, including C(ManagedBy=multiaccount.apigateway).
       type: dict
       sample: {"ManagedBy": "multiaccount.apigateway", "team": "platform"}
+pending:
+  description:
+    - What is still provisioning or being deleted when the module returns, that is without O(wait) (or
+      before the action plugin's wait). Empty after a wait that succeeded, and in check mode.
+    - The link of RV(vpc_link) while it is V(PENDING) (or V(FAILED) right after its creation)
+      (C(until=available)), and a link this run deleted, or found V(DELETING), until it is gone
+      (C(until=deleted)).
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    kind:
+      description: Always V(vpc_link).
+      type: str
+    id:
+      description: Id of the link.
+      type: str
+    name:
+      description: Name of the link.
+      type: str
+    version:
+      description: V(v1) or V(v2).
+      type: str
+    status:
+      description: Its status, V(PENDING), V(FAILED) or V(DELETING).
+      type: str
+    until:
+      description: V(available) or V(deleted).
+      type: str
+  sample: [{kind: vpc_link, id: a1b2c3, name: open-banking, version: v1, status: PENDING, until: available}]
+diff:
+  description: The link before and after the run (an empty dict for a link created or deleted).
+  returned: always
+  type: dict
+  version_added: 0.2.0
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import managed_tags
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import module_diff
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.vpc_links import (
     VERSIONS,
     create_v1_vpc_link,
@@ -283,12 +354,26 @@ V2_DESCRIPTION_ERROR = (
 )
 
 
+def pending_entry(link, until):
+    """One entry of RV(pending): the link and what a wait waits for (``available`` or ``deleted``)."""
+    return {
+        "kind": "vpc_link",
+        "id": link["id"],
+        "name": link.get("name"),
+        "version": link["version"],
+        "status": link.get("status"),
+        "until": until,
+    }
+
+
 class VpcLinkManager:
     def __init__(self, module):
         self.module = module
         self.params = module.params
         self.clients = dict(v1=module.client("apigateway"), v2=module.client("apigatewayv2"))
         self.changed = False
+        # Links deleted (or found being deleted) and not waited for: RV(pending).
+        self.deleting = []
         try:
             self.version = resolve_version(
                 self.params["version"],
@@ -338,10 +423,26 @@ class VpcLinkManager:
     # ---- writes ----------------------------------------------------------------------------
 
     def wait(self, link, target):
-        if self.params["wait"] and not self.module.check_mode:
+        if self.module.check_mode:
+            return
+        if self.params["wait"]:
             wait_for_vpc_link(
                 self.clients[link["version"]], link["version"], link["id"], target, self.params["wait_timeout"]
             )
+        elif target == "deleted":
+            self.deleting.append(link)
+
+    def pending(self, after):
+        """RV(pending): the link still PENDING, and the links on their way out, when nothing waited."""
+        entries = []
+        if self.module.check_mode or self.params["wait"]:
+            # Nothing happened, or the wait succeeded (it fails the module otherwise).
+            return entries
+        # A link that failed at once is not AVAILABLE either: the wait reports it (FAILED, with its message).
+        if after and after.get("status") in ("PENDING", "FAILED"):
+            entries.append(pending_entry(after, "available"))
+        entries.extend(pending_entry(dict(link, status="DELETING"), "deleted") for link in self.deleting)
+        return entries
 
     def create(self, spec):
         self.changed = True
@@ -492,9 +593,12 @@ class VpcLinkManager:
             before, after = self.present(current)
         else:
             before, after = self.absent(current)
-        result = dict(changed=self.changed, vpc_link=after or {})
-        if self.module._diff:
-            result["diff"] = dict(before=before or {}, after=after or {})
+        result = dict(
+            changed=self.changed,
+            vpc_link=after or {},
+            pending=self.pending(after),
+            diff=module_diff(before, after),
+        )
         self.module.exit_json(**result)
 
 

@@ -43,9 +43,19 @@ notes:
 seealso:
   - module: multiaccount.apigateway.vpc_link
 extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    details: Read-only; check mode lists the same links.
+  diff_mode:
+    support: none
+    details: The module changes nothing, so there is nothing to show.
+  platform:
+    platforms: aws
 """
 
 EXAMPLES = r"""

@@ -165,7 +165,9 @@ attributes:
     details: Reads the VPC and returns the subnets it would create or delete; subnets to create have a null id.
   diff_mode:
     support: full
-    details: The subnets in scope before and after, one readable line each (CIDR, zone, id, Name, route table, targets).
+    details:
+      - The subnets in scope before and after, one readable line each (CIDR, zone, id, Name, route table, targets),
+        and the VPC (id or V((new)), CIDR blocks, Name and the tags the module sets).
   platform:
     platforms: aws
 """
@@ -367,13 +369,17 @@ actions:
   elements: str
   sample: ["create subnet 10.0.2.0/24 in us-east-1c (Name payments-us-east-1c) for 10.0.2.25"]
 diff:
-  description: The subnets in scope before and after, one line each.
+  description:
+    - The subnets in scope before and after, one line each, and (O(state=present)) the VPC, one line
+      with its id (V((new)) for one this run creates), CIDR blocks, Name and the tags the module sets.
   returned: always
   type: dict
   sample:
     before:
+      vpc: "vpc-0a1b2c3d4e5f67890 10.0.0.0/16 (payments), tags ManagedBy=multiaccount.apigateway"
       subnets: ["10.0.1.0/24 us-east-1b subnet-0a1b2c3d4e5f67890 (payments-us-east-1b), route table rtb-1 (main), holds 10.0.1.25"]
     after:
+      vpc: "vpc-0a1b2c3d4e5f67890 10.0.0.0/16 (payments), tags ManagedBy=multiaccount.apigateway"
       subnets:
         - "10.0.1.0/24 us-east-1b subnet-0a1b2c3d4e5f67890 (payments-us-east-1b), route table rtb-1 (main), holds 10.0.1.25"
         - "10.0.2.0/24 us-east-1c (new) (payments-us-east-1c), route table rtb-1 (main), holds 10.0.2.25"
@@ -381,6 +387,7 @@ diff:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import new_or
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import (
     GATEWAY_TAG_KEY,
     AnsibleEc2NetworkError,
@@ -473,6 +480,13 @@ def build_result(result, scope, placement, tables, before_cidrs):
     result["diff"] = {"before": {"subnets": before}, "after": {"subnets": after}}
 
 
+def add_vpc_diff(result, before, after):
+    """The VPC line on both sides of the diff (none before for a VPC this run creates)."""
+    if before is not None:
+        result["diff"]["before"]["vpc"] = before
+    result["diff"]["after"]["vpc"] = after
+
+
 def vpc_entry(raw, created=False):
     tags = tags_of(raw)
     return {
@@ -484,11 +498,24 @@ def vpc_entry(raw, created=False):
     }
 
 
+def vpc_line(vpc_id, cidrs, name, tags=None, tag_keys=()):
+    """``vpc-0abc 10.0.0.0/16 (payments), tags ManagedBy=...``: the VPC in the diff (``(new)`` for one to
+    create); only the tags the module sets are shown."""
+    text = f"{new_or(vpc_id)} {', '.join(cidrs or [])}"
+    if name:
+        text += f" ({name})"
+    shown = [f"{key}={(tags or {})[key]}" for key in sorted(tag_keys) if key in (tags or {})]
+    if shown:
+        text += f", tags {', '.join(shown)}"
+    return text
+
+
 def resolve_vpc(module, client, checked):
     """The VPC: by id, or the one VPC matching ``vpc.filters``, created when missing with ``vpc.create``.
 
-    Returns ``(vpc entry or None when it would be created in check mode, actions)``; fails naming the
-    problem (no VPC to adopt, several matches, a CIDR the adopted VPC lacks) before any write.
+    Returns ``(vpc entry or None when it would be created in check mode, actions, diff line of the VPC
+    before the run or None)``; fails naming the problem (no VPC to adopt, several matches, a CIDR the
+    adopted VPC lacks) before any write.
     """
     if checked["vpc_id"]:
         vpcs = describe_vpcs(client, [checked["vpc_id"]])
@@ -496,7 +523,8 @@ def resolve_vpc(module, client, checked):
             module.fail_json(
                 msg=f"vpc_id: VPC {checked['vpc_id']} not found in {module.region}; give the id of an existing VPC"
             )
-        return vpc_entry(vpcs[0]), []
+        vpc = vpc_entry(vpcs[0])
+        return vpc, [], vpc_line(vpc["id"], vpc["cidrs"], vpc["name"])
     spec = checked["vpc"]
     found = describe_vpcs_matching(client, spec["filters"])
     if len(found) > 1:
@@ -514,13 +542,15 @@ def resolve_vpc(module, client, checked):
                 )
             )
         missing = {key: value for key, value in spec["tags"].items() if vpc["tags"].get(key) != value}
+        before = vpc_line(vpc["id"], vpc["cidrs"], vpc["name"], vpc["tags"], spec["tags"])
         if not spec["create"] or not missing:
-            return vpc, []
+            return vpc, [], before
         action = f"tag VPC {vpc['id']} with {', '.join(f'{key}={value}' for key, value in sorted(missing.items()))}"
         if not module.check_mode:
             create_tags(client, vpc["id"], missing)
-            vpc["tags"].update(missing)
-        return vpc, [action]
+        # The tags after the run (in check mode: as they would be).
+        vpc["tags"].update(missing)
+        return vpc, [action], before
     if not spec["create"]:
         module.fail_json(
             msg=f"vpc.filters: no VPC matches {spec['filters']} in {module.region}; check the VPC to adopt (nothing was changed)"
@@ -528,19 +558,25 @@ def resolve_vpc(module, client, checked):
     tags = dict(spec["tags"])
     action = f"create VPC {spec['cidr']}" + (f" (Name {tags['Name']})" if tags.get("Name") else "")
     if module.check_mode:
-        return None, [action]
+        return None, [action], None
     raw = create_vpc(client, spec["cidr"], tags)
     if raw.get("State") != "available":
         wait_vpc_available(client, raw["VpcId"], module.params["wait_timeout"])
     enable_dns_hostnames(client, raw["VpcId"])
     vpc = vpc_entry(raw, created=True)
     vpc["cidrs"] = vpc["cidrs"] or [spec["cidr"]]
-    return vpc, [action]
+    return vpc, [action], None
 
 
 def ensure_present(module, client, checked):
     params = module.params
-    vpc, vpc_actions = resolve_vpc(module, client, checked)
+    vpc, vpc_actions, vpc_before = resolve_vpc(module, client, checked)
+    tag_keys = checked["vpc"]["tags"] if checked["vpc"] else ()
+    if vpc:
+        vpc_after = vpc_line(vpc["id"], vpc["cidrs"], vpc["name"], vpc["tags"], tag_keys)
+    else:
+        tags = checked["vpc"]["tags"]
+        vpc_after = vpc_line(None, [checked["vpc"]["cidr"]], tags.get("Name"), tags, tag_keys)
     vpc_id = vpc["id"] if vpc else None
     vpc_cidrs = vpc["cidrs"] if vpc else [checked["vpc"]["cidr"]]
     if vpc_id:
@@ -578,6 +614,7 @@ def ensure_present(module, client, checked):
             for entry, tags, _action in to_create
         ]
         build_result(result, scope_existing + planned, plan["placement"], tables, before_cidrs)
+        add_vpc_diff(result, vpc_before, vpc_after)
         result["actions"] = actions
         return result
 
@@ -599,6 +636,7 @@ def ensure_present(module, client, checked):
             subnets=[{"id": s["id"], "cidr": s["cidr"], "az": s["az"], "created": True} for s in created],
         )
     build_result(result, scope_existing + created, plan["placement"], tables, before_cidrs)
+    add_vpc_diff(result, vpc_before, vpc_after)
     result["actions"] = done
     return result
 

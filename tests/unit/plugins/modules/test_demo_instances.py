@@ -64,7 +64,11 @@ def instances(vpc, groups=None):
             "security_group_ids": groups or [vpc["app"]],
             "name": "one",
         },
-        {"ip": "10.0.2.20", "subnet_id": vpc["subnets"][1], "tags": {"purpose": "demo"}},
+        {
+            "ip": "10.0.2.20",
+            "subnet_id": vpc["subnets"][1],
+            "tags": {"purpose": "demo", "multiaccount:service": "payments"},
+        },
     ]
 
 
@@ -126,6 +130,23 @@ def test_check_mode_predicts_without_writing(vpc, capsys, calls):
     assert live(vpc) == {}
     assert result["diff"]["after"]["instances"]["10.0.1.20"]["security_group_ids"] == [vpc["app"]]
     assert result["actions"][0].startswith(f"launch demo instance 10.0.1.20 in {vpc['subnets'][0]} (t3.micro, ami-")
+    # The diff names each instance by its IP, its services (from multiaccount:service) and Name; "(new)" to launch.
+    assert result["diff"]["before"] == {"instances": {}}
+    assert result["diff"]["after"]["instances"]["10.0.2.20"] == {
+        "services": "payments",
+        "name": None,
+        "instance_id": "(new)",
+        "subnet_id": vpc["subnets"][1],
+        "security_group_ids": [],
+    }
+    assert result["diff"]["after"]["instances"]["10.0.1.20"]["services"] == "no service"
+    real = run(args(vpc, instances=instances(vpc)), capsys)
+    launched = real["diff"]["after"]["instances"]["10.0.2.20"]
+    assert launched["instance_id"].startswith("i-") and launched["services"] == "payments"
+    # Read back from the instance's tags, the same services show on the before side of the next change.
+    gone = run(args(vpc, instances=instances(vpc)[:1]), capsys, check_mode=True)
+    assert gone["diff"]["before"]["instances"]["10.0.2.20"]["services"] == "payments"
+    assert "10.0.2.20" not in gone["diff"]["after"]["instances"]
 
 
 def test_groups_change_purge_and_absent(vpc, capsys, calls):

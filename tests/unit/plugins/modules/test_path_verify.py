@@ -102,12 +102,44 @@ def test_graphviz_renders_svg_and_png(tmp_path, capsys):
     assert not [name for name in os.listdir(tmp_path / "reports") if name.startswith(".path-verify-")]
 
 
-def test_check_mode_writes_nothing(tmp_path, capsys):
+def test_check_mode_writes_nothing_but_predicts_the_change_and_says_so(tmp_path, capsys):
     result, calls = run(module_args(tmp_path), capsys, check_mode=True, dot="/usr/bin/dot")
-    assert result["changed"] is False and result["ok"] is True
-    assert calls == []
+    # A real run would write the report: check mode says so (changed, the Markdown as the diff), writes nothing.
+    assert result["changed"] is True and result["ok"] is True
     assert not (tmp_path / "reports").exists()
     assert result["report"]["markdown"] == str(tmp_path / "reports" / "path-verify.md")
+    assert result["report"]["written"] is False
+    assert "(not written in check mode;" in result["message"]
+    assert result["diff"]["before"] == "" and result["diff"]["after"].startswith("# Path verification")
+    assert result["diff"]["after_header"] == result["report"]["markdown"]
+    # The images are rendered to compare them, never into the report directory.
+    assert [call[1] for call in calls] == ["-Tsvg", "-Tpng"]
+
+
+def test_check_mode_after_a_real_run_predicts_no_change(tmp_path, capsys):
+    first, dummy = run(module_args(tmp_path), capsys, dot="/usr/bin/dot")
+    assert first["changed"] is True and first["report"]["written"] is True
+    assert first["diff"]["after"] == (tmp_path / "reports" / "path-verify.md").read_text()
+    before = {name: (tmp_path / "reports" / name).read_bytes() for name in os.listdir(tmp_path / "reports")}
+    again, dummy = run(module_args(tmp_path), capsys, check_mode=True, dot="/usr/bin/dot")
+    assert again["changed"] is False and again["diff"] == {"before": {}, "after": {}}
+    after = {name: (tmp_path / "reports" / name).read_bytes() for name in os.listdir(tmp_path / "reports")}
+    assert after == before
+
+
+def test_dry_run_report_says_it_judges_the_state_before_the_changes(tmp_path, capsys):
+    plain, dummy = run(module_args(tmp_path), capsys)
+    markdown = (tmp_path / "reports" / "path-verify.md").read_text()
+    assert "Dry run" not in markdown and path_verify.DRY_RUN_NOTE not in plain["message"]
+    dry, dummy = run(module_args(tmp_path, dry_run=True), capsys)
+    assert dry["changed"] is True and dry["report"]["written"] is True
+    marked = (tmp_path / "reports" / "path-verify.md").read_text()
+    lines = marked.splitlines()
+    assert lines[0] == markdown.splitlines()[0] and lines[2] == f"> **{path_verify.DRY_RUN_NOTE}**"
+    assert path_verify.DRY_RUN_NOTE in dry["message"]
+    assert "(dry run: the state before the run's changes)" in (tmp_path / "reports" / "path-verify.dot").read_text()
+    # The diff is the Markdown: only the added note differs.
+    assert dry["diff"]["before"] == markdown and dry["diff"]["after"] == marked
 
 
 def test_broken_path_fails_naming_hop_account_resource_fix(tmp_path, capsys):

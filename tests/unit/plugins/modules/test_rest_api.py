@@ -312,6 +312,40 @@ def test_create_then_idempotent():
     assert again["diff"]["before"] == again["diff"]["after"]
 
 
+def test_diff_shows_the_stage_and_why_a_deployment_is_made():
+    client = FakeApiGateway()
+    first, _module = run(client, routes=two_routes())
+    deployed = first["deployment"]["id"]
+    assert first["diff"]["before"]["stage"] == {}
+    assert first["diff"]["after"]["stage"] == {"name": "v1", "deployment": f"{deployed} (new deployment: new API)"}
+
+    check, _module = run(client, check_mode=True, routes=two_routes(port=9090))
+    assert check["changed"] is True and "create_deployment" not in client.writes()
+    assert check["diff"]["before"]["stage"] == {"name": "v1", "deployment": deployed}
+    assert check["diff"]["after"]["stage"] == {"name": "v1", "deployment": "new deployment (routes changed)"}
+
+    real, _module = run(client, routes=two_routes(port=9090))
+    assert real["diff"]["after"]["stage"] == {
+        "name": "v1",
+        "deployment": f"{real['deployment']['id']} (new deployment: routes changed)",
+    }
+    again, _module = run(client, routes=two_routes(port=9090))
+    assert (
+        again["diff"]["before"]["stage"]
+        == again["diff"]["after"]["stage"]
+        == {
+            "name": "v1",
+            "deployment": real["deployment"]["id"],
+        }
+    )
+    # Without --diff, the stage is not read again only to show the deployment it replaces.
+    client.calls = []
+    module = FakeModule(routes=two_routes(port=8181))
+    module._diff = False
+    result = rest_api.ensure_present(module, client, rest_apis.validate_routes(module.params["routes"]))
+    assert "get_stage" not in client.calls and result["diff"]["before"]["stage"] == {}
+
+
 def test_results_computed_without_rereading():
     client = FakeApiGateway()
     result, _module = run(client, routes=two_routes())

@@ -130,7 +130,8 @@ def test_check_mode_predicts_without_writing(vpc, capsys, calls):
         "tcp 8080 from 10.100.1.0/24 (nlb)",
         "tcp 8080 from 10.100.2.0/24 (nlb)",
     ]
-    label = f"{vpc['enis']['10.0.1.10']} (10.0.1.10)"
+    # An interface is named by its IP and the services it is a target of, its id as a complement.
+    label = f"10.0.1.10 payments ({vpc['enis']['10.0.1.10']})"
     assert result["diff"]["before"]["interfaces"][label] == ["provider"]
     assert result["diff"]["after"]["interfaces"][label] == ["provider", "ob-payments"]
 

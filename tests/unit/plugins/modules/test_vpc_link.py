@@ -149,6 +149,42 @@ def test_create_v1_tags_waits_and_reports(monkeypatch):
     assert result["vpc_link"]["tags"] == {"team": "a", **MANAGED}
 
 
+def test_without_wait_pending_says_what_is_left_to_wait_for(monkeypatch):
+    world = World(monkeypatch)
+    result, failed = run(name="payments", target_arns=[NLB_A], wait=False)
+    assert not failed and result["changed"] and "wait" not in world.names()
+    assert result["pending"] == [
+        {
+            "kind": "vpc_link",
+            "id": "new1",
+            "name": "payments",
+            "version": "v1",
+            "status": "PENDING",
+            "until": "available",
+        }
+    ]
+    # The diff is returned without --diff too.
+    assert result["diff"]["before"] == {} and result["diff"]["after"]["id"] == "new1"
+
+
+def test_without_wait_a_deleted_or_deleting_link_is_pending_until_gone(monkeypatch):
+    world = World(monkeypatch, [link(), link(link_id="old", name="old", status="DELETING")])
+    result, failed = run(vpc_link_id="abc", state="absent", wait=False)
+    assert not failed and result["changed"] and world.names() == ["usage", "delete"]
+    assert result["pending"] == [
+        {"kind": "vpc_link", "id": "abc", "name": "payments", "version": "v1", "status": "DELETING", "until": "deleted"}
+    ]
+    result, failed = run(vpc_link_id="old", state="absent", wait=False)
+    assert not failed and not result["changed"]
+    assert [(item["id"], item["until"]) for item in result["pending"]] == [("old", "deleted")]
+
+
+def test_after_a_wait_or_in_check_mode_nothing_is_pending(monkeypatch):
+    World(monkeypatch, [link(status="PENDING")])
+    assert run(name="payments")[0]["pending"] == []
+    assert run(name="payments", state="absent", check_mode=True)[0]["pending"] == []
+
+
 def test_create_in_check_mode_writes_nothing(monkeypatch):
     world = World(monkeypatch)
     result, failed = run(check_mode=True, name="orders", subnet_ids=["subnet-1"])

@@ -236,12 +236,21 @@ def test_creates_the_vpc_when_missing_then_finds_it_again(ec2, capsys, calls):
     assert [s["cidr"] for s in checked["subnets"]] == ["10.100.1.0/24", "10.100.2.0/24"]
     assert [name for name in calls if name in VPC_WRITES] == []
     assert ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["gw-gateway"]}])["Vpcs"] == []
+    # The diff shows the VPC to create: no VPC before, "(new)" with its CIDR, Name and the tags it gets after.
+    assert "vpc" not in checked["diff"]["before"]
+    assert checked["diff"]["after"]["vpc"] == (
+        "(new) 10.100.0.0/16 (gw-gateway), tags ManagedBy=multiaccount.apigateway, Name=gw-gateway, "
+        f"multiaccount:gateway={GATEWAY}"
+    )
 
     created = run(params, capsys)
     assert created["changed"] is True and created["vpc"]["created"] is True
     vpc_id = created["vpc"]["id"]
     assert created["vpc"]["cidrs"] == ["10.100.0.0/16"]
     assert created["vpc"]["tags"]["multiaccount:gateway"] == GATEWAY
+    assert "vpc" not in created["diff"]["before"] and created["diff"]["after"]["vpc"].startswith(
+        f"{vpc_id} 10.100.0.0/16"
+    )
     hostnames = ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute="enableDnsHostnames")
     assert hostnames["EnableDnsHostnames"]["Value"] is True
     assert sorted(subnets_of(ec2, vpc_id)) == ["10.100.1.0/24", "10.100.2.0/24"]
@@ -258,10 +267,16 @@ def test_a_created_vpc_gets_back_a_missing_tag(ec2, capsys, calls):
     vpc_id = run(params, capsys)["vpc"]["id"]
     spec = dict(CREATE_SPEC, tags=dict(CREATE_SPEC["tags"], CostCenter="42"))
     del calls[:]
+    checked = run(dict(params, vpc=spec), capsys, check_mode=True)
+    assert checked["changed"] is True and calls.count("CreateTags") == 0
+    # The VPC line of the diff shows the tag it gets (in check mode too), the subnets do not change.
+    assert "CostCenter" not in checked["diff"]["before"]["vpc"]
+    assert checked["diff"]["after"]["vpc"].startswith(f"{vpc_id} 10.100.0.0/16 (gw-gateway), tags CostCenter=42,")
     result = run(dict(params, vpc=spec), capsys)
     assert result["changed"] is True
     assert result["actions"] == [f"tag VPC {vpc_id} with CostCenter=42"]
     assert calls.count("CreateTags") == 1
+    assert result["diff"]["after"]["vpc"] == checked["diff"]["after"]["vpc"]
 
 
 def test_an_adopted_vpc_is_never_modified_and_must_have_the_given_cidr(ec2, capsys, calls):
