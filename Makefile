@@ -98,27 +98,34 @@ TEST_LANES := test-static $(addprefix test-scenario-,$(filter compat_smoke,$(SCE
   $(addprefix test-scenario-,$(filter-out compat_smoke,$(SCENARIOS)))
 
 .PHONY: test $(TEST_LANES)
+# Each lane reports its wall and CPU time (tools/lane_time.py); make test ends with the table of all.
+LANE = tools/lane_time.py $(patsubst test-%,%,$@)
+export LANE_TIMES := $(CURDIR)/.cache/lane-times.tsv
 test: venv ## every lane side by side: lint, sanity, unit, emulator tests; integration targets; molecule scenarios
-	@started=$$(date +%s); \
-	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_LANES); \
-	echo "make test: $(words $(TEST_LANES)) lanes passed in $$(( $$(date +%s) - started )) s"
+	@mkdir -p .cache && : >$(LANE_TIMES); started=$$(date +%s); \
+	status=0; $(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_LANES) || status=$$?; \
+	wall=$$(( $$(date +%s) - started )); \
+	sort -t$$'\t' -k4,4nr $(LANE_TIMES) | awk -F'\t' '{cpu += $$4; printf "  %-34s %-6s wall %5d s  cpu %5d s\n", $$1, $$2, $$3, $$4} \
+	  END {printf "  %-34s        wall %5d s  cpu %5d s (lanes; emulators not counted)\n", "all lanes", '"$$wall"', cpu}'; \
+	if [ $$status -ne 0 ]; then echo "make test: FAILED after $$wall s"; exit $$status; fi; \
+	echo "make test: $(words $(TEST_LANES)) lanes passed in $$wall s"
 
 test-static: venv
-	$(MAKE) --no-print-directory -j1 lint sanity unit emulator-tests
+	$(LANE) $(MAKE) --no-print-directory -j1 lint sanity unit emulator-tests
 test-integration-1: venv
-	tools/with-emulator.sh $(EMULATOR_HOST) 5011 \
+	$(LANE) tools/with-emulator.sh $(EMULATOR_HOST) 5011 \
 	  $(MAKE) --no-print-directory integration INTEGRATION_TARGETS="$(INTEGRATION_LANE_1)" EMULATOR_PORT=5011
 test-integration-2: venv
-	tools/with-emulator.sh $(EMULATOR_HOST) 5012 \
+	$(LANE) tools/with-emulator.sh $(EMULATOR_HOST) 5012 \
 	  $(MAKE) --no-print-directory integration INTEGRATION_TARGETS="$(INTEGRATION_LANE_2)" EMULATOR_PORT=5012
 $(addprefix test-molecule-,$(MOLECULE_SCENARIOS)): test-molecule-%: venv
-	tools/with-emulator.sh $(EMULATOR_HOST) $(call scenario_port,$*) \
+	$(LANE) tools/with-emulator.sh $(EMULATOR_HOST) $(call scenario_port,$*) \
 	  $(MAKE) --no-print-directory molecule MOLECULE_SCENARIO=$* EMULATOR_PORT=$(call scenario_port,$*)
 # Emulator port of a molecule scenario: 5020 + its 1-based position in MOLECULE_SCENARIOS.
 scenario_port = $(shell echo $$((5020 + $(call index_of,$(1),$(MOLECULE_SCENARIOS)))))
 index_of = $(firstword $(foreach i,$(shell seq $(words $(2))),$(if $(filter $(1),$(word $(i),$(2))),$(i))))
 $(addprefix test-scenario-,$(SCENARIOS)): test-scenario-%: venv
-	tools/with-emulator.sh $(EMULATOR_HOST) $(call script_port,$*) tests/scenarios/$*.sh
+	$(LANE) tools/with-emulator.sh $(EMULATOR_HOST) $(call script_port,$*) tests/scenarios/$*.sh
 # Emulator port of a scenario script: 5030 + its 1-based position in SCENARIOS.
 script_port = $(shell echo $$((5030 + $(call index_of,$(1),$(SCENARIOS)))))
 

@@ -7,7 +7,7 @@ shift 2
 root=$(cd "$(dirname "$0")/.." && pwd)
 launcher=("$root/.venv/bin/python" "$root/tools/emulator/launcher.py" --host "$host" --port "$port")
 "${launcher[@]}" stop >/dev/null
-trap '"${launcher[@]}" stop >/dev/null' EXIT
+trap '"${launcher[@]}" stop | sed "s/^/with-emulator: /"' EXIT
 "${launcher[@]}" start
 export AWS_ENDPOINT_URL="http://$host:$port"
 "$@"

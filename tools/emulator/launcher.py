@@ -219,6 +219,7 @@ class Emulator:
             self._remove_pidfile()
             print(f"emulator not running on port {self.port}")
             return 0
+        cpu = _cpu_seconds(pid)
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         while time.monotonic() < deadline and self.is_our_process(pid):
@@ -229,7 +230,7 @@ class Emulator:
             time.sleep(0.2)
             _reap(pid)
         self._remove_pidfile(pid)
-        print(f"emulator stopped (pid {pid})")
+        print(f"emulator stopped (pid {pid}{'' if cpu is None else f', cpu {cpu:.0f} s'})")
         return 0
 
     def status(self):
@@ -319,6 +320,16 @@ def _check_port_free(host, port):
         raise LauncherError(f"cannot bind {host}:{port}: {exc}") from None
     finally:
         probe.close()
+
+
+def _cpu_seconds(pid):
+    """User + system CPU seconds that ``pid`` has used so far (None without /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _reap(pid):
