@@ -1,7 +1,11 @@
-#!/usr/bin/env python3
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
 """Run one ``make test`` lane and report its wall time and the CPU time of everything it ran.
 
-Usage: tools/lane_time.py NAME COMMAND [ARG...]
+Usage: python tools/lane_time.py NAME COMMAND [ARG...]
 
 Prints ``lane NAME: wall W s, cpu C s (user U s, sys S s)`` when COMMAND ends, and appends
 ``NAME<TAB>status<TAB>wall<TAB>cpu`` to the file named by $LANE_TIMES when it is set, so that

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Smoke test of the collection on the other Ansible releases we claim to support, each in a
-# virtualenv of its own (.cache/compat/<label>): ansible-test sanity, the unit tests, and one converge
-# of inventories/local followed by a no-op re-run that must report changed=0, against the emulator at
+# virtualenv of its own (.cache/compat/<label>): ansible-test sanity, the unit tests of the plugins,
+# one converge of inventories/local followed by a no-op re-run that must report changed=0, against the emulator at
 # $AWS_ENDPOINT_URL (fresh; the caller starts it, e.g. tools/with-emulator.sh 127.0.0.1 5015 ...).
 #
 # Which releases:
@@ -80,15 +80,21 @@ smoke() {
     SANITY_CORE=$core "$root/tools/sanity.sh" $(printf -- '--test %s ' $COMPAT_SANITY_TESTS)
   fi
 
-  echo "=== compat $label: unit tests"
-  (cd "$root" && PYTHONPATH="$venv/collections" "$venv/bin/python" -m pytest tests/unit -q -p no:cacheprovider)
+  # The tests of the plugins that use ansible-core's APIs (action, inventory, filter plugins and the
+  # module_utils they share); the module tests (moto in-process) run on the pinned core, and this
+  # release runs every module in the converge below.
+  echo "=== compat $label: unit tests (action, inventory, module_utils)"
+  (cd "$root" && PYTHONPATH="$venv/collections" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
+    tests/unit/plugins/action tests/unit/plugins/inventory tests/unit/plugins/module_utils)
 
   echo "=== compat $label: converge inventories/local, then a no-op re-run"
   curl -sf -X POST "$AWS_ENDPOINT_URL/moto-api/reset" >/dev/null
   local log="$root/.cache/compat/$label-converge.log"
+  # The no-op re-run skips the verify play (read-only; the converge ran it).
   for run in converge no-op; do
     (cd "$root" && PATH="$venv/bin:$PATH" ANSIBLE_CONFIG="$root/ansible.cfg" \
-      "$venv/bin/ansible-playbook" -i inventories/local site.yml -e verify_report_dir="$venv/reports") >"$log" 2>&1 ||
+      "$venv/bin/ansible-playbook" -i inventories/local site.yml -e verify_report_dir="$venv/reports" \
+      $([ "$run" = no-op ] && echo --skip-tags verify)) >"$log" 2>&1 ||
       { tail -n 60 "$log"; echo "compat $label: $run failed (log: $log)" >&2; return 1; }
     tail -n 5 "$log"
     if [ "$run" = no-op ] && grep -E '^[a-z0-9_.-]+ +: ok=' "$log" | grep -vqE 'changed=0 '; then
