@@ -19,7 +19,9 @@ description:
   - C(aws_module_runs) counts executions of modules that talk to AWS, that is whose resolved action is an
     C(amazon.aws.*), C(community.aws.*) or C(multiaccount.apigateway.*) module other than
     C(multiaccount.apigateway.preflight) and C(multiaccount.apigateway.path_verify) (which run locally);
-    every loop item counts once, skipped items do not count.
+    every loop item counts once, skipped items do not count. C(multiaccount.apigateway.identity_guard)
+    counts only when its module ran (its action plugin answers on the controller when the credentials
+    are the ones account_credentials verified).
   - C(changed) and C(failed) count task results (a task with a loop counts once), as in the play recap;
     C(failed) leaves out failures with C(ignore_errors), counted in C(ignored), and adds unreachable results.
 requirements:
@@ -34,6 +36,7 @@ from ansible.plugins.callback import CallbackBase
 
 AWS_PREFIXES = ("amazon.aws.", "community.aws.", "multiaccount.apigateway.")
 LOCAL_MODULES = frozenset(("multiaccount.apigateway.preflight", "multiaccount.apigateway.path_verify"))
+GUARD = "multiaccount.apigateway.identity_guard"
 COUNTERS = ("tasks", "aws_module_runs", "changed", "failed", "ignored", "unreachable", "skipped")
 
 
@@ -86,6 +89,8 @@ class CallbackModule(CallbackBase):
 
     def _module_run(self, result):
         module = aws_module(_task(result))
+        if module == GUARD and _data(result).get("verified_by") == "account_credentials":
+            return  # its action plugin answered on the controller: no module ran, no AWS call
         if module:
             self._count(_host(result), "aws_module_runs")
             self.modules[module] += 1

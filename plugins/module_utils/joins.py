@@ -95,7 +95,8 @@ def peering_requests(gateway_plan, provider_states, existing, vpc_id):
     Returns ``live`` ({provider: {id, status, vpc_id}}: the usable request of each provider, active
     ones first), ``create`` (requests to make: provider, peer_vpc_id, peer_owner_id, peer_region
     (null in the same region), tags), ``retag`` ([{provider, id, tags}]), ``stale`` (our live requests
-    to providers that left the inventory or changed VPC: [{provider, id, status}]) and ``unknown``
+    to providers that left the inventory or changed VPC: [{provider, id, status, and the accepter's
+    account_id, vpc_id, region}]) and ``unknown``
     (providers of the plan whose VPC id is not known in this run: nothing is created or removed for them).
     """
     name = gateway_plan["name"]
@@ -137,6 +138,9 @@ def peering_requests(gateway_plan, provider_states, existing, vpc_id):
             "provider": (peering.get("tags") or {}).get(PROVIDER_TAG, "?"),
             "id": peering["vpc_peering_connection_id"],
             "status": _code(peering),
+            "account_id": str(_side(peering, "accepter").get("owner_id") or "?"),
+            "vpc_id": _side(peering, "accepter").get("vpc_id") or "?",
+            "region": _side(peering, "accepter").get("region") or "",
         }
         for peering in found
         if _is_ours(peering.get("tags"), name)

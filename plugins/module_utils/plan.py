@@ -13,6 +13,8 @@ the inventory into one normalised plan with every derived name, port, tag and de
   their listeners, target groups with their IP targets, VPC links, peering requests and API routes;
 * ``providers``: per provider account: its VPC (adopt or create), service subnets, one security group
   per service with its rules and targets, demo instances, the peering to accept and the return routes;
+* ``leaving``: the same for each provider with ``provider_state: absent`` (no services): what its
+  account removes; the gateway part leaves it out like a provider that is not in the inventory;
 * ``accounts``: account id and region of every host (the credentials' region comes from here);
 * ``services``: one flat entry per published service, with the names of everything that serves it.
 
@@ -74,7 +76,9 @@ GATEWAY_OPTIONS = {
     "api_publish_tags": {},
     "api_publish_timeout_in_millis": 29000,
 }
+PROVIDER_STATES = ("present", "absent")
 PROVIDER_OPTIONS = {
+    "provider_state": "present",  # absent: the next run removes what the collection made for it
     "provider_vpc_name": None,  # default: <gateway name>-<host>
     "provider_vpc_resource_tags": {},
     "provider_vpc_attach_security_groups": True,
@@ -113,6 +117,7 @@ CONTRACT_KEYS = (
     "provider_vpc_tags",
     "provider_vpc_subnets",
     "provider_vpc_services",
+    "provider_state",
 )
 APPLY_KEYS = (
     # account_credentials
@@ -163,6 +168,7 @@ APPLY_KEYS = (
 RUNTIME_FACTS = (
     "account_credentials",
     "account_credentials_module_defaults",
+    "account_credentials_identity",
     "preflight_plan",
     "preflight_services",
     "provider_vpc_state",
@@ -324,6 +330,7 @@ def _gateway_options(report, host, values):
 def _provider_options(report, host, values):
     options = _Options(report, host, values, PROVIDER_OPTIONS)
     return {
+        "state": options.choice("provider_state", PROVIDER_STATES),
         "vpc_name": options.text("provider_vpc_name", _GATEWAY_NAME_RE, "use letters, digits, '-', '_' and '.'"),
         "tags": options.tags("provider_vpc_resource_tags"),
         "attach": options.boolean("provider_vpc_attach_security_groups"),
@@ -735,36 +742,101 @@ def build_plan(accounts, known_regions=None):
         return report
 
     gateway_host, gateway_values = shared[0]
-    services = [dict(service) for service in report["services"]]
+    # Providers with provider_state: absent leave: nothing is published for them any more, the gateway
+    # drops their peering, routes and load balancer parts, and their own account removes its side.
+    leaving = sorted(host for host, _values in providers if provider_options[host]["state"] == "absent")
+    if len(leaving) == len(providers):
+        report["errors"].append(
+            {
+                "host": INVENTORY,
+                "field": "provider_state",
+                "message": (
+                    "every provider is absent; keep at least one present, or remove the whole installation "
+                    "with playbooks/teardown.yml (multiaccount.apigateway.teardown)"
+                ),
+            }
+        )
+        report["plan"] = None
+        return report
+    services = [dict(service) for service in report["services"] if service["provider"] not in leaving]
     provider_hosts = [host for host, _values in providers]
     provider_summaries = [
         {"host": host, "account_id": str(values.get("aws_account_id")).strip(), "region": _region(values)}
         for host, values in providers
+        if host not in leaving
     ]
     gateway = _gateway_plan(gateway_host, gateway_values, gateway_options, services, provider_summaries)
+    gateway["leaving"] = leaving
     _quota_warnings(report, gateway)
     if report["errors"]:
         report["plan"] = None
         return report
-    provider_plans = {}
+    all_plans = {}
     for host, values in providers:
         mine = [service for service in services if service["provider"] == host]
-        provider_plans[host] = _provider_plan(host, values, provider_options[host], mine, gateway)
+        all_plans[host] = _provider_plan(host, values, provider_options[host], mine, gateway)
+        all_plans[host]["state"] = provider_options[host]["state"]
+    provider_plans = {host: plan for host, plan in all_plans.items() if host not in leaving}
+    leaving_plans = {host: plan for host, plan in all_plans.items() if host in leaving}
 
-    accounts_view = {gateway_host: {"kind": SHARED, "account_id": gateway["account_id"], "region": gateway["region"]}}
+    accounts_view = {
+        gateway_host: {
+            "kind": SHARED,
+            "account_id": gateway["account_id"],
+            "region": gateway["region"],
+            "aws_checks": _aws_checks("shared_gateway_subnets", gateway["subnets"]),
+        }
+    }
     for host in provider_hosts:
-        provider = provider_plans[host]
-        accounts_view[host] = {"kind": PROVIDER, "account_id": provider["account_id"], "region": provider["region"]}
+        provider = all_plans[host]
+        accounts_view[host] = {
+            "kind": PROVIDER,
+            "account_id": provider["account_id"],
+            "region": provider["region"],
+            # A leaving provider is only removed: nothing of its inventory needs to hold any more.
+            "aws_checks": (
+                _aws_checks("provider_vpc_subnets", provider["subnets"], provider)
+                if provider["state"] == "present"
+                else _aws_checks("provider_vpc_subnets", [])
+            ),
+        }
 
     report["services"] = services
     report["plan"] = {
         "version": PLAN_VERSION,
         "gateway": gateway,
         "providers": provider_plans,
+        # Providers with provider_state: absent, each with its plan (no services): what to remove.
+        "leaving": leaving_plans,
         "accounts": accounts_view,
         "services": sorted(services, key=lambda service: service["name"]),
     }
     return report
+
+
+def _aws_checks(subnets_key, subnets, provider=None):
+    """What only the account's AWS can tell, checked read-only before the first write of the run.
+
+    The Availability Zones that the host's subnets name (each with the field that names it), and for a
+    provider that adopts a VPC, how to find it, the CIDR expected (or None), the target IPs that must
+    sit in it and the gateway VPC CIDR it must not overlap. ``needed`` is False when there is nothing
+    to ask (then no module runs).
+    """
+    zones = [
+        {"az": subnet["az"], "field": f"{subnets_key}[{index}].az"}
+        for index, subnet in enumerate(subnets)
+        if subnet["az"]
+    ]
+    vpc = None
+    if provider is not None and provider["vpc"]["mode"] == "adopt":
+        vpc = {
+            "filters": dict(provider["vpc"]["filters"]),
+            "field": "provider_vpc_id" if provider["vpc"]["id"] else "provider_vpc_tags",
+            "cidr": provider["vpc"]["cidr"],
+            "targets": list(provider["targets"]),
+            "gateway_vpc_cidr": provider["gateway"]["vpc_cidr"],
+        }
+    return {"needed": bool(zones or vpc), "availability_zones": zones, "vpc": vpc}
 
 
 def inventory_level(finding):

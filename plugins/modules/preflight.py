@@ -261,7 +261,9 @@ plan:
       C(tags)), C(subnets), C(targets), C(security_groups) (with C(rules) and C(targets)),
       C(attach_security_groups), C(demo), C(peering), C(return_routes), C(services),
       C(verify_targets)."
-    - "C(accounts) - per host, C(kind), C(account_id), C(region)."
+    - "C(accounts) - per host, C(kind), C(account_id), C(region) and C(aws_checks), what
+      M(multiaccount.apigateway.account_preflight) checks read-only in the account before any write
+      (C(needed), C(availability_zones) with the C(field) naming each, C(vpc) to adopt or null)."
     - "C(services) - the services, sorted by name, as in RV(services)."
     - The layout is versioned by C(version) (currently V(1)).
   returned: always
@@ -269,8 +271,19 @@ plan:
   sample:
     version: 1
     accounts:
-      shared-services: {kind: shared, account_id: "111111111111", region: us-east-1}
-      payments: {kind: provider, account_id: "222222222222", region: us-east-1}
+      shared-services:
+        kind: shared
+        account_id: "111111111111"
+        region: us-east-1
+        aws_checks:
+          needed: true
+          availability_zones: [{az: us-east-1a, field: "shared_gateway_subnets[0].az"}]
+          vpc: null
+      payments:
+        kind: provider
+        account_id: "222222222222"
+        region: us-east-1
+        aws_checks: {needed: false, availability_zones: [], vpc: null}
 errors:
   description: Every problem found; the module fails when the list is not empty.
   returned: failure

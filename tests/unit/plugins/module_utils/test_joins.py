@@ -52,11 +52,17 @@ def test_every_filter_is_a_joins_function():
 def test_inventory_accounts_keeps_contract_and_prefixed_keys_only():
     hostvars = {
         "gw": {"aws_account_id": "1", "shared_gateway_vpc_cidr": "x", "ansible_connection": "local", "foo": 1},
-        "p1": {"provider_vpc_services": [], "provider_vpc_state": {"vpc_id": "v"}, "account_credentials": {"k": 1}},
+        "p1": {
+            "provider_vpc_services": [],
+            "provider_state": "absent",
+            "provider_vpc_state": {"vpc_id": "v"},
+            "account_credentials": {"k": 1},
+            "account_credentials_identity": {"account_id": "1"},
+        },
     }
     assert joins.inventory_accounts(hostvars, ["gw"], ["p1"]) == [
         {"host": "gw", "kind": "shared", "vars": {"aws_account_id": "1", "shared_gateway_vpc_cidr": "x"}},
-        {"host": "p1", "kind": "provider", "vars": {"provider_vpc_services": []}},
+        {"host": "p1", "kind": "provider", "vars": {"provider_vpc_services": [], "provider_state": "absent"}},
     ]
 
 
@@ -98,7 +104,16 @@ def test_a_request_to_a_vpc_of_another_account_does_not_count(plan):
     result = joins.peering_requests(plan["gateway"], STATES, existing, "vpc-gw")
     assert "payments" not in result["live"]
     # It is ours (tags) and live but matches no provider: stale.
-    assert result["stale"] == [{"provider": "?", "id": "pcx-1", "status": "active"}]
+    assert result["stale"] == [
+        {
+            "provider": "?",
+            "id": "pcx-1",
+            "status": "active",
+            "account_id": "999999999999",
+            "vpc_id": "vpc-pay",
+            "region": "",
+        }
+    ]
 
 
 def test_our_requests_to_departed_providers_are_stale_but_unknown_providers_keep_theirs(plan):
@@ -119,7 +134,17 @@ def test_our_requests_to_departed_providers_are_stale_but_unknown_providers_keep
     states = {"payments": STATES["payments"]}
     result = joins.peering_requests(plan["gateway"], states, existing, "vpc-gw")
     assert result["unknown"] == ["cards"]
-    assert result["stale"] == [{"provider": "loans", "id": "pcx-gone", "status": "active"}]
+    # With the accepter side, so that the run can say what is left in the departed provider's account.
+    assert result["stale"] == [
+        {
+            "provider": "loans",
+            "id": "pcx-gone",
+            "status": "active",
+            "account_id": "444444444444",
+            "vpc_id": "vpc-x",
+            "region": "",
+        }
+    ]
     assert [c["provider"] for c in result["create"]] == ["payments"]
 
 

@@ -291,6 +291,45 @@ def test_provider_adopts_by_id_or_by_tags(accounts):
     }
 
 
+def test_aws_checks_name_each_zone_with_its_field_and_the_vpc_to_adopt(accounts):
+    set_var(accounts, "payments", "provider_vpc_id", "vpc-0123456789abcdef0")
+    set_var(accounts, "cards", "provider_vpc_subnets", [{"cidr": "10.1.1.0/24", "az": "us-west-2c"}])
+    set_var(accounts, "cards", "provider_vpc_cidr", None)
+    set_var(accounts, "cards", "provider_vpc_tags", {"Name": "cards-core"})
+    view = plan_of(accounts)["accounts"]
+    assert view["shared-services"]["aws_checks"] == {
+        "needed": True,
+        "availability_zones": [
+            {"az": "us-east-1a", "field": "shared_gateway_subnets[0].az"},
+            {"az": "us-east-1b", "field": "shared_gateway_subnets[1].az"},
+        ],
+        "vpc": None,
+    }
+    assert view["payments"]["aws_checks"] == {
+        "needed": True,
+        "availability_zones": [],
+        "vpc": {
+            "filters": {"vpc-id": "vpc-0123456789abcdef0"},
+            "field": "provider_vpc_id",
+            "cidr": "10.0.0.0/16",
+            "targets": ["10.0.1.25"],
+            "gateway_vpc_cidr": "10.100.0.0/16",
+        },
+    }
+    cards = view["cards"]["aws_checks"]
+    assert cards["availability_zones"] == [{"az": "us-west-2c", "field": "provider_vpc_subnets[0].az"}]
+    assert cards["vpc"]["field"] == "provider_vpc_tags" and cards["vpc"]["cidr"] is None
+    assert cards["vpc"]["targets"] == ["10.1.1.10", "10.1.2.20"]
+
+
+def test_a_created_vpc_without_named_zones_needs_no_aws_check(accounts):
+    assert plan_of(accounts)["accounts"]["payments"]["aws_checks"] == {
+        "needed": False,
+        "availability_zones": [],
+        "vpc": None,
+    }
+
+
 def test_one_security_group_per_service_admitting_the_gateway_subnets_on_the_service_port(accounts):
     groups = plan_of(accounts)["providers"]["cards"]["security_groups"]
     assert [group["name"] for group in groups] == ["open-banking-cards", "open-banking-card-limits"]
@@ -360,7 +399,7 @@ def test_verify_view_of_each_provider(accounts):
 def test_accounts_view_resolves_every_region_once(accounts):
     set_var(accounts, "payments", "aws_region", None)
     plan = plan_of(accounts)
-    assert plan["accounts"] == {
+    assert {host: {k: v for k, v in view.items() if k != "aws_checks"} for host, view in plan["accounts"].items()} == {
         "shared-services": {"kind": "shared", "account_id": "111111111111", "region": "us-east-1"},
         "payments": {"kind": "provider", "account_id": "222222222222", "region": "us-east-1"},
         "cards": {"kind": "provider", "account_id": "333333333333", "region": "us-west-2"},
@@ -415,6 +454,9 @@ def test_a_typo_of_a_prefixed_key_is_an_error_with_a_did_you_mean(accounts):
 def test_runtime_facts_and_other_keys_are_not_typos(accounts):
     set_var(accounts, "payments", "provider_vpc_state", {"vpc_id": "vpc-1"})
     set_var(accounts, "payments", "inventory_file", "x")
+    # What account_credentials publishes, seen by the preflight of a second site.yml in the same run.
+    set_var(accounts, "payments", "account_credentials_identity", {"account_id": "222222222222"})
+    set_var(accounts, "payments", "account_credentials_module_defaults", {"region": "us-east-1"})
     assert plan_of(accounts)
 
 
@@ -513,3 +555,46 @@ def test_more_providers_than_a_vpc_can_peer_with_is_an_error(accounts):
     errors = errors_of(accounts)
     assert ("shared-services", "providers") in [error[:2] for error in errors]
     assert "at most 125 active peerings" in next(error[2] for error in errors if error[1] == "providers")
+
+
+# --- provider_state: absent -----------------------------------------------------------------------
+
+
+def test_a_leaving_provider_is_planned_for_removal_only(accounts):
+    set_var(accounts, "cards", "provider_state", "absent")
+    plan = plan_of(accounts)
+    assert sorted(plan["providers"]) == ["payments"]
+    leaving = plan["leaving"]["cards"]
+    assert leaving["state"] == "absent"
+    assert leaving["services"] == [] and leaving["security_groups"] == [] and leaving["verify_targets"] == []
+    # What removal needs: how to find the VPC it created, the return routes' destinations, the gateway.
+    assert leaving["vpc"]["mode"] == "create" and leaving["vpc"]["filters"]["tag:Name"] == "open-banking-cards"
+    assert leaving["return_routes"]["dests"] == [{"dest": "10.100.1.0/24"}, {"dest": "10.100.2.0/24"}]
+    gateway = plan["gateway"]
+    assert gateway["leaving"] == ["cards"]
+    assert [peering["provider"] for peering in gateway["peerings"]] == ["payments"]
+    assert [group["name"] for group in gateway["target_groups"]] == ["open-banking-payments"]
+    assert [route["service"] for route in gateway["api"]["routes"]] == ["payments"]
+    assert [service["name"] for service in plan["services"]] == ["payments"]
+    # Still an account of the run (credentials, identity guard), with nothing to check in AWS.
+    assert plan["accounts"]["cards"]["kind"] == "provider"
+    assert plan["accounts"]["cards"]["aws_checks"]["needed"] is False
+
+
+def test_present_is_the_default_and_leaving_is_empty(accounts):
+    plan = plan_of(accounts)
+    assert plan["leaving"] == {} and plan["gateway"]["leaving"] == []
+    assert {provider["state"] for provider in plan["providers"].values()} == {"present"}
+
+
+def test_every_provider_absent_is_an_error_pointing_at_teardown(accounts):
+    set_var(accounts, "cards", "provider_state", "absent")
+    set_var(accounts, "payments", "provider_state", "absent")
+    [(host, field, message)] = errors_of(accounts)
+    assert (host, field) == ("inventory", "provider_state")
+    assert "playbooks/teardown.yml" in message
+
+
+def test_a_bad_provider_state_names_the_field(accounts):
+    set_var(accounts, "cards", "provider_state", "gone")
+    assert ("cards", "provider_state", "'gone' is not one of present, absent") in errors_of(accounts)
