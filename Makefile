@@ -80,11 +80,12 @@ teardown: venv ## remove everything the collection created in inventories/local
 
 # ---------------------------------------------------------------------------------------------
 # make test: everything that proves it works, in lanes that run side by side (make -j): the
-# static checks, two lanes of integration targets and one lane per molecule scenario. Each lane that
+# static checks, the unit tests, three lanes of integration targets, one lane per molecule scenario
+# and one per scenario script. Each lane that
 # needs AWS gets a fresh emulator of its own on its own port (tools/with-emulator.sh), so a demo left
 # running on $(EMULATOR_PORT) is never reset under the user's feet and lanes never see each other.
 TEST_EMULATOR_PORT ?= 5001
-# Every lane at once by default: the longest ones (static checks, the compat smoke) start first.
+# Every lane at once by default (the short ones at a lower priority, see NICE_LANES below).
 TEST_JOBS ?= $(words $(TEST_LANES))
 WITH_TEST_EMULATOR := tools/with-emulator.sh $(EMULATOR_HOST) $(TEST_EMULATOR_PORT)
 ALL_INTEGRATION_TARGETS := $(sort $(notdir $(patsubst %/,%,$(wildcard tests/integration/targets/*/))))
@@ -98,13 +99,18 @@ MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/,%,$(wildcard extensions/mole
 # "<name>: passed in N s" (installed tarball, Organizations inventory, execution environment, the
 # other supported Ansible releases).
 SCENARIOS := $(sort $(notdir $(basename $(wildcard tests/scenarios/*.sh))))
-TEST_LANES := test-static $(addprefix test-scenario-,$(filter compat_smoke,$(SCENARIOS))) \
+TEST_LANES := test-static test-unit $(addprefix test-scenario-,$(filter compat_smoke,$(SCENARIOS))) \
   $(addprefix test-molecule-,$(MOLECULE_SCENARIOS)) test-integration-1 test-integration-2 test-integration-3 \
   $(addprefix test-scenario-,$(filter-out compat_smoke,$(SCENARIOS)))
 
 .PHONY: test $(TEST_LANES)
 # Each lane reports its wall and CPU time (tools/lane_time.py); make test ends with the table of all.
-LANE = $(BIN)/python tools/lane_time.py $(patsubst test-%,%,$@)
+# The lanes that need little CPU run at a lower priority (nice): the long lanes get the cores first and
+# the short ones fill the gaps, so that all end at about the same time instead of one long lane
+# finishing alone on one core.
+NICE_LANES ?= test-scenario-execution_environment test-scenario-safety test-scenario-org_inventory \
+  test-scenario-install_tarball test-molecule-dedicated test-integration-3
+LANE = $(if $(filter $@,$(NICE_LANES)),nice -n 10) $(BIN)/python tools/lane_time.py $(patsubst test-%,%,$@)
 export LANE_TIMES := $(CURDIR)/.cache/lane-times.tsv
 test: venv ## every lane side by side: lint, sanity, unit, emulator tests; integration targets; molecule scenarios
 	@mkdir -p .cache && : >$(LANE_TIMES); started=$$(date +%s); \
@@ -116,7 +122,9 @@ test: venv ## every lane side by side: lint, sanity, unit, emulator tests; integ
 	echo "make test: $(words $(TEST_LANES)) lanes passed in $$wall s"
 
 test-static: venv
-	$(LANE) $(MAKE) --no-print-directory -j1 lint sanity unit emulator-tests
+	$(LANE) $(MAKE) --no-print-directory -j1 lint sanity
+test-unit: venv
+	$(LANE) $(MAKE) --no-print-directory -j1 unit emulator-tests
 test-integration-1: venv
 	$(LANE) tools/with-emulator.sh $(EMULATOR_HOST) 5011 \
 	  $(MAKE) --no-print-directory integration INTEGRATION_TARGETS="$(INTEGRATION_LANE_1)" EMULATOR_PORT=5011
