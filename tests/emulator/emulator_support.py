@@ -52,7 +52,11 @@ class Emulator:
 
     def reset(self):
         http(self.url + "/moto-api/reset", "POST", {})
-        http(self.url + "/moto-api/emulator", "POST", {"vpc_link_pending_seconds": 0, "target_initial_seconds": 0})
+        http(
+            self.url + "/moto-api/emulator",
+            "POST",
+            {"vpc_link_pending_seconds": 0, "target_initial_seconds": 0, "hold_seconds": 0},
+        )
 
     def knobs(self, **values):
         return http(self.url + "/moto-api/emulator", "POST", values)

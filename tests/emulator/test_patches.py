@@ -393,16 +393,39 @@ def test_g13_vpc_link_lifecycle(aws, emulator):
         for s in aws.client("ec2").describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
     ]
 
-    emulator.knobs(vpc_link_pending_seconds=0.6)
+    # a link is PENDING for its window after creation; no assertion here races that clock
+    emulator.knobs(vpc_link_pending_seconds=3600)
+    slow = ag.create_vpc_link(name="slow", targetArns=[nlb])
+    slow2 = agv2.create_vpc_link(Name="slow2", SubnetIds=subnets, SecurityGroupIds=[])
+    assert slow["status"] == "PENDING"
+    assert ag.get_vpc_link(vpcLinkId=slow["id"])["status"] == "PENDING"
+    assert agv2.get_vpc_link(VpcLinkId=slow2["VpcLinkId"])["VpcLinkStatus"] == "PENDING"
+    # ... and AVAILABLE once the window has passed (waiting longer only makes this truer)
+    emulator.knobs(vpc_link_pending_seconds=0.2)
     v1 = ag.create_vpc_link(name="gw", targetArns=[nlb])
     v2 = agv2.create_vpc_link(Name="gw2", SubnetIds=subnets, SecurityGroupIds=[])
-    assert v1["status"] == "PENDING"
-    assert ag.get_vpc_link(vpcLinkId=v1["id"])["status"] == "PENDING"
-    assert agv2.get_vpc_link(VpcLinkId=v2["VpcLinkId"])["VpcLinkStatus"] == "PENDING"
-    time.sleep(0.7)
+    time.sleep(0.3)
     assert ag.get_vpc_link(vpcLinkId=v1["id"])["status"] == "AVAILABLE"
     assert agv2.get_vpc_link(VpcLinkId=v2["VpcLinkId"])["VpcLinkStatus"] == "AVAILABLE"
+    assert ag.get_vpc_link(vpcLinkId=slow["id"])["status"] == "PENDING"
+    # a hold keeps the links created while it lasts PENDING until it ends; a new hold_seconds moves
+    # its end and keeps what it covers
     emulator.knobs(vpc_link_pending_seconds=0)
+    assert emulator.knobs(hold_seconds=3600)["hold_seconds_left"] > 3500
+    held = ag.create_vpc_link(name="held", targetArns=[nlb])
+    held2 = agv2.create_vpc_link(Name="held2", SubnetIds=subnets, SecurityGroupIds=[])
+    assert ag.get_vpc_link(vpcLinkId=held["id"])["status"] == "PENDING"
+    assert agv2.get_vpc_link(VpcLinkId=held2["VpcLinkId"])["VpcLinkStatus"] == "PENDING"
+    assert ag.get_vpc_link(vpcLinkId=v1["id"])["status"] == "AVAILABLE"  # created before the hold
+    assert emulator.knobs(hold_seconds=1800)["hold_seconds_left"] <= 1800
+    assert ag.get_vpc_link(vpcLinkId=held["id"])["status"] == "PENDING"
+    assert emulator.knobs(hold_seconds=0)["hold_seconds_left"] == 0
+    assert ag.get_vpc_link(vpcLinkId=held["id"])["status"] == "AVAILABLE"
+    assert agv2.get_vpc_link(VpcLinkId=held2["VpcLinkId"])["VpcLinkStatus"] == "AVAILABLE"
+    ag.delete_vpc_link(vpcLinkId=slow["id"])
+    ag.delete_vpc_link(vpcLinkId=held["id"])
+    agv2.delete_vpc_link(VpcLinkId=slow2["VpcLinkId"])
+    agv2.delete_vpc_link(VpcLinkId=held2["VpcLinkId"])
 
     # a REST link needs an NLB of the same account and region
     for bad in (alb, nlb.replace("/gw/", "/gone/"), nlb.replace(ACCOUNT_A, ACCOUNT_B)):
@@ -572,6 +595,22 @@ def test_g11_same_ip_two_ports_are_two_targets(aws, emulator):
     (health,) = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
     assert health["TargetHealth"]["State"] == "initial"
     assert health["TargetHealth"]["Reason"] == "Elb.RegistrationInProgress"
+    emulator.knobs(target_initial_seconds=0)
+    (health,) = elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+    assert health["TargetHealth"]["State"] == "healthy"
+    # a hold keeps the targets registered while it lasts initial until it ends
+    emulator.knobs(hold_seconds=3600)
+    elb.register_targets(TargetGroupArn=tg, Targets=[{"Id": "10.0.1.27", "AvailabilityZone": "all"}])
+
+    def states():
+        return {
+            h["Target"]["Id"]: h["TargetHealth"]["State"]
+            for h in elb.describe_target_health(TargetGroupArn=tg)["TargetHealthDescriptions"]
+        }
+
+    assert states() == {"10.0.1.26": "healthy", "10.0.1.27": "initial"}
+    emulator.knobs(hold_seconds=0)
+    assert states() == {"10.0.1.26": "healthy", "10.0.1.27": "healthy"}
 
 
 # ---- G14 / G15 -----------------------------------------------------------------------------------

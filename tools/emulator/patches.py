@@ -19,6 +19,13 @@ Realism knobs (read from the environment by ``apply()``, changeable at run time 
 ``EMULATOR_TARGET_INITIAL_SECONDS``
     NLB targets report ``initial`` / ``Elb.RegistrationInProgress`` for that many seconds after
     registration (default 0).
+
+A hold (``POST /moto-api/emulator`` with ``{"hold_seconds": N}``, not an environment variable):
+VPC links created and NLB targets registered while a hold lasts read ``PENDING`` / ``initial``
+until it ends, whatever their own window. A new ``hold_seconds`` while a hold lasts moves its end
+(N seconds from now) and keeps what it covers; ``{"hold_seconds": 0}`` ends it. Tests use it to
+keep new things unsettled for as long as their assertions take and to release them at a moment of
+their choosing, so that no assertion races the clock on a loaded machine.
 """
 
 import fnmatch
@@ -41,6 +48,10 @@ KNOB_ENV = {
     "target_initial_seconds": "EMULATOR_TARGET_INITIAL_SECONDS",
 }
 
+# The hold (see the docstring): links created and targets registered from "since" read PENDING /
+# initial until time.time() reaches "until".
+HOLD = {"since": 0.0, "until": 0.0}
+
 # Which patches are live; shared helpers (targets, integrations) consult it so that disabling one id
 # leaves the stock behaviour of that aspect in place.
 ENABLED = set()
@@ -56,6 +67,18 @@ _LOCK = threading.Lock()
 def _json_pointer_key(path, prefix):
     """Return the map key of a patch path such as ``/requestParameters/a~1b`` (JSON pointer)."""
     return path[len(prefix) :].replace("~1", "/").replace("~0", "~")
+
+
+def _held(created_at):
+    """True when a hold set through the control endpoint covers a thing created at that time."""
+    return HOLD["since"] <= created_at and time.time() < HOLD["until"]
+
+
+def _set_hold(seconds):
+    now = time.time()
+    if now >= HOLD["until"]:
+        HOLD["since"] = now
+    HOLD["until"] = now + seconds
 
 
 def _bool(value):
@@ -614,7 +637,8 @@ def patch_G13():
         problems = [p for p in (_nlb_problem(self.account_id, self.region_name, a) for a in target_arns or []) if p]
         if not target_arns:
             problems.append("targetArns must name one network load balancer")
-        link.emu_ready_at = time.time() + KNOBS["vpc_link_pending_seconds"]
+        link.emu_created_at = time.time()
+        link.emu_ready_at = link.emu_created_at + KNOBS["vpc_link_pending_seconds"]
         link.emu_final = ("FAILED", problems[0]) if problems else ("AVAILABLE", "Your vpc link is ready for use")
         return link
 
@@ -623,7 +647,7 @@ def patch_G13():
         final = getattr(self, "emu_final", None)
         if final is None:
             return data
-        if time.time() < self.emu_ready_at:
+        if time.time() < self.emu_ready_at or _held(self.emu_created_at):
             data["status"], data["statusMessage"] = "PENDING", "VPC link is provisioning ENIs"
         else:
             data["status"], data["statusMessage"] = final
@@ -642,12 +666,13 @@ def patch_G13():
 
     def v2_create_vpc_link(self, name, sg_ids, subnet_ids, tags):
         link = orig_v2_create(self, name, sg_ids=sg_ids, subnet_ids=subnet_ids, tags=tags)
-        link.emu_ready_at = time.time() + KNOBS["vpc_link_pending_seconds"]
+        link.emu_created_at = time.time()
+        link.emu_ready_at = link.emu_created_at + KNOBS["vpc_link_pending_seconds"]
         return link
 
     def v2_to_json(self):
         data = orig_v2_to_json(self)
-        if time.time() < getattr(self, "emu_ready_at", 0):
+        if time.time() < getattr(self, "emu_ready_at", 0) or _held(getattr(self, "emu_created_at", 0)):
             data["vpcLinkStatus"], data["vpcLinkStatusMessage"] = "PENDING", "VPC link is provisioning ENIs"
         else:
             data["vpcLinkStatusMessage"] = "VPC link is ready to route traffic"
@@ -962,7 +987,8 @@ def _install_target_model():
             instance = ec2_backend.get_instance_by_id(entry["Id"])
             if instance and instance.state == "stopped":
                 return status(entry, "unused", "Target.InvalidState", "Target is in the stopped state")
-        if "G11" in ENABLED and time.time() < entry.get("emu_registered_at", 0) + KNOBS["target_initial_seconds"]:
+        registered_at = entry.get("emu_registered_at", 0)
+        if "G11" in ENABLED and (time.time() < registered_at + KNOBS["target_initial_seconds"] or _held(registered_at)):
             return status(entry, "initial", "Elb.RegistrationInProgress", "Target registration is in progress")
         return status(entry, "healthy")
 
@@ -1212,17 +1238,26 @@ def _read_knobs(environ):
 
 
 def _control_endpoint(request, full_url, headers):
-    """GET: version, applied patches, knobs. POST {"knob": seconds}: change knobs at run time."""
+    """GET: version, patches, knobs, hold. POST {"knob": seconds, "hold_seconds": n}: change them."""
     if request.method == "POST":
         try:
             body = json.loads(request.get_data(as_text=True) or "{}")
-            for knob, value in body.items():
-                if knob not in KNOBS or float(value) < 0:
-                    raise ValueError(f"unknown knob or negative value: {knob}={value!r}")
-                KNOBS[knob] = float(value)
+            values = {key: float(value) for key, value in body.items()}
+            for key, value in values.items():
+                if (key not in KNOBS and key != "hold_seconds") or value < 0:
+                    raise ValueError(f"unknown knob or negative value: {key}={body[key]!r}")
         except (ValueError, TypeError, AttributeError) as exc:
             return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)})
-    status = {"moto": MOTO_VERSION, "patches": list(_APPLIED), "knobs": dict(KNOBS), "pid": os.getpid()}
+        if "hold_seconds" in values:
+            _set_hold(values.pop("hold_seconds"))
+        KNOBS.update(values)
+    status = {
+        "moto": MOTO_VERSION,
+        "patches": list(_APPLIED),
+        "knobs": dict(KNOBS),
+        "hold_seconds_left": round(max(0.0, HOLD["until"] - time.time()), 1),
+        "pid": os.getpid(),
+    }
     return 200, {"Content-Type": "application/json"}, json.dumps(status)
 
 
