@@ -55,7 +55,7 @@ class Emulator:
         http(
             self.url + "/moto-api/emulator",
             "POST",
-            {"vpc_link_pending_seconds": 0, "target_initial_seconds": 0, "hold_seconds": 0},
+            {"vpc_link_pending_seconds": 0, "target_initial_seconds": 0, "throttle_fraction": 0, "hold_seconds": 0},
         )
 
     def knobs(self, **values):

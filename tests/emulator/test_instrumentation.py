@@ -3,6 +3,7 @@
 import urllib.error
 
 import pytest
+from botocore.exceptions import ClientError
 from emulator_support import http
 
 
@@ -35,3 +36,51 @@ def test_control_endpoint_rejects_bad_values_and_changes_nothing(emulator):
         assert excinfo.value.code == 400, body
     after = http(emulator.url + "/moto-api/emulator")
     assert after["knobs"] == before["knobs"] and after["hold_seconds_left"] == 0
+
+
+def test_throttle_fraction_refuses_calls_with_the_error_of_each_protocol(emulator, aws):
+    """Every call refused at fraction 1, with the code and status AWS uses; nothing done, all counted."""
+    http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+    emulator.knobs(throttle_fraction=1)
+    try:
+        expected = [
+            (lambda: aws.client("ec2").create_vpc(CidrBlock="10.0.0.0/16"), "RequestLimitExceeded", 503),
+            (lambda: aws.client("elbv2").describe_load_balancers(), "Throttling", 400),
+            (lambda: aws.client("sts").get_caller_identity(), "Throttling", 400),
+            (lambda: aws.client("apigateway").create_rest_api(name="x"), "TooManyRequestsException", 429),
+            (lambda: aws.client("organizations").describe_organization(), "ThrottlingException", 400),
+        ]
+        for call, code, status in expected:
+            with pytest.raises(ClientError) as excinfo:
+                call()
+            error = excinfo.value.response
+            assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (code, status)
+    finally:
+        emulator.knobs(throttle_fraction=0)
+    counts = http(emulator.url + "/moto-api/emulator/calls")
+    assert counts["throttled_total"] == 5 and counts["total"] == 0
+    assert counts["throttled"]["ec2:CreateVpc"] == 1
+    # nothing was done: the refused CreateVpc made no VPC, the refused CreateRestApi no API
+    assert [v for v in aws.client("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
+    assert aws.client("apigateway").get_rest_apis()["items"] == []
+    assert http(emulator.url + "/moto-api/emulator")["knobs"]["throttle_fraction"] == 0
+    with pytest.raises(urllib.error.HTTPError):
+        emulator.knobs(throttle_fraction=1.5)
+
+
+def test_throttle_fraction_refuses_about_that_share(emulator, aws):
+    http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+    emulator.knobs(throttle_fraction=0.2)
+    ec2 = aws.client("ec2")
+    refused = 0
+    try:
+        for _ in range(200):
+            try:
+                ec2.describe_vpcs()
+            except ClientError as error:
+                assert error.response["Error"]["Code"] == "RequestLimitExceeded"
+                refused += 1
+    finally:
+        emulator.knobs(throttle_fraction=0)
+    assert 15 <= refused <= 70, refused  # binomial(200, 0.2): mean 40, these bounds are > 5 sigma
+    assert http(emulator.url + "/moto-api/emulator/calls")["throttled_total"] == refused

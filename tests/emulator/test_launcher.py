@@ -94,9 +94,18 @@ def test_parse_ids():
 
 
 def test_knobs_from_environment(monkeypatch):
-    monkeypatch.setattr(patches, "KNOBS", {"vpc_link_pending_seconds": 0.0, "target_initial_seconds": 0.0})
-    patches._read_knobs({"EMULATOR_VPC_LINK_PENDING_SECONDS": "2.5", "EMULATOR_TARGET_INITIAL_SECONDS": ""})
-    assert patches.KNOBS == {"vpc_link_pending_seconds": 2.5, "target_initial_seconds": 0.0}
+    knobs = {"vpc_link_pending_seconds": 0.0, "target_initial_seconds": 0.0, "throttle_fraction": 0.0}
+    monkeypatch.setattr(patches, "KNOBS", knobs)
+    patches._read_knobs(
+        {
+            "EMULATOR_VPC_LINK_PENDING_SECONDS": "2.5",
+            "EMULATOR_TARGET_INITIAL_SECONDS": "",
+            "EMULATOR_THROTTLE_FRACTION": "0.2",
+        }
+    )
+    assert patches.KNOBS == {"vpc_link_pending_seconds": 2.5, "target_initial_seconds": 0.0, "throttle_fraction": 0.2}
     for bad in ("soon", "-1"):
         with pytest.raises(ValueError, match="EMULATOR_VPC_LINK_PENDING_SECONDS"):
             patches._read_knobs({"EMULATOR_VPC_LINK_PENDING_SECONDS": bad})
+    with pytest.raises(ValueError, match="EMULATOR_THROTTLE_FRACTION is a fraction of the calls"):
+        patches._read_knobs({"EMULATOR_THROTTLE_FRACTION": "20"})

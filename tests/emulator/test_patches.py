@@ -747,3 +747,178 @@ def test_g18c_instance_launched_with_interface_groups_has_them(aws):
     instance_id, eni_id = launch(ec2, subnet_id, "10.0.1.10", [groups["svc-a"], groups["svc-b"]], via_interface=True)
     assert instance_group_names(ec2, instance_id) == ["svc-a", "svc-b"]
     assert eni_group_names(ec2, eni_id) == ["svc-a", "svc-b"]
+
+
+# ---- G19 -----------------------------------------------------------------------------------------
+
+
+def refused(call, code="DependencyViolation"):
+    with pytest.raises(ClientError) as excinfo:
+        call()
+    assert error_code(excinfo) == code, excinfo.value
+
+
+def vpc_exists(ec2, vpc_id):
+    return bool(ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"])
+
+
+def in_vpc(ec2, what, vpc_id):
+    """Ids of the security groups / route tables of a VPC."""
+    describe, key, id_key = {
+        "groups": (ec2.describe_security_groups, "SecurityGroups", "GroupId"),
+        "tables": (ec2.describe_route_tables, "RouteTables", "RouteTableId"),
+    }[what]
+    return [item[id_key] for item in describe(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])[key]]
+
+
+def test_g19_clean_vpc_deletes_with_its_default_group_and_main_table(aws):
+    ec2 = aws.client("ec2")
+    vpc_id = make_vpc(ec2, "10.0.0.0/16")
+    (default,) = in_vpc(ec2, "groups", vpc_id)
+    (main,) = in_vpc(ec2, "tables", vpc_id)
+    # a user deletes neither; DeleteVpc does, once nothing else is left
+    refused(lambda: ec2.delete_route_table(RouteTableId=main))
+    refused(lambda: ec2.delete_security_group(GroupId=default), "CannotDelete")
+    other = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    refused(lambda: ec2.delete_vpc(VpcId=vpc_id))
+    ec2.delete_route_table(RouteTableId=other)
+    ec2.delete_vpc(VpcId=vpc_id)
+    assert not vpc_exists(ec2, vpc_id)
+    assert in_vpc(ec2, "groups", vpc_id) == [] and in_vpc(ec2, "tables", vpc_id) == []
+    refused(lambda: ec2.describe_route_tables(RouteTableIds=[main]), "InvalidRouteTableID.NotFound")
+    refused(lambda: ec2.describe_security_groups(GroupIds=[default]), "InvalidGroup.NotFound")
+    refused(lambda: ec2.delete_vpc(VpcId=vpc_id), "InvalidVpcID.NotFound")
+
+
+def test_g19_delete_vpc_refused_while_it_holds_things(aws):
+    ec2 = aws.client("ec2")
+    vpc_id = make_vpc(ec2, "10.0.0.0/16")
+
+    # a security group other than the default group
+    group_id = ec2.create_security_group(GroupName="svc", Description="svc", VpcId=vpc_id)["GroupId"]
+    refused(lambda: ec2.delete_vpc(VpcId=vpc_id))
+    ec2.delete_security_group(GroupId=group_id)
+
+    # an attached internet gateway
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    refused(lambda: ec2.delete_vpc(VpcId=vpc_id))
+    ec2.detach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    assert vpc_exists(ec2, vpc_id)
+    ec2.delete_vpc(VpcId=vpc_id)
+    assert not vpc_exists(ec2, vpc_id)
+    ec2.delete_internet_gateway(InternetGatewayId=igw)
+
+
+def test_g19_interface_and_load_balancer_go_before_subnets_and_vpc(aws):
+    ec2, elb = aws.client("ec2"), aws.client("elbv2")
+    vpc_id, lb = make_nlb(aws)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]]
+    eni = ec2.create_network_interface(SubnetId=subnets[0])["NetworkInterface"]["NetworkInterfaceId"]
+    for subnet_id in subnets:
+        refused(lambda subnet_id=subnet_id: ec2.delete_subnet(SubnetId=subnet_id))
+    refused(lambda: ec2.delete_vpc(VpcId=vpc_id))
+    elb.delete_load_balancer(LoadBalancerArn=lb)
+    ec2.delete_subnet(SubnetId=subnets[1])
+    refused(lambda: ec2.delete_subnet(SubnetId=subnets[0]))
+    ec2.delete_network_interface(NetworkInterfaceId=eni)
+    ec2.delete_subnet(SubnetId=subnets[0])
+    ec2.delete_vpc(VpcId=vpc_id)
+    assert not vpc_exists(ec2, vpc_id)
+
+
+def test_g19_delete_subnet_refused_while_instance_runs(aws):
+    ec2 = aws.client("ec2")
+    vpc_id, (plain, via_spec, kept) = make_vpc_with_subnets(
+        ec2,
+        "10.0.0.0/16",
+        [("10.0.1.0/24", "us-east-1a"), ("10.0.2.0/24", "us-east-1a"), ("10.0.3.0/24", "us-east-1a")],
+    )
+    image_id = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    first = launch(ec2, plain, "10.0.1.10", [])[0]
+    second = launch(ec2, via_spec, "10.0.2.10", [], via_interface=True)[0]
+    # an interface created by the launch with DeleteOnTermination false outlives the instance (AWS too)
+    spec = {"DeviceIndex": 0, "SubnetId": kept, "DeleteOnTermination": False}
+    (third,) = ec2.run_instances(ImageId=image_id, MinCount=1, MaxCount=1, NetworkInterfaces=[spec])["Instances"]
+    for subnet_id in (plain, via_spec, kept):
+        refused(lambda subnet_id=subnet_id: ec2.delete_subnet(SubnetId=subnet_id))
+
+    ec2.terminate_instances(InstanceIds=[first, second, third["InstanceId"]])
+    # the interfaces the launches created go with the instances, unless told otherwise
+    remaining = ec2.describe_network_interfaces(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["NetworkInterfaces"]
+    assert [eni["SubnetId"] for eni in remaining] == [kept]
+    ec2.delete_subnet(SubnetId=plain)
+    ec2.delete_subnet(SubnetId=via_spec)
+    refused(lambda: ec2.delete_subnet(SubnetId=kept))
+    ec2.delete_network_interface(NetworkInterfaceId=remaining[0]["NetworkInterfaceId"])
+    ec2.delete_subnet(SubnetId=kept)
+    ec2.delete_vpc(VpcId=vpc_id)
+
+
+def test_g19_delete_subnet_refused_while_load_balancer_or_vpc_link_uses_it(aws):
+    ec2, elb, agv2 = aws.client("ec2"), aws.client("elbv2"), aws.client("apigatewayv2")
+    vpc_id, lb = make_nlb(aws)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]]
+    link = agv2.create_vpc_link(Name="gw2", SubnetIds=subnets[1:], SecurityGroupIds=[])["VpcLinkId"]
+    refused(lambda: ec2.delete_subnet(SubnetId=subnets[0]))
+    elb.delete_load_balancer(LoadBalancerArn=lb)
+    ec2.delete_subnet(SubnetId=subnets[0])
+    refused(lambda: ec2.delete_subnet(SubnetId=subnets[1]))
+    agv2.delete_vpc_link(VpcLinkId=link)
+    ec2.delete_subnet(SubnetId=subnets[1])
+    ec2.delete_vpc(VpcId=vpc_id)
+    refused(lambda: ec2.delete_subnet(SubnetId=subnets[1]), "InvalidSubnetID.NotFound")
+
+
+def test_g19_delete_security_group_refused_while_used(aws):
+    ec2 = aws.client("ec2")
+    vpc_id, subnet_id, groups = make_provider_vpc(ec2)
+    (default,) = [g for g in in_vpc(ec2, "groups", vpc_id) if g not in groups.values()]
+
+    # an interface, also an instance's
+    eni = ec2.create_network_interface(SubnetId=subnet_id, Groups=[groups["svc-a"]])["NetworkInterface"][
+        "NetworkInterfaceId"
+    ]
+    instance_id = launch(ec2, subnet_id, "10.0.1.10", [groups["svc-b"]])[0]
+    refused(lambda: ec2.delete_security_group(GroupId=groups["svc-a"]))
+    refused(lambda: ec2.delete_security_group(GroupId=groups["svc-b"]))
+    ec2.delete_network_interface(NetworkInterfaceId=eni)
+    ec2.delete_security_group(GroupId=groups["svc-a"])
+    ec2.terminate_instances(InstanceIds=[instance_id])
+    ec2.delete_security_group(GroupId=groups["svc-b"])
+
+    # a rule of another group, ingress or egress; a rule of its own does not count
+    target = ec2.create_security_group(GroupName="target", Description="t", VpcId=vpc_id)["GroupId"]
+    pair = [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "UserIdGroupPairs": [{"GroupId": target}]}]
+    ec2.authorize_security_group_ingress(GroupId=target, IpPermissions=pair)
+    for authorize, revoke in (
+        (ec2.authorize_security_group_ingress, ec2.revoke_security_group_ingress),
+        (ec2.authorize_security_group_egress, ec2.revoke_security_group_egress),
+    ):
+        authorize(GroupId=groups["provider"], IpPermissions=pair)
+        refused(lambda: ec2.delete_security_group(GroupId=target))
+        revoke(GroupId=groups["provider"], IpPermissions=pair)
+    ec2.delete_security_group(GroupId=target)
+
+    # once nothing uses them, the VPC goes with its default group
+    ec2.delete_security_group(GroupId=groups["provider"])
+    ec2.delete_subnet(SubnetId=subnet_id)
+    ec2.delete_vpc(VpcId=vpc_id)
+    refused(lambda: ec2.describe_security_groups(GroupIds=[default]), "InvalidGroup.NotFound")
+
+
+def test_g19_delete_security_group_refused_while_load_balancer_or_vpc_link_uses_it(aws):
+    ec2, elb, agv2 = aws.client("ec2"), aws.client("elbv2"), aws.client("apigatewayv2")
+    vpc_id, subnets = make_vpc_with_subnets(
+        ec2, "10.0.0.0/16", [("10.0.1.0/24", "us-east-1a"), ("10.0.2.0/24", "us-east-1b")]
+    )
+    lb_group = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc_id)["GroupId"]
+    link_group = ec2.create_security_group(GroupName="link", Description="link", VpcId=vpc_id)["GroupId"]
+    lb = elb.create_load_balancer(Name="web", Subnets=subnets, SecurityGroups=[lb_group], Scheme="internal")
+    link = agv2.create_vpc_link(Name="gw2", SubnetIds=subnets, SecurityGroupIds=[link_group])["VpcLinkId"]
+    refused(lambda: ec2.delete_security_group(GroupId=lb_group))
+    refused(lambda: ec2.delete_security_group(GroupId=link_group))
+    elb.delete_load_balancer(LoadBalancerArn=lb["LoadBalancers"][0]["LoadBalancerArn"])
+    ec2.delete_security_group(GroupId=lb_group)
+    agv2.delete_vpc_link(VpcLinkId=link)
+    ec2.delete_security_group(GroupId=link_group)

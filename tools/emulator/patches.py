@@ -19,6 +19,12 @@ Realism knobs (read from the environment by ``apply()``, changeable at run time 
 ``EMULATOR_TARGET_INITIAL_SECONDS``
     NLB targets report ``initial`` / ``Elb.RegistrationInProgress`` for that many seconds after
     registration (default 0).
+``EMULATOR_THROTTLE_FRACTION``
+    That fraction (0 to 1) of AWS API calls, drawn at random, is refused before moto sees it with the
+    throttling error of the service's protocol, as AWS does under load (default 0): EC2
+    ``RequestLimitExceeded`` (HTTP 503), other query services (ELBv2, STS...) ``Throttling`` (400),
+    JSON services ``ThrottlingException`` (400), REST services (API Gateway) ``TooManyRequestsException``
+    (429). Nothing changes for a throttled call; ``GET /moto-api/emulator/calls`` counts them.
 
 A hold (``POST /moto-api/emulator`` with ``{"hold_seconds": N}``, not an environment variable):
 VPC links created and NLB targets registered while a hold lasts read ``PENDING`` / ``initial``
@@ -32,6 +38,7 @@ import fnmatch
 import ipaddress
 import json
 import os
+import random
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -42,10 +49,12 @@ MOTO_VERSION = "5.2.5"
 KNOBS = {
     "vpc_link_pending_seconds": 0.0,
     "target_initial_seconds": 0.0,
+    "throttle_fraction": 0.0,
 }
 KNOB_ENV = {
     "vpc_link_pending_seconds": "EMULATOR_VPC_LINK_PENDING_SECONDS",
     "target_initial_seconds": "EMULATOR_TARGET_INITIAL_SECONDS",
+    "throttle_fraction": "EMULATOR_THROTTLE_FRACTION",
 }
 
 # The hold (see the docstring): links created and targets registered from "since" read PENDING /
@@ -1186,6 +1195,143 @@ def patch_G18c():
 
 
 # --------------------------------------------------------------------------------------------------
+# G19: EC2 deletes refuse containers that still hold things
+# --------------------------------------------------------------------------------------------------
+
+# The VPC a DeleteVpc of this thread is tearing down: moto's own delete_vpc removes the main route
+# table and the default group itself, which a user may not do.
+_teardown = threading.local()
+
+
+def _lbs(backend):
+    """ELBv2 load balancers (every type) of the EC2 backend's account and region."""
+    from moto.elbv2.models import elbv2_backends
+
+    return list(elbv2_backends[backend.account_id][backend.region_name].load_balancers.values())
+
+
+def _v2_links(backend):
+    """API Gateway VPC links v2 of the EC2 backend's account and region."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    return list(apigatewayv2_backends[backend.account_id][backend.region_name].vpc_links.values())
+
+
+def _group_dependents(backend, group):
+    """What still uses a security group: interfaces, other groups' rules, load balancers, VPC links v2.
+
+    A rule of the group itself does not count (AWS deletes a self-referencing group); rules of groups
+    in other accounts do not either (AWS leaves them stale).
+    """
+    found = [eni.id for eni in backend.enis.values() if group.id in [g.id for g in eni.group_set]]
+    for groups in backend.groups.values():
+        for other in groups.values():
+            rules = list(other.ingress_rules) + list(other.egress_rules)
+            if other.id != group.id and any(rule.source_group.get("GroupId") == group.id for rule in rules):
+                found.append(other.id)
+    found += [lb.arn for lb in _lbs(backend) if group.id in (lb.security_groups or [])]
+    found += [link.id for link in _v2_links(backend) if group.id in (link.sg_ids or [])]
+    return found
+
+
+def _subnet_dependents(backend, subnet_id):
+    """Interfaces, load balancers and VPC links v2 that still use a subnet."""
+    found = [eni.id for eni in backend.enis.values() if eni.subnet.id == subnet_id]
+    found += [lb.arn for lb in _lbs(backend) if subnet_id in [s.id for s in lb.subnets]]
+    found += [link.id for link in _v2_links(backend) if subnet_id in (link.subnet_ids or [])]
+    return found
+
+
+def _vpc_dependents(backend, vpc_id):
+    """Beyond moto's own checks: groups but the default, an attached IGW, interfaces, load balancers."""
+    found = []
+    for group in backend.groups.get(vpc_id, {}).values():
+        found += _group_dependents(backend, group) if group.is_default else [group.id]
+    found += [igw.id for igw in backend.internet_gateways.values() if igw.vpc is not None and igw.vpc.id == vpc_id]
+    found += [eni.id for eni in backend.enis.values() if eni.subnet.vpc_id == vpc_id]
+    found += [lb.arn for lb in _lbs(backend) if lb.vpc_id == vpc_id]
+    return found
+
+
+def patch_G19():
+    """G19: DeleteVpc, DeleteSubnet, DeleteSecurityGroup and DeleteRouteTable refuse what is still used.
+
+    AWS answers ``DependencyViolation`` to DeleteVpc while the VPC still has a security group other
+    than its default group, an attached internet gateway, a network interface or a load balancer
+    (besides subnets, route tables other than the main one and VPN gateways, which moto checks); to
+    DeleteSubnet while an interface, a load balancer or a VPC link v2 uses the subnet; to
+    DeleteSecurityGroup (``resource sg-... has a dependent object``) while an interface, a rule of
+    another group of the account, a load balancer or a VPC link v2 uses the group (a rule of its own
+    does not count); to DeleteRouteTable of a VPC's main route table. The default group cannot be
+    deleted by a user (``CannotDelete``). Interfaces that RunInstances creates are deleted with the
+    instance unless the launch said ``DeleteOnTermination: false``. moto 5.2.5 deletes all of these
+    (leaving orphans behind, so a teardown in the wrong order goes unnoticed) and keeps the interface
+    of a terminated instance that was launched without ``NetworkInterfaces[].DeleteOnTermination``.
+    """
+    from moto.ec2.exceptions import DependencyViolationError, EC2ClientError
+    from moto.ec2.models.instances import Instance
+    from moto.ec2.models.route_tables import RouteBackend
+    from moto.ec2.models.security_groups import SecurityGroupBackend
+    from moto.ec2.models.subnets import SubnetBackend
+    from moto.ec2.models.vpcs import VPCBackend
+
+    orig_delete_vpc = VPCBackend.delete_vpc
+    orig_delete_subnet = SubnetBackend.delete_subnet
+    orig_delete_security_group = SecurityGroupBackend.delete_security_group
+    orig_delete_route_table = RouteBackend.delete_route_table
+    orig_prep_nics = Instance.prep_nics
+
+    def delete_vpc(self, vpc_id):
+        self.get_vpc(vpc_id)
+        if _vpc_dependents(self, vpc_id):
+            raise DependencyViolationError(f"The vpc '{vpc_id}' has dependencies and cannot be deleted.")
+        _teardown.vpc_id = vpc_id
+        try:
+            return orig_delete_vpc(self, vpc_id)
+        finally:
+            _teardown.vpc_id = None
+
+    def delete_subnet(self, subnet_id):
+        self.get_subnet(subnet_id)
+        if _subnet_dependents(self, subnet_id):
+            raise DependencyViolationError(f"The subnet '{subnet_id}' has dependencies and cannot be deleted.")
+        return orig_delete_subnet(self, subnet_id)
+
+    def delete_security_group(self, name=None, group_id=None):
+        group = self.get_security_group_from_id(group_id) if group_id else None
+        if name and not group_id:
+            group = self.get_security_group_by_name_or_id(name)
+        if group is not None and not (group.vpc_id and group.vpc_id == getattr(_teardown, "vpc_id", None)):
+            if group.is_default:
+                raise EC2ClientError(
+                    "CannotDelete", f'the specified group: "{group.id}" name: "default" cannot be deleted by a user'
+                )
+            if _group_dependents(self, group):
+                raise DependencyViolationError(f"resource {group.id} has a dependent object")
+        return orig_delete_security_group(self, name=name, group_id=group_id)
+
+    def delete_route_table(self, route_table_id):
+        table = self.get_route_table(route_table_id)
+        if table.main_association_id is not None and table.vpc_id != getattr(_teardown, "vpc_id", None):
+            raise DependencyViolationError(f"The routeTable '{route_table_id}' has dependencies and cannot be deleted.")
+        return orig_delete_route_table(self, route_table_id)
+
+    def prep_nics(self, nic_spec, *args, **kwargs):
+        before = set(self.ec2_backend.enis)
+        explicit = {int(spec.get("DeviceIndex", 0)) for spec in nic_spec or [] if "DeleteOnTermination" in spec}
+        orig_prep_nics(self, nic_spec, *args, **kwargs)
+        for device_index, eni in self.nics.items():
+            if eni.id not in before and device_index not in explicit:
+                eni.delete_on_termination = True  # created by the launch: AWS deletes it with the instance
+
+    VPCBackend.delete_vpc = delete_vpc
+    SubnetBackend.delete_subnet = delete_subnet
+    SecurityGroupBackend.delete_security_group = delete_security_group
+    RouteBackend.delete_route_table = delete_route_table
+    Instance.prep_nics = prep_nics
+
+
+# --------------------------------------------------------------------------------------------------
 # control endpoint and entry point
 # --------------------------------------------------------------------------------------------------
 
@@ -1210,6 +1356,7 @@ PATCHES = OrderedDict(
         ("G18", patch_G18),
         ("G18b", patch_G18b),
         ("G18c", patch_G18c),
+        ("G19", patch_G19),
     )
 )
 
@@ -1234,6 +1381,8 @@ def _read_knobs(environ):
                 raise ValueError(f"{var} must be a number of seconds, got {raw!r}") from None
             if value < 0:
                 raise ValueError(f"{var} must not be negative, got {raw!r}")
+            if knob == "throttle_fraction" and value > 1:
+                raise ValueError(f"{var} is a fraction of the calls, from 0 to 1, got {raw!r}")
             KNOBS[knob] = value
 
 
@@ -1246,6 +1395,8 @@ def _control_endpoint(request, full_url, headers):
             for key, value in values.items():
                 if (key not in KNOBS and key != "hold_seconds") or value < 0:
                     raise ValueError(f"unknown knob or negative value: {key}={body[key]!r}")
+                if key == "throttle_fraction" and value > 1:
+                    raise ValueError(f"throttle_fraction is a fraction of the calls, from 0 to 1: {body[key]!r}")
         except (ValueError, TypeError, AttributeError) as exc:
             return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)})
         if "hold_seconds" in values:
@@ -1303,15 +1454,54 @@ def _action_of(environ):
     return f"{environ.get('REQUEST_METHOD', 'GET')} /{shape}"
 
 
+THROTTLED = Counter()
+_RANDOM = random.Random()
+
+
+def throttle_response(service, environ):
+    """(status, headers, body) of the throttling error AWS answers for this service's protocol."""
+    request_id = "emulator-throttled"
+    if environ.get("HTTP_X_AMZ_TARGET"):  # JSON protocol
+        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"})
+        return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.1")], body
+    if service == "ec2":  # EC2 query protocol
+        body = (
+            "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded."
+            f"</Message></Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        )
+        return "503 Service Unavailable", [("Content-Type", "text/xml")], body
+    if service in ("apigateway", "execute-api"):  # REST-JSON protocol
+        headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "TooManyRequestsException")]
+        return "429 Too Many Requests", headers, json.dumps({"message": "Too Many Requests"})
+    body = (  # query protocol (ELBv2, STS, IAM...)
+        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+        f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+    )
+    return "400 Bad Request", [("Content-Type", "text/xml")], body
+
+
 def count_calls():
-    """Wrap moto's WSGI dispatcher so that every AWS call is counted (moto-api calls are not)."""
+    """Wrap moto's WSGI dispatcher: count every AWS call (moto-api calls are not), throttle some.
+
+    With the ``throttle_fraction`` knob, that fraction of calls gets the service's throttling error
+    before moto sees it (counted in THROTTLED, not in CALLS).
+    """
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
     original = DomainDispatcherApplication.__call__
 
     def __call__(self, environ, start_response):
         if not environ.get("PATH_INFO", "").startswith("/moto-api"):
-            key = f"{_service_of(environ)}:{_action_of(environ)}"
+            service = _service_of(environ)
+            key = f"{service}:{_action_of(environ)}"
+            fraction = KNOBS["throttle_fraction"]
+            if fraction > 0 and _RANDOM.random() < fraction:
+                with _LOCK:
+                    THROTTLED[key] += 1
+                status, headers, body = throttle_response(service, environ)
+                data = body.encode("utf-8")
+                start_response(status, headers + [("Content-Length", str(len(data)))])
+                return [data]
             with _LOCK:
                 CALLS[key] += 1
         return original(self, environ, start_response)
@@ -1320,11 +1510,17 @@ def count_calls():
 
 
 def _calls_endpoint(request, full_url, headers):
-    """GET: {"total": N, "calls": {"service:Action": n}}; DELETE: reset the counts."""
+    """GET: {"total": N, "calls": {"service:Action": n}, "throttled": {...}}; DELETE: reset the counts."""
     with _LOCK:
         if request.method == "DELETE":
             CALLS.clear()
-        body = {"total": sum(CALLS.values()), "calls": dict(sorted(CALLS.items()))}
+            THROTTLED.clear()
+        body = {
+            "total": sum(CALLS.values()),
+            "calls": dict(sorted(CALLS.items())),
+            "throttled_total": sum(THROTTLED.values()),
+            "throttled": dict(sorted(THROTTLED.items())),
+        }
     return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
 
