@@ -92,7 +92,7 @@ ALL_INTEGRATION_TARGETS := $(sort $(notdir $(patsubst %/,%,$(wildcard tests/inte
 # Three lanes of integration targets, of about a third of their CPU time each (make test prints the
 # CPU time of every lane); lane 1 takes every target the other two do not name, new ones included.
 INTEGRATION_LANE_2 ?= path_verify gateway_ready demo_instances vpc_target_subnets
-INTEGRATION_LANE_3 ?= vpc_link rest_api vpc_link_info
+INTEGRATION_LANE_3 ?= vpc_link rest_api vpc_link_info vpc_teardown
 INTEGRATION_LANE_1 := $(filter-out $(INTEGRATION_LANE_2) $(INTEGRATION_LANE_3),$(ALL_INTEGRATION_TARGETS))
 MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/,%,$(wildcard extensions/molecule/*/))))
 # Scenario scripts (tests/scenarios/*.sh): each runs against a fresh emulator of its own and ends with

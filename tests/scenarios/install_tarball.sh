@@ -7,7 +7,10 @@
 #   multiaccount.apigateway.site      converge (its verify play skipped: the next step runs it)
 #   multiaccount.apigateway.verify    verify every path, on its own
 #   multiaccount.apigateway.teardown  remove everything (imported by a one-line playbook, as a project
-#                                     of AWX / Automation Platform runs it)
+#                                     of AWX / Automation Platform runs it): first with resources of
+#                                     someone else planted inside our VPCs (tests/scenarios/
+#                                     foreign_resources.py), which it must keep with their containers,
+#                                     name, and fail; then again once they are gone, to the end
 #
 # The interpreter: the first python3 (and python3.X) on PATH is a bare virtualenv without boto3, and the
 # inventory copy does not set ansible_python_interpreter, so interpreter discovery would pick a Python
@@ -172,14 +175,40 @@ playbook verify -i inventory multiaccount.apigateway.verify ||
 sed -n '/PLAY RECAP/,$p' "$tmp/verify.log"
 [ -s reports/path-verify.md ] || fail "the verify play wrote no reports/path-verify.md under the working directory"
 
-step "remove everything: multiaccount.apigateway.teardown, from a one-line project playbook (as an AWX job template runs it)"
+step "plant resources of someone else inside the collection's VPCs (gateway: a security group, a target group, an internet gateway and a route to it in our route table; cards: an instance in our subnet)"
+foreign=("$bin/python" "$root/tests/scenarios/foreign_resources.py")
+"${foreign[@]}" plant >"$tmp/planted.json" || fail "could not plant the foreign resources"
+
+step "teardown: multiaccount.apigateway.teardown, from a one-line project playbook (as an AWX job template runs it); it must keep what holds them, name them and fail"
 cat >teardown.yml <<'EOF_PLAYBOOK'
 ---
 - name: Remove what multiaccount.apigateway created
   ansible.builtin.import_playbook: multiaccount.apigateway.teardown
 EOF_PLAYBOOK
+rc=0
+playbook teardown-kept -i inventory teardown.yml || rc=$?
+sed -n '/PLAY RECAP/,$p' "$tmp/teardown-kept.log"
+[ "$rc" -ne 0 ] || fail "the teardown succeeded although resources of someone else are inside its VPCs"
+for named in 'security group sg-[0-9a-f]+ \(legacy-db\)' 'target group legacy-tg' 'route 0\.0\.0\.0/0 -> igw-[0-9a-f]+' \
+  'internet gateway igw-[0-9a-f]+ \(attached\)' 'network interface eni-[0-9a-f]+ \([^)]*instance i-[0-9a-f]+\)' 'teardown is not complete'; do
+  grep -qE "$named" "$tmp/teardown-kept.log" ||
+    { tail -n 40 "$tmp/teardown-kept.log" >&2; fail "the failed teardown does not name: $named"; }
+done
+grep -oE 'kept [^:]+: they hold' "$tmp/teardown-kept.log" | sort -u
+"${foreign[@]}" check "$tmp/planted.json" || fail "the teardown touched a foreign resource"
+# What stays of ours: exactly the containers that hold them (gateway VPC and route table, cards VPC and
+# the one subnet with the instance); the rest went (gateway subnets, cards' other subnet, payments).
+"${foreign[@]}" ours | sed -E 's/vpc-[0-9a-f]+/vpc-x/' >"$tmp/ours-kept.txt"
+printf '%s\n' '111111111111 route-table' '111111111111 vpc vpc-x' '333333333333 subnet 10.1.1.0/24' '333333333333 vpc vpc-x' \
+  >"$tmp/ours-expected.txt"
+diff -u "$tmp/ours-expected.txt" "$tmp/ours-kept.txt" || fail "the teardown kept other resources than the containers of the foreign ones (diff above)"
+
+step "their owner removes them; the teardown runs again and finishes"
+"${foreign[@]}" remove "$tmp/planted.json"
 playbook teardown -i inventory teardown.yml ||
   { tail -n 40 "$tmp/teardown.log" >&2; fail "multiaccount.apigateway.teardown failed (log above)"; }
 sed -n '/PLAY RECAP/,$p' "$tmp/teardown.log"
+left=$("${foreign[@]}" ours)
+[ -z "$left" ] || fail "still tagged after the teardown: $left"
 
 echo "install_tarball: passed in $(($(date +%s) - started)) s"

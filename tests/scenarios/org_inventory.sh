@@ -12,7 +12,9 @@
 # 3. ansible-inventory --list: groups and host variables as expected; a missing catalogue entry fails
 #    naming the account and the file expected;
 # 4. ansible-playbook playbooks/site.yml (ends with the verify play: every hop of every path), then the
-#    same again, which must change nothing.
+#    same again, which must change nothing; both with the emulator refusing 20% of the AWS calls, drawn
+#    at random, with the throttling error of each service (EMULATOR_THROTTLE_FRACTION, as AWS does under
+#    load): the retries of the modules and of botocore must absorb them (each run must see some).
 set -euo pipefail
 started=$(date +%s)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -189,8 +191,13 @@ print("recap: " + ", ".join(f"{host} changed={counts['changed']}" for host, coun
 EOF
 }
 
+throttle() { curl -sf -X POST -H 'Content-Type: application/json' -d "{\"throttle_fraction\": $1}" "$AWS_ENDPOINT_URL/moto-api/emulator" >/dev/null; }
+throttled() { curl -sf "$AWS_ENDPOINT_URL/moto-api/emulator/calls" | "$python" -c 'import json, sys; c = json.load(sys.stdin); print(c["throttled_total"], c["total"])'; }
+trap 'throttle 0 || true' EXIT
+throttle 0.2
 for run in 1 2; do
-  step "ansible-playbook playbooks/site.yml, run $run"
+  step "ansible-playbook playbooks/site.yml, run $run, 20% of the AWS calls throttled"
+  curl -sf -X DELETE "$AWS_ENDPOINT_URL/moto-api/emulator/calls" >/dev/null
   run_started=$(date +%s)
   # Run 2 skips the verify play (read-only; run 1 ran it): what it proves is that nothing changes.
   skip=(); [ "$run" = 2 ] && skip=(--skip-tags verify)
@@ -200,7 +207,10 @@ for run in 1 2; do
     exit 1
   fi
   if [ "$run" = 1 ]; then check_recap "$work/run$run.log" converge; else check_recap "$work/run$run.log" nochange; fi
-  echo "run $run: $(($(date +%s) - run_started)) s"
+  read -r refused served < <(throttled)
+  [ "$refused" -gt 0 ] || { echo "org_inventory: run $run: the emulator throttled no call" >&2; exit 1; }
+  echo "run $run: $(($(date +%s) - run_started)) s; $refused AWS calls throttled, $served served"
 done
+throttle 0
 
 echo "org_inventory: passed in $(($(date +%s) - started)) s"

@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Resources someone else made inside the VPCs of the collection, for the teardown scenario.
+
+    python foreign_resources.py plant   > planted.json   # after a converge of inventories/local
+    python foreign_resources.py check   planted.json     # after a teardown that had to keep them
+    python foreign_resources.py remove  planted.json     # their owner removes them
+    python foreign_resources.py ours                     # what still carries ManagedBy, per account
+
+plant: in the gateway account (111111111111, us-east-1), inside the gateway VPC, a security group,
+a target group, and an internet gateway with a route 0.0.0.0/0 to it in the gateway's route table;
+in the cards account (333333333333, us-west-2), an instance in the subnet the collection created
+for 10.1.1.10. None of them carries our tags. check: each still exists, untouched. Only talks to
+the emulator at $AWS_ENDPOINT_URL (loopback).
+"""
+
+import json
+import os
+import sys
+
+import boto3
+
+GATEWAY = ("111111111111", "us-east-1")
+CARDS = ("333333333333", "us-west-2")
+OURS = [{"Name": "tag:ManagedBy", "Values": ["multiaccount.apigateway"]}]
+
+
+def session(account, region):
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    if not endpoint.startswith("http://127."):
+        sys.exit(f"AWS_ENDPOINT_URL must be a loopback emulator, not {endpoint}")
+    creds = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="foreign"
+    )["Credentials"]
+    return boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name=region,
+    )
+
+
+def plant():
+    gw = session(*GATEWAY)
+    ec2, elb = gw.client("ec2"), gw.client("elbv2")
+    (vpc,) = ec2.describe_vpcs(Filters=OURS)["Vpcs"]
+    vpc_id = vpc["VpcId"]
+    (table,) = ec2.describe_route_tables(Filters=OURS + [{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+    group = ec2.create_security_group(GroupName="legacy-db", Description="not ours", VpcId=vpc_id)["GroupId"]
+    target_group = elb.create_target_group(Name="legacy-tg", Protocol="TCP", Port=9000, VpcId=vpc_id, TargetType="ip")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    ec2.create_route(RouteTableId=table["RouteTableId"], DestinationCidrBlock="0.0.0.0/0", GatewayId=igw)
+
+    cards = session(*CARDS).client("ec2")
+    (subnet,) = cards.describe_subnets(Filters=OURS + [{"Name": "cidr-block", "Values": ["10.1.1.0/24"]}])["Subnets"]
+    image = cards.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    instance = cards.run_instances(
+        ImageId=image,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=subnet["SubnetId"],
+        PrivateIpAddress="10.1.1.99",
+    )["Instances"][0]["InstanceId"]
+    json.dump(
+        {
+            "gateway_vpc": vpc_id,
+            "gateway_route_table": table["RouteTableId"],
+            "security_group": group,
+            "target_group": target_group,
+            "internet_gateway": igw,
+            "cards_vpc": subnet["VpcId"],
+            "cards_subnet": subnet["SubnetId"],
+            "instance": instance,
+        },
+        sys.stdout,
+    )
+
+
+def check(planted):
+    gw = session(*GATEWAY)
+    ec2, elb = gw.client("ec2"), gw.client("elbv2")
+    problems = []
+    if not ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [planted["security_group"]]}])[
+        "SecurityGroups"
+    ]:
+        problems.append("the foreign security group is gone")
+    if planted["target_group"] not in [tg["TargetGroupArn"] for tg in elb.describe_target_groups()["TargetGroups"]]:
+        problems.append("the foreign target group is gone")
+    tables = ec2.describe_route_tables(Filters=[{"Name": "route-table-id", "Values": [planted["gateway_route_table"]]}])
+    routes = [
+        r for t in tables["RouteTables"] for r in t["Routes"] if r.get("GatewayId") == planted["internet_gateway"]
+    ]
+    if not routes:
+        problems.append("the foreign route 0.0.0.0/0 (or the gateway route table that holds it) is gone")
+    if not ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [planted["gateway_vpc"]]}])["Vpcs"]:
+        problems.append("the gateway VPC that holds them is gone")
+    cards = session(*CARDS).client("ec2")
+    reservations = cards.describe_instances(InstanceIds=[planted["instance"]])["Reservations"]
+    states = [i["State"]["Name"] for r in reservations for i in r["Instances"]]
+    if states != ["running"]:
+        problems.append(f"the foreign instance is {states}, not running")
+    if not cards.describe_subnets(Filters=[{"Name": "subnet-id", "Values": [planted["cards_subnet"]]}])["Subnets"]:
+        problems.append("the cards subnet that holds the foreign instance is gone")
+    if problems:
+        sys.exit("; ".join(problems))
+    print(
+        "foreign resources intact: security group, target group, route and internet gateway, instance; and their VPCs"
+    )
+
+
+def remove(planted):
+    gw = session(*GATEWAY)
+    ec2, elb = gw.client("ec2"), gw.client("elbv2")
+    ec2.delete_route(RouteTableId=planted["gateway_route_table"], DestinationCidrBlock="0.0.0.0/0")
+    ec2.detach_internet_gateway(InternetGatewayId=planted["internet_gateway"], VpcId=planted["gateway_vpc"])
+    ec2.delete_internet_gateway(InternetGatewayId=planted["internet_gateway"])
+    ec2.delete_security_group(GroupId=planted["security_group"])
+    elb.delete_target_group(TargetGroupArn=planted["target_group"])
+    cards = session(*CARDS).client("ec2")
+    cards.terminate_instances(InstanceIds=[planted["instance"]])
+    cards.get_waiter("instance_terminated").wait(InstanceIds=[planted["instance"]], WaiterConfig={"Delay": 1})
+
+
+def ours():
+    """``account region kind id`` of everything that still carries ManagedBy, in the two accounts."""
+    lines = []
+    for account, region in (GATEWAY, ("222222222222", "us-east-1"), CARDS):
+        ec2 = session(account, region).client("ec2")
+        lines += [f"{account} vpc {v['VpcId']}" for v in ec2.describe_vpcs(Filters=OURS)["Vpcs"]]
+        lines += [f"{account} subnet {s['CidrBlock']}" for s in ec2.describe_subnets(Filters=OURS)["Subnets"]]
+        lines += [f"{account} route-table" for _t in ec2.describe_route_tables(Filters=OURS)["RouteTables"]]
+        lines += [
+            f"{account} security-group {g['GroupName']}"
+            for g in ec2.describe_security_groups(Filters=OURS)["SecurityGroups"]
+        ]
+    print("\n".join(sorted(lines)))
+
+
+def main():
+    command = sys.argv[1]
+    if command == "plant":
+        plant()
+    elif command == "ours":
+        ours()
+    else:
+        with open(sys.argv[2], encoding="utf-8") as handle:
+            planted = json.load(handle)
+        {"check": check, "remove": remove}[command](planted)
+
+
+if __name__ == "__main__":
+    main()
