@@ -48,7 +48,8 @@ def test_throttle_fraction_refuses_calls_with_the_error_of_each_protocol(emulato
             (lambda: aws.client("elbv2").describe_load_balancers(), "Throttling", 400),
             (lambda: aws.client("sts").get_caller_identity(), "Throttling", 400),
             (lambda: aws.client("apigateway").create_rest_api(name="x"), "TooManyRequestsException", 429),
-            (lambda: aws.client("organizations").describe_organization(), "ThrottlingException", 400),
+            (lambda: aws.client("organizations").describe_organization(), "TooManyRequestsException", 400),
+            (lambda: aws.client("logs").describe_log_groups(), "ThrottlingException", 400),
         ]
         for call, code, status in expected:
             with pytest.raises(ClientError) as excinfo:
@@ -58,7 +59,7 @@ def test_throttle_fraction_refuses_calls_with_the_error_of_each_protocol(emulato
     finally:
         emulator.knobs(throttle_fraction=0)
     counts = http(emulator.url + "/moto-api/emulator/calls")
-    assert counts["throttled_total"] == 5 and counts["total"] == 0
+    assert counts["throttled_total"] == 6 and counts["total"] == 0
     assert counts["throttled"]["ec2:CreateVpc"] == 1
     # nothing was done: the refused CreateVpc made no VPC, the refused CreateRestApi no API
     assert [v for v in aws.client("ec2").describe_vpcs()["Vpcs"] if not v["IsDefault"]] == []
@@ -74,7 +75,7 @@ def test_throttle_fraction_refuses_about_that_share(emulator, aws):
     ec2 = aws.client("ec2")
     refused = 0
     try:
-        for _ in range(200):
+        for attempt in range(200):
             try:
                 ec2.describe_vpcs()
             except ClientError as error:
@@ -84,3 +85,21 @@ def test_throttle_fraction_refuses_about_that_share(emulator, aws):
         emulator.knobs(throttle_fraction=0)
     assert 15 <= refused <= 70, refused  # binomial(200, 0.2): mean 40, these bounds are > 5 sigma
     assert http(emulator.url + "/moto-api/emulator/calls")["throttled_total"] == refused
+
+
+def test_one_call_is_throttled_at_most_twice_in_a_row(emulator, aws):
+    """The third attempt of a call gets through (the SDK's default retry); the streak starts again after it."""
+    http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+    emulator.knobs(throttle_fraction=1)
+    ec2 = aws.client("ec2")
+    outcomes = []
+    try:
+        for attempt in range(6):
+            try:
+                ec2.describe_vpcs()
+                outcomes.append("served")
+            except ClientError as error:
+                outcomes.append(error.response["Error"]["Code"])
+    finally:
+        emulator.knobs(throttle_fraction=0)
+    assert outcomes == ["RequestLimitExceeded", "RequestLimitExceeded", "served"] * 2

@@ -23,8 +23,10 @@ Realism knobs (read from the environment by ``apply()``, changeable at run time 
     That fraction (0 to 1) of AWS API calls, drawn at random, is refused before moto sees it with the
     throttling error of the service's protocol, as AWS does under load (default 0): EC2
     ``RequestLimitExceeded`` (HTTP 503), other query services (ELBv2, STS...) ``Throttling`` (400),
-    JSON services ``ThrottlingException`` (400), REST services (API Gateway) ``TooManyRequestsException``
-    (429). Nothing changes for a throttled call; ``GET /moto-api/emulator/calls`` counts them.
+    JSON services ``ThrottlingException`` (Organizations ``TooManyRequestsException``) (400), REST
+    services (API Gateway) ``TooManyRequestsException`` (429). One call (same credentials, service and
+    action) is refused at most twice in a row: the SDK's default retry gets through. Nothing changes
+    for a throttled call; ``GET /moto-api/emulator/calls`` counts them.
 
 A hold (``POST /moto-api/emulator`` with ``{"hold_seconds": N}``, not an environment variable):
 VPC links created and NLB targets registered while a hold lasts read ``PENDING`` / ``initial``
@@ -1456,13 +1458,26 @@ def _action_of(environ):
 
 THROTTLED = Counter()
 _RANDOM = random.Random()
+# Throttles in a row of one call (access key, service, action). AWS throttles with a token bucket: a
+# retry after a backoff gets through. At most MAX_THROTTLE_STREAK in a row, so that the SDK's
+# default retry (3 attempts) always gets through and a failure can only come from code that turns
+# a throttle into an error (no retry, or a code it does not retry).
+MAX_THROTTLE_STREAK = 2
+_STREAKS = Counter()
+
+
+def _access_key_of(environ):
+    auth = environ.get("HTTP_AUTHORIZATION", "")
+    marker = "Credential="
+    return auth.split(marker, 1)[1].split("/", 1)[0] if marker in auth else ""
 
 
 def throttle_response(service, environ):
     """(status, headers, body) of the throttling error AWS answers for this service's protocol."""
     request_id = "emulator-throttled"
-    if environ.get("HTTP_X_AMZ_TARGET"):  # JSON protocol
-        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"})
+    if environ.get("HTTP_X_AMZ_TARGET"):  # JSON protocol (Organizations names its throttle otherwise)
+        code = "TooManyRequestsException" if service == "organizations" else "ThrottlingException"
+        body = json.dumps({"__type": code, "message": "Rate exceeded"})
         return "400 Bad Request", [("Content-Type", "application/x-amz-json-1.1")], body
     if service == "ec2":  # EC2 query protocol
         body = (
@@ -1495,15 +1510,18 @@ def count_calls():
             service = _service_of(environ)
             key = f"{service}:{_action_of(environ)}"
             fraction = KNOBS["throttle_fraction"]
-            if fraction > 0 and _RANDOM.random() < fraction:
+            streak = (_access_key_of(environ), key)
+            if fraction > 0 and _STREAKS[streak] < MAX_THROTTLE_STREAK and _RANDOM.random() < fraction:
                 with _LOCK:
                     THROTTLED[key] += 1
+                    _STREAKS[streak] += 1
                 status, headers, body = throttle_response(service, environ)
                 data = body.encode("utf-8")
                 start_response(status, headers + [("Content-Length", str(len(data)))])
                 return [data]
             with _LOCK:
                 CALLS[key] += 1
+                _STREAKS.pop(streak, None)
         return original(self, environ, start_response)
 
     DomainDispatcherApplication.__call__ = __call__
