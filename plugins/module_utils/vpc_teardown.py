@@ -21,7 +21,7 @@ route nor one through our own peerings) is *foreign*: it stays, and so does ever
 ours that holds it, directly or through the VPC. Foreign routes are never deleted, not even with
 their table: a table of ours that holds one stays, and only our routes leave it. The interfaces
 that AWS keeps for a few minutes after a load balancer is deleted are *transient*, not foreign:
-the module waits for them.
+they keep their subnets for now, and the module reports them as ``waiting`` so that the task retries.
 """
 
 import re
@@ -115,7 +115,7 @@ def _named(resource_id, name):
     return f"{resource_id} ({name})" if name else resource_id
 
 
-def normalise_route(raw):
+def route_entry(raw):
     """Every route of a table, IPv6 and prefix lists included: ``{"dest", "target", "state", "propagated"}``."""
     dest = raw.get("DestinationCidrBlock") or raw.get("DestinationIpv6CidrBlock") or raw.get("DestinationPrefixListId")
     return {
@@ -178,7 +178,7 @@ def normalise_contents(gateway, raw):
                 "name": tags_of(t).get("Name"),
                 "ours": is_ours(tags_of(t), gateway),
                 "main": any(a.get("Main") for a in associations),
-                "routes": [normalise_route(r) for r in t.get("Routes") or []],
+                "routes": [route_entry(r) for r in t.get("Routes") or []],
                 "associations": [
                     {
                         "id": a.get("RouteTableAssociationId"),

@@ -70,7 +70,7 @@ def test_clean_vpc_goes_entirely_in_dependency_order():
 def test_route_through_unlisted_peering_is_foreign_and_keeps_the_table_not_our_routes():
     contents = base()
     tbl(contents, "rtb-gw")["routes"].append(
-        vt.normalise_route({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"})
+        vt.route_entry({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"})
     )
     plan = vt.plan_teardown(contents, [PCX])
     assert [f["id"] for f in plan["foreign"]] == ["rtb-gw:0.0.0.0/0"]
@@ -95,7 +95,7 @@ def test_peering_routes_are_ours_only_when_listed():
 def test_foreign_route_in_the_main_table_keeps_the_vpc():
     contents = base()
     tbl(contents, "rtb-main")["routes"].append(
-        vt.normalise_route({"DestinationCidrBlock": "192.168.0.0/16", "TransitGatewayId": "tgw-1"})
+        vt.route_entry({"DestinationCidrBlock": "192.168.0.0/16", "TransitGatewayId": "tgw-1"})
     )
     plan = vt.plan_teardown(contents, [PCX])
     assert plan["delete_vpc"] is False
@@ -221,11 +221,11 @@ def test_table_of_ours_associated_with_a_foreign_subnet_stays():
 
 
 def test_propagated_and_ipv6_routes_are_foreign():
-    route6 = vt.normalise_route({"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-1"})
-    propagated = vt.normalise_route(
+    route6 = vt.route_entry({"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-1"})
+    propagated = vt.route_entry(
         {"DestinationCidrBlock": "172.16.0.0/12", "GatewayId": "vgw-1", "Origin": "EnableVgwRoutePropagation"}
     )
     assert vt.route_label(route6) == "route ::/0 -> eigw-1"
     assert vt.route_label(propagated) == "route 172.16.0.0/12 -> vgw-1 (propagated)"
     assert not vt.route_is_ours(propagated, {"vgw-1"})
-    assert vt.route_is_ours(vt.normalise_route({"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local"}), set())
+    assert vt.route_is_ours(vt.route_entry({"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local"}), set())
