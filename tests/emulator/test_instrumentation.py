@@ -15,17 +15,71 @@ def test_calls_are_counted_by_service_and_action_and_reset(emulator, aws):
     api = aws.client("apigateway").create_rest_api(name="counted")
     aws.client("apigateway").get_resources(restApiId=api["id"])
     aws.client("elbv2").describe_load_balancers()
+    aws.client("apigatewayv2").get_vpc_links()
 
     counts = http(emulator.url + "/moto-api/emulator/calls")
 
     assert counts["calls"] == {
         "apigateway:GET /restapis/*/resources": 1,
+        "apigateway:GET /v2/vpclinks": 1,
         "apigateway:POST /restapis": 1,
         "ec2:DescribeVpcs": 2,
         "elasticloadbalancing:DescribeLoadBalancers": 1,
     }
-    assert counts["total"] == 5
+    assert counts["total"] == 6
     assert http(emulator.url + "/moto-api/emulator/calls", "DELETE")["total"] == 0
+
+
+def test_calls_are_counted_by_principal_assumed_role_or_caller(emulator, aws):
+    """?by=principal: an assumed role's calls under its account and role name, other keys as caller."""
+    http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+    aws.client("ec2", account="222222222222").describe_vpcs()  # AssumeRole by the caller, then the call
+    aws.client("apigateway", account="222222222222").get_rest_apis()
+    aws.client("ec2").describe_subnets()
+
+    counts = http(emulator.url + "/moto-api/emulator/calls?by=principal")
+
+    assert counts["calls"] == {
+        "123456789012:caller": {"ec2:DescribeSubnets": 1, "sts:AssumeRole": 1},
+        "222222222222:role/emulator-tests": {"apigateway:GET /restapis": 1, "ec2:DescribeVpcs": 1},
+    }
+    assert counts["resource_tags"] == {  # which role was assumed (roles carry no ManagedBy tag)
+        "123456789012:caller": {
+            "sts:AssumeRole": {"tagged": 0, "untagged": ["arn:aws:iam::222222222222:role/emulator-tests"]}
+        }
+    }
+    assert counts["total"] == 4
+    with pytest.raises(urllib.error.HTTPError) as excinfo:
+        http(emulator.url + "/moto-api/emulator/calls?by=account")
+    assert excinfo.value.code == 400
+
+
+def test_tag_scoped_calls_record_whether_the_resource_was_tagged_managedby_before_the_call(emulator, aws):
+    """For a delete, the tags are read before moto serves it: a deleted tagged group counts as tagged."""
+    ec2 = aws.client("ec2", account="222222222222")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    ours = ec2.create_security_group(
+        GroupName="ours",
+        Description="ours",
+        VpcId=vpc,
+        TagSpecifications=[
+            {"ResourceType": "security-group", "Tags": [{"Key": "ManagedBy", "Value": "multiaccount.apigateway"}]}
+        ],
+    )["GroupId"]
+    theirs = ec2.create_security_group(GroupName="theirs", Description="theirs", VpcId=vpc)["GroupId"]
+    http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+    ec2.delete_security_group(GroupId=ours)
+    ec2.delete_security_group(GroupId=theirs)
+    ec2.delete_vpc(VpcId=vpc)
+
+    tags = http(emulator.url + "/moto-api/emulator/calls?by=principal")["resource_tags"]
+
+    assert tags == {
+        "222222222222:role/emulator-tests": {
+            "ec2:DeleteSecurityGroup": {"tagged": 1, "untagged": [theirs]},
+            "ec2:DeleteVpc": {"tagged": 0, "untagged": [vpc]},
+        }
+    }
 
 
 def test_control_endpoint_rejects_bad_values_and_changes_nothing(emulator):

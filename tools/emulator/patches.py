@@ -1420,8 +1420,34 @@ def _control_endpoint(request, full_url, headers):
 # DELETE resets them. Query-protocol services (EC2, ELBv2, STS) name the action in an Action
 # parameter, JSON ones in X-Amz-Target; REST ones (API Gateway) are counted as "METHOD /path" with
 # every id segment replaced by "*".
+#
+# The same calls are also counted by principal (GET /moto-api/emulator/calls?by=principal): who made
+# each call, as "<account>:role/<role name>" for keys of an assumed role (the account the role is in)
+# and "<account>:caller" for any other key (moto's account of that key, 123456789012 for the dummy
+# environment keys). tools/iam_policies.py checks the IAM policies under policies/ against them.
 # ---------------------------------------------------------------------------------------------
 CALLS = Counter()
+BY_PRINCIPAL = {}
+_PRINCIPALS = {}
+
+
+def principal_of(access_key):
+    """Who an access key is: "<account>:role/<name>" for an assumed role, else "<account>:caller"."""
+    if access_key in _PRINCIPALS:
+        return _PRINCIPALS[access_key]
+    from moto.iam.models import get_account_id_from
+    from moto.sts.models import sts_backends
+
+    for account_id, partitions in list(sts_backends.items()):
+        for backend in list(partitions.values()):
+            role = backend.get_assumed_role_from_access_key(access_key)
+            if role is not None:
+                # The ARN of the role, not of the account that called AssumeRole.
+                principal = f"{role.role_arn.split(':')[4]}:role/{role.role_arn.split('/')[-1]}"
+                _PRINCIPALS[access_key] = principal
+                return principal
+    # Not cached: a key that is not (yet) an assumed role's may become one later.
+    return f"{get_account_id_from(access_key) if access_key else 'anonymous'}:caller"
 
 
 def _service_of(environ):
@@ -1452,8 +1478,94 @@ def _action_of(environ):
         if action:
             return action[0]
     parts = environ.get("PATH_INFO", "/").strip("/").split("/")
-    shape = "/".join(part if index % 2 == 0 else "*" for index, part in enumerate(parts))
+    version = [parts.pop(0)] if parts[0] == "v2" else []  # API Gateway v2: /v2/vpclinks/{id}
+    shape = "/".join(version + [part if index % 2 == 0 else "*" for index, part in enumerate(parts)])
     return f"{environ.get('REQUEST_METHOD', 'GET')} /{shape}"
+
+
+# Calls that act on one resource the IAM policies of policies/ allow only when it carries the
+# ManagedBy tag (Condition aws:ResourceTag/ManagedBy): for each, the request parameter that names the
+# resource (a prefix ends with "." for the numbered lists of the query protocol: InstanceId.1, ...).
+# The counter looks at the resource's tags before moto serves the call (a delete removes them), and
+# counts, by principal and action, resources tagged "ManagedBy=multiaccount.apigateway" and not:
+# tools/iam_policies.py proves the tag conditions with it (0 untagged for a conditioned action), and
+# checks the roles AssumeRole was asked for (recorded as untagged resources: roles have no such tags).
+TAG_SCOPED_PARAMS = {
+    "ec2:DeleteVpc": "VpcId",
+    "ec2:ModifyVpcAttribute": "VpcId",
+    "ec2:DeleteSubnet": "SubnetId",
+    "ec2:DeleteRouteTable": "RouteTableId",
+    "ec2:DeleteSecurityGroup": "GroupId",
+    "ec2:AuthorizeSecurityGroupIngress": "GroupId",
+    "ec2:RevokeSecurityGroupIngress": "GroupId",
+    "ec2:RevokeSecurityGroupEgress": "GroupId",
+    "ec2:DeleteVpcPeeringConnection": "VpcPeeringConnectionId",
+    "ec2:TerminateInstances": "InstanceId.",
+    "ec2:CreateTags": "ResourceId.",
+    "sts:AssumeRole": "RoleArn",  # no tags: which role, for the deployer identity's policy
+    "elasticloadbalancing:DeleteLoadBalancer": "LoadBalancerArn",
+    "elasticloadbalancing:ModifyLoadBalancerAttributes": "LoadBalancerArn",
+    "elasticloadbalancing:CreateListener": "LoadBalancerArn",
+    "elasticloadbalancing:DeleteListener": "ListenerArn",
+    "elasticloadbalancing:ModifyListener": "ListenerArn",
+    "elasticloadbalancing:DeleteTargetGroup": "TargetGroupArn",
+    "elasticloadbalancing:ModifyTargetGroup": "TargetGroupArn",
+    "elasticloadbalancing:RegisterTargets": "TargetGroupArn",
+    "elasticloadbalancing:DeregisterTargets": "TargetGroupArn",
+}
+MANAGED_TAG = ("ManagedBy", "multiaccount.apigateway")
+RESOURCE_TAGS = {}
+
+
+def _form_params(environ):
+    """The form parameters of a query-protocol call (the body is put back for moto)."""
+    import io
+    from urllib.parse import parse_qs
+
+    params = parse_qs(environ.get("QUERY_STRING", ""))
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        params.update(parse_qs(body.decode("utf-8", "replace")))
+    return params
+
+
+def _resource_tags(service, account, region, resource):
+    """The tags of an EC2 resource (by id) or an ELBv2 one (by ARN), {} when unknown."""
+    if service == "sts":
+        return {}
+    if service == "ec2":
+        from moto.ec2.models import ec2_backends
+
+        return dict(ec2_backends[account][region].tags.get(resource, {}))
+    from moto.elbv2.models import elbv2_backends
+
+    return elbv2_backends[account][region].tagging_service.get_tag_dict_for_resource(resource)
+
+
+def record_resource_tags(principal, service, key, environ):
+    """Count the resources of a tag-scoped call (TAG_SCOPED_PARAMS) tagged ManagedBy, and the others."""
+    param = TAG_SCOPED_PARAMS.get(key)
+    if not param:
+        return
+    account = principal.split(":", 1)[0]
+    scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=", 1)[-1].split("/")
+    region = scope[2] if len(scope) > 2 else "us-east-1"
+    params = _form_params(environ)
+    names = [name for name in params if name == param or (param.endswith(".") and name.startswith(param))]
+    for resource in (value for name in names for value in params[name]):
+        try:
+            tags = _resource_tags(service, account, region, resource)
+        except Exception:  # pylint: disable=broad-except - unknown resource: counted as untagged
+            tags = {}
+        outcome = "tagged" if tags.get(MANAGED_TAG[0]) == MANAGED_TAG[1] else "untagged"
+        with _LOCK:
+            entry = RESOURCE_TAGS.setdefault(principal, {}).setdefault(key, {"tagged": 0, "untagged": []})
+            if outcome == "tagged":
+                entry["tagged"] += 1
+            else:
+                entry["untagged"].append(resource)
 
 
 THROTTLED = Counter()
@@ -1519,8 +1631,11 @@ def count_calls():
                 data = body.encode("utf-8")
                 start_response(status, headers + [("Content-Length", str(len(data)))])
                 return [data]
+            principal = principal_of(streak[0])
+            record_resource_tags(principal, service, key, environ)
             with _LOCK:
                 CALLS[key] += 1
+                BY_PRINCIPAL.setdefault(principal, Counter())[key] += 1
                 _STREAKS.pop(streak, None)
         return original(self, environ, start_response)
 
@@ -1528,17 +1643,39 @@ def count_calls():
 
 
 def _calls_endpoint(request, full_url, headers):
-    """GET: {"total": N, "calls": {"service:Action": n}, "throttled": {...}}; DELETE: reset the counts."""
+    """GET: {"total": N, "calls": {"service:Action": n}, "throttled": {...}}; DELETE: reset the counts.
+
+    With ?by=principal, "calls" is {"<account>:role/<name>" or "<account>:caller": {"service:Action": n}}
+    and "resource_tags" {principal: {"service:Action": {"tagged": n, "untagged": [ids]}}} for the calls
+    of TAG_SCOPED_PARAMS.
+    """
+    from urllib.parse import parse_qs, urlparse
+
+    by = parse_qs(urlparse(full_url).query).get("by", [""])[0]
+    if by not in ("", "principal"):
+        return 400, {"Content-Type": "application/json"}, json.dumps({"message": f"by={by!r}: only by=principal"})
     with _LOCK:
         if request.method == "DELETE":
             CALLS.clear()
             THROTTLED.clear()
+            BY_PRINCIPAL.clear()
+            RESOURCE_TAGS.clear()
+        calls = (
+            {name: dict(sorted(counts.items())) for name, counts in sorted(BY_PRINCIPAL.items())}
+            if by
+            else dict(sorted(CALLS.items()))
+        )
         body = {
             "total": sum(CALLS.values()),
-            "calls": dict(sorted(CALLS.items())),
+            "calls": calls,
             "throttled_total": sum(THROTTLED.values()),
             "throttled": dict(sorted(THROTTLED.items())),
         }
+        if by:
+            body["resource_tags"] = {
+                name: {key: dict(entry) for key, entry in sorted(entries.items())}
+                for name, entries in sorted(RESOURCE_TAGS.items())
+            }
     return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
 
