@@ -146,8 +146,10 @@ $(addprefix test-scenario-,$(SCENARIOS)): test-scenario-%: venv
 script_port = $(shell echo $$((5030 + $(call index_of,$(1),$(SCENARIOS)))))
 
 .PHONY: lint
-lint: venv ## ansible-lint (production profile, no skips), black, isort
+lint: venv ## ansible-lint (production profile, no skips), black, isort, cfn-lint; the IAM template matches policies/
 	ansible-lint
+	cfn-lint policies/account-roles.cfn.yaml
+	$(BIN)/python tools/iam_policies.py render --check
 	black --check --quiet plugins tests tools benchmarks
 	isort --check-only --quiet plugins tests tools benchmarks
 

@@ -1555,9 +1555,10 @@ def record_resource_tags(principal, service, key, environ):
     params = _form_params(environ)
     names = [name for name in params if name == param or (param.endswith(".") and name.startswith(param))]
     for resource in (value for name in names for value in params[name]):
+        # An unknown resource (moto raises its own not-found errors) counts as untagged.
         try:
             tags = _resource_tags(service, account, region, resource)
-        except Exception:  # pylint: disable=broad-except - unknown resource: counted as untagged
+        except Exception:  # pylint: disable=broad-except
             tags = {}
         outcome = "tagged" if tags.get(MANAGED_TAG[0]) == MANAGED_TAG[1] else "untagged"
         with _LOCK:
