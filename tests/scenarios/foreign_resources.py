@@ -9,12 +9,22 @@
     python foreign_resources.py check   planted.json     # after a teardown that had to keep them
     python foreign_resources.py remove  planted.json     # their owner removes them
     python foreign_resources.py ours                     # what still carries ManagedBy, per account
+    python foreign_resources.py count                    # how many of each kind, ours or not, per account
 
 plant: in the gateway account (111111111111, us-east-1), inside the gateway VPC, a security group,
 a target group, and an internet gateway with a route 0.0.0.0/0 to it in the gateway's route table;
 in the cards account (333333333333, us-west-2), an instance in the subnet the collection created
-for 10.1.1.10. None of them carries our tags. check: each still exists, untouched. Only talks to
-the emulator at $AWS_ENDPOINT_URL (loopback).
+for 10.1.1.10. None of them carries our tags. check: each still exists, untouched.
+
+count: ``account kind all=N ours=M`` for every kind of resource a converge makes (in each account
+VPCs, subnets, route tables, security groups, instances, peerings; in the gateway account also load
+balancers, listeners, target groups, VPC links, REST APIs with their resources and stages), counting
+every resource, whoever made it and tagged or not, except what AWS makes by itself (the default VPC
+with its subnets, main route tables, ``default`` security groups); ``ours`` is how many carry
+ManagedBy (``-`` for kinds without tags). A converge interrupted and run again must leave exactly
+what one clean converge leaves: a resource created twice (the second because the first was not found
+again), or one left untagged, changes a number. Only talks to the emulator at $AWS_ENDPOINT_URL
+(loopback).
 """
 
 import json
@@ -24,8 +34,11 @@ import sys
 import boto3
 
 GATEWAY = ("111111111111", "us-east-1")
+PAYMENTS = ("222222222222", "us-east-1")
 CARDS = ("333333333333", "us-west-2")
-OURS = [{"Name": "tag:ManagedBy", "Values": ["multiaccount.apigateway"]}]
+# The mark of what the collection made (MANAGED_TAG_KEY / MANAGED_TAG_VALUE of plugins/module_utils/common.py).
+TAG_KEY, TAG_VALUE = "ManagedBy", "multiaccount.apigateway"
+OURS = [{"Name": f"tag:{TAG_KEY}", "Values": [TAG_VALUE]}]
 
 
 def session(account, region):
@@ -131,7 +144,7 @@ def remove(planted):
 def ours():
     """``account region kind id`` of everything that still carries ManagedBy, in the two accounts."""
     lines = []
-    for account, region in (GATEWAY, ("222222222222", "us-east-1"), CARDS):
+    for account, region in (GATEWAY, PAYMENTS, CARDS):
         ec2 = session(account, region).client("ec2")
         lines += [f"{account} vpc {v['VpcId']}" for v in ec2.describe_vpcs(Filters=OURS)["Vpcs"]]
         lines += [f"{account} subnet {s['CidrBlock']}" for s in ec2.describe_subnets(Filters=OURS)["Subnets"]]
@@ -143,12 +156,100 @@ def ours():
     print("\n".join(sorted(lines)))
 
 
+def _tagged(tags):
+    """True when a tag list (EC2, ELBv2: [{Key, Value}]) or dict (API Gateway) carries ManagedBy."""
+    if isinstance(tags, dict):
+        return tags.get(TAG_KEY) == TAG_VALUE
+    return any(tag["Key"] == TAG_KEY and tag["Value"] == TAG_VALUE for tag in tags or [])
+
+
+def _ec2_tags(item):
+    return item.get("Tags")
+
+
+def _line(account, kind, items, tags_of=None):
+    ours = "-" if tags_of is None else sum(1 for item in items if _tagged(tags_of(item)))
+    return f"{account} {kind} all={len(items)} ours={ours}"
+
+
+def _gateway_lines(account, account_session):
+    """The count lines of what only the gateway account holds."""
+    elb, apigw = account_session.client("elbv2"), account_session.client("apigateway")
+    balancers = elb.describe_load_balancers()["LoadBalancers"]
+    target_groups = elb.describe_target_groups()["TargetGroups"]
+    listeners = [
+        listener
+        for balancer in balancers
+        for listener in elb.describe_listeners(LoadBalancerArn=balancer["LoadBalancerArn"])["Listeners"]
+    ]
+    arns = [b["LoadBalancerArn"] for b in balancers] + [g["TargetGroupArn"] for g in target_groups]
+    arns += [listener["ListenerArn"] for listener in listeners]
+    elb_tags = {}
+    for start in range(0, len(arns), 20):
+        for description in elb.describe_tags(ResourceArns=arns[start : start + 20])["TagDescriptions"]:
+            elb_tags[description["ResourceArn"]] = description.get("Tags")
+    links = apigw.get_vpc_links(limit=500)["items"]
+    apis = apigw.get_rest_apis(limit=500)["items"]
+    resources = [r for api in apis for r in apigw.get_resources(restApiId=api["id"], limit=500)["items"]]
+    stages = [s for api in apis for s in apigw.get_stages(restApiId=api["id"])["item"]]
+    return [
+        _line(account, "load-balancer", balancers, lambda b: elb_tags.get(b["LoadBalancerArn"])),
+        _line(account, "listener", listeners, lambda item: elb_tags.get(item["ListenerArn"])),
+        _line(account, "target-group", target_groups, lambda g: elb_tags.get(g["TargetGroupArn"])),
+        _line(account, "vpc-link", links, lambda link: link.get("tags")),
+        _line(account, "rest-api", apis, lambda api: api.get("tags")),
+        _line(account, "rest-api-resource", resources),
+        _line(account, "stage", stages),
+    ]
+
+
+def count():
+    """How many of each kind a converge makes, ours or not, per account (see the module docstring)."""
+    lines = []
+    gone = ("deleted", "deleting", "rejected", "failed", "expired")
+    for account, region in (GATEWAY, PAYMENTS, CARDS):
+        account_session = session(account, region)
+        ec2 = account_session.client("ec2")
+        vpcs = [v for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+        subnets = [s for s in ec2.describe_subnets()["Subnets"] if not s.get("DefaultForAz")]
+        tables = [
+            t
+            for t in ec2.describe_route_tables()["RouteTables"]
+            if not any(a.get("Main") for a in t.get("Associations", []))
+        ]
+        groups = [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"]
+        instances = [
+            i
+            for r in ec2.describe_instances()["Reservations"]
+            for i in r["Instances"]
+            if i["State"]["Name"] not in ("shutting-down", "terminated")
+        ]
+        peerings = [
+            p
+            for p in ec2.describe_vpc_peering_connections()["VpcPeeringConnections"]
+            if p["Status"]["Code"] not in gone
+        ]
+        lines += [
+            _line(account, "vpc", vpcs, _ec2_tags),
+            _line(account, "subnet", subnets, _ec2_tags),
+            _line(account, "route-table", tables, _ec2_tags),
+            _line(account, "security-group", groups, _ec2_tags),
+            _line(account, "instance", instances, _ec2_tags),
+            _line(account, "peering", peerings, _ec2_tags),
+        ]
+        if (account, region) == GATEWAY:
+            lines += _gateway_lines(account, account_session)
+    print("\n".join(lines))
+
+
 def main():
     command = sys.argv[1]
     if command == "plant":
         plant()
     elif command == "ours":
         ours()
+    elif command == "count":
+        count()
     else:
         with open(sys.argv[2], encoding="utf-8") as handle:
             planted = json.load(handle)

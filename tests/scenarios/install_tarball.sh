@@ -4,13 +4,25 @@
 # a copy of inventories/local as "my inventory", run the playbooks by FQCN against the emulator at
 # $AWS_ENDPOINT_URL (fresh; the caller starts it, e.g. tools/with-emulator.sh 127.0.0.1 5175 ...):
 #
-#   multiaccount.apigateway.site      converge (its verify play skipped: the next step runs it)
+#   multiaccount.apigateway.site      converge, cold, interrupted three times (issue 12): killed with
+#                                     SIGKILL, as a lost controller, with its workers and modules, right
+#                                     after it creates the load balancer (elasticloadbalancing:
+#                                     CreateLoadBalancer), then, run again from what that left, right after
+#                                     the VPC link (apigateway:POST /vpclinks), then after the REST API
+#                                     (apigateway:POST /restapis) (tests/scenarios/interrupt.py; each killed
+#                                     run must not have reached the next phase nor created again what an
+#                                     earlier one created); then run a fourth time, to the end (its verify
+#                                     play skipped: the next step runs it). No duplicates, nothing untagged:
+#                                     every account holds exactly what one clean converge leaves, counted
+#                                     kind by kind, ours or not (foreign_resources.py count)
 #   multiaccount.apigateway.verify    verify every path, on its own
 #   multiaccount.apigateway.teardown  remove everything (imported by a one-line playbook, as a project
 #                                     of AWX / Automation Platform runs it): first with resources of
 #                                     someone else planted inside our VPCs (tests/scenarios/
 #                                     foreign_resources.py), which it must keep with their containers,
-#                                     name, and fail; then again once they are gone, to the end
+#                                     name, and fail; then again once they are gone, to the end; then
+#                                     nothing of ours is left, tagged or not: nothing orphaned by the
+#                                     killed converges either
 #
 # The interpreter: the first python3 (and python3.X) on PATH is a bare virtualenv without boto3, and the
 # inventory copy does not set ansible_python_interpreter, so interpreter discovery would pick a Python
@@ -66,7 +78,8 @@ fi
 for required in MANIFEST.json FILES.json README.md LICENSE meta/runtime.yml meta/execution-environment.yml \
   requirements.txt bindep.txt requirements.yml playbooks/site.yml playbooks/verify.yml playbooks/teardown.yml \
   plugins/modules/preflight.py plugins/module_utils/plan.py roles/account_credentials/tasks/main.yml \
-  roles/preflight/meta/argument_specs.yml inventories/example/hosts.yml changelogs/changelog.yaml; do
+  roles/preflight/meta/argument_specs.yml inventories/example/hosts.yml changelogs/changelog.yaml \
+  policies/README.md policies/account-roles.cfn.yaml policies/gateway-deployer.json; do
   grep -qxF "$required" "$tmp/contents.txt" || fail "the tarball lacks $required"
 done
 # Every dependency range has an upper bound (a new major of amazon.aws / community.aws is untested).
@@ -160,7 +173,33 @@ for run in inventory extra-vars; do
 done
 echo "override honoured in the inventory and with -e; the failure names the interpreter"
 
-step "converge: multiaccount.apigateway.site (--skip-tags verify: the next step verifies)"
+# A converge killed hard (SIGKILL to ansible-playbook, its workers and the modules they run: a lost
+# controller) right after the emulator served the call named first, must not have made the calls named
+# after it: those of a later phase, and those that would create again what an earlier killed run created.
+# Its temporary files stay under $tmp. The write calls it made are printed (tests/scenarios/interrupt.py).
+interrupt=("$bin/python" "$root/tests/scenarios/interrupt.py" --timeout 300 --interval 0.05)
+foreign=("$bin/python" "$root/tests/scenarios/foreign_resources.py")
+killed=0
+converge_killed_after() {
+  local call=$1 later
+  shift
+  killed=$((killed + 1))
+  local args=(--call "$call" --log "$tmp/site-killed-$killed.log")
+  for later in "$@"; do args+=(--not-reached "$later"); done
+  ANSIBLE_LOCAL_TEMP="$tmp/ansible-tmp" ANSIBLE_REMOTE_TEMP="$tmp/ansible-tmp" "${interrupt[@]}" "${args[@]}" -- \
+    "$bin/ansible-playbook" -i inventory multiaccount.apigateway.site --skip-tags verify ||
+    { tail -n 20 "$tmp/site-killed-$killed.log" >&2; fail "converge $killed, to be killed right after $call: interrupt.py says why (above)"; }
+}
+nlb='elasticloadbalancing:CreateLoadBalancer' link='apigateway:POST /vpclinks' api='apigateway:POST /restapis'
+
+step "converge 1, killed right after it creates the load balancer (before any VPC link or REST API)"
+converge_killed_after "$nlb" "$link" "$api"
+step "converge 2, from what 1 left, killed right after it creates the VPC link (the load balancer not again, no REST API)"
+converge_killed_after "$link" "$nlb" "$api"
+step "converge 3, from what 2 left, killed right after it creates the REST API (the load balancer and the VPC link not again)"
+converge_killed_after "$api" "$nlb" "$link"
+
+step "converge 4: multiaccount.apigateway.site from what 3 left, to the end (--skip-tags verify: a later step verifies)"
 playbook site -i inventory multiaccount.apigateway.site --skip-tags verify ||
   { tail -n 40 "$tmp/site.log" >&2; fail "multiaccount.apigateway.site failed (log above)"; }
 sed -n '/PLAY RECAP/,$p' "$tmp/site.log"
@@ -169,6 +208,41 @@ for host in shared-services payments cards; do
   grep -qE "^$host +: ok=[1-9]" "$tmp/site.log" || fail "multiaccount.apigateway.site did not run on $host"
 done
 
+step "no duplicates, nothing untagged: exactly what one clean converge of this inventory leaves, in every account"
+# Every resource of each kind, ours or not (AWS's defaults aside), and how many carry ManagedBy: the
+# numbers of a clean cold converge of inventories/local (update them with the inventory).
+"${foreign[@]}" count >"$tmp/count.txt" || fail "could not count the resources"
+cat >"$tmp/count-expected.txt" <<'EOF_COUNT'
+111111111111 vpc all=1 ours=1
+111111111111 subnet all=2 ours=2
+111111111111 route-table all=1 ours=1
+111111111111 security-group all=0 ours=0
+111111111111 instance all=0 ours=0
+111111111111 peering all=2 ours=2
+111111111111 load-balancer all=1 ours=1
+111111111111 listener all=3 ours=3
+111111111111 target-group all=3 ours=3
+111111111111 vpc-link all=1 ours=1
+111111111111 rest-api all=1 ours=1
+111111111111 rest-api-resource all=7 ours=-
+111111111111 stage all=1 ours=-
+222222222222 vpc all=1 ours=1
+222222222222 subnet all=1 ours=1
+222222222222 route-table all=0 ours=0
+222222222222 security-group all=1 ours=1
+222222222222 instance all=1 ours=1
+222222222222 peering all=1 ours=1
+333333333333 vpc all=1 ours=1
+333333333333 subnet all=2 ours=2
+333333333333 route-table all=0 ours=0
+333333333333 security-group all=2 ours=2
+333333333333 instance all=2 ours=2
+333333333333 peering all=1 ours=1
+EOF_COUNT
+diff -u "$tmp/count-expected.txt" "$tmp/count.txt" ||
+  fail "the interrupted converges and their re-run left other resources than one clean converge (diff above)"
+echo "as after one clean converge: 1 load balancer, 3 listeners, 3 target groups, 1 VPC link, 1 REST API, every VPC and security group once"
+
 step "verify every path: multiaccount.apigateway.verify"
 playbook verify -i inventory multiaccount.apigateway.verify ||
   { tail -n 40 "$tmp/verify.log" >&2; fail "multiaccount.apigateway.verify failed (log above)"; }
@@ -176,7 +250,6 @@ sed -n '/PLAY RECAP/,$p' "$tmp/verify.log"
 [ -s reports/path-verify.md ] || fail "the verify play wrote no reports/path-verify.md under the working directory"
 
 step "plant resources of someone else inside the collection's VPCs (gateway: a security group, a target group, an internet gateway and a route to it in our route table; cards: an instance in our subnet)"
-foreign=("$bin/python" "$root/tests/scenarios/foreign_resources.py")
 "${foreign[@]}" plant >"$tmp/planted.json" || fail "could not plant the foreign resources"
 
 step "teardown: multiaccount.apigateway.teardown, from a one-line project playbook (as an AWX job template runs it); it must keep what holds them, name them and fail"
@@ -210,5 +283,8 @@ playbook teardown -i inventory teardown.yml ||
 sed -n '/PLAY RECAP/,$p' "$tmp/teardown.log"
 left=$("${foreign[@]}" ours)
 [ -z "$left" ] || fail "still tagged after the teardown: $left"
+# Nor anything untagged: no load balancer, VPC link, REST API... of a killed converge that no run found again.
+left=$("${foreign[@]}" count | grep -v ' all=0 ' || true)
+[ -z "$left" ] || fail "still there after the teardown: $left"
 
 echo "install_tarball: passed in $(($(date +%s) - started)) s"
