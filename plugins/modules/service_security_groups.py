@@ -38,8 +38,11 @@ description:
     before the first change."
   - "A second identical run reports RV(ignore:changed=false) and makes no change. A no-op run makes at
     most three calls: C(DescribeSecurityGroups) (the VPC's groups), C(DescribeNetworkInterfaces) by the
-    target IPs and C(DescribeNetworkInterfaces) by the ids of our groups (more only with more than 200
-    target IPs or groups)."
+    ids of our groups and C(DescribeNetworkInterfaces) by the target IPs that none of those interfaces
+    holds (more only with more than 200 target IPs or groups). When the interfaces that carry our
+    groups hold every target IP, as they do once the groups are in place, the second
+    C(DescribeNetworkInterfaces) is not made - a private IP belongs to one interface of the VPC only, so
+    it would find no other interface - and a no-op run makes two calls."
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
@@ -585,15 +588,24 @@ def public_manual(entry):
 
 
 def read_interfaces(ec2, vpc_id, target_ips, group_ids):
-    """The interfaces that hold a target IP and those that carry one of ``group_ids`` (one call each)."""
+    """The interfaces that hold a target IP and those that carry one of ``group_ids``.
+
+    First the interfaces of the VPC that carry one of ``group_ids``, then those that hold the target IPs
+    none of them holds (one call each; the second is not made when they hold every target IP). A private
+    IPv4 address belongs to one interface of a VPC only, so an interface already found that holds a
+    target IP is the one the search by that IP would return: leaving that IP out of the second call
+    returns the same interfaces. The order does not matter (``plan_attachments`` sorts them).
+    """
     found = {}
-    if target_ips:
-        for interface in network_interfaces_where(ec2, "addresses.private-ip-address", target_ips, vpc_id):
-            found[interface["NetworkInterfaceId"]] = interface
     if group_ids:
         for interface in network_interfaces_where(ec2, "group-id", group_ids, vpc_id):
-            found.setdefault(interface["NetworkInterfaceId"], interface)
-    return [normalise_interface(interface) for interface in found.values()]
+            found[interface["NetworkInterfaceId"]] = normalise_interface(interface)
+    held = {ip for interface in found.values() for ip in interface["private_ips"]}
+    missing = [ip for ip in target_ips if ip not in held]
+    if missing:
+        for interface in network_interfaces_where(ec2, "addresses.private-ip-address", missing, vpc_id):
+            found.setdefault(interface["NetworkInterfaceId"], normalise_interface(interface))
+    return list(found.values())
 
 
 def keep_blocked(module, plan, blocked, attach):

@@ -119,6 +119,29 @@ def test_creates_attaches_and_then_makes_no_write(vpc, capsys, calls):
     assert sorted(calls) == ["DescribeNetworkInterfaces", "DescribeNetworkInterfaces", "DescribeSecurityGroups"]
 
 
+def test_no_op_with_every_target_held_reads_the_interfaces_once(vpc, capsys, calls):
+    """The interfaces that carry our groups hold every target IP: the search by target IP is not made."""
+    run(args(vpc, groups=groups("payments", "cards")), capsys)
+    calls.clear()
+    again = run(args(vpc, groups=groups("payments", "cards")), capsys)
+    assert again["changed"] is False and again["actions"] == [] and again["unplaced_ips"] == []
+    assert sorted(calls) == ["DescribeNetworkInterfaces", "DescribeSecurityGroups"]
+    assert [a["network_interface_id"] for a in again["attachments"]] == [vpc["enis"]["10.0.1.10"]]
+
+    # A target IP that no interface of ours holds yet is still searched for, and gets its group.
+    calls.clear()
+    moved = run(args(vpc, groups=groups("payments", "cards", targets=("10.0.1.10", "10.0.1.20"))), capsys)
+    assert moved["changed"] is True
+    assert calls.count("DescribeNetworkInterfaces") == 2
+    assert eni_groups(vpc, "10.0.1.20") == ["ob-cards", "ob-payments", "provider"]
+
+    # A target IP dropped from the list: its interface is found by our groups and loses them.
+    dropped = run(args(vpc, groups=groups("payments", "cards", targets=("10.0.1.20",))), capsys)
+    assert dropped["changed"] is True
+    assert eni_groups(vpc, "10.0.1.10") == ["provider"]
+    assert eni_groups(vpc, "10.0.1.20") == ["ob-cards", "ob-payments", "provider"]
+
+
 def test_check_mode_predicts_without_writing(vpc, capsys, calls):
     result = run(args(vpc, groups=groups("payments")), capsys, check_mode=True)
     assert result["changed"] is True
