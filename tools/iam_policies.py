@@ -27,6 +27,7 @@ creates the roles with these policies; --check fails when the committed file dif
 
 import argparse
 import fnmatch
+import ipaddress
 import json
 import os
 import sys
@@ -190,8 +191,11 @@ def _verdict(policies, action, resource, record_of_tags):
     return True, "", used
 
 
-def check(record, policy_files=None, exceptions=None):
-    """(findings, report lines) of a record {"calls": {principal: {call: n}}, "resource_tags": {...}}."""
+def check(record, exceptions=None):
+    """(findings, report lines) of a record {"calls": {principal: {call: n}}, "resource_tags": {...}}.
+
+    ``exceptions`` ({policy file: {action: reason}}) defaults to policies/exceptions.yml.
+    """
     policy_files = sorted({name for names in ROLES.values() for name in names} | set(CALLER_POLICIES))
     docs = {name: load_policy(name) for name in policy_files}
     exceptions = load_exceptions() if exceptions is None else exceptions
@@ -254,9 +258,12 @@ def check(record, policy_files=None, exceptions=None):
 
 
 def fetch_record(url):
-    host = urllib.parse.urlsplit(url).hostname or ""
-    if not host.startswith("127."):
-        raise SystemExit(f"iam_policies: {url} is not a loopback emulator; refusing to ask it")
+    try:
+        loopback = ipaddress.ip_address(urllib.parse.urlsplit(url).hostname or "").is_loopback
+    except ValueError:  # a name, not an address
+        loopback = False
+    if not loopback:
+        raise SystemExit(f"iam_policies: {url} is not a loopback emulator (127.0.0.0/8); refusing to ask it")
     with urllib.request.urlopen(url.rstrip("/") + "/moto-api/emulator/calls?by=principal", timeout=30) as answer:
         return json.load(answer)
 

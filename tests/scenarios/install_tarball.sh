@@ -8,7 +8,8 @@
 #                                     SIGKILL, as a lost controller, with its workers and modules, right
 #                                     after it creates the load balancer (elasticloadbalancing:
 #                                     CreateLoadBalancer), then, run again from what that left, right after
-#                                     the VPC link (apigateway:POST /vpclinks), then after the REST API
+#                                     the VPC link (apigateway:POST /vpclinks) (these two runs limited to
+#                                     the gateway account, which builds both from the plan alone), then after the REST API
 #                                     (apigateway:POST /restapis) (tests/scenarios/interrupt.py; each killed
 #                                     run must not have reached the next phase nor created again what an
 #                                     earlier one created); then run a fourth time, to the end (its verify
@@ -180,24 +181,28 @@ echo "override honoured in the inventory and with -e; the failure names the inte
 interrupt=("$bin/python" "$root/tests/scenarios/interrupt.py" --timeout 300 --interval 0.05)
 foreign=("$bin/python" "$root/tests/scenarios/foreign_resources.py")
 killed=0
+# $1: the call to kill at, $2: the hosts the run is limited to, the rest: calls it must not have made.
 converge_killed_after() {
-  local call=$1 later
-  shift
+  local call=$1 limit=$2 later
+  shift 2
   killed=$((killed + 1))
   local args=(--call "$call" --log "$tmp/site-killed-$killed.log")
   for later in "$@"; do args+=(--not-reached "$later"); done
   ANSIBLE_LOCAL_TEMP="$tmp/ansible-tmp" ANSIBLE_REMOTE_TEMP="$tmp/ansible-tmp" "${interrupt[@]}" "${args[@]}" -- \
-    "$bin/ansible-playbook" -i inventory multiaccount.apigateway.site --skip-tags verify ||
+    "$bin/ansible-playbook" -i inventory multiaccount.apigateway.site --skip-tags verify --limit "$limit" ||
     { tail -n 20 "$tmp/site-killed-$killed.log" >&2; fail "converge $killed, to be killed right after $call: interrupt.py says why (above)"; }
 }
 nlb='elasticloadbalancing:CreateLoadBalancer' link='apigateway:POST /vpclinks' api='apigateway:POST /restapis'
 
-step "converge 1, killed right after it creates the load balancer (before any VPC link or REST API)"
-converge_killed_after "$nlb" "$link" "$api"
-step "converge 2, from what 1 left, killed right after it creates the VPC link (the load balancer not again, no REST API)"
-converge_killed_after "$link" "$nlb" "$api"
-step "converge 3, from what 2 left, killed right after it creates the REST API (the load balancer and the VPC link not again)"
-converge_killed_after "$api" "$nlb" "$link"
+# The load balancer and the VPC link come from the gateway's plan only (play 2 runs it next to the
+# providers' plays): the first two runs are limited to the gateway account, to spare the test suite two
+# provider converges; the third needs the providers (the peerings come before the REST API).
+step "converge 1 (gateway account), killed right after it creates the load balancer (before any VPC link or REST API)"
+converge_killed_after "$nlb" shared-services "$link" "$api"
+step "converge 2 (gateway account), from what 1 left, killed right after it creates the VPC link (the load balancer not again, no REST API)"
+converge_killed_after "$link" shared-services "$nlb" "$api"
+step "converge 3 (every account), from what 2 left, killed right after it creates the REST API (the load balancer and the VPC link not again)"
+converge_killed_after "$api" all "$nlb" "$link"
 
 step "converge 4: multiaccount.apigateway.site from what 3 left, to the end (--skip-tags verify: a later step verifies)"
 playbook site -i inventory multiaccount.apigateway.site --skip-tags verify ||

@@ -207,3 +207,9 @@ def test_an_untagged_resource_is_allowed_by_a_statement_on_its_arn_only():
     record["resource_tags"][PROVIDER]["ec2:CreateTags"] = {"tagged": 1, "untagged": ["pcx-0a", "vpc-0theirs"]}
     findings = iam.check(record, exceptions=everything_excepted())[0]
     assert len(findings) == 1 and findings[0].endswith("ManagedBy=multiaccount.apigateway: vpc-0theirs")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1.example.com:5000", "http://10.0.0.1:5000", "http://localhost:5000"])
+def test_the_record_is_read_only_from_a_loopback_address(url):
+    with pytest.raises(SystemExit, match="not a loopback emulator"):
+        iam.fetch_record(url)
