@@ -157,3 +157,29 @@ def test_one_call_is_throttled_at_most_twice_in_a_row(emulator, aws):
     finally:
         emulator.knobs(throttle_fraction=0)
     assert outcomes == ["RequestLimitExceeded", "RequestLimitExceeded", "served"] * 2
+
+
+def test_a_new_throttle_setting_starts_every_streak_again(emulator, aws):
+    """A streak left by the previous setting (here one throttle) does not let the next call through early."""
+    ec2 = aws.client("ec2")
+
+    def outcome():
+        try:
+            ec2.describe_vpcs()
+            return "served"
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+
+    try:
+        emulator.knobs(throttle_fraction=1)
+        assert outcome() == "RequestLimitExceeded"
+        emulator.knobs(throttle_fraction=0)
+        emulator.knobs(throttle_fraction=1)
+        after_knob = [outcome() for _attempt in range(3)]
+        assert outcome() == "RequestLimitExceeded"
+        http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+        after_reset = [outcome() for _attempt in range(3)]
+    finally:
+        emulator.knobs(throttle_fraction=0)
+    assert after_knob == ["RequestLimitExceeded", "RequestLimitExceeded", "served"]
+    assert after_reset == ["RequestLimitExceeded", "RequestLimitExceeded", "served"]

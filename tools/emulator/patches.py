@@ -1403,6 +1403,11 @@ def _control_endpoint(request, full_url, headers):
             return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)})
         if "hold_seconds" in values:
             _set_hold(values.pop("hold_seconds"))
+        if "throttle_fraction" in values:
+            # A new throttling setting starts every call's streak from zero: a streak left by the
+            # previous setting would let a call through early.
+            with _LOCK:
+                _STREAKS.clear()
         KNOBS.update(values)
     status = {
         "moto": MOTO_VERSION,
@@ -1644,7 +1649,8 @@ def count_calls():
 
 
 def _calls_endpoint(request, full_url, headers):
-    """GET: {"total": N, "calls": {"service:Action": n}, "throttled": {...}}; DELETE: reset the counts.
+    """GET: {"total": N, "calls": {"service:Action": n}, "throttled": {...}}; DELETE: reset the counts
+    (and the throttle streaks).
 
     With ?by=principal, "calls" is {"<account>:role/<name>" or "<account>:caller": {"service:Action": n}}
     and "resource_tags" {principal: {"service:Action": {"tagged": n, "untagged": [ids]}}} for the calls
@@ -1659,6 +1665,7 @@ def _calls_endpoint(request, full_url, headers):
         if request.method == "DELETE":
             CALLS.clear()
             THROTTLED.clear()
+            _STREAKS.clear()
             BY_PRINCIPAL.clear()
             RESOURCE_TAGS.clear()
         calls = (
