@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Shared by every unit test: botocore's data files are parsed once per test process.
+
+A module under test builds a new boto3 session on each run, as it does under Ansible, and botocore
+caches what it parses per session only: each run parsed the endpoints (1.2 MB of JSON) and the EC2
+model (4.3 MB) again, about half of the unit tests' time. Here the parsed files are kept for the
+whole process. Botocore never changes them after loading a service model (the "extras" it merges
+into a model are merged once, by the first load), so sharing them across sessions changes no
+behaviour, only the time.
+"""
+
+import botocore.loaders
+import pytest
+
+_FILES = {}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _parse_botocore_data_once():
+    original_data = botocore.loaders.Loader.load_data_with_path
+    original_model = botocore.loaders.Loader.load_service_model
+
+    def load_data_with_path(self, name):
+        key = ("data", tuple(self.search_paths), name)
+        if key not in _FILES:
+            _FILES[key] = original_data(self, name)
+        return _FILES[key]
+
+    def load_service_model(self, service_name, type_name, api_version=None):
+        key = ("model", tuple(self.search_paths), service_name, type_name, api_version)
+        if key not in _FILES:
+            _FILES[key] = original_model(self, service_name, type_name, api_version)
+        return _FILES[key]
+
+    botocore.loaders.Loader.load_data_with_path = load_data_with_path
+    botocore.loaders.Loader.load_service_model = load_service_model
+    yield
+    botocore.loaders.Loader.load_data_with_path = original_data
+    botocore.loaders.Loader.load_service_model = original_model
