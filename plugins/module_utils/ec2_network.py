@@ -231,6 +231,24 @@ def delete_subnet(client, subnet_id):
     return True
 
 
+@Ec2NetworkErrorHandler.common_error_handler("create route table")
+@aws_retry
+def create_route_table(client, vpc_id, tags):
+    """CreateRouteTable with its tags (one call); returns the RouteTable."""
+    return client.create_route_table(
+        VpcId=vpc_id,
+        TagSpecifications=[{"ResourceType": "route-table", "Tags": ansible_dict_to_boto3_tag_list(tags)}],
+    )["RouteTable"]
+
+
+@Ec2NetworkErrorHandler.common_error_handler("associate the route table")
+@aws_retry
+def associate_route_table(client, route_table_id, subnet_id):
+    """AssociateRouteTable of one subnet."""
+    client.associate_route_table(RouteTableId=route_table_id, SubnetId=subnet_id)
+    return True
+
+
 @Ec2NetworkErrorHandler.common_error_handler("wait for the subnets to be available")
 def wait_subnets_available(client, subnet_ids, timeout, delay=5):
     """Botocore's ``subnet_available`` waiter on every id at once, at most ``timeout`` seconds."""
@@ -681,6 +699,44 @@ def subnet_route_tables(raw_tables):
             elif association.get("SubnetId"):
                 explicit[association["SubnetId"]] = table["RouteTableId"]
     return main, explicit
+
+
+def route_table_tags(gateway, tags):
+    """Tags of the module's own route table: the caller's and the ownership tags."""
+    result = dict(tags or {})
+    result.update(ownership_tags(gateway))
+    return result
+
+
+def plan_own_route_table(raw_tables, tags, subnet_ids):
+    """Which table carries ``tags`` and which subnets it must still be associated with.
+
+    ``raw_tables``: the DescribeRouteTables entries of the VPC; ``subnet_ids``: the subnets in scope
+    (existing ones; subnets still to create are associated after their creation). Returns
+    ``{"table": DescribeRouteTables entry or None (to create), "associate": [subnet ids],
+    "errors": [...]}``: several tables with the tags, or a subnet explicitly associated with another
+    table (never moved: it may be somebody else's choice), are errors naming them.
+    """
+    matching = [
+        table for table in raw_tables or [] if all(tags_of(table).get(key) == value for key, value in tags.items())
+    ]
+    errors = []
+    if len(matching) > 1:
+        ids = ", ".join(sorted(table["RouteTableId"] for table in matching))
+        errors.append(f"route_table.tags: {len(matching)} route tables of the VPC carry these tags ({ids}); keep one")
+    table = matching[0] if len(matching) == 1 else None
+    _main, explicit = subnet_route_tables(raw_tables)
+    associate = []
+    for subnet_id in sorted(subnet_ids):
+        current = explicit.get(subnet_id)
+        if current is None:
+            associate.append(subnet_id)
+        elif table is None or current != table["RouteTableId"]:
+            errors.append(
+                f"route_table: subnet {subnet_id} is associated with route table {current}, not this module's "
+                "table; disassociate it (the module never moves a subnet away from a table)"
+            )
+    return {"table": table, "associate": associate, "errors": errors}
 
 
 def holding_subnet(ip, subnets):

@@ -127,6 +127,28 @@ options:
         repeat their own values. The Name tag made from O(name) replaces a C(Name) given here.
     type: dict
     default: {}
+  route_table:
+    description:
+      - A route table of the module's own for the subnets in scope (the subnets of O(subnets) and
+        those that hold a target), with O(state=present) only. Without it no route table is
+        created or associated.
+      - The table is the one of the VPC that carries every tag of O(route_table.tags) and the
+        ownership tags; when none does, it is created with them (several are an error, before any
+        change). Each subnet in scope without an explicit association is associated with it; a
+        subnet explicitly associated with another table is an error naming both, before any
+        change (the module never moves a subnet away from a table it did not choose).
+      - Its routes are not managed here (see M(multiaccount.apigateway.vpc_routes)). O(state=absent)
+        leaves it; M(multiaccount.apigateway.vpc_teardown) deletes it with the VPC.
+      - The gateway VPC of the roles uses it, so its subnets and table cost one module call (no
+        extra API call on a run with nothing to change).
+    type: dict
+    suboptions:
+      tags:
+        description:
+          - Tags that find the table, and that it is created with (the ownership tags are always
+            added; here they may only repeat their own values).
+        type: dict
+        required: true
   wait:
     description:
       - Wait until the created subnets are V(available) (botocore's C(subnet_available) waiter).
@@ -141,11 +163,13 @@ options:
 notes:
   - Permissions needed - C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(ec2:DescribeRouteTables),
     C(ec2:DescribeAvailabilityZones), C(ec2:CreateSubnet), C(ec2:CreateTags) (tags at creation)
-    and C(ec2:DeleteSubnet); with O(vpc.create) also C(ec2:CreateVpc) and C(ec2:ModifyVpcAttribute).
+    and C(ec2:DeleteSubnet); with O(vpc.create) also C(ec2:CreateVpc) and C(ec2:ModifyVpcAttribute);
+    with O(route_table) also C(ec2:CreateRouteTable) and C(ec2:AssociateRouteTable).
   - "API calls of a run with nothing to change: DescribeVpcs, DescribeSubnets and
     DescribeRouteTables, one each (O(state=absent): one DescribeSubnets). DescribeAvailabilityZones
     is called once, only when a subnet must be derived. Then one CreateSubnet or DeleteSubnet per
-    change."
+    change, and with O(route_table) one CreateRouteTable when the table is missing and one
+    AssociateRouteTable per subnet to associate."
   - The module talks to the account that owns the VPC. In a multi-account setup, run it once per
     provider account and VPC with that account's credentials.
   - Only IPv4 is supported.
@@ -167,7 +191,8 @@ attributes:
     support: full
     details:
       - The subnets in scope before and after, one readable line each (CIDR, zone, id, Name, route table, targets),
-        and the VPC (id or V((new)), CIDR blocks, Name and the tags the module sets).
+        and the VPC (id or V((new)), CIDR blocks, Name and the tags the module sets); with O(route_table)
+        the table and its subnets in scope.
   platform:
     platforms: aws
 """
@@ -187,6 +212,25 @@ EXAMPLES = r"""
     name: open-banking-payments
     targets: [10.0.1.25]
   register: payments_network
+
+- name: The gateway VPC, one subnet per zone, and the gateway's own route table for them (one call)
+  multiaccount.apigateway.vpc_target_subnets:
+    vpc:
+      filters:
+        "tag:Name": open-banking-gateway
+        "tag:ManagedBy": multiaccount.apigateway
+        cidr-block: 10.100.0.0/16
+      cidr: 10.100.0.0/16
+      create: true
+      tags: {Name: open-banking-gateway, ManagedBy: multiaccount.apigateway, "multiaccount:gateway": open-banking}
+    gateway: open-banking
+    name: open-banking-gateway
+    subnets:
+      - {cidr: 10.100.1.0/24, az: us-east-1a}
+      - {cidr: 10.100.2.0/24, az: us-east-1b}
+    route_table:
+      tags: {Name: open-banking-gateway}
+  register: gateway_network
 
 - name: Adopt the provider's own VPC by its tags (never modified) and add the subnets its targets lack
   multiaccount.apigateway.vpc_target_subnets:
@@ -321,6 +365,29 @@ subnets:
       description: The route table explicitly associated with the subnet, else the VPC's main table.
       type: str
       sample: rtb-0a1b2c3d4e5f67890
+route_table:
+  description:
+    - With O(route_table) and O(state=present), the module's own table; null otherwise.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Route table id; null in check mode when it would be created.
+      type: str
+      sample: rtb-0a1b2c3d4e5f67890
+    name:
+      description: Its Name tag, null when there is none.
+      type: str
+      sample: open-banking-gateway
+    created:
+      description: True when this run created it (or would, in check mode).
+      type: bool
+      sample: false
+    subnet_ids:
+      description: The subnets in scope associated with it after the run (sorted; in check mode, subnets still to create are left out).
+      type: list
+      elements: str
+      sample: [subnet-0a1b2c3d4e5f67890]
 targets:
   description: For each target IP, the subnet that holds it and its route table. Empty with O(state=absent).
   returned: always
@@ -391,8 +458,11 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs impo
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import (
     GATEWAY_TAG_KEY,
     AnsibleEc2NetworkError,
+    associate_route_table,
     associated_vpc_cidrs,
+    check_tags,
     cidr_key,
+    create_route_table,
     create_subnet,
     create_tags,
     create_vpc,
@@ -407,7 +477,9 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     format_subnet,
     is_ours,
     normalise_subnet,
+    plan_own_route_table,
     plan_subnets,
+    route_table_tags,
     subnet_route_tables,
     subnet_tags,
     tags_of,
@@ -425,6 +497,7 @@ def empty_result():
         subnets=[],
         targets={},
         route_table_ids=[],
+        route_table=None,
         vpc_cidrs=[],
         deleted=[],
         actions=[],
@@ -568,6 +641,78 @@ def resolve_vpc(module, client, checked):
     return vpc, [action], None
 
 
+def own_table_plan(module, checked, raw_tables, scope_existing, to_create):
+    """The plan of the module's own route table (None without ``route_table``): fails before any change
+    on several matching tables or a subnet associated with another table."""
+    if checked["route_table"] is None:
+        return None
+    tags = checked["route_table"]["tags"]
+    plan = plan_own_route_table(raw_tables, tags, [subnet["id"] for subnet in scope_existing])
+    if plan["errors"]:
+        module.fail_json(msg=f"{'; '.join(plan['errors'])} (nothing was changed)")
+    table = plan["table"]
+    label = table["RouteTableId"] if table else "(new)"
+    name = tags.get("Name")
+    plan["tags"] = tags
+    plan["name"] = name
+    plan["create_action"] = None if table else "create route table" + (f" (Name {name})" if name else "")
+    plan["associate_actions"] = [
+        f"associate subnet {subnet_id} with route table {label}" for subnet_id in plan["associate"]
+    ]
+    plan["associate_actions"] += [
+        f"associate subnet {entry['cidr']} (new) with route table {label}" for entry, _tags, _action in to_create
+    ]
+    return plan
+
+
+def table_actions(plan):
+    if plan is None:
+        return []
+    return ([plan["create_action"]] if plan["create_action"] else []) + plan["associate_actions"]
+
+
+def table_line(table_id, name, subnets):
+    text = new_or(table_id) + (f" ({name})" if name else "")
+    return text + (f", subnets {', '.join(subnets)}" if subnets else ", no subnet")
+
+
+def finish_table(result, plan, raw_tables, tables, table_id, associated):
+    """``route_table`` of the result, its diff lines, and the subnets' tables as they are after the run."""
+    if plan is None:
+        return
+    main, explicit = tables
+    in_scope = {entry["id"] for entry in result["subnets"] if entry["id"]}
+    before = sorted(
+        subnet_id
+        for subnet_id, current in subnet_route_tables(raw_tables)[1].items()
+        if plan["table"] and current == plan["table"]["RouteTableId"] and subnet_id in in_scope
+    )
+    after = sorted(set(before) | set(associated))
+    if plan["table"]:
+        result["diff"]["before"]["route_table"] = table_line(table_id, plan["name"], before)
+    shown = after + [f"{entry['cidr']} (new)" for entry in result["subnets"] if not entry["id"]]
+    result["diff"]["after"]["route_table"] = table_line(table_id, plan["name"], shown)
+    result["route_table"] = {
+        "id": table_id,
+        "name": plan["name"],
+        "created": plan["table"] is None,
+        "subnet_ids": after,
+    }
+    if table_id:
+        for entry in result["subnets"]:
+            if entry["id"] in after:
+                entry["route_table_id"] = table_id
+                explicit[entry["id"]] = table_id
+        result["targets"] = {
+            ip: dict(target, route_table_id=explicit.get(target["subnet_id"], main) if target["subnet_id"] else main)
+            for ip, target in result["targets"].items()
+        }
+        held = {target["subnet_id"] for target in result["targets"].values()}
+        result["route_table_ids"] = sorted(
+            {entry["route_table_id"] for entry in result["subnets"] if entry["id"] in held} - {None}
+        )
+
+
 def ensure_present(module, client, checked):
     params = module.params
     vpc, vpc_actions, vpc_before = resolve_vpc(module, client, checked)
@@ -581,9 +726,10 @@ def ensure_present(module, client, checked):
     vpc_cidrs = vpc["cidrs"] if vpc else [checked["vpc"]["cidr"]]
     if vpc_id:
         existing = [normalise_subnet(raw) for raw in describe_subnets(client, {"vpc-id": [vpc_id]})]
-        tables = subnet_route_tables(describe_route_tables(client, {"vpc-id": [vpc_id]}))
+        raw_tables = describe_route_tables(client, {"vpc-id": [vpc_id]})
     else:
-        existing, tables = [], (None, {})
+        existing, raw_tables = [], []
+    tables = subnet_route_tables(raw_tables)
 
     zones = None
     if not checked["subnets"] and unplaced_targets(checked["targets"], existing, []):
@@ -605,20 +751,23 @@ def ensure_present(module, client, checked):
     for entry in plan["create"]:
         tags = subnet_tags(checked["gateway"], checked["name"], checked["tags"], entry["az"])
         to_create.append((entry, tags, create_action(entry, tags)))
-    actions = vpc_actions + [action for _entry, _tags, action in to_create]
+    table_plan = own_table_plan(module, checked, raw_tables, scope_existing, to_create)
+    actions = vpc_actions + [action for _entry, _tags, action in to_create] + table_actions(table_plan)
     result["changed"] = bool(actions)
+    table_id = table_plan["table"]["RouteTableId"] if table_plan and table_plan["table"] else None
 
-    if module.check_mode or not to_create:
+    if module.check_mode or len(actions) == len(vpc_actions):
         planned = [
             {"id": None, "cidr": entry["cidr"], "az": entry["az"], "name": tags.get("Name"), "created": True}
             for entry, tags, _action in to_create
         ]
         build_result(result, scope_existing + planned, plan["placement"], tables, before_cidrs)
         add_vpc_diff(result, vpc_before, vpc_after)
+        finish_table(result, table_plan, raw_tables, tables, table_id, table_plan["associate"] if table_plan else [])
         result["actions"] = actions
         return result
 
-    created, done = [], list(vpc_actions)
+    created, done, associated = [], list(vpc_actions), []
     try:
         for entry, tags, action in to_create:
             raw = create_subnet(client, vpc_id, entry["cidr"], entry["az"], tags)
@@ -627,6 +776,14 @@ def ensure_present(module, client, checked):
         pending = [subnet["id"] for subnet in created if subnet["state"] != "available"]
         if params["wait"] and pending:
             wait_subnets_available(client, pending, params["wait_timeout"])
+        if table_plan is not None:
+            if table_id is None:
+                table_id = create_route_table(client, vpc_id, table_plan["tags"])["RouteTableId"]
+                done.append(table_plan["create_action"])
+            for subnet_id in table_plan["associate"] + [subnet["id"] for subnet in created]:
+                associate_route_table(client, table_id, subnet_id)
+                associated.append(subnet_id)
+                done.append(f"associate subnet {subnet_id} with route table {table_id}")
     except AnsibleEc2NetworkError as error:
         module.fail_json_aws(
             error.exception,
@@ -634,9 +791,11 @@ def ensure_present(module, client, checked):
             changed=bool(done),
             actions=done,
             subnets=[{"id": s["id"], "cidr": s["cidr"], "az": s["az"], "created": True} for s in created],
+            route_table={"id": table_id, "subnet_ids": sorted(associated)} if table_plan else None,
         )
     build_result(result, scope_existing + created, plan["placement"], tables, before_cidrs)
     add_vpc_diff(result, vpc_before, vpc_after)
+    finish_table(result, table_plan, raw_tables, tables, table_id, associated)
     result["actions"] = done
     return result
 
@@ -726,6 +885,7 @@ def main():
         ),
         name=dict(type="str"),
         tags=dict(type="dict", default={}),
+        route_table=dict(type="dict", options=dict(tags=dict(type="dict", required=True))),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
@@ -738,6 +898,11 @@ def main():
 
     try:
         checked = validate_subnet_params(module.params, module.region)
+        spec = module.params["route_table"]
+        checked["route_table"] = None
+        if spec is not None:
+            tags = check_tags(spec["tags"], checked["gateway"], "route_table.tags")
+            checked["route_table"] = {"tags": route_table_tags(checked["gateway"], tags)}
         if module.params["wait_timeout"] < 1:
             raise ValueError(f"wait_timeout: {module.params['wait_timeout']} must be a positive number of seconds")
     except ValueError as error:

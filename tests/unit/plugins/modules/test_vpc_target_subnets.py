@@ -301,3 +301,130 @@ def test_an_adopted_vpc_is_never_modified_and_must_have_the_given_cidr(ec2, caps
     )
     several = run({"vpc": {"filters": {"tag:Name": "payments-core"}}, "gateway": GATEWAY, "targets": []}, capsys)
     assert several["failed"] is True and "2 VPCs match" in several["msg"]
+
+
+TABLE_WRITES = ("CreateRouteTable", "AssociateRouteTable", "ReplaceRouteTableAssociation", "DisassociateRouteTable")
+GATEWAY_SUBNETS = [{"cidr": "10.100.1.0/24", "az": "us-east-1a"}, {"cidr": "10.100.2.0/24", "az": "us-east-1b"}]
+
+
+def tables_of(ec2, vpc_id):
+    """``{table id: (tags, sorted subnet ids explicitly associated)}`` of the VPC's non-main tables."""
+    found = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+    return {
+        table["RouteTableId"]: (
+            {tag["Key"]: tag["Value"] for tag in table.get("Tags", [])},
+            sorted(a["SubnetId"] for a in table.get("Associations", []) if a.get("SubnetId")),
+        )
+        for table in found
+        if not any(a.get("Main") for a in table.get("Associations", []))
+    }
+
+
+def test_route_table_created_with_the_vpc_and_subnets_then_nothing_to_do(ec2, capsys, calls):
+    params = {
+        "vpc": CREATE_SPEC,
+        "gateway": GATEWAY,
+        "name": "gw-gateway",
+        "subnets": GATEWAY_SUBNETS,
+        "route_table": {"tags": {"Name": "gw-gateway"}},
+    }
+    checked = run(params, capsys, check_mode=True)
+    assert checked["actions"][-3:] == [
+        "create route table (Name gw-gateway)",
+        "associate subnet 10.100.1.0/24 (new) with route table (new)",
+        "associate subnet 10.100.2.0/24 (new) with route table (new)",
+    ]
+    assert checked["route_table"] == {"id": None, "name": "gw-gateway", "created": True, "subnet_ids": []}
+    assert "route_table" not in checked["diff"]["before"]
+    assert (
+        checked["diff"]["after"]["route_table"]
+        == "(new) (gw-gateway), subnets 10.100.1.0/24 (new), 10.100.2.0/24 (new)"
+    )
+    assert [name for name in calls if name in TABLE_WRITES + VPC_WRITES] == []
+
+    del calls[:]
+    result = run(params, capsys)
+    vpc_id, table_id = result["vpc"]["id"], result["route_table"]["id"]
+    subnet_ids = sorted(subnet["id"] for subnet in result["subnets"])
+    assert table_id.startswith("rtb-") and result["route_table"]["created"] is True
+    assert result["route_table"]["subnet_ids"] == subnet_ids
+    assert calls.count("CreateRouteTable") == 1 and calls.count("AssociateRouteTable") == 2
+    assert [subnet["route_table_id"] for subnet in result["subnets"]] == [table_id, table_id]
+    assert tables_of(ec2, vpc_id) == {
+        table_id: (
+            {"Name": "gw-gateway", "ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": GATEWAY},
+            subnet_ids,
+        )
+    }
+    last = result["subnets"][-1]
+    assert last["cidr"] == "10.100.2.0/24"
+    assert result["actions"][-1] == f"associate subnet {last['id']} with route table {table_id}"
+
+    del calls[:]
+    again = run(params, capsys)
+    assert again["changed"] is False and again["actions"] == []
+    # The table costs no call of its own: it is found in the DescribeRouteTables the subnets need anyway.
+    assert sorted(calls) == ["DescribeRouteTables", "DescribeSubnets", "DescribeVpcs"]
+    assert again["route_table"] == dict(result["route_table"], created=False)
+    assert again["diff"]["before"] == again["diff"]["after"]
+    assert again["diff"]["after"]["route_table"] == f"{table_id} (gw-gateway), subnets {', '.join(subnet_ids)}"
+
+    # A subnet added to the plan is created and associated with the same table.
+    grown = dict(params, subnets=GATEWAY_SUBNETS + [{"cidr": "10.100.3.0/24", "az": "us-east-1c"}])
+    checked = run(grown, capsys, check_mode=True)
+    assert checked["actions"][-1] == f"associate subnet 10.100.3.0/24 (new) with route table {table_id}"
+    del calls[:]
+    added = run(grown, capsys)
+    assert calls.count("CreateRouteTable") == 0 and calls.count("AssociateRouteTable") == 1
+    assert added["route_table"]["subnet_ids"] == sorted(subnet["id"] for subnet in added["subnets"])
+    assert len(tables_of(ec2, vpc_id)[table_id][1]) == 3
+
+
+def test_route_table_associates_an_existing_subnet_and_never_moves_one(ec2, capsys, calls):
+    vpc_id = ec2.create_vpc(CidrBlock="10.100.0.0/16")["Vpc"]["VpcId"]
+    first = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.100.1.0/24", AvailabilityZone="us-east-1a")["Subnet"]
+    params = {"vpc_id": vpc_id, "gateway": GATEWAY, "subnets": GATEWAY_SUBNETS[:1], "route_table": {"tags": {}}}
+    result = run(params, capsys)
+    table_id = result["route_table"]["id"]
+    assert result["actions"] == [
+        "create route table",
+        f"associate subnet {first['SubnetId']} with route table {table_id}",
+    ]
+    assert result["route_table"]["name"] is None
+
+    # A subnet somebody associated with a table of their own: an error naming both, before any change.
+    foreign = ec2.create_route_table(VpcId=vpc_id)["RouteTable"]["RouteTableId"]
+    second = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.100.2.0/24", AvailabilityZone="us-east-1b")["Subnet"]
+    ec2.associate_route_table(RouteTableId=foreign, SubnetId=second["SubnetId"])
+    del calls[:]
+    refused = run(dict(params, subnets=GATEWAY_SUBNETS), capsys)
+    assert refused["failed"] is True
+    assert refused["msg"] == (
+        f"route_table: subnet {second['SubnetId']} is associated with route table {foreign}, not this module's "
+        "table; disassociate it (the module never moves a subnet away from a table) (nothing was changed)"
+    )
+    assert [name for name in calls if name in TABLE_WRITES] == []
+
+    # Two tables with the module's tags: which one to use is not guessed.
+    ec2.create_route_table(
+        VpcId=vpc_id,
+        TagSpecifications=[
+            {
+                "ResourceType": "route-table",
+                "Tags": [
+                    {"Key": "ManagedBy", "Value": "multiaccount.apigateway"},
+                    {"Key": "multiaccount:gateway", "Value": GATEWAY},
+                ],
+            }
+        ],
+    )
+    twice = run(params, capsys)
+    assert twice["failed"] is True and "route_table.tags: 2 route tables of the VPC carry these tags" in twice["msg"]
+
+
+def test_route_table_tags_are_checked_before_any_call(capsys, calls):
+    result = run(
+        {"vpc_id": "vpc-0123456789abcdef0", "gateway": GATEWAY, "route_table": {"tags": {"ManagedBy": "me"}}}, capsys
+    )
+    assert result["failed"] is True and result["msg"].startswith("route_table.tags.ManagedBy: 'me' differs from")
+    assert calls == []
