@@ -616,3 +616,47 @@ def test_subnet_tags_may_repeat_the_ownership_tags_with_their_own_values():
         "us-east-1",
     )
     assert checked["tags"]["Team"] == "x"
+
+
+def raw_table(table_id, tags=None, subnets=(), main=False):
+    associations = [{"RouteTableId": table_id, "Main": True}] if main else []
+    associations += [{"RouteTableId": table_id, "SubnetId": subnet, "Main": False} for subnet in subnets]
+    return {
+        "RouteTableId": table_id,
+        "Tags": [{"Key": key, "Value": value} for key, value in (tags or {}).items()],
+        "Associations": associations,
+    }
+
+
+OWN_TAGS = net.route_table_tags("gw", {"Name": "gw-gateway"})
+
+
+def test_route_table_tags_add_the_ownership_tags():
+    assert OWN_TAGS == {"Name": "gw-gateway", "ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "gw"}
+
+
+def test_own_route_table_found_by_every_tag_and_associated_where_missing():
+    tables = [
+        raw_table("rtb-main", main=True, subnets=()),
+        raw_table("rtb-ours", OWN_TAGS, subnets=["subnet-a"]),
+        raw_table("rtb-other-gw", dict(OWN_TAGS, **{"multiaccount:gateway": "other"})),
+    ]
+    plan = net.plan_own_route_table(tables, OWN_TAGS, ["subnet-b", "subnet-a"])
+    assert plan["table"]["RouteTableId"] == "rtb-ours"
+    assert plan["associate"] == ["subnet-b"] and plan["errors"] == []
+
+
+def test_own_route_table_missing_is_to_create_and_every_subnet_to_associate():
+    plan = net.plan_own_route_table([raw_table("rtb-main", main=True)], OWN_TAGS, ["subnet-a"])
+    assert plan == {"table": None, "associate": ["subnet-a"], "errors": []}
+
+
+def test_own_route_table_never_moves_a_subnet_and_never_picks_one_of_two():
+    tables = [raw_table("rtb-1", OWN_TAGS), raw_table("rtb-2", OWN_TAGS), raw_table("rtb-x", {}, subnets=["subnet-a"])]
+    plan = net.plan_own_route_table(tables, OWN_TAGS, ["subnet-a"])
+    assert plan["table"] is None
+    assert plan["errors"] == [
+        "route_table.tags: 2 route tables of the VPC carry these tags (rtb-1, rtb-2); keep one",
+        "route_table: subnet subnet-a is associated with route table rtb-x, not this module's table; disassociate "
+        "it (the module never moves a subnet away from a table)",
+    ]
