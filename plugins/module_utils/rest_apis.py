@@ -55,6 +55,10 @@ BACKEND_PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
 CONFIG_MARKER = "multiaccount.apigateway config sha256:"
 FINGERPRINT_RE = re.compile(re.escape(CONFIG_MARKER) + r"([0-9a-f]{64})")
 FINGERPRINT_VERSION = 1
+# The stage remembers which deployment it got from this collection and that deployment's fingerprint
+# (tag value ``<deployment id> <sha256 hex>``): while the stage still serves that deployment, a run
+# knows the deployed configuration from GetStage alone, without GetDeployment.
+DEPLOYED_TAG = "multiaccount:deployed-config"
 
 PAGE_SIZE = 500  # the largest page GetRestApis and GetResources accept
 
@@ -547,6 +551,22 @@ def fingerprint_from_description(description):
 # ---------------------------------------------------------------------------------------------
 
 
+def deployed_tag_value(deployment_id, digest):
+    """Value of ``DEPLOYED_TAG`` for a deployment made from the configuration ``digest``."""
+    return f"{deployment_id} {digest}"
+
+
+def fingerprint_from_stage(stage):
+    """The fingerprint the stage's ``DEPLOYED_TAG`` gives for the deployment it serves now, or ``None``
+    (no tag, a malformed one, or a tag about another deployment: the stage was redeployed since)."""
+    stage = stage or {}
+    value = (stage.get("tags") or {}).get(DEPLOYED_TAG) or ""
+    parts = value.split(" ")
+    if len(parts) != 2 or not stage.get("deploymentId") or parts[0] != stage["deploymentId"]:
+        return None
+    return parts[1] if re.fullmatch(r"[0-9a-f]{64}", parts[1]) else None
+
+
 def endpoint_type_of(api):
     types = (api.get("endpointConfiguration") or {}).get("types") or []
     return types[0] if types else None
@@ -576,6 +596,11 @@ def partition_of(region):
 def rest_api_arn(region, rest_api_id):
     """ARN used by TagResource/UntagResource for a REST API."""
     return f"arn:{partition_of(region)}:apigateway:{region}::/restapis/{rest_api_id}"
+
+
+def stage_arn(region, rest_api_id, stage_name):
+    """ARN used by TagResource for a stage."""
+    return f"{rest_api_arn(region, rest_api_id)}/stages/{stage_name}"
 
 
 def invoke_url(rest_api_id, region, stage_name, path=None):

@@ -29,6 +29,10 @@ description:
     the current configuration. The deployment description carries a fingerprint of the configuration
     (V(multiaccount.apigateway config sha256:<hex>)), so a run that changed the API but failed before
     deploying deploys on the next run, and a run with nothing to do deploys nothing.
+  - After a deployment the stage gets the tag V(multiaccount:deployed-config=<deployment id> <sha256 hex>).
+    While the stage still serves that deployment, the next run reads the deployed fingerprint from
+    C(GetStage) alone; otherwise (no tag, or the stage was deployed since by someone else) it reads
+    the deployment's description with C(GetDeployment).
   - An API created by this module carries the tag V(ManagedBy=multiaccount.apigateway); lookup by
     O(name) only matches APIs with that tag.
 author:
@@ -556,10 +560,11 @@ def ensure_deployment(module, client, api, created, actions, final, digest, chan
             deployment["id"] = stage.get("deploymentId")
             before = stage_view(stage_name, deployment["id"])
             if digest is not None:
-                current = None
-                if stage.get("deploymentId"):
+                deployed = rest_apis.fingerprint_from_stage(stage)
+                if deployed is None and stage.get("deploymentId"):
                     current = rest_apis.get_deployment(client, api["id"], stage["deploymentId"])
-                if rest_apis.fingerprint_from_description((current or {}).get("description")) != digest:
+                    deployed = rest_apis.fingerprint_from_description((current or {}).get("description"))
+                if deployed != digest:
                     reason = "the stage's deployment was not made from the current configuration"
     if reason is None:
         return deployment, before, before
@@ -575,6 +580,11 @@ def ensure_deployment(module, client, api, created, actions, final, digest, chan
     if module.check_mode:
         return {"id": None, "created": True}, before, stage_view(stage_name, None, reason)
     response = rest_apis.create_deployment(client, api["id"], stage_name, description)
+    if digest is not None:
+        arn = rest_apis.stage_arn(module.region, api["id"], stage_name)
+        rest_apis.tag_resource(
+            client, arn, {rest_apis.DEPLOYED_TAG: rest_apis.deployed_tag_value(response["id"], digest)}
+        )
     return {"id": response["id"], "created": True}, before, stage_view(stage_name, response["id"], reason)
 
 

@@ -528,3 +528,30 @@ def test_arn_and_invoke_url():
     )
     assert rest_apis.invoke_url(None, "eu-west-1", "v1") is None
     assert rest_apis.invoke_url("abc", "eu-west-1", None) is None
+
+
+@pytest.mark.parametrize(
+    "stage, expected",
+    [
+        ({"deploymentId": "d1", "tags": {rest_apis.DEPLOYED_TAG: "d1 " + "a" * 64}}, "a" * 64),
+        # The stage was deployed since: the tag is about another deployment.
+        ({"deploymentId": "d2", "tags": {rest_apis.DEPLOYED_TAG: "d1 " + "a" * 64}}, None),
+        ({"deploymentId": "d1", "tags": {rest_apis.DEPLOYED_TAG: "d1 not-a-digest"}}, None),
+        ({"deploymentId": "d1", "tags": {rest_apis.DEPLOYED_TAG: "d1"}}, None),
+        ({"deploymentId": "d1", "tags": {"other": "x"}}, None),
+        ({"deploymentId": "d1"}, None),
+        ({"tags": {rest_apis.DEPLOYED_TAG: "d1 " + "a" * 64}}, None),
+        (None, None),
+    ],
+)
+def test_fingerprint_from_stage(stage, expected):
+    assert rest_apis.fingerprint_from_stage(stage) == expected
+
+
+def test_deployed_tag_round_trip_and_stage_arn():
+    value = rest_apis.deployed_tag_value("abc123", "f" * 64)
+    stage = {"deploymentId": "abc123", "tags": {rest_apis.DEPLOYED_TAG: value}}
+    assert rest_apis.fingerprint_from_stage(stage) == "f" * 64
+    assert len(value) <= 256  # the longest tag value AWS accepts
+    assert rest_apis.stage_arn("us-east-1", "a1", "v1") == "arn:aws:apigateway:us-east-1::/restapis/a1/stages/v1"
+    assert rest_apis.stage_arn("cn-north-1", "a1", "v1").startswith("arn:aws-cn:")

@@ -64,6 +64,7 @@ class FakeApiGateway:
         self.apis = {}
         self.resources = {}  # api id -> {resource id: {"path", "parentId", "methods": {}}}
         self.stages = {}  # (api id, stage) -> deployment id
+        self.stage_tags = {}  # (api id, stage) -> {key: value}
         self.deployments = {}  # (api id, deployment id) -> description
         self.calls = []
         self.embed_integrations = embed_integrations
@@ -209,7 +210,10 @@ class FakeApiGateway:
         self.calls.append("get_stage")
         if (restApiId, stageName) not in self.stages:
             raise not_found("GetStage")
-        return {"stageName": stageName, "deploymentId": self.stages[(restApiId, stageName)]}
+        stage = {"stageName": stageName, "deploymentId": self.stages[(restApiId, stageName)]}
+        if self.stage_tags.get((restApiId, stageName)):
+            stage["tags"] = dict(self.stage_tags[(restApiId, stageName)])
+        return stage
 
     def get_deployment(self, restApiId, deploymentId):
         self.calls.append("get_deployment")
@@ -226,6 +230,10 @@ class FakeApiGateway:
 
     def tag_resource(self, resourceArn, tags):
         self.calls.append("tag_resource")
+        if "/stages/" in resourceArn:
+            parts = resourceArn.split("/")
+            self.stage_tags.setdefault((parts[-3], parts[-1]), {}).update(tags)
+            return
         self.apis[resourceArn.rsplit("/", 1)[1]]["tags"].update(tags)
 
     def untag_resource(self, resourceArn, tagKeys):
@@ -306,7 +314,11 @@ def test_create_then_idempotent():
     assert again["changed"] is False
     assert again["changes"] == []
     assert client.writes() == []
-    assert client.calls == ["get_rest_apis", "get_resources", "get_stage", "get_deployment"]
+    # The stage's tag names the deployment it serves and its fingerprint: no GetDeployment.
+    assert client.calls == ["get_rest_apis", "get_resources", "get_stage"]
+    assert client.stage_tags[(api_id, "v1")] == {
+        rest_apis.DEPLOYED_TAG: f"{result['deployment']['id']} {rest_apis.fingerprint_from_stage(client.get_stage(api_id, 'v1'))}"
+    }
     assert again["deployment"] == {"id": result["deployment"]["id"], "created": False}
     assert again["routes"] == result["routes"]
     assert again["diff"]["before"] == again["diff"]["after"]
@@ -359,7 +371,7 @@ def test_change_patches_integrations_and_deploys_once():
     run(client, routes=two_routes())
     result, _module = run(client, routes=two_routes(port=9090, link="link2"))
     assert result["changed"] is True
-    assert sorted(client.writes()) == ["create_deployment", "update_integration", "update_integration"]
+    assert sorted(client.writes()) == ["create_deployment", "tag_resource", "update_integration", "update_integration"]
     assert result["diff"]["before"]["routes"]["payments"]["ANY"]["connection_id"] == "link1"
     assert result["diff"]["after"]["routes"]["payments"]["ANY"] == {
         "integration_uri": "http://nlb:9090/",
@@ -405,14 +417,43 @@ def test_deploys_when_stage_deployment_lacks_current_fingerprint():
     client = FakeApiGateway()
     first, _module = run(client, routes=two_routes())
     api_id = first["rest_api"]["id"]
-    # A run that changed integrations but failed before deploying, or a manual deployment.
-    client.deployments[(api_id, first["deployment"]["id"])] = "manual deployment"
+    # Somebody deployed the stage by hand since: the stage's tag names another deployment, so the
+    # module reads the deployment the stage serves, which carries no fingerprint.
+    client.create_deployment(api_id, "v1", description="manual deployment")
     result, _module = run(client, routes=two_routes())
-    assert client.writes() == ["create_deployment"]
+    assert "get_deployment" in client.calls
+    assert client.writes() == ["create_deployment", "tag_resource"]
     assert result["changed"] is True
     assert result["deployment"]["created"] is True
     assert "not made from the current configuration" in result["changes"][0]
     assert run(client, routes=two_routes())[0]["changed"] is False
+
+
+def test_a_stage_without_the_tag_is_judged_by_its_deployment():
+    """An installation deployed before the stage tag existed: GetDeployment decides, nothing is written."""
+    client = FakeApiGateway()
+    first, _module = run(client, routes=two_routes())
+    api_id = first["rest_api"]["id"]
+    client.stage_tags.clear()
+    again, _module = run(client, routes=two_routes())
+    assert again["changed"] is False
+    assert client.calls == ["get_rest_apis", "get_resources", "get_stage", "get_deployment"]
+    client.deployments[(api_id, first["deployment"]["id"])] = "manual deployment"
+    result, _module = run(client, routes=two_routes())
+    assert result["deployment"]["created"] is True
+    assert client.writes() == ["create_deployment", "tag_resource"]
+
+
+def test_a_stale_stage_tag_never_hides_a_changed_configuration():
+    """The tag says what was deployed; a configuration change still deploys (and re-tags)."""
+    client = FakeApiGateway()
+    first, _module = run(client, routes=two_routes())
+    api_id = first["rest_api"]["id"]
+    client.stage_tags[(api_id, "v1")] = {rest_apis.DEPLOYED_TAG: f"{first['deployment']['id']} {'0' * 64}"}
+    result, _module = run(client, routes=two_routes())
+    assert result["deployment"]["created"] is True
+    assert "not made from the current configuration" in result["changes"][0]
+    assert client.stage_tags[(api_id, "v1")][rest_apis.DEPLOYED_TAG].startswith(result["deployment"]["id"] + " ")
 
 
 def test_deploys_when_stage_missing_and_not_without_stage_name():
@@ -422,7 +463,7 @@ def test_deploys_when_stage_missing_and_not_without_stage_name():
     assert first["deployment"] == {"id": None, "created": False}
     assert first["invoke_url"] is None
     result, _module = run(client, routes=two_routes(), stage_name="v2")
-    assert client.writes() == ["create_deployment"]
+    assert client.writes() == ["create_deployment", "tag_resource"]
     assert result["changes"] == ["create deployment on stage v2 (stage missing)"]
 
 
@@ -446,7 +487,7 @@ def test_remove_route_deletes_its_resources_only():
     client = FakeApiGateway()
     run(client, routes=two_routes())
     result, _module = run(client, routes=two_routes()[:1])
-    assert sorted(client.writes()) == ["create_deployment", "delete_resource"]
+    assert sorted(client.writes()) == ["create_deployment", "delete_resource", "tag_resource"]
     api_id = result["rest_api"]["id"]
     paths = sorted(r["path"] for r in client.resources[api_id].values())
     assert paths == ["/", "/payments", "/payments/{proxy+}"]
@@ -558,7 +599,7 @@ def test_absent_check_mode_and_name_mismatch():
     assert api_id in client.apis
 
 
-def test_hundred_routes_idempotent_run_costs_four_reads():
+def test_hundred_routes_idempotent_run_costs_three_reads():
     client = FakeApiGateway()
     many = [
         {"path": f"svc{i:03d}/v1", "target_url": f"http://nlb:{8000 + i}", "connection_id": "link1"} for i in range(100)
@@ -567,7 +608,7 @@ def test_hundred_routes_idempotent_run_costs_four_reads():
     assert client.writes().count("create_deployment") == 1
     result, _module = run(client, routes=many)
     assert result["changed"] is False
-    assert client.calls == ["get_rest_apis", "get_resources", "get_stage", "get_deployment"]
+    assert client.calls == ["get_rest_apis", "get_resources", "get_stage"]
 
 
 # --- main(): validation happens before any AWS call ------------------------------------------

@@ -9,7 +9,8 @@ Credentials, region and endpoint come from the environment (boto3 reads AWS_ENDP
 
     python api_state.py by-name <name>  -> {"ids": [ids of the APIs with that name]}
     python api_state.py by-id <api_id>  -> {"exists": bool, "tags", "resources": {path: {"id", "methods"}},
-                                            "deployments": N, "stages": {stage: deployment id}}
+                                            "deployments": N, "stages": {stage: deployment id},
+                                            "stage_tags": {stage: tags}}
 """
 
 import json
@@ -64,6 +65,7 @@ def by_id(client, api_id):
         "resources": resources,
         "deployments": len(deployments),
         "stages": {stage["stageName"]: stage.get("deploymentId") for stage in stages},
+        "stage_tags": {stage["stageName"]: stage.get("tags") or {} for stage in stages},
     }
 
 
