@@ -91,8 +91,8 @@ WITH_TEST_EMULATOR := tools/with-emulator.sh $(EMULATOR_HOST) $(TEST_EMULATOR_PO
 ALL_INTEGRATION_TARGETS := $(sort $(notdir $(patsubst %/,%,$(wildcard tests/integration/targets/*/))))
 # Three lanes of integration targets, of about a third of their CPU time each (make test prints the
 # CPU time of every lane); lane 1 takes every target the other two do not name, new ones included.
-INTEGRATION_LANE_2 ?= path_verify gateway_ready demo_instances vpc_target_subnets
-INTEGRATION_LANE_3 ?= vpc_link rest_api vpc_link_info vpc_teardown
+INTEGRATION_LANE_2 ?= path_verify gateway_ready demo_instances vpc_target_subnets vpc_peering_requests
+INTEGRATION_LANE_3 ?= vpc_link rest_api vpc_link_info vpc_teardown vpc_peering_accept
 INTEGRATION_LANE_1 := $(filter-out $(INTEGRATION_LANE_2) $(INTEGRATION_LANE_3),$(ALL_INTEGRATION_TARGETS))
 MOLECULE_SCENARIOS := $(sort $(notdir $(patsubst %/,%,$(wildcard extensions/molecule/*/))))
 # Scenario scripts (tests/scenarios/*.sh): each runs against a fresh emulator of its own and ends with

@@ -24,6 +24,7 @@ class FilterModule:
             "inventory_accounts": joins.inventory_accounts,
             "peering_choice": joins.peering_choice,
             "peering_requests": joins.peering_requests,
+            "peering_specs": joins.peering_specs,
             "probe_results": joins.probe_results,
             "rest_api_routes": joins.rest_api_routes,
             "return_routes": joins.return_routes,

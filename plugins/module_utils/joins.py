@@ -151,6 +151,21 @@ def peering_requests(gateway_plan, provider_states, existing, vpc_id):
     return {"live": live, "create": create, "retag": retag, "stale": stale, "unknown": unknown}
 
 
+def peering_specs(peerings, provider_states):
+    """The ``peerings`` option of vpc_peering_requests: the plan's ``gateway.peerings`` with the
+    VPC id each provider published in this run (empty when unknown: nothing is requested for it)."""
+    return [
+        {
+            "provider": planned["provider"],
+            "account_id": planned["account_id"],
+            "vpc_id": ((provider_states or {}).get(planned["provider"]) or {}).get("vpc_id") or "",
+            "region": planned["region"],
+            "tags": planned["tags"],
+        }
+        for planned in peerings or []
+    ]
+
+
 def gateway_routes(requests, provider_states, accept_states=None):
     """Routes of the gateway route table: every CIDR of each provider VPC through its active peering.
 

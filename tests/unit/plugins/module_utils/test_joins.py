@@ -384,3 +384,28 @@ def test_only_missing_or_drifting_vpc_links_need_the_module(plan):
     assert joins.vpc_link_changes(planned, [good, dict(good, id="l2")], {"open-banking": "arn:lb"})["apply"] == [link]
     # No load balancer yet (check mode on a new gateway): nothing to do now.
     assert joins.vpc_link_changes(planned, [], {}) == {"apply": [], "unchanged": []}
+
+
+def test_peering_specs_joins_the_plan_with_the_published_vpc_ids():
+    planned = [
+        {
+            "provider": "payments",
+            "account_id": "222222222222",
+            "region": "us-east-1",
+            "cross_region": False,
+            "tags": {"a": "1"},
+        },
+        {"provider": "cards", "account_id": "333333333333", "region": "eu-west-1", "cross_region": True, "tags": {}},
+    ]
+    specs = joins.peering_specs(planned, {"payments": {"vpc_id": "vpc-0123456789abcdef0"}, "cards": {}})
+    assert specs == [
+        {
+            "provider": "payments",
+            "account_id": "222222222222",
+            "vpc_id": "vpc-0123456789abcdef0",
+            "region": "us-east-1",
+            "tags": {"a": "1"},
+        },
+        {"provider": "cards", "account_id": "333333333333", "vpc_id": "", "region": "eu-west-1", "tags": {}},
+    ]
+    assert joins.peering_specs(None, None) == []

@@ -1,0 +1,208 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""vpc_peering_requests against moto in-process (no network), every API call counted."""
+
+import boto3
+import pytest
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import peerings
+from ansible_collections.multiaccount.apigateway.plugins.modules import vpc_peering_requests
+
+from .moto_harness import mocked_aws, record_api_calls, run_module, writes
+
+moto = pytest.importorskip("moto")
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's default account: the peers live in the same account here
+
+
+@pytest.fixture(autouse=True)
+def aws_env(monkeypatch):
+    with mocked_aws(monkeypatch, REGION):
+        yield
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    return record_api_calls(monkeypatch)
+
+
+def run(args, capsys, check_mode=False):
+    return run_module(vpc_peering_requests.main, args, capsys, check_mode, REGION)
+
+
+def ours(provider, gateway="gw"):
+    return {
+        "Name": f"{gateway}-{provider}",
+        "ManagedBy": "multiaccount.apigateway",
+        "multiaccount:gateway": gateway,
+        "multiaccount:provider": provider,
+    }
+
+
+@pytest.fixture
+def net():
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpcs = {
+        name: ec2.create_vpc(CidrBlock=cidr)["Vpc"]["VpcId"]
+        for name, cidr in (("gateway", "10.100.0.0/16"), ("payments", "10.1.0.0/16"), ("cards", "10.2.0.0/16"))
+    }
+    return {"ec2": ec2, **vpcs}
+
+
+def spec(net, *providers, vpc_ids=None):
+    vpc_ids = vpc_ids or {}
+    return [
+        {"provider": name, "account_id": ACCOUNT, "vpc_id": vpc_ids.get(name, net[name]), "tags": ours(name)}
+        for name in providers
+    ]
+
+
+def args(net, peers):
+    return {"vpc_id": net["gateway"], "gateway": "gw", "peerings": peers}
+
+
+def peerings_of(ec2, vpc_id):
+    found = ec2.describe_vpc_peering_connections(Filters=[{"Name": "requester-vpc-info.vpc-id", "Values": [vpc_id]}])[
+        "VpcPeeringConnections"
+    ]
+    return [peerings.normalise(raw) for raw in found]
+
+
+def test_requests_once_tagged_at_creation_then_nothing_to_do(net, capsys, calls):
+    ec2 = net["ec2"]
+    checked = run(args(net, spec(net, "payments", "cards")), capsys, check_mode=True)
+    assert checked["changed"] is True
+    assert writes(calls) == []
+    assert peerings_of(ec2, net["gateway"]) == []
+    assert [entry["id"] for entry in checked["created"]] == [None, None]
+    assert checked["diff"]["before"] == {"peerings": {}}
+    assert checked["diff"]["after"]["peerings"]["payments"] == f"(new) (to {ACCOUNT} {net['payments']})"
+    assert checked["live"] == {}
+
+    del calls[:]
+    result = run(args(net, spec(net, "payments", "cards")), capsys)
+    assert result["changed"] is True
+    # One read, one create per request with its tags (no CreateTags), then one poll of both new requests:
+    # CreateVpcPeeringConnection answers initiating-request (moto as AWS); the poll sees them pending.
+    assert calls == [
+        "DescribeVpcPeeringConnections",
+        "CreateVpcPeeringConnection",
+        "CreateVpcPeeringConnection",
+        "DescribeVpcPeeringConnections",
+    ]
+    assert [entry["status"] for entry in result["created"]] == ["pending-acceptance", "pending-acceptance"]
+    assert result["actions"] == checked["actions"]
+    found = {entry["tags"]["multiaccount:provider"]: entry for entry in peerings_of(ec2, net["gateway"])}
+    assert sorted(found) == ["cards", "payments"]
+    assert found["payments"]["tags"] == ours("payments")
+    assert found["payments"]["accepter_vpc_info"]["vpc_id"] == net["payments"]
+    assert result["live"]["payments"] == {
+        "id": found["payments"]["vpc_peering_connection_id"],
+        "status": "pending-acceptance",
+        "vpc_id": net["payments"],
+    }
+    assert result["diff"]["after"]["peerings"]["cards"] == (
+        f"{found['cards']['vpc_peering_connection_id']} (pending-acceptance)"
+    )
+
+    del calls[:]
+    again = run(args(net, spec(net, "payments", "cards")), capsys)
+    assert again["changed"] is False and again["actions"] == [] and again["created"] == []
+    assert calls == ["DescribeVpcPeeringConnections"]
+    assert again["live"] == result["live"]
+    assert again["diff"]["before"] == again["diff"]["after"]
+
+
+def test_unknown_vpc_requests_nothing_and_keeps_its_request_out_of_stale(net, capsys, calls):
+    run(args(net, spec(net, "payments", "cards")), capsys)
+    del calls[:]
+    result = run(args(net, spec(net, "payments", "cards", vpc_ids={"cards": ""})), capsys)
+    assert result["changed"] is False
+    assert result["unknown"] == ["cards"]
+    assert result["stale"] == []
+    assert sorted(result["live"]) == ["payments"]
+    assert writes(calls) == []
+
+
+def test_a_provider_that_left_is_stale_and_left_alone_and_foreign_requests_never_are(net, capsys, calls):
+    ec2 = net["ec2"]
+    run(args(net, spec(net, "payments", "cards")), capsys)
+    # Somebody else's request from the gateway VPC (no ownership tags).
+    other = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
+    foreign = ec2.create_vpc_peering_connection(VpcId=net["gateway"], PeerVpcId=other)["VpcPeeringConnection"]
+    del calls[:]
+    result = run(args(net, spec(net, "payments")), capsys)
+    assert result["changed"] is False
+    assert writes(calls) == []
+    assert [(entry["provider"], entry["vpc_id"], entry["account_id"]) for entry in result["stale"]] == [
+        ("cards", net["cards"], ACCOUNT)
+    ]
+    assert foreign["VpcPeeringConnectionId"] not in [entry["id"] for entry in result["stale"]]
+    assert len(peerings_of(ec2, net["gateway"])) == 3
+
+
+def test_a_request_without_the_planned_tags_gets_them_and_nothing_else(net, capsys, calls):
+    ec2 = net["ec2"]
+    pcx = ec2.create_vpc_peering_connection(VpcId=net["gateway"], PeerVpcId=net["payments"])["VpcPeeringConnection"]
+    pcx_id = pcx["VpcPeeringConnectionId"]
+    del calls[:]
+    checked = run(args(net, spec(net, "payments")), capsys, check_mode=True)
+    assert checked["changed"] is True and writes(calls) == []
+    assert checked["actions"] == [f"tag peering {pcx_id} of payments"]
+    del calls[:]
+    result = run(args(net, spec(net, "payments")), capsys)
+    assert calls == ["DescribeVpcPeeringConnections", "CreateTags"]
+    assert result["live"]["payments"]["id"] == pcx_id
+    assert peerings_of(ec2, net["gateway"])[0]["tags"] == ours("payments")
+    assert run(args(net, spec(net, "payments")), capsys)["changed"] is False
+
+
+def test_a_request_that_never_leaves_initiating_fails_naming_it(net, capsys, monkeypatch):
+    monkeypatch.setattr(
+        peerings,
+        "wait_until_settled",
+        lambda client, ids, timeout, **kwargs: ({}, list(ids)),
+    )
+    original = peerings.create_peering
+    monkeypatch.setattr(
+        peerings,
+        "create_peering",
+        lambda *a, **k: dict(original(*a, **k), Status={"Code": "initiating-request"}),
+    )
+    result = run(dict(args(net, spec(net, "payments")), wait_timeout=5), capsys)
+    assert result["failed"] is True
+    assert result["created"][0]["id"] in result["msg"]
+    assert "wait_timeout 5 s" in result["msg"]
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"vpc_id": "vpc-xyz"}, "vpc_id: 'vpc-xyz' is not a VPC id"),
+        ({"gateway": " "}, "gateway: give the value"),
+        ({"wait_timeout": -1}, "wait_timeout: must be 0 or more"),
+        ({"peerings": [{"provider": "p", "account_id": "12345"}]}, "peerings[0].account_id: '12345' is not a 12-digit"),
+        (
+            {"peerings": [{"provider": "p", "account_id": ACCOUNT, "vpc_id": "subnet-0123456789abcdef0"}]},
+            "peerings[0].vpc_id: 'subnet-0123456789abcdef0' is not a VPC id",
+        ),
+        (
+            {"peerings": [{"provider": "p", "account_id": ACCOUNT, "region": "moon-1"}]},
+            "peerings[0].region: 'moon-1' is not an AWS region name",
+        ),
+        (
+            {"peerings": [{"provider": "p", "account_id": ACCOUNT}, {"provider": "p", "account_id": ACCOUNT}]},
+            "peerings[1].provider: 'p' is listed twice",
+        ),
+    ],
+)
+def test_bad_input_fails_before_any_aws_call(net, capsys, calls, change, field):
+    del calls[:]
+    result = run(dict(args(net, []), **change), capsys)
+    assert result["failed"] is True
+    assert field in result["msg"]
+    assert "nothing was changed" in result["msg"]
+    assert calls == []
