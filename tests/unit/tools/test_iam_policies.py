@@ -121,10 +121,20 @@ def test_a_tag_scoped_call_without_a_tag_record_cannot_be_proven():
 
 
 def test_tagging_allowed_only_as_part_of_a_create_never_allows_a_createtags_call():
+    """The gateway may tag only as part of a create, and peering connections (putting the planned tags
+    back on a request): a CreateTags call on its VPC is refused."""
     record = full_record()
     record["calls"][GATEWAY]["ec2:CreateTags"] = 1
+    record["resource_tags"][GATEWAY]["ec2:CreateTags"] = {"tagged": 0, "untagged": ["vpc-0123456789abcdef0"]}
     findings = iam.check(record, exceptions=everything_excepted())[0]
-    assert findings == [f"{GATEWAY}: 1 x ec2:CreateTags not allowed by gateway-deployer.json"]
+    assert findings == [
+        f"{GATEWAY}: 1 x ec2:CreateTags not allowed by gateway-deployer.json on resources not tagged"
+        " ManagedBy=multiaccount.apigateway: vpc-0123456789abcdef0",
+        # The refused call does not use the peering-connection statement.
+        "gateway-deployer.json: grants ec2:CreateTags, never used (remove it, or explain it in exceptions.yml)",
+    ]
+    record["resource_tags"][GATEWAY]["ec2:CreateTags"] = {"tagged": 0, "untagged": ["pcx-0123456789abcdef0"]}
+    assert iam.check(record, exceptions=everything_excepted())[0] == []
 
 
 def test_unused_grants_and_stale_exceptions_are_named():
