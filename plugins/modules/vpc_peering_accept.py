@@ -213,15 +213,12 @@ diff:
       tags: {Name: shared-gateway-payments}
 """
 
-import ipaddress
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import joins, peerings
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import labelled
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import VPC_ID_RE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE, parse_cidr
 
-VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-ACCOUNT_ID_RE = re.compile(r"^[0-9]{12}$")
 PROVISIONING = "provisioning"
 NO_REQUEST = "(no request)"
 AMBIGUOUS_FIX = "delete the extra ones on the gateway side"
@@ -259,10 +256,9 @@ def check_params(params):
 def is_cidr(text):
     """True for an IPv4 network written as AWS writes it (``10.100.0.0/16``, host bits zero)."""
     try:
-        network = ipaddress.IPv4Network(text, strict=True)
+        return str(parse_cidr(text, "requester_vpc_cidr")) == text
     except ValueError:
         return False
-    return str(network) == text
 
 
 def string_tags(tags):

@@ -184,15 +184,12 @@ diff:
     after: {peerings: {payments: "(new) (to 222222222222 vpc-0123456789abcdef0)"}}
 """
 
-import re
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import joins, peerings
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import labelled, new_or
-
-VPC_ID_RE = re.compile(r"^vpc-[0-9a-f]{8,17}$")
-ACCOUNT_ID_RE = re.compile(r"^[0-9]{12}$")
-REGION_RE = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-[0-9]+$")
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import VPC_ID_RE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import REGION_RE
 
 
 def check_params(params):
