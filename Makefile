@@ -32,7 +32,10 @@ help: ## list the targets
 
 $(VENV)/.stamp: requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	@# --no-compile: the pinned closure holds tens of thousands of Python files (the ansible package
+	@# bundles every collection) and compiling them all took about two minutes of one core; Python
+	@# compiles and caches the few it imports on first use.
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-compile -r requirements/dev.txt
 	touch $@
 
 $(COLLECTION_LINK): | $(VENV)/.stamp

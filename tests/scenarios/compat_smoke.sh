@@ -27,7 +27,8 @@ pin_of() { sed -n "s/^$1==//p" "$pins"; }
 pinned_ansible=$(pin_of ansible)
 pinned_core=$(pin_of ansible-core)
 pinned_site="$root/.venv/lib/python3.11/site-packages/ansible_collections"
-pip_quiet=(--quiet --disable-pip-version-check)
+# --no-compile: each release is installed whole, and compiling every file of it costs minutes of CPU.
+pip_quiet=(--quiet --disable-pip-version-check --no-compile)
 COMPAT_SANITY_TESTS=${COMPAT_SANITY_TESTS:-validate-modules ansible-doc import compile action-plugin-docs runtime-metadata yamllint changelog}
 
 # Newest release of a package on the index (pip index prints "name (version)" first).
