@@ -27,7 +27,6 @@ class FilterModule:
             "peering_specs": joins.peering_specs,
             "probe_results": joins.probe_results,
             "rest_api_routes": joins.rest_api_routes,
-            "return_routes": joins.return_routes,
             "route_urls": joins.route_urls,
             "service_lines": joins.service_lines,
             "stale_vpc_links": joins.stale_vpc_links,

@@ -564,6 +564,99 @@ def conflict_lines(table, plan):
     ]
 
 
+def read_route_tables(client, table_ids):
+    """``(tables, missing)``: the listed tables that exist, normalised, in input order, and a line per missing one."""
+    found = {raw["RouteTableId"]: raw for raw in describe_route_tables(client, {"route-table-id": table_ids})}
+    missing = [
+        f"route_table_ids[{index}]: {table_id} not found"
+        for index, table_id in enumerate(table_ids)
+        if table_id not in found
+    ]
+    return [normalise_route_table(found[table_id]) for table_id in table_ids if table_id in found], missing
+
+
+def route_table_result(table, plan):
+    """One entry of the ``route_tables`` return value of vpc_routes (and vpc_peering_accept)."""
+    return {
+        "id": table["id"],
+        "vpc_id": table["vpc_id"],
+        "name": table["name"],
+        "added": plan["add"],
+        "replaced": plan["replace"],
+        "deleted": plan["delete"],
+        "conflicts": plan["conflicts"],
+    }
+
+
+def plan_route_tables(client, checked, state, purge):
+    """Read the listed tables (one DescribeRouteTables) and plan every one of them.
+
+    ``checked``: ``validate_route_params`` output. Returns ``{"plans": [(table, plan)], "missing",
+    "conflicts", "route_tables", "diff", "actions", "warnings"}``: ``missing`` and ``conflicts`` hold
+    one line per missing table and per route in the way, ``actions`` one line per change, in the
+    order ``apply_route_plans`` makes them, ``warnings`` the tables' own and the quota warnings.
+    """
+    tables, missing = read_route_tables(client, checked["route_table_ids"])
+    plans = [
+        (table, plan_route_table(table, checked["routes"], checked["owned_targets"], state, purge)) for table in tables
+    ]
+    warnings = []
+    for table, plan in plans:
+        warnings.extend(plan["warnings"])
+        if plan["static_count_after"] > ROUTES_PER_TABLE_QUOTA:
+            warnings.append(
+                f"{table_label(table)} will hold {plan['static_count_after']} routes, more than the default quota of "
+                f"{ROUTES_PER_TABLE_QUOTA} routes per route table; AWS refuses routes beyond the account's quota"
+            )
+    return {
+        "plans": plans,
+        "missing": missing,
+        "conflicts": [line for table, plan in plans for line in conflict_lines(table, plan)],
+        "route_tables": [route_table_result(table, plan) for table, plan in plans],
+        "diff": {
+            "before": {table_label(table): plan["before"] for table, plan in plans},
+            "after": {table_label(table): plan["after"] for table, plan in plans},
+        },
+        "actions": [line for table, plan in plans for line in route_actions(table, plan)],
+        "warnings": warnings,
+    }
+
+
+ROUTE_CONFLICT_FIX = (
+    "remove or narrow the route of the VPC's owner to each of these destinations (or, when the route is ours, "
+    "add its target to owned_targets)"
+)
+MISSING_TABLE_FIX = "give the ids of existing route tables of this account and region"
+
+
+def route_problems(planned, region, field=""):
+    """The error text of a ``plan_route_tables`` result with missing tables or conflicts.
+
+    ``field`` prefixes the field names (``return_routes.`` in vpc_peering_accept).
+    """
+    problems = []
+    if planned["missing"]:
+        problems.append(f"{'; '.join(field + line for line in planned['missing'])} in {region}; {MISSING_TABLE_FIX}")
+    if planned["conflicts"]:
+        problems.append(f"route conflicts: {'; '.join(planned['conflicts'])}; {ROUTE_CONFLICT_FIX}")
+    return " - ".join(problems)
+
+
+def apply_route_plans(client, plans, done):
+    """Make the changes of ``plan_route_tables`` plans; each change made is appended to ``done``."""
+    for table, plan in plans:
+        lines = iter(route_actions(table, plan))
+        for entry in plan["replace"]:
+            replace_route(client, table["id"], entry["dest"], entry["target"])
+            done.append(next(lines))
+        for entry in plan["add"]:
+            create_route(client, table["id"], entry["dest"], entry["target"])
+            done.append(next(lines))
+        for entry in plan["delete"]:
+            delete_route(client, table["id"], entry["dest"])
+            done.append(next(lines))
+
+
 # ---------------------------------------------------------------------------------------------
 # vpc_target_subnets: input checks
 # ---------------------------------------------------------------------------------------------

@@ -252,16 +252,6 @@ def peering_choice(existing, provider_plan, vpc_id, requester_vpc_id=None):
     }
 
 
-def return_routes(provider_plan, choice):
-    """The provider's return routes: each gateway subnet CIDR through the chosen peering."""
-    if not choice.get("chosen"):
-        return []
-    return [
-        {"dest": cidr, "vpc_peering_connection_id": choice["chosen"]["id"]}
-        for cidr in provider_plan["return_routes"]["cidrs"]
-    ]
-
-
 # ---------------------------------------------------------------------------------------------
 # Gateway resources
 # ---------------------------------------------------------------------------------------------

@@ -22,6 +22,11 @@ description:
     missing or different keys only; no tag is ever removed).
   - Every other request waiting for acceptance by O(vpc_id) is returned in RV(unexpected) and
     reported as a warning; it is never accepted.
+  - With O(return_routes), the same run routes the requester's CIDRs through the chosen peering in
+    the listed route tables of this account, as M(multiaccount.apigateway.vpc_routes) would with the
+    requests from the requester VPC as its owned targets (routes of anyone else to those
+    destinations are conflicts; none is ever touched). The tables are read before any change, so
+    a missing table or a conflict fails the module before the accept.
   - No expected request at all fails the module, except in check mode, where the request may not
     exist yet (RV(peering) is then empty and nothing is predicted).
   - Every input is checked before any AWS call and errors name the field.
@@ -69,12 +74,43 @@ options:
         C(provisioning) then.
     type: int
     default: 120
+  return_routes:
+    description:
+      - The routes back to the requester through the chosen peering, reconciled in the same run,
+        after the accept (and the wait).
+      - Omit it to leave every route table alone.
+    type: dict
+    suboptions:
+      route_table_ids:
+        description:
+          - The route tables (C(rtb-...)) of this account that get every route of
+            O(return_routes.destinations). A table that does not exist is an error, reported before
+            any change. An empty list adds no route and makes no route table call.
+        type: list
+        elements: str
+        required: true
+      destinations:
+        description:
+          - IPv4 CIDR blocks of the requester side (the gateway's subnets), such as V(10.100.1.0/24),
+            each routed through the chosen peering. A destination listed twice is an error.
+        type: list
+        elements: str
+        default: []
+      purge:
+        description:
+          - Also delete the routes through the requests from the requester VPC (RV(owned_targets)) to
+            destinations not listed.
+        type: bool
+        default: false
 notes:
   - Permissions needed - C(ec2:DescribeVpcPeeringConnections), C(ec2:AcceptVpcPeeringConnection)
     and C(ec2:CreateTags) (on C(vpc-peering-connection) resources).
-  - "API calls: one DescribeVpcPeeringConnections; then, when needed, one AcceptVpcPeeringConnection,
-    one CreateTags, and with O(wait) one DescribeVpcPeeringConnections per poll while the peering
-    is C(provisioning). A run with nothing to change makes only the first call."
+  - With O(return_routes) also C(ec2:DescribeRouteTables), C(ec2:CreateRoute), C(ec2:ReplaceRoute)
+    and C(ec2:DeleteRoute).
+  - "API calls: one DescribeVpcPeeringConnections (and with O(return_routes) one DescribeRouteTables);
+    then, when needed, one AcceptVpcPeeringConnection, one CreateTags, with O(wait) one
+    DescribeVpcPeeringConnections per poll while the peering is C(provisioning), and one CreateRoute,
+    ReplaceRoute or DeleteRoute per route change. A run with nothing to change makes only the reads."
   - Run it with the credentials of the accepter account, in the accepter VPC's region (a
     cross-region peering must be accepted there).
   - Tags of a peering are kept per account, so the tags of the requester are not seen, nor needed, here.
@@ -91,10 +127,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads the requests and returns the accept and the tags it would make, without any change.
+    details: Reads the requests (and the route tables) and returns the accept, the tags and the routes it would make, without any change.
   diff_mode:
     support: full
-    details: The chosen peering as C(<id> (<status>)), keyed by its requester, and the listed tags it carries.
+    details:
+      - The chosen peering as C(<id> (<status>)), keyed by its requester, the listed tags it carries,
+        and with O(return_routes) the routes in scope of each table.
   platform:
     platforms: aws
 """
@@ -118,14 +156,14 @@ EXAMPLES = r"""
     wait_timeout: 300
   register: accepted
 
-- name: Return routes through the accepted peering
-  multiaccount.apigateway.vpc_routes:
-    route_table_ids: [rtb-0a1b2c3d4e5f67890]
-    routes:
-      - dest: 10.100.1.0/24
-        vpc_peering_connection_id: "{{ accepted.peering.id }}"
-    owned_targets: "{{ accepted.owned_targets }}"
-  when: accepted.peering | length > 0
+- name: Accept the gateway's request and route the gateway's subnets through it, in one run
+  multiaccount.apigateway.vpc_peering_accept:
+    vpc_id: vpc-0123456789abcdef0
+    requester_account_id: "111111111111"
+    requester_vpc_id: vpc-0a1b2c3d4e5f67890
+    return_routes:
+      route_table_ids: [rtb-0a1b2c3d4e5f67890]
+      destinations: [10.100.1.0/24, 10.100.2.0/24]
 """
 
 RETURN = r"""
@@ -192,16 +230,61 @@ unexpected:
       description: The requester VPC's region.
       type: str
       sample: us-east-1
+route_tables:
+  description:
+    - With O(return_routes), per listed table that exists, the route changes made (or that would be
+      made in check mode), as RV(multiaccount.apigateway.vpc_routes#module:route_tables) of
+      M(multiaccount.apigateway.vpc_routes). Empty without O(return_routes) or without a chosen peering.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Route table id.
+      type: str
+      sample: rtb-0a1b2c3d4e5f67890
+    vpc_id:
+      description: VPC of the table.
+      type: str
+      sample: vpc-0123456789abcdef0
+    name:
+      description: Name tag of the table, null when it has none.
+      type: str
+      sample: payments-private
+    added:
+      description: Routes added.
+      type: list
+      elements: dict
+      sample: [{dest: 10.100.1.0/24, target: pcx-0123456789abcdef0}]
+    replaced:
+      description: Routes replaced, with the target they had before.
+      type: list
+      elements: dict
+      sample: [{dest: 10.100.1.0/24, target: pcx-0123456789abcdef0, previous_target: pcx-0aaaaaaaaaaaaaaaa}]
+    deleted:
+      description: Routes deleted (with O(return_routes.purge)), with the target they had.
+      type: list
+      elements: dict
+      sample: [{dest: 10.100.9.0/24, target: pcx-0123456789abcdef0}]
+    conflicts:
+      description: Routes of someone else to a listed destination; the module fails when there is one.
+      type: list
+      elements: dict
+      sample: [{dest: 10.100.1.0/24, target: igw-0123456789abcdef0}]
 actions:
   description: What the run changed (in check mode, would change), one line each.
   returned: always
   type: list
   elements: str
-  sample: ["accept peering pcx-0123456789abcdef0", "tag peering pcx-0123456789abcdef0 with Name, ManagedBy"]
+  sample:
+    - accept peering pcx-0123456789abcdef0
+    - tag peering pcx-0123456789abcdef0 with Name, ManagedBy
+    - "rtb-0a1b2c3d4e5f67890 (payments-private): add route 10.100.1.0/24 -> pcx-0123456789abcdef0"
 diff:
   description:
-    - The chosen peering keyed by its requester (account and VPC or CIDR), and the listed tags it
-      carries (only with O(tags)), before and after.
+    - The chosen peering keyed by its requester (account and VPC or CIDR), the listed tags it
+      carries (only with O(tags)), and the routes in scope per table as C(dest -> target) (only with
+      O(return_routes)), before and after.
   returned: always
   type: dict
   sample:
@@ -211,12 +294,20 @@ diff:
     after:
       peering: {"from 111111111111 vpc-0a1b2c3d4e5f67890": "pcx-0123456789abcdef0 (active)"}
       tags: {Name: shared-gateway-payments}
+      route_tables: {"rtb-0a1b2c3d4e5f67890 (payments-private)": ["10.100.1.0/24 -> pcx-0123456789abcdef0"]}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import joins, peerings
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import labelled
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import VPC_ID_RE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import (
+    VPC_ID_RE,
+    AnsibleEc2NetworkError,
+    apply_route_plans,
+    check_resource_id,
+    plan_route_tables,
+    route_problems,
+)
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE, parse_cidr
 
 PROVISIONING = "provisioning"
@@ -250,7 +341,59 @@ def check_params(params):
             problems.append(f"tags: {key!r} uses the aws: prefix, which AWS reserves")
     if params["wait_timeout"] < 0:
         problems.append("wait_timeout: must be 0 or more seconds")
+    problems.extend(return_route_problems(params["return_routes"]))
     return problems
+
+
+def return_route_problems(spec):
+    """Problems of O(return_routes), each naming its field."""
+    problems = []
+    if spec is None:
+        return problems
+    seen = {}
+    for index, value in enumerate(spec["route_table_ids"] or []):
+        field = f"return_routes.route_table_ids[{index}]"
+        try:
+            table_id = check_resource_id(value, "rtb", field)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if table_id in seen:
+            problems.append(f"{field}: {table_id} is listed twice ({seen[table_id]} and {field})")
+        seen.setdefault(table_id, field)
+    seen = {}
+    for index, value in enumerate(spec["destinations"] or []):
+        field = f"return_routes.destinations[{index}]"
+        try:
+            dest = str(parse_cidr(value, field))
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if dest in seen:
+            problems.append(
+                f"{field}: {dest} is listed twice ({seen[dest]} and {field}); a table has one route per destination"
+            )
+        seen.setdefault(dest, field)
+    return problems
+
+
+def plan_return_routes(client, spec, peering_id, owned_targets):
+    """``plan_route_tables`` of the return routes through ``peering_id``; None without any table to route."""
+    if spec is None or not spec["route_table_ids"]:
+        return None
+    checked = {
+        "route_table_ids": [str(value).strip().lower() for value in spec["route_table_ids"]],
+        "routes": [
+            {
+                "field": f"return_routes.destinations[{index}]",
+                "dest": str(parse_cidr(value, "destinations")),
+                "target": peering_id,
+            }
+            for index, value in enumerate(spec["destinations"] or [])
+        ],
+        "owned_targets": set(owned_targets),
+    }
+    return plan_route_tables(client, checked, "present", spec["purge"])
 
 
 def is_cidr(text):
@@ -312,6 +455,14 @@ def peering_diff(label, peering_id, before_status, after_status, current_tags, t
     return {"before": before, "after": after}
 
 
+def with_routes(diff, planned):
+    """``diff`` with the routes in scope of each table of ``planned`` (when there is a plan)."""
+    if planned is not None:
+        diff["before"]["route_tables"] = planned["diff"]["before"]
+        diff["after"]["route_tables"] = planned["diff"]["after"]
+    return diff
+
+
 def run(module, client):
     params = module.params
     vpc_id = params["vpc_id"]
@@ -328,6 +479,7 @@ def run(module, client):
         tagged=False,
         owned_targets=choice["owned_targets"],
         unexpected=choice["unexpected"],
+        route_tables=[],
         actions=[],
     )
     for item in choice["unexpected"]:
@@ -367,11 +519,32 @@ def run(module, client):
     if to_tag:
         actions.append(f"tag peering {peering_id} with {', '.join(to_tag)}")
     before_status = chosen["status"]
-    result.update(changed=bool(actions), accepted=choice["accept"], tagged=bool(to_tag), actions=actions)
+    # The route tables are read and judged before any change: a missing table or a route of someone
+    # else in the way fails the run before the accept.
+    planned = plan_return_routes(client, params["return_routes"], peering_id, choice["owned_targets"])
+    if planned is not None:
+        result["route_tables"] = planned["route_tables"]
+        if planned["missing"] or planned["conflicts"]:
+            for entry in result["route_tables"]:
+                entry.update(added=[], replaced=[], deleted=[])
+            module.fail_json(
+                msg=f"{route_problems(planned, module.region, 'return_routes.')} (nothing was changed)", **result
+            )
+        for warning in planned["warnings"]:
+            module.warn(warning)
+    route_actions = planned["actions"] if planned is not None else []
+    result.update(
+        changed=bool(actions or route_actions),
+        accepted=choice["accept"],
+        tagged=bool(to_tag),
+        actions=actions + route_actions,
+    )
 
     if module.check_mode:
         predicted = "active" if choice["accept"] else before_status
-        result["diff"] = peering_diff(label, peering_id, before_status, predicted, current_tags, tags)
+        result["diff"] = with_routes(
+            peering_diff(label, peering_id, before_status, predicted, current_tags, tags), planned
+        )
         return result
 
     done = []
@@ -411,7 +584,19 @@ def run(module, client):
             ),
             **result,
         )
-    result["diff"] = peering_diff(label, peering_id, before_status, chosen["status"], current_tags, tags)
+    if route_actions:
+        routed = []
+        try:
+            apply_route_plans(client, planned["plans"], routed)
+        except AnsibleEc2NetworkError as error:
+            module.fail_json_aws(
+                error.exception,
+                msg=f"{error.message} after {len(done) + len(routed)} of {len(actions) + len(route_actions)} changes",
+                **dict(result, changed=bool(done or routed), actions=done + routed),
+            )
+    result["diff"] = with_routes(
+        peering_diff(label, peering_id, before_status, chosen["status"], current_tags, tags), planned
+    )
     return result
 
 
@@ -424,6 +609,14 @@ def main():
         tags=dict(type="dict", default={}),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
+        return_routes=dict(
+            type="dict",
+            options=dict(
+                route_table_ids=dict(type="list", elements="str", required=True),
+                destinations=dict(type="list", elements="str", default=[]),
+                purge=dict(type="bool", default=False),
+            ),
+        ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     problems = check_params(module.params)
@@ -432,7 +625,7 @@ def main():
     client = module.client("ec2")
     try:
         result = run(module, client)
-    except peerings.AnsiblePeeringError as error:
+    except (peerings.AnsiblePeeringError, AnsibleEc2NetworkError) as error:
         module.fail_json_aws_error(error)
     module.exit_json(**result)
 

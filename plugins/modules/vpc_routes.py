@@ -262,62 +262,12 @@ diff:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import (
-    ROUTES_PER_TABLE_QUOTA,
     AnsibleEc2NetworkError,
-    conflict_lines,
-    create_route,
-    delete_route,
-    describe_route_tables,
-    normalise_route_table,
-    plan_route_table,
-    replace_route,
-    route_actions,
-    table_label,
+    apply_route_plans,
+    plan_route_tables,
+    route_problems,
     validate_route_params,
 )
-
-CONFLICT_FIX = (
-    "remove or narrow the route of the VPC's owner to each of these destinations (or, when the route is ours, "
-    "add its target to owned_targets)"
-)
-MISSING_FIX = "give the ids of existing route tables of this account and region"
-
-
-def table_result(table, plan):
-    return {
-        "id": table["id"],
-        "vpc_id": table["vpc_id"],
-        "name": table["name"],
-        "added": plan["add"],
-        "replaced": plan["replace"],
-        "deleted": plan["delete"],
-        "conflicts": plan["conflicts"],
-    }
-
-
-def read_tables(client, table_ids):
-    """``(tables, missing)``: the listed tables that exist, normalised, in input order, and a line per missing one."""
-    found = {raw["RouteTableId"]: raw for raw in describe_route_tables(client, {"route-table-id": table_ids})}
-    missing = [
-        f"route_table_ids[{index}]: {table_id} not found"
-        for index, table_id in enumerate(table_ids)
-        if table_id not in found
-    ]
-    return [normalise_route_table(found[table_id]) for table_id in table_ids if table_id in found], missing
-
-
-def apply_table(client, table, plan, done):
-    """Make the changes of one table plan; each change made is appended to ``done``."""
-    lines = iter(route_actions(table, plan))
-    for entry in plan["replace"]:
-        replace_route(client, table["id"], entry["dest"], entry["target"])
-        done.append(next(lines))
-    for entry in plan["add"]:
-        create_route(client, table["id"], entry["dest"], entry["target"])
-        done.append(next(lines))
-    for entry in plan["delete"]:
-        delete_route(client, table["id"], entry["dest"])
-        done.append(next(lines))
 
 
 def run(module, client, checked):
@@ -327,39 +277,22 @@ def run(module, client, checked):
     if not checked["route_table_ids"]:
         return result
 
-    tables, missing = read_tables(client, checked["route_table_ids"])
-    plans = [
-        (table, plan_route_table(table, checked["routes"], checked["owned_targets"], state, params["purge_routes"]))
-        for table in tables
-    ]
-
-    conflicts = [line for table, plan in plans for line in conflict_lines(table, plan)]
-    result["route_tables"] = [table_result(table, plan) for table, plan in plans]
+    planned = plan_route_tables(client, checked, state, params["purge_routes"])
+    result["route_tables"] = planned["route_tables"]
     result["diff"] = {
-        "before": {"route_tables": {table_label(table): plan["before"] for table, plan in plans}},
-        "after": {"route_tables": {table_label(table): plan["after"] for table, plan in plans}},
+        "before": {"route_tables": planned["diff"]["before"]},
+        "after": {"route_tables": planned["diff"]["after"]},
     }
-    if (conflicts or missing) and state == "present":
+    if (planned["conflicts"] or planned["missing"]) and state == "present":
         for entry in result["route_tables"]:
             entry.update(added=[], replaced=[], deleted=[])
-        problems = []
-        if missing:
-            problems.append(f"{'; '.join(missing)} in {module.region}; {MISSING_FIX}")
-        if conflicts:
-            problems.append(f"route conflicts: {'; '.join(conflicts)}; {CONFLICT_FIX}")
-        module.fail_json(msg=f"{' - '.join(problems)} (nothing was changed)", **result)
-    for line in conflicts:
+        module.fail_json(msg=f"{route_problems(planned, module.region)} (nothing was changed)", **result)
+    for line in planned["conflicts"]:
         module.warn(f"{line}: not ours, left alone")
-    for table, plan in plans:
-        for warning in plan["warnings"]:
-            module.warn(warning)
-        if plan["static_count_after"] > ROUTES_PER_TABLE_QUOTA:
-            module.warn(
-                f"{table_label(table)} will hold {plan['static_count_after']} routes, more than the default quota of "
-                f"{ROUTES_PER_TABLE_QUOTA} routes per route table; AWS refuses routes beyond the account's quota"
-            )
+    for warning in planned["warnings"]:
+        module.warn(warning)
 
-    actions = [line for table, plan in plans for line in route_actions(table, plan)]
+    actions = planned["actions"]
     result["changed"] = bool(actions)
     if module.check_mode or not actions:
         result["actions"] = actions
@@ -367,8 +300,7 @@ def run(module, client, checked):
 
     done = []
     try:
-        for table, plan in plans:
-            apply_table(client, table, plan, done)
+        apply_route_plans(client, planned["plans"], done)
     except AnsibleEc2NetworkError as error:
         module.fail_json_aws(
             error.exception,

@@ -447,3 +447,162 @@ def test_a_peering_that_fails_at_the_accept_fails_the_module(net, capsys, monkey
         f"peering {net['pcx']} from {net['gateway_vpc']} ({GATEWAY_ACCOUNT}) is failed after the accept; "
         "ask the gateway side for a new request"
     )
+
+
+# --- return_routes: the routes back to the gateway in the same run ------------------------------------
+
+
+def route_table(net, routes=()):
+    """A route table of the provider VPC holding ``routes`` (``(dest, {target key: id})``)."""
+    table = net["provider"].create_route_table(VpcId=net["vpc"])["RouteTable"]["RouteTableId"]
+    for dest, target in routes:
+        net["provider"].create_route(RouteTableId=table, DestinationCidrBlock=dest, **target)
+    return table
+
+
+def routes_of(net, table):
+    """``{dest: target}`` of the non-local IPv4 routes of a table, as the provider account reads it."""
+    found = net["provider"].describe_route_tables(RouteTableIds=[table])["RouteTables"][0]["Routes"]
+    return {
+        route["DestinationCidrBlock"]: route.get("VpcPeeringConnectionId") or route.get("GatewayId")
+        for route in found
+        if route.get("DestinationCidrBlock") and route.get("GatewayId") != "local"
+    }
+
+
+GATEWAY_SUBNETS = ["10.100.1.0/24", "10.100.2.0/24"]
+
+
+def test_accept_and_return_routes_in_one_run_then_nothing_to_do(net, capsys, calls):
+    tables = [route_table(net), route_table(net)]
+    spec = {"route_table_ids": tables, "destinations": GATEWAY_SUBNETS}
+    del calls[:]
+    checked = run(args(net, return_routes=spec), capsys, check_mode=True)
+    route_lines = [f"{table}: add route {dest} -> {net['pcx']}" for table in tables for dest in GATEWAY_SUBNETS]
+    assert checked["changed"] is True
+    assert checked["actions"][2:] == route_lines
+    assert [entry["added"] for entry in checked["route_tables"]] == [
+        [{"dest": dest, "target": net["pcx"]} for dest in GATEWAY_SUBNETS]
+    ] * 2
+    assert checked["diff"]["before"]["route_tables"] == {tables[0]: [], tables[1]: []}
+    assert checked["diff"]["after"]["route_tables"][tables[0]] == [
+        f"{dest} -> {net['pcx']}" for dest in GATEWAY_SUBNETS
+    ]
+    assert names(calls) == ["DescribeVpcPeeringConnections", "DescribeRouteTables"]
+    assert routes_of(net, tables[0]) == {} and peering(net, net["pcx"])[0] == "pending-acceptance"
+
+    del calls[:]
+    result = run(args(net, return_routes=spec), capsys)
+    assert result["changed"] is True and result["accepted"] is True
+    assert result["actions"] == checked["actions"]
+    assert result["diff"] == checked["diff"]
+    assert (
+        names(calls)
+        == [
+            "DescribeVpcPeeringConnections",
+            "DescribeRouteTables",
+            "AcceptVpcPeeringConnection",
+            "CreateTags",
+        ]
+        + ["CreateRoute"] * 4
+    )
+    for table in tables:
+        assert routes_of(net, table) == {dest: net["pcx"] for dest in GATEWAY_SUBNETS}
+
+    del calls[:]
+    again = run(args(net, return_routes=spec), capsys)
+    assert again["changed"] is False and again["actions"] == []
+    assert again["diff"]["before"] == again["diff"]["after"]
+    assert names(calls) == ["DescribeVpcPeeringConnections", "DescribeRouteTables"]
+
+
+def test_a_route_of_someone_else_fails_before_the_accept(net, capsys, calls):
+    igw = net["provider"].create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    net["provider"].attach_internet_gateway(InternetGatewayId=igw, VpcId=net["vpc"])
+    table = route_table(net, [(GATEWAY_SUBNETS[0], {"GatewayId": igw})])
+    del calls[:]
+    result = run(args(net, return_routes={"route_table_ids": [table], "destinations": GATEWAY_SUBNETS}), capsys)
+    assert result["failed"] is True and result["changed"] is False
+    assert f"route conflicts: {table}: {GATEWAY_SUBNETS[0]} already goes to {igw}" in result["msg"]
+    assert result["msg"].endswith("(nothing was changed)")
+    assert result["route_tables"][0]["conflicts"] == [{"dest": GATEWAY_SUBNETS[0], "target": igw}]
+    assert names(calls) == ["DescribeVpcPeeringConnections", "DescribeRouteTables"]
+    assert peering(net, net["pcx"]) == ("pending-acceptance", {})
+    assert routes_of(net, table) == {GATEWAY_SUBNETS[0]: igw}
+
+
+def test_a_missing_table_fails_naming_the_field_before_the_accept(net, capsys, calls):
+    table = route_table(net)
+    del calls[:]
+    result = run(
+        args(net, return_routes={"route_table_ids": [table, "rtb-0123456789abcdef0"], "destinations": GATEWAY_SUBNETS}),
+        capsys,
+    )
+    assert result["failed"] is True
+    assert "return_routes.route_table_ids[1]: rtb-0123456789abcdef0 not found in us-east-1" in result["msg"]
+    assert peering(net, net["pcx"])[0] == "pending-acceptance"
+    assert routes_of(net, table) == {}
+
+
+def test_our_stale_routes_are_replaced_and_purged_the_owners_stay(net, capsys, calls):
+    # Accept first, so that the routes through the gateway's peering exist as an earlier run left them.
+    run(args(net), capsys)
+    igw = net["provider"].create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    net["provider"].attach_internet_gateway(InternetGatewayId=igw, VpcId=net["vpc"])
+    table = route_table(
+        net,
+        [
+            ("10.100.9.0/24", {"VpcPeeringConnectionId": net["pcx"]}),  # ours, no longer planned
+            ("0.0.0.0/0", {"GatewayId": igw}),  # the owner's
+        ],
+    )
+    spec = {"route_table_ids": [table], "destinations": GATEWAY_SUBNETS[:1]}
+    kept = run(args(net, return_routes=spec), capsys)
+    assert kept["actions"] == [f"{table}: add route {GATEWAY_SUBNETS[0]} -> {net['pcx']}"]
+    assert routes_of(net, table) == {"10.100.9.0/24": net["pcx"], GATEWAY_SUBNETS[0]: net["pcx"], "0.0.0.0/0": igw}
+
+    purged = run(args(net, return_routes=dict(spec, purge=True)), capsys)
+    assert purged["actions"] == [f"{table}: delete route 10.100.9.0/24 -> {net['pcx']}"]
+    assert purged["route_tables"][0]["deleted"] == [{"dest": "10.100.9.0/24", "target": net["pcx"]}]
+    assert routes_of(net, table) == {GATEWAY_SUBNETS[0]: net["pcx"], "0.0.0.0/0": igw}
+
+
+def test_an_empty_table_list_reads_no_table(net, capsys, calls):
+    del calls[:]
+    result = run(args(net, return_routes={"route_table_ids": [], "destinations": GATEWAY_SUBNETS}), capsys)
+    assert result["changed"] is True and result["route_tables"] == []
+    assert "DescribeRouteTables" not in names(calls)
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        (
+            {"route_table_ids": ["rtb-nothex"], "destinations": []},
+            "return_routes.route_table_ids[0]: 'rtb-nothex' is not a rtb- id",
+        ),
+        (
+            {"route_table_ids": ["rtb-0123456789abcdef0", "rtb-0123456789abcdef0"], "destinations": []},
+            "return_routes.route_table_ids[1]: rtb-0123456789abcdef0 is listed twice (return_routes.route_table_ids[0]",
+        ),
+        (
+            {"route_table_ids": ["rtb-0123456789abcdef0"], "destinations": ["10.100.1.5/24"]},
+            "return_routes.destinations[0]: ",
+        ),
+        (
+            {"route_table_ids": ["rtb-0123456789abcdef0"], "destinations": ["10.100.1.0/24", "10.100.1.0/24"]},
+            "return_routes.destinations[1]: 10.100.1.0/24 is listed twice",
+        ),
+    ],
+)
+def test_bad_return_routes_fail_before_any_call(spec, message, capsys, calls):
+    params = dict(
+        vpc_id="vpc-0123456789abcdef0",
+        requester_account_id=GATEWAY_ACCOUNT,
+        requester_vpc_id="vpc-0a1b2c3d4e5f67890",
+        return_routes=spec,
+    )
+    result = run(params, capsys)
+    assert result["failed"] is True
+    assert message in result["msg"] and result["msg"].endswith("(nothing was changed)")
+    assert calls == []
