@@ -14,7 +14,7 @@ sanity_venv="$root/.cache/sanity-venv-$core"
 if [ ! -x "$sanity_venv/bin/ansible-test" ] || [ "$(cat "$sanity_venv/.core" 2>/dev/null)" != "$core" ]; then
   rm -rf "$sanity_venv"
   python3 -m venv "$sanity_venv"
-  "$sanity_venv/bin/pip" install --quiet --disable-pip-version-check --no-compile "ansible-core==$core" \
+  "$sanity_venv/bin/pip" install --quiet --disable-pip-version-check "ansible-core==$core" \
     $(grep -E '^(boto3|botocore)==' "$root/requirements/dev.txt")
   echo "$core" >"$sanity_venv/.core"
 fi
