@@ -145,7 +145,17 @@ seealso:
   - module: multiaccount.apigateway.provider_path_info
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details:
+      - The action plugin judges the paths and writes the report in the controller's worker process,
+        without a module process; the result is the same.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details:
@@ -156,7 +166,7 @@ attributes:
     details: The Markdown report, before and after, as text with its path as header.
   platform:
     platforms: posix
-    details: Runs on the controller (C(delegate_to=localhost)); it talks to no AWS API.
+    details: Runs on the controller (its action plugin, or the module with C(delegate_to=localhost)); it talks to no AWS API.
 """
 
 EXAMPLES = r"""
@@ -312,222 +322,28 @@ diff:
   version_added: 0.2.0
 """
 
-import os
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_text
-from ansible_collections.multiaccount.apigateway.plugins.module_utils import topology
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import file_diff
-
-
-def judge_probes(probes):
-    judged = []
-    for probe in probes:
-        entry = dict(probe)
-        entry["ok"] = str(probe.get("status")) == str(probe.get("expected"))
-        judged.append(entry)
-    return judged
-
-
-DRY_RUN_NOTE = (
-    "Dry run (check mode): the paths were judged on the resources as they are now, before the changes "
-    "this run would make; a hop it would build or repair may show as failed here."
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.path_report import (
+    ARGUMENT_SPEC,
+    ReportError,
+    verify_paths,
 )
 
 
-def read_file(path):
-    """The bytes of ``path``, or None when it cannot be read (it does not exist yet)."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
-def write_if_changed(path, content):
-    """Write ``content`` (bytes) to ``path`` atomically unless it already holds it; True when written."""
-    if read_file(path) == content:
-        return False
-    directory = os.path.dirname(path)
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=".path-verify-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
-    return True
-
-
-def render_image(module, dot_bin, source, fmt):
-    """Run ``dot -T<fmt>`` on ``source``; the image bytes. Fails the module on a dot error."""
-    fd, temporary = tempfile.mkstemp(prefix=".path-verify-", suffix="." + fmt)
-    os.close(fd)
-    try:
-        rc, dummy, err = module.run_command([dot_bin, f"-T{fmt}", "-o", temporary], data=source, binary_data=False)
-        if rc != 0:
-            module.fail_json(msg=f"Graphviz dot failed to render {fmt}: {err.strip()}")
-        with open(temporary, "rb") as handle:
-            return handle.read()
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-
-
-def report_diff(files):
-    """The diff of the report: the Markdown as text (the other files say the same in other forms), or
-    the first other text file that changes without it; binary images are not shown."""
-    changed = [(path, old, new) for path, old, new, text in files if text and old != new]
-    if not changed:
-        return {"before": {}, "after": {}}
-    path, old, new = next((item for item in changed if item[0].endswith(".md")), changed[0])
-    return file_diff(
-        path,
-        to_text(old, errors="surrogate_or_strict") if old is not None else None,
-        to_text(new, errors="surrogate_or_strict"),
-    )
-
-
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            gateway=dict(
-                type="dict",
-                required=True,
-                options=dict(
-                    name=dict(type="str"),
-                    account_id=dict(type="str"),
-                    region=dict(type="str"),
-                    snapshot=dict(type="dict", required=True),
-                    state=dict(type="dict"),
-                ),
-            ),
-            providers=dict(
-                type="list",
-                elements="dict",
-                required=True,
-                options=dict(
-                    name=dict(type="str", required=True),
-                    account_id=dict(type="str"),
-                    region=dict(type="str"),
-                    services=dict(type="list", elements="dict", required=True),
-                    snapshot=dict(type="dict", default={}),
-                ),
-            ),
-            probes=dict(type="list", elements="dict", default=[]),
-            report_dir=dict(type="path", default="reports"),
-            report_name=dict(type="str", default="path-verify"),
-            render_images=dict(type="bool", default=True),
-            fail_on_broken=dict(type="bool", default=True),
-            dry_run=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    gateway = dict(params["gateway"])
-    gateway["gateway_tag"] = (gateway.get("snapshot") or {}).get("gateway_tag")
-    providers = [dict(provider) for provider in params["providers"]]
-    for provider in providers:
-        for index, service in enumerate(provider["services"]):
-            missing = [key for key in ("name", "port") if service.get(key) in (None, "")]
-            if missing:
-                module.fail_json(msg=f"providers[{provider['name']}].services[{index}]: missing {', '.join(missing)}")
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
 
-    evaluation = topology.evaluate(gateway, providers)
-    probes = judge_probes(params["probes"])
-    graph = topology.build_graph(gateway, providers, evaluation)
-    mermaid = topology.render_mermaid(graph)
-    gw = gateway.get("snapshot") or {}
-    verdict = (
-        f"all {len(evaluation['services'])} published paths pass every hop"
-        if evaluation["ok"]
-        else "BROKEN: " + ", ".join(f"{hop['service']} {hop['hop']}" for hop in evaluation["failed"])
-    )
-    title = f"{gw.get('rest_api_name') or 'REST API'} stage {gw.get('stage_name') or '?'}: {verdict}"
-    if params["dry_run"]:
-        title += " (dry run: the state before the run's changes)"
-    dot_source = topology.render_dot(graph, title)
+    def run_command(argv, data):
+        return module.run_command(argv, data=data, binary_data=False)
 
-    directory = os.path.abspath(params["report_dir"])
-    base = os.path.join(directory, params["report_name"])
-    report = {
-        "markdown": base + ".md",
-        "mermaid": base + ".mmd",
-        "dot": base + ".dot",
-        "svg": None,
-        "png": None,
-        "notes": [],
-    }
-    dot_bin = module.get_bin_path("dot") if params["render_images"] else None
-    images = {}
-    if dot_bin:
-        report["svg"], report["png"] = base + ".svg", base + ".png"
-        images = {"svg": os.path.basename(report["svg"]), "png": os.path.basename(report["png"])}
-    elif params["render_images"]:
-        report["notes"].append(
-            "Graphviz `dot` is not on the PATH, so no SVG/PNG was rendered; install graphviz (e.g. apt-get install graphviz) "
-            f"or render {os.path.basename(report['dot'])} elsewhere. The Mermaid diagram above renders on GitHub/GitLab."
+    try:
+        result, failure = verify_paths(
+            module.params, module.check_mode, lambda: module.get_bin_path("dot"), run_command
         )
-    markdown = topology.render_markdown(gateway, evaluation, mermaid, images, report["notes"], probes)
-
-    if params["dry_run"]:
-        title_line, rest = markdown.split("\n", 1)
-        markdown = f"{title_line}\n\n> **{DRY_RUN_NOTE}**\n{rest}"
-
-    # Every file with its current and its new content: check mode predicts the change (and the diff)
-    # from them, a real run writes the files whose content differs.
-    files = [
-        (report["markdown"], to_bytes(markdown), True),
-        (report["mermaid"], to_bytes(mermaid), True),
-        (report["dot"], to_bytes(dot_source), True),
-    ]
-    if dot_bin:
-        files.append((report["svg"], render_image(module, dot_bin, dot_source, "svg"), False))
-        files.append((report["png"], render_image(module, dot_bin, dot_source, "png"), False))
-    compared = [(path, read_file(path), content, text) for path, content, text in files]
-    changed = any(item[1] != item[2] for item in compared)
-    report["written"] = False
-    if not module.check_mode:
-        try:
-            os.makedirs(directory, exist_ok=True)
-            for path, content, dummy in files:
-                write_if_changed(path, content)
-        except OSError as error:
-            module.fail_json(msg=f"report_dir: cannot write the report into {directory}: {error}")
-        report["written"] = True
-
-    failed_probes = [probe for probe in probes if not probe["ok"]]
-    ok = evaluation["ok"] and not failed_probes
-    lines = [topology.failure_message(evaluation)] if evaluation["failed"] else []
-    for probe in failed_probes:
-        lines.append(
-            f"- live probe {probe.get('kind')} of {probe.get('service')} ({probe.get('target')}): status "
-            f"{probe.get('status')}, expected {probe.get('expected')}"
-        )
-    if ok:
-        lines.append(f"All {len(evaluation['services'])} published path(s) pass every hop.")
-    if params["dry_run"]:
-        lines.append(DRY_RUN_NOTE)
-    if report["written"]:
-        lines.append(f"Report: {report['markdown']}")
-    else:
-        lines.append(
-            f"Report: {report['markdown']} (not written in check mode; to write the report of a dry run, give the "
-            "task check_mode: false and dry_run: true)"
-        )
-    message = "\n".join(lines)
-    result = dict(
-        changed=changed,
-        ok=ok,
-        message=message,
-        services=evaluation["services"],
-        failures=evaluation["failed"],
-        summary=evaluation["summary"],
-        probes=probes,
-        report=report,
-        diff=report_diff(compared),
-    )
-    if not ok and params["fail_on_broken"]:
-        module.fail_json(msg=message, **result)
+    except ReportError as error:
+        module.fail_json(msg=str(error))
+    if failure:
+        module.fail_json(msg=failure, **result)
     module.exit_json(**result)
 
 

@@ -48,7 +48,8 @@ description:
     every derived name, port, tag and default resolved once. The roles of the collection only
     apply their account's part."
   - The module only reads its input and never talks to AWS, so it needs no credentials and always
-    returns RV(ignore:changed=false). Run it once, on the controller; the
+    returns RV(ignore:changed=false). Its action plugin runs the checks and the planner inside the
+    controller's worker process (no module process, no upload). Run it once; the
     C(multiaccount.apigateway.preflight) role does that, builds O(accounts) from the inventory
     and publishes RV(plan) as the fact C(preflight_plan).
 author:
@@ -102,7 +103,15 @@ options:
         default: {}
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
 attributes:
+  action:
+    support: full
+    details: The action plugin runs the checks and the planner in the controller's worker, without a module process.
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
   check_mode:
     support: full
     details: The module never changes anything, so check mode runs the same checks.
@@ -307,52 +316,20 @@ errors:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import build_plan
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import format_finding
-
-
-def known_regions():
-    """Every region the controller's botocore knows, in every partition; None without botocore."""
-    try:
-        import botocore.session
-    except ImportError:
-        return None
-    session = botocore.session.get_session()
-    regions = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("ec2", partition_name=partition))
-    return sorted(regions) or None
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight_step import (
+    PREFLIGHT_ARGUMENT_SPEC,
+    known_regions,
+    preflight_outcome,
+)
 
 
 def main():
-    argument_spec = dict(
-        accounts=dict(
-            type="list",
-            elements="dict",
-            required=True,
-            options=dict(
-                host=dict(type="str", required=True),
-                kind=dict(type="str", required=True, choices=["shared", "provider"]),
-                vars=dict(type="dict", default={}),
-            ),
-        ),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-
-    report = build_plan(module.params["accounts"], known_regions())
-    for warning in report["warnings"]:
-        module.warn(format_finding(warning))
-
-    result = dict(changed=False, checked=report["checked"], services=report["services"], plan=report["plan"])
-    errors = report["errors"]
-    if errors:
-        count = len(errors)
-        lines = "\n".join(f"- {format_finding(error)}" for error in errors)
-        module.fail_json(
-            msg=f"preflight found {count} problem{'s' if count > 1 else ''} in the inventory; nothing was changed:\n{lines}",
-            errors=errors,
-            **result,
-        )
+    module = AnsibleModule(argument_spec=PREFLIGHT_ARGUMENT_SPEC, supports_check_mode=True)
+    result, warnings, failure = preflight_outcome(module.params["accounts"], known_regions())
+    for warning in warnings:
+        module.warn(warning)
+    if failure:
+        module.fail_json(msg=failure, **result)
     module.exit_json(**result)
 
 

@@ -12,6 +12,7 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.path_report import DRY_RUN_NOTE
 from ansible_collections.multiaccount.apigateway.plugins.modules import path_verify
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils"))
@@ -130,13 +131,13 @@ def test_check_mode_after_a_real_run_predicts_no_change(tmp_path, capsys):
 def test_dry_run_report_says_it_judges_the_state_before_the_changes(tmp_path, capsys):
     plain, dummy = run(module_args(tmp_path), capsys)
     markdown = (tmp_path / "reports" / "path-verify.md").read_text()
-    assert "Dry run" not in markdown and path_verify.DRY_RUN_NOTE not in plain["message"]
+    assert "Dry run" not in markdown and DRY_RUN_NOTE not in plain["message"]
     dry, dummy = run(module_args(tmp_path, dry_run=True), capsys)
     assert dry["changed"] is True and dry["report"]["written"] is True
     marked = (tmp_path / "reports" / "path-verify.md").read_text()
     lines = marked.splitlines()
-    assert lines[0] == markdown.splitlines()[0] and lines[2] == f"> **{path_verify.DRY_RUN_NOTE}**"
-    assert path_verify.DRY_RUN_NOTE in dry["message"]
+    assert lines[0] == markdown.splitlines()[0] and lines[2] == f"> **{DRY_RUN_NOTE}**"
+    assert DRY_RUN_NOTE in dry["message"]
     assert "(dry run: the state before the run's changes)" in (tmp_path / "reports" / "path-verify.dot").read_text()
     # The diff is the Markdown: only the added note differs.
     assert dry["diff"]["before"] == markdown and dry["diff"]["after"] == marked
