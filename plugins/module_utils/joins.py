@@ -25,6 +25,8 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan impor
 LIVE_PEERING_STATES = ("initiating-request", "pending-acceptance", "provisioning", "active")
 ACTIVE_PEERING_STATES = ("active", "provisioning")
 PENDING = "pending-acceptance"
+# A route to a peering in these states is taken by AWS (while pending acceptance it is a blackhole).
+ROUTABLE_PEERING_STATES = ACTIVE_PEERING_STATES + (PENDING,)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,10 +169,15 @@ def peering_specs(peerings, provider_states):
 
 
 def gateway_routes(requests, provider_states, accept_states=None):
-    """Routes of the gateway route table: every CIDR of each provider VPC through its active peering.
+    """Routes of the gateway route table: every CIDR of each provider VPC through its peering.
+
+    A peering that is active, provisioning or still pending acceptance is routed: AWS takes a route
+    to a peering that waits for acceptance (the route is a blackhole until the peering is active),
+    so the gateway routes right after its requests, while the providers accept. A peering in any
+    other status (failed, rejected, expired, deleted...) gets no route.
 
     ``requests``: the result of ``peering_requests``; ``accept_states``: ``{host: peering_accept_state}``
-    of the providers that accepted in this run (the accepter's view of the status wins).
+    of the providers that accepted earlier in this run (the accepter's view of the status wins).
     Returns ``routes`` ([{dest, vpc_peering_connection_id}]), ``owned_targets`` (every peering of ours,
     live or stale: routes through them may be replaced or removed) and ``inactive``
     ([{provider, id, status}]: no route for them in this run).
@@ -182,7 +189,7 @@ def gateway_routes(requests, provider_states, accept_states=None):
         accepted = (accept_states or {}).get(provider) or {}
         if accepted.get("peering_id") == peering["id"] and accepted.get("status"):
             status = accepted["status"]
-        if status != "active":
+        if status not in ROUTABLE_PEERING_STATES:
             inactive.append({"provider": provider, "id": peering["id"], "status": status})
             continue
         for cidr in ((provider_states or {}).get(provider) or {}).get("vpc_cidrs") or []:

@@ -148,7 +148,7 @@ def test_our_requests_to_departed_providers_are_stale_but_unknown_providers_keep
     assert [c["provider"] for c in result["create"]] == ["payments"]
 
 
-def test_gateway_routes_through_active_peerings_only(plan):
+def test_gateway_routes_through_live_peerings_pending_ones_included(plan):
     requests = {
         "live": {
             "payments": {"id": "pcx-p", "status": "active", "vpc_id": "vpc-pay"},
@@ -157,9 +157,29 @@ def test_gateway_routes_through_active_peerings_only(plan):
         "stale": [{"provider": "loans", "id": "pcx-l", "status": "active"}],
     }
     result = joins.gateway_routes(requests, STATES)
-    assert result["routes"] == [{"dest": "10.0.0.0/16", "vpc_peering_connection_id": "pcx-p"}]
-    assert result["inactive"] == [{"provider": "cards", "id": "pcx-c", "status": "pending-acceptance"}]
+    # AWS takes a route to a peering that waits for acceptance: the gateway routes before the accept.
+    assert result["routes"] == [
+        {"dest": "10.1.0.0/16", "vpc_peering_connection_id": "pcx-c"},
+        {"dest": "10.2.0.0/16", "vpc_peering_connection_id": "pcx-c"},
+        {"dest": "10.0.0.0/16", "vpc_peering_connection_id": "pcx-p"},
+    ]
+    assert result["inactive"] == []
     assert result["owned_targets"] == ["pcx-c", "pcx-p", "pcx-l"]
+
+
+@pytest.mark.parametrize("status", ["failed", "rejected", "expired", "deleted", "deleting", "initiating-request"])
+def test_no_gateway_route_through_a_dead_peering(plan, status):
+    requests = {
+        "live": {
+            "payments": {"id": "pcx-p", "status": "active", "vpc_id": "vpc-pay"},
+            "cards": {"id": "pcx-c", "status": status, "vpc_id": "vpc-card"},
+        },
+        "stale": [],
+    }
+    result = joins.gateway_routes(requests, STATES)
+    assert result["routes"] == [{"dest": "10.0.0.0/16", "vpc_peering_connection_id": "pcx-p"}]
+    assert result["inactive"] == [{"provider": "cards", "id": "pcx-c", "status": status}]
+    assert result["owned_targets"] == ["pcx-c", "pcx-p"]
     # The accepter's view of the status wins.
     accepted = {"cards": {"peering_id": "pcx-c", "status": "active"}}
     result = joins.gateway_routes(requests, STATES, accepted)
