@@ -559,9 +559,11 @@ def run(module, client):
     except peerings.AnsiblePeeringError as error:
         module.fail_json_aws(
             error.exception,
-            msg=f"{error.message} after {len(done)} of {len(actions)} changes",
+            msg=f"{error.message} after {len(done)} of {len(actions) + len(route_actions)} changes",
             **dict(result, changed=bool(done), actions=done, accepted=bool(done) and choice["accept"], tagged=False),
         )
+    # Until the routes are made, a failure reports the accept and the tags only.
+    result.update(changed=bool(done), actions=list(done))
 
     if params["wait"] and chosen["status"] == PROVISIONING:
         current, still = peerings.wait_until_settled(
@@ -594,6 +596,7 @@ def run(module, client):
                 msg=f"{error.message} after {len(done) + len(routed)} of {len(actions) + len(route_actions)} changes",
                 **dict(result, changed=bool(done or routed), actions=done + routed),
             )
+        result.update(changed=True, actions=done + routed)
     result["diff"] = with_routes(
         peering_diff(label, peering_id, before_status, chosen["status"], current_tags, tags), planned
     )

@@ -19,7 +19,7 @@ import os
 import boto3
 import botocore.client
 import pytest
-from ansible_collections.multiaccount.apigateway.plugins.module_utils import peerings
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import ec2_network, peerings
 from ansible_collections.multiaccount.apigateway.plugins.modules import vpc_peering_accept
 
 from .moto_harness import mocked_aws, run_module, writes
@@ -606,3 +606,54 @@ def test_bad_return_routes_fail_before_any_call(spec, message, capsys, calls):
     assert result["failed"] is True
     assert message in result["msg"] and result["msg"].endswith("(nothing was changed)")
     assert calls == []
+
+
+def test_a_route_error_after_the_accept_reports_what_was_done(net, capsys, monkeypatch):
+    table = route_table(net)
+    real = ec2_network.create_route
+    made = []
+
+    def second_refused(client, route_table_id, dest, target):
+        if made:
+            # A route through a peering that does not exist: AWS (and moto) refuse it.
+            client.create_route(
+                RouteTableId=route_table_id, DestinationCidrBlock=dest, VpcPeeringConnectionId="pcx-0000000000000000a"
+            )
+        made.append(dest)
+        return real(client, route_table_id, dest, target)
+
+    monkeypatch.setattr(
+        ec2_network,
+        "create_route",
+        ec2_network.Ec2NetworkErrorHandler.common_error_handler("create route")(second_refused),
+    )
+    result = run(args(net, return_routes={"route_table_ids": [table], "destinations": GATEWAY_SUBNETS}), capsys)
+    assert result["failed"] is True and result["changed"] is True
+    assert "after 3 of 4 changes" in result["msg"]
+    assert result["actions"] == [
+        f"accept peering {net['pcx']}",
+        f"tag peering {net['pcx']} with Name, ManagedBy, multiaccount:provider",
+        f"{table}: add route {GATEWAY_SUBNETS[0]} -> {net['pcx']}",
+    ]
+    assert peering(net, net["pcx"]) == ("active", TAGS)
+    assert routes_of(net, table) == {GATEWAY_SUBNETS[0]: net["pcx"]}
+
+
+def test_a_wait_timeout_reports_the_accept_not_the_routes(net, capsys, monkeypatch):
+    table = route_table(net)
+    provisioning_accept(monkeypatch)
+
+    def still_provisioning(client, peering_ids, timeout, moving=None, **kwargs):
+        return {peering_ids[0]: {"status": {"code": "provisioning"}}}, list(peering_ids)
+
+    monkeypatch.setattr(peerings, "wait_until_settled", still_provisioning)
+    result = run(
+        args(net, return_routes={"route_table_ids": [table], "destinations": GATEWAY_SUBNETS}, wait_timeout=7), capsys
+    )
+    assert result["failed"] is True and result["changed"] is True
+    assert "still provisioning" in result["msg"]
+    assert result["actions"] == [
+        f"accept peering {net['pcx']}",
+        f"tag peering {net['pcx']} with Name, ManagedBy, multiaccount:provider",
+    ]
+    assert routes_of(net, table) == {}
