@@ -341,15 +341,16 @@ def check_params(params):
             problems.append(f"tags: {key!r} uses the aws: prefix, which AWS reserves")
     if params["wait_timeout"] < 0:
         problems.append("wait_timeout: must be 0 or more seconds")
-    problems.extend(return_route_problems(params["return_routes"]))
     return problems
 
 
-def return_route_problems(spec):
-    """Problems of O(return_routes), each naming its field."""
-    problems = []
+def check_return_routes(spec):
+    """``(checked, problems)`` of O(return_routes): each problem names its field; ``checked`` is None
+    without the option, else the table ids and ``(field, dest)`` of each destination, normalised."""
     if spec is None:
-        return problems
+        return None, []
+    checked = {"route_table_ids": [], "destinations": [], "purge": spec["purge"]}
+    problems = []
     seen = {}
     for index, value in enumerate(spec["route_table_ids"] or []):
         field = f"return_routes.route_table_ids[{index}]"
@@ -361,6 +362,7 @@ def return_route_problems(spec):
         if table_id in seen:
             problems.append(f"{field}: {table_id} is listed twice ({seen[table_id]} and {field})")
         seen.setdefault(table_id, field)
+        checked["route_table_ids"].append(table_id)
     seen = {}
     for index, value in enumerate(spec["destinations"] or []):
         field = f"return_routes.destinations[{index}]"
@@ -374,26 +376,27 @@ def return_route_problems(spec):
                 f"{field}: {dest} is listed twice ({seen[dest]} and {field}); a table has one route per destination"
             )
         seen.setdefault(dest, field)
-    return problems
+        checked["destinations"].append((field, dest))
+    return checked, problems
 
 
-def plan_return_routes(client, spec, peering_id, owned_targets):
-    """``plan_route_tables`` of the return routes through ``peering_id``; None without any table to route."""
-    if spec is None or not spec["route_table_ids"]:
+def plan_return_routes(client, checked, peering_id, owned_targets):
+    """``plan_route_tables`` of the return routes through ``peering_id``; None without any table to route.
+
+    ``checked``: the first value of ``check_return_routes``.
+    """
+    if checked is None or not checked["route_table_ids"]:
         return None
-    checked = {
-        "route_table_ids": [str(value).strip().lower() for value in spec["route_table_ids"]],
-        "routes": [
-            {
-                "field": f"return_routes.destinations[{index}]",
-                "dest": str(parse_cidr(value, "destinations")),
-                "target": peering_id,
-            }
-            for index, value in enumerate(spec["destinations"] or [])
-        ],
-        "owned_targets": set(owned_targets),
-    }
-    return plan_route_tables(client, checked, "present", spec["purge"])
+    return plan_route_tables(
+        client,
+        {
+            "route_table_ids": checked["route_table_ids"],
+            "routes": [{"field": field, "dest": dest, "target": peering_id} for field, dest in checked["destinations"]],
+            "owned_targets": set(owned_targets),
+        },
+        "present",
+        checked["purge"],
+    )
 
 
 def is_cidr(text):
@@ -463,7 +466,8 @@ def with_routes(diff, planned):
     return diff
 
 
-def run(module, client):
+def run(module, client, return_routes=None):
+    """The run; ``return_routes``: the checked O(return_routes) (``check_return_routes``), None without it."""
     params = module.params
     vpc_id = params["vpc_id"]
     tags = string_tags(params["tags"])
@@ -521,7 +525,7 @@ def run(module, client):
     before_status = chosen["status"]
     # The route tables are read and judged before any change: a missing table or a route of someone
     # else in the way fails the run before the accept.
-    planned = plan_return_routes(client, params["return_routes"], peering_id, choice["owned_targets"])
+    planned = plan_return_routes(client, return_routes, peering_id, choice["owned_targets"])
     if planned is not None:
         result["route_tables"] = planned["route_tables"]
         if planned["missing"] or planned["conflicts"]:
@@ -622,12 +626,13 @@ def main():
         ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    problems = check_params(module.params)
+    return_routes, bad_routes = check_return_routes(module.params["return_routes"])
+    problems = check_params(module.params) + bad_routes
     if problems:
         module.fail_json(msg=f"{'; '.join(problems)} (nothing was changed)")
     client = module.client("ec2")
     try:
-        result = run(module, client)
+        result = run(module, client, return_routes)
     except (peerings.AnsiblePeeringError, AnsibleEc2NetworkError) as error:
         module.fail_json_aws_error(error)
     module.exit_json(**result)
