@@ -597,6 +597,11 @@ def plan_route_tables(client, checked, state, purge):
     order ``apply_route_plans`` makes them, ``warnings`` the tables' own and the quota warnings.
     """
     tables, missing = read_route_tables(client, checked["route_table_ids"])
+    return plan_read_route_tables(tables, missing, checked, state, purge)
+
+
+def plan_read_route_tables(tables, missing, checked, state, purge):
+    """``plan_route_tables`` of tables already read (``read_route_tables``), without an AWS call."""
     plans = [
         (table, plan_route_table(table, checked["routes"], checked["owned_targets"], state, purge)) for table in tables
     ]

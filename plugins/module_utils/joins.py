@@ -155,17 +155,22 @@ def peering_requests(gateway_plan, provider_states, existing, vpc_id):
 
 def peering_specs(peerings, provider_states):
     """The ``peerings`` option of vpc_peering_requests: the plan's ``gateway.peerings`` with the
-    VPC id each provider published in this run (empty when unknown: nothing is requested for it)."""
-    return [
-        {
-            "provider": planned["provider"],
-            "account_id": planned["account_id"],
-            "vpc_id": ((provider_states or {}).get(planned["provider"]) or {}).get("vpc_id") or "",
-            "region": planned["region"],
-            "tags": planned["tags"],
-        }
-        for planned in peerings or []
-    ]
+    VPC id each provider published in this run (empty when unknown: nothing is requested for it)
+    and its VPC's CIDR blocks (``cidrs``, routed through the request with the option ``routes``)."""
+    specs = []
+    for planned in peerings or []:
+        state = (provider_states or {}).get(planned["provider"]) or {}
+        specs.append(
+            {
+                "provider": planned["provider"],
+                "account_id": planned["account_id"],
+                "vpc_id": state.get("vpc_id") or "",
+                "region": planned["region"],
+                "tags": planned["tags"],
+                "cidrs": list(state.get("vpc_cidrs") or []),
+            }
+        )
+    return specs
 
 
 def gateway_routes(requests, provider_states, accept_states=None):

@@ -944,7 +944,7 @@ def _check_gateway_route(ctx):
             resource,
             "; ".join(problems),
             f"add a route to the provider CIDR ({cidrs}) via {via} in every route table of the NLB subnets "
-            "(shared_gateway role, tasks_from: routes)",
+            "(shared_gateway role, tasks_from: peering)",
         )
     return _hop("gateway_route", OK, ctx.account_a, resource, "; ".join(sorted(set(fine))))
 

@@ -24,6 +24,12 @@ description:
   - A listed peer with an empty O(peerings[].vpc_id) (its VPC is not known in this run) is returned
     in RV(unknown). Nothing is requested for it and its requests are not stale.
   - The module does not accept the requests; the peer account does (see M(multiaccount.apigateway.vpc_peering_accept)).
+  - With O(routes), the same run routes each peer's O(peerings[].cidrs) through the peer's request in
+    the listed route tables of this account, exactly as M(multiaccount.apigateway.vpc_routes) would,
+    with every request of ours from O(vpc_id) (live or stale) as the owned targets. AWS takes a route
+    to a request that is still C(pending-acceptance) (it is a blackhole until the peer accepts), so
+    the routes go in right after the requests. The tables are read and judged before any change, so
+    a missing table or a route of someone else in the way fails the module with nothing changed.
   - Every input is checked before any AWS call and errors name the field.
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
@@ -71,6 +77,37 @@ options:
           - Tags of the request (set at creation, added to an existing request that lacks them).
         type: dict
         default: {}
+      cidrs:
+        description:
+          - With O(routes), the IPv4 CIDR blocks of the peer VPC, each routed through the peer's
+            request. A destination listed twice (for one peer or two) is an error.
+          - Ignored without O(routes).
+        type: list
+        elements: str
+        default: []
+  routes:
+    description:
+      - The routes to the peers through their requests, reconciled in the same run, after the
+        requests (and the wait).
+      - A peer gets its routes when its request is C(pending-acceptance), C(provisioning) or
+        C(active); a request still C(initiating-request) (O(wait=false), or found so) gets none in
+        this run and is returned in RV(inactive).
+      - Omit it to leave every route table alone.
+    type: dict
+    suboptions:
+      route_table_ids:
+        description:
+          - The route tables (C(rtb-...)) of this account that get the routes. A table that does
+            not exist is an error, reported before any change. An empty list makes no route table call.
+        type: list
+        elements: str
+        required: true
+      purge:
+        description:
+          - Also delete the routes through requests of ours (RV(live) and RV(stale)) to destinations
+            not listed, such as those of a peer that left.
+        type: bool
+        default: false
   wait:
     description:
       - After creating requests, wait until none of them is still C(initiating-request), so that
@@ -86,10 +123,13 @@ options:
 notes:
   - Permissions needed - C(ec2:DescribeVpcPeeringConnections), C(ec2:CreateVpcPeeringConnection)
     (with C(ec2:CreateTags) for the tags at creation) and C(ec2:CreateTags).
-  - "API calls: one DescribeVpcPeeringConnections (filter C(requester-vpc-info.vpc-id)); then one
-    CreateVpcPeeringConnection per missing request, one CreateTags per request lacking tags, and
-    with O(wait) one DescribeVpcPeeringConnections per poll while a new request is still
-    C(initiating-request). A run with nothing to change makes only the first call."
+  - With O(routes) also C(ec2:DescribeRouteTables), C(ec2:CreateRoute), C(ec2:ReplaceRoute) and
+    C(ec2:DeleteRoute).
+  - "API calls: one DescribeVpcPeeringConnections (filter C(requester-vpc-info.vpc-id)) and, with
+    O(routes), one DescribeRouteTables; then one CreateVpcPeeringConnection per missing request, one
+    CreateTags per request lacking tags, with O(wait) one DescribeVpcPeeringConnections per poll
+    while a new request is still C(initiating-request), and one CreateRoute, ReplaceRoute or
+    DeleteRoute per route change. A run with nothing to change makes only the reads."
   - A VPC has at most 50 active peerings by default (125 at most).
 seealso:
   - module: amazon.aws.ec2_vpc_peering
@@ -106,7 +146,9 @@ attributes:
     details: Reads the requests and returns those it would create or tag, without any change.
   diff_mode:
     support: full
-    details: Per peer, C(<request id> (<status>)) before and after; a request this run makes shows C((new)).
+    details:
+      - Per peer, C(<request id> (<status>)) before and after; a request this run makes shows C((new)).
+      - With O(routes), per table the routes in scope as C(dest -> target) before and after.
   platform:
     platforms: aws
 """
@@ -130,6 +172,19 @@ EXAMPLES = r"""
         vpc_id: vpc-0fedcba9876543210
         region: eu-west-1
   register: requests
+
+- name: The same, and the routes to each provider VPC through its request, in one call
+  multiaccount.apigateway.vpc_peering_requests:
+    vpc_id: vpc-0a1b2c3d4e5f67890
+    gateway: shared-gateway
+    peerings:
+      - provider: payments
+        account_id: "222222222222"
+        vpc_id: vpc-0123456789abcdef0
+        cidrs: [10.1.0.0/16]
+    routes:
+      route_table_ids: [rtb-0a1b2c3d4e5f67890]
+      purge: true
 
 - name: The request to payments, for the accepter side
   ansible.builtin.debug:
@@ -169,27 +224,92 @@ unknown:
   returned: always
   type: list
   elements: str
+inactive:
+  description: With O(routes), the listed peers whose request is not routable in this run (still
+    C(initiating-request)); they get no route.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{provider: payments, id: pcx-0123456789abcdef0, status: initiating-request}]
+route_tables:
+  description:
+    - With O(routes), per listed table that exists, the route changes made (or that would be made in
+      check mode), as RV(multiaccount.apigateway.vpc_routes#module:route_tables) of
+      M(multiaccount.apigateway.vpc_routes). Empty without O(routes).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Route table id.
+      type: str
+      sample: rtb-0a1b2c3d4e5f67890
+    vpc_id:
+      description: VPC of the table.
+      type: str
+      sample: vpc-0a1b2c3d4e5f67890
+    name:
+      description: Name tag of the table, null when it has none.
+      type: str
+      sample: shared-gateway-private
+    added:
+      description: Routes added.
+      type: list
+      elements: dict
+      sample: [{dest: 10.1.0.0/16, target: pcx-0123456789abcdef0}]
+    replaced:
+      description: Routes replaced, with the target they had before.
+      type: list
+      elements: dict
+      sample: [{dest: 10.1.0.0/16, target: pcx-0123456789abcdef0, previous_target: pcx-0aaaaaaaaaaaaaaaa}]
+    deleted:
+      description: Routes deleted (with O(routes.purge)), with the target they had.
+      type: list
+      elements: dict
+      sample: [{dest: 10.9.0.0/16, target: pcx-0aaaaaaaaaaaaaaaa}]
+    conflicts:
+      description: Routes of someone else to a listed destination; the module fails when there is one.
+      type: list
+      elements: dict
+      sample: [{dest: 10.1.0.0/16, target: igw-0123456789abcdef0}]
 actions:
   description: What the run changed (in check mode, would change), one line each.
   returned: always
   type: list
   elements: str
-  sample: ["request peering with payments (222222222222 vpc-0123456789abcdef0)"]
+  sample:
+    - request peering with payments (222222222222 vpc-0123456789abcdef0)
+    - "rtb-0a1b2c3d4e5f67890 (shared-gateway-private): add route 10.1.0.0/16 -> pcx-0123456789abcdef0"
 diff:
-  description: Per peer, its request before and after the run.
+  description: Per peer, its request before and after the run; with O(routes), the routes in scope
+    per table as C(dest -> target) (a request this run makes is named C((new request to <peer>))).
   returned: always
   type: dict
   sample:
-    before: {peerings: {}}
-    after: {peerings: {payments: "(new) (to 222222222222 vpc-0123456789abcdef0)"}}
+    before: {peerings: {}, route_tables: {"rtb-0a1b2c3d4e5f67890": []}}
+    after:
+      peerings: {payments: "(new) (to 222222222222 vpc-0123456789abcdef0)"}
+      route_tables: {"rtb-0a1b2c3d4e5f67890": ["10.1.0.0/16 -> (new request to payments)"]}
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import joins, peerings
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import labelled, new_or
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import VPC_ID_RE
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import (
+    VPC_ID_RE,
+    AnsibleEc2NetworkError,
+    apply_route_plans,
+    check_resource_id,
+    plan_read_route_tables,
+    read_route_tables,
+    route_problems,
+)
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE, parse_cidr
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import REGION_RE
+
+# The route target of a request this run is still to make (check mode, and the judgement of the
+# route tables before any change).
+NEW_REQUEST_TARGET = "(new request to {})"
 
 
 def check_params(params):
@@ -214,6 +334,82 @@ def check_params(params):
     if params["wait_timeout"] < 0:
         problems.append("wait_timeout: must be 0 or more seconds")
     return problems
+
+
+def check_routes(params):
+    """``(checked, problems)`` of O(routes) and O(peerings[].cidrs): each problem names its field;
+    ``checked`` is None without O(routes), else the table ids, the purge flag and
+    ``{provider: [(field, dest)]}`` of the destinations, normalised."""
+    spec = params["routes"]
+    if spec is None:
+        return None, []
+    checked = {"route_table_ids": [], "purge": spec["purge"], "cidrs": {}}
+    problems = []
+    seen = {}
+    for index, value in enumerate(spec["route_table_ids"] or []):
+        field = f"routes.route_table_ids[{index}]"
+        try:
+            table_id = check_resource_id(value, "rtb", field)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if table_id in seen:
+            problems.append(f"{field}: {table_id} is listed twice ({seen[table_id]} and {field})")
+        seen.setdefault(table_id, field)
+        checked["route_table_ids"].append(table_id)
+    seen = {}
+    for index, entry in enumerate(params["peerings"]):
+        for position, value in enumerate(entry.get("cidrs") or []):
+            field = f"peerings[{index}].cidrs[{position}]"
+            try:
+                dest = str(parse_cidr(value, field))
+            except ValueError as error:
+                problems.append(str(error))
+                continue
+            if dest in seen:
+                problems.append(
+                    f"{field}: {dest} is listed twice ({seen[dest]} and {field}); a table has one route per destination"
+                )
+                continue
+            seen[dest] = field
+            checked["cidrs"].setdefault(entry["provider"], []).append((field, dest))
+    return checked, problems
+
+
+def plan_routes(checked, tables, missing, live, stale, creating):
+    """``plan_read_route_tables`` of the routes to the peers, and the peers that get none.
+
+    Every CIDR of a peer goes through its live request when that one is routable
+    (``joins.gateway_routes``); a request still to make (``creating``) counts as pending acceptance,
+    with a placeholder target. The owned targets are every request of ours, live or stale.
+    Returns ``(planned, inactive)``.
+    """
+    requests = {"live": dict(live), "stale": stale}
+    for item in creating:
+        requests["live"][item["provider"]] = {
+            "id": NEW_REQUEST_TARGET.format(item["provider"]),
+            "status": joins.PENDING,
+        }
+    states = {provider: {"vpc_cidrs": [dest for _field, dest in pairs]} for provider, pairs in checked["cidrs"].items()}
+    fields = {dest: field for pairs in checked["cidrs"].values() for field, dest in pairs}
+    wanted = joins.gateway_routes(requests, states)
+    routes = {
+        "route_table_ids": checked["route_table_ids"],
+        "routes": [
+            {"field": fields[route["dest"]], "dest": route["dest"], "target": route["vpc_peering_connection_id"]}
+            for route in wanted["routes"]
+        ],
+        "owned_targets": set(wanted["owned_targets"]),
+    }
+    return plan_read_route_tables(tables, missing, routes, "present", checked["purge"]), wanted["inactive"]
+
+
+def with_routes(diff, planned):
+    """``diff`` with the routes in scope of each table of ``planned`` (when there is a plan)."""
+    if planned is not None:
+        diff["before"]["route_tables"] = planned["diff"]["before"]
+        diff["after"]["route_tables"] = planned["diff"]["after"]
+    return diff
 
 
 def plan_inputs(params, region):
@@ -244,7 +440,8 @@ def request_line(item):
     return f"request peering with {item['provider']} ({where})"
 
 
-def run(module, client):
+def run(module, client, routes=None):
+    """The run; ``routes``: the checked O(routes) (``check_routes``), None without it."""
     params = module.params
     region = module.region
     gateway_plan, states = plan_inputs(params, region)
@@ -263,6 +460,8 @@ def run(module, client):
         retagged=plan["retag"],
         stale=plan["stale"],
         unknown=plan["unknown"],
+        inactive=[],
+        route_tables=[],
         actions=actions,
     )
     before = peering_view(plan["live"])
@@ -270,9 +469,27 @@ def run(module, client):
     for item in plan["create"]:
         after[item["provider"]] = labelled(new_or(None), f"to {item['peer_owner_id']} {item['peer_vpc_id']}")
 
-    if module.check_mode or not actions:
+    # The route tables are read once and judged before any change: a missing table or a route of
+    # someone else in the way fails the run before the first request.
+    tables = missing = planned = None
+    if routes is not None and routes["route_table_ids"]:
+        tables, missing = read_route_tables(client, routes["route_table_ids"])
+        planned, inactive = plan_routes(routes, tables, missing, live, plan["stale"], plan["create"])
+        result.update(route_tables=planned["route_tables"], inactive=inactive)
+        if planned["missing"] or planned["conflicts"]:
+            for entry in result["route_tables"]:
+                entry.update(added=[], replaced=[], deleted=[])
+            module.fail_json(
+                msg=f"{route_problems(planned, module.region, 'routes.')} (nothing was changed)",
+                **dict(result, changed=False, actions=[]),
+            )
+    route_actions = planned["actions"] if planned is not None else []
+    result.update(changed=bool(actions or route_actions), actions=actions + route_actions)
+
+    if module.check_mode or not (actions or route_actions):
+        warn_routes(module, planned, result["inactive"])
         result["created"] = [dict(item, id=None, status=None) for item in plan["create"]]
-        result["diff"] = {"before": {"peerings": before}, "after": {"peerings": after}}
+        result["diff"] = with_routes({"before": {"peerings": before}, "after": {"peerings": after}}, planned)
         return result
 
     done = []
@@ -292,7 +509,7 @@ def run(module, client):
     except peerings.AnsiblePeeringError as error:
         module.fail_json_aws(
             error.exception,
-            msg=f"{error.message} after {len(done)} of {len(actions)} changes",
+            msg=f"{error.message} after {len(done)} of {len(actions) + len(route_actions)} changes",
             changed=bool(done),
             actions=done,
             live=live,
@@ -336,9 +553,35 @@ def run(module, client):
 
     for entry in result["created"]:
         after[entry["provider"]] = labelled(entry["id"], entry["status"])
-    result["actions"] = done
-    result["diff"] = {"before": {"peerings": before}, "after": {"peerings": after}}
+    result.update(changed=bool(done), actions=list(done))
+    if planned is not None:
+        # The same tables, planned again with the ids and statuses of the requests just made.
+        planned, inactive = plan_routes(routes, tables, missing, live, plan["stale"], [])
+        result.update(route_tables=planned["route_tables"], inactive=inactive)
+        warn_routes(module, planned, inactive)
+        routed = []
+        try:
+            apply_route_plans(client, planned["plans"], routed)
+        except AnsibleEc2NetworkError as error:
+            module.fail_json_aws(
+                error.exception,
+                msg=f"{error.message} after {len(done) + len(routed)} of {len(done) + len(planned['actions'])} changes",
+                **dict(result, changed=bool(done or routed), actions=done + routed),
+            )
+        result.update(changed=bool(done or routed), actions=done + routed)
+    result["diff"] = with_routes({"before": {"peerings": before}, "after": {"peerings": after}}, planned)
     return result
+
+
+def warn_routes(module, planned, inactive):
+    """The warnings of the route tables, and one per peer that gets no route in this run."""
+    for warning in planned["warnings"] if planned is not None else []:
+        module.warn(warning)
+    for item in inactive:
+        module.warn(
+            f"peering {item['id']} to {item['provider']} is {item['status']}, neither active nor waiting for "
+            "acceptance: no route to it in this run"
+        )
 
 
 def main():
@@ -355,19 +598,28 @@ def main():
                 vpc_id=dict(type="str", default=""),
                 region=dict(type="str", default=""),
                 tags=dict(type="dict", default={}),
+                cidrs=dict(type="list", elements="str", default=[]),
+            ),
+        ),
+        routes=dict(
+            type="dict",
+            options=dict(
+                route_table_ids=dict(type="list", elements="str", required=True),
+                purge=dict(type="bool", default=False),
             ),
         ),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=120),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
-    problems = check_params(module.params)
+    routes, bad_routes = check_routes(module.params)
+    problems = check_params(module.params) + bad_routes
     if problems:
         module.fail_json(msg=f"{'; '.join(problems)} (nothing was changed)")
     client = module.client("ec2")
     try:
-        result = run(module, client)
-    except peerings.AnsiblePeeringError as error:
+        result = run(module, client, routes)
+    except (peerings.AnsiblePeeringError, AnsibleEc2NetworkError) as error:
         module.fail_json_aws_error(error)
     module.exit_json(**result)
 

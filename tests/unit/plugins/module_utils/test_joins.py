@@ -412,7 +412,11 @@ def test_peering_specs_joins_the_plan_with_the_published_vpc_ids():
         },
         {"provider": "cards", "account_id": "333333333333", "region": "eu-west-1", "cross_region": True, "tags": {}},
     ]
-    specs = joins.peering_specs(planned, {"payments": {"vpc_id": "vpc-0123456789abcdef0"}, "cards": {}})
+    states = {
+        "payments": {"vpc_id": "vpc-0123456789abcdef0", "vpc_cidrs": ["10.1.0.0/16", "10.11.0.0/16"]},
+        "cards": {},
+    }
+    specs = joins.peering_specs(planned, states)
     assert specs == [
         {
             "provider": "payments",
@@ -420,7 +424,15 @@ def test_peering_specs_joins_the_plan_with_the_published_vpc_ids():
             "vpc_id": "vpc-0123456789abcdef0",
             "region": "us-east-1",
             "tags": {"a": "1"},
+            "cidrs": ["10.1.0.0/16", "10.11.0.0/16"],
         },
-        {"provider": "cards", "account_id": "333333333333", "vpc_id": "", "region": "eu-west-1", "tags": {}},
+        {
+            "provider": "cards",
+            "account_id": "333333333333",
+            "vpc_id": "",
+            "region": "eu-west-1",
+            "tags": {},
+            "cidrs": [],
+        },
     ]
     assert joins.peering_specs(None, None) == []
