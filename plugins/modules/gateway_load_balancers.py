@@ -38,9 +38,9 @@ description:
   - The module makes few API calls - a run that changes nothing makes one C(DescribeLoadBalancers), one
     C(DescribeTargetGroups), one C(DescribeTags) per 20 resources, one C(DescribeListeners) and one
     C(DescribeLoadBalancerAttributes) per listed load balancer, one C(DescribeTargetHealth) per listed
-    target group and one C(ec2:DescribeVpcs). C(apigateway:GetVpcLinks) is called only when a load
-    balancer of ours would be deleted, and C(ec2:DescribeSubnets) only when a load balancer is created
-    or gets subnets.
+    target group and one C(ec2:DescribeVpcs). C(apigateway:GetVpcLinks) is called once with
+    O(vpc_links=true), otherwise only when a load balancer of ours would be deleted, and
+    C(ec2:DescribeSubnets) only when a load balancer is created or gets subnets.
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
@@ -315,6 +315,15 @@ options:
       - How many seconds O(wait) waits at most.
     type: int
     default: 600
+  vpc_links:
+    description:
+      - Also return RV(vpc_links), the REST API (v1) VPC links of O(gateway) in the account and region
+        (both ownership tags), as M(multiaccount.apigateway.vpc_link_info) returns them, so that the
+        caller needs no module run of its own to find them. One C(apigateway:GetVpcLinks) call, shared
+        with the check of the load balancers to delete.
+      - Read only - the module never creates, changes or deletes a VPC link.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -688,6 +697,53 @@ kept:
         ours:
           description: Whether the link carries both ownership tags for O(gateway).
           type: bool
+vpc_links:
+  description:
+    - With O(vpc_links=true), the REST API (v1) VPC links of O(gateway) (both ownership tags), in the
+      shape of RV(multiaccount.apigateway.vpc_link_info#module:vpc_links); empty otherwise.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Id of the link.
+      type: str
+      sample: a1b2c3
+    name:
+      description: Name of the link.
+      type: str
+      sample: open-banking
+    description:
+      description: Description of the link.
+      type: str
+    status:
+      description: V(PENDING), V(AVAILABLE), V(DELETING) or V(FAILED).
+      type: str
+      sample: AVAILABLE
+    status_message:
+      description: AWS's message about the status.
+      type: str
+    target_arns:
+      description: The load balancer the link targets.
+      type: list
+      elements: str
+    subnet_ids:
+      description: Always empty (a v1 link has no subnets of its own).
+      type: list
+      elements: str
+    security_group_ids:
+      description: Always empty.
+      type: list
+      elements: str
+    tags:
+      description: Tags of the link.
+      type: dict
+    version:
+      description: Always V(v1).
+      type: str
+    arn:
+      description: ARN of the link (for tagging).
+      type: str
 actions:
   description: One line per change made (in check mode, per change that would be made), in the order made.
   returned: always
@@ -790,6 +846,8 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.network im
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.vpc_links import (
     AnsibleVpcLinkError,
     get_v1_vpc_links,
+    normalise_vpc_link,
+    vpc_link_arn,
 )
 
 NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
@@ -1191,6 +1249,7 @@ def validate_params(params):
         "purge_tags": params.get("purge_tags", False),
         "wait": params.get("wait", False),
         "wait_timeout": wait_timeout or 600,
+        "vpc_links": bool(params.get("vpc_links", False)),
     }
 
 
@@ -2229,6 +2288,21 @@ class Reconciler:
         self.ec2 = module.client("ec2") if spec["state"] == "present" else None
         self.done = []
         self.arns = {"target group": {}, "load balancer": {}}
+        self.raw_links = []
+        self._apigateway = None
+
+    def apigateway(self):
+        if self._apigateway is None:
+            self._apigateway = self.module.client("apigateway")
+        return self._apigateway
+
+    def our_links(self):
+        """Our REST (v1) VPC links as vpc_link_info returns them (read once by ``read``)."""
+        return [
+            normalise_vpc_link(raw, "v1", vpc_link_arn(self.apigateway(), raw.get("id")))
+            for raw in self.raw_links
+            if is_ours(raw.get("tags"), self.spec["gateway"])
+        ]
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -2279,9 +2353,12 @@ class Reconciler:
                 group["tags"] = tags[group["arn"]]
                 group["ours"] = is_ours(group["tags"], spec["gateway"])
 
+        if spec.get("vpc_links"):
+            self.raw_links = get_v1_vpc_links(self.apigateway())
+            snap["links"] = [normalise_link(raw) for raw in self.raw_links]
         deleted, _kept = balancers_to_delete(spec, snap)
-        if deleted:
-            snap["links"] = [normalise_link(raw) for raw in get_v1_vpc_links(self.module.client("apigateway"))]
+        if deleted and snap["links"] is None:
+            snap["links"] = [normalise_link(raw) for raw in get_v1_vpc_links(self.apigateway())]
             deleted, _kept = balancers_to_delete(spec, snap)
         extra = listener_sources(spec, snap, deleted)
         for name in extra:
@@ -2452,6 +2529,7 @@ def ensure(module, spec):
         "diff": {"before": planner.before, "after": planner.after},
         "load_balancers": listed_balancers,
         "target_groups": [public_group(item) for item in listed_groups],
+        "vpc_links": reconciler.our_links(),
     }
     if module.check_mode or not ops:
         if spec["wait"] and not module.check_mode:
@@ -2560,6 +2638,7 @@ def main():
         purge=dict(type="bool", default=True),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
+        vpc_links=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

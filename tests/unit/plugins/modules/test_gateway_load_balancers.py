@@ -10,7 +10,7 @@ import boto3
 import pytest
 from ansible_collections.multiaccount.apigateway.plugins.modules import gateway_load_balancers as glb
 
-from .moto_harness import run_module
+from .moto_harness import record_api_calls, run_module
 
 moto = pytest.importorskip("moto")
 
@@ -836,3 +836,43 @@ def test_unknown_vpc_fails_naming_vpc_id(aws, capsys):
     assert (
         result["failed"] is True and result["msg"] == "vpc_id: VPC vpc-0000000000 not found in this account and region"
     )
+
+
+def test_option_vpc_links_returns_our_links_from_one_read_shared_with_the_deletion_check(aws, capsys, monkeypatch):
+    applied = run(module_args(aws), capsys)
+    assert applied["vpc_links"] == []
+    arn = applied["load_balancers"][0]["arn"]
+    apigw = boto3.client("apigateway", region_name=REGION)
+    ours = apigw.create_vpc_link(name="gw-shared", targetArns=[arn], tags=OWN)
+    apigw.create_vpc_link(name="someone", targetArns=[arn], tags={"team": "x"})
+    apigw.create_vpc_link(name="other", targetArns=[arn], tags=dict(OWN, **{"multiaccount:gateway": "other"}))
+    calls = record_api_calls(monkeypatch)
+
+    result = run(module_args(aws, vpc_links=True), capsys)
+    assert result["changed"] is False
+    assert [link["id"] for link in result["vpc_links"]] == [ours["id"]]
+    link = result["vpc_links"][0]
+    assert (link["name"], link["target_arns"], link["version"], link["tags"]) == ("gw-shared", [arn], "v1", OWN)
+    assert link["arn"].endswith(f"/vpclinks/{ours['id']}")
+    assert calls.count("GetVpcLinks") == 1
+    assert [call for call in calls if call.startswith(("Create", "Delete", "Update", "Tag"))] == []
+
+    # Without the option, no VPC link is read while no load balancer of ours would be deleted.
+    del calls[:]
+    assert run(module_args(aws), capsys)["vpc_links"] == []
+    assert "GetVpcLinks" not in calls
+
+    # A load balancer to delete: its links are checked from the same single read.
+    del calls[:]
+    dedicated = module_args(
+        aws,
+        vpc_links=True,
+        load_balancers=[
+            {"name": "gw-a", "listeners": [{"port": 8081, "target_group": "gw-a"}]},
+            {"name": "gw-b", "listeners": [{"port": 9082, "target_group": "gw-b"}]},
+        ],
+    )
+    moved = run(dedicated, capsys)
+    assert calls.count("GetVpcLinks") == 1
+    assert [item["name"] for item in moved["kept"]] == ["gw-shared"]
+    assert [link["id"] for link in moved["vpc_links"]] == [ours["id"]]
