@@ -647,6 +647,33 @@ def route_problems(planned, region, field=""):
     return " - ".join(problems)
 
 
+def check_route_table_ids(values, field):
+    """``(table_ids, problems)`` of a list of route table ids given in ``field`` (``routes.route_table_ids``):
+    each problem names its item; ids listed twice are problems too."""
+    table_ids, problems, seen = [], [], {}
+    for index, value in enumerate(values or []):
+        item = f"{field}[{index}]"
+        try:
+            table_id = check_resource_id(value, "rtb", item)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if table_id in seen:
+            problems.append(f"{item}: {table_id} is listed twice ({seen[table_id]} and {item})")
+        seen.setdefault(table_id, item)
+        table_ids.append(table_id)
+    return table_ids, problems
+
+
+def with_route_diff(diff, planned):
+    """``diff`` (``{before, after}``) with the routes in scope of each table of a ``plan_route_tables``
+    result under ``route_tables``; unchanged when ``planned`` is None."""
+    if planned is not None:
+        diff["before"]["route_tables"] = planned["diff"]["before"]
+        diff["after"]["route_tables"] = planned["diff"]["after"]
+    return diff
+
+
 def apply_route_plans(client, plans, done):
     """Make the changes of ``plan_route_tables`` plans; each change made is appended to ``done``."""
     for table, plan in plans:

@@ -304,9 +304,10 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     VPC_ID_RE,
     AnsibleEc2NetworkError,
     apply_route_plans,
-    check_resource_id,
+    check_route_table_ids,
     plan_route_tables,
     route_problems,
+    with_route_diff,
 )
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE, parse_cidr
 
@@ -349,20 +350,8 @@ def check_return_routes(spec):
     without the option, else the table ids and ``(field, dest)`` of each destination, normalised."""
     if spec is None:
         return None, []
-    checked = {"route_table_ids": [], "destinations": [], "purge": spec["purge"]}
-    problems = []
-    seen = {}
-    for index, value in enumerate(spec["route_table_ids"] or []):
-        field = f"return_routes.route_table_ids[{index}]"
-        try:
-            table_id = check_resource_id(value, "rtb", field)
-        except ValueError as error:
-            problems.append(str(error))
-            continue
-        if table_id in seen:
-            problems.append(f"{field}: {table_id} is listed twice ({seen[table_id]} and {field})")
-        seen.setdefault(table_id, field)
-        checked["route_table_ids"].append(table_id)
+    table_ids, problems = check_route_table_ids(spec["route_table_ids"], "return_routes.route_table_ids")
+    checked = {"route_table_ids": table_ids, "destinations": [], "purge": spec["purge"]}
     seen = {}
     for index, value in enumerate(spec["destinations"] or []):
         field = f"return_routes.destinations[{index}]"
@@ -458,14 +447,6 @@ def peering_diff(label, peering_id, before_status, after_status, current_tags, t
     return {"before": before, "after": after}
 
 
-def with_routes(diff, planned):
-    """``diff`` with the routes in scope of each table of ``planned`` (when there is a plan)."""
-    if planned is not None:
-        diff["before"]["route_tables"] = planned["diff"]["before"]
-        diff["after"]["route_tables"] = planned["diff"]["after"]
-    return diff
-
-
 def run(module, client, return_routes=None):
     """The run; ``return_routes``: the checked O(return_routes) (``check_return_routes``), None without it."""
     params = module.params
@@ -546,7 +527,7 @@ def run(module, client, return_routes=None):
 
     if module.check_mode:
         predicted = "active" if choice["accept"] else before_status
-        result["diff"] = with_routes(
+        result["diff"] = with_route_diff(
             peering_diff(label, peering_id, before_status, predicted, current_tags, tags), planned
         )
         return result
@@ -601,7 +582,7 @@ def run(module, client, return_routes=None):
                 **dict(result, changed=bool(done or routed), actions=done + routed),
             )
         result.update(changed=True, actions=done + routed)
-    result["diff"] = with_routes(
+    result["diff"] = with_route_diff(
         peering_diff(label, peering_id, before_status, chosen["status"], current_tags, tags), planned
     )
     return result

@@ -299,10 +299,11 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     VPC_ID_RE,
     AnsibleEc2NetworkError,
     apply_route_plans,
-    check_resource_id,
+    check_route_table_ids,
     plan_read_route_tables,
     read_route_tables,
     route_problems,
+    with_route_diff,
 )
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE, parse_cidr
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import REGION_RE
@@ -343,20 +344,8 @@ def check_routes(params):
     spec = params["routes"]
     if spec is None:
         return None, []
-    checked = {"route_table_ids": [], "purge": spec["purge"], "cidrs": {}}
-    problems = []
-    seen = {}
-    for index, value in enumerate(spec["route_table_ids"] or []):
-        field = f"routes.route_table_ids[{index}]"
-        try:
-            table_id = check_resource_id(value, "rtb", field)
-        except ValueError as error:
-            problems.append(str(error))
-            continue
-        if table_id in seen:
-            problems.append(f"{field}: {table_id} is listed twice ({seen[table_id]} and {field})")
-        seen.setdefault(table_id, field)
-        checked["route_table_ids"].append(table_id)
+    table_ids, problems = check_route_table_ids(spec["route_table_ids"], "routes.route_table_ids")
+    checked = {"route_table_ids": table_ids, "purge": spec["purge"], "cidrs": {}}
     seen = {}
     for index, entry in enumerate(params["peerings"]):
         for position, value in enumerate(entry.get("cidrs") or []):
@@ -402,14 +391,6 @@ def plan_routes(checked, tables, missing, live, stale, creating):
         "owned_targets": set(wanted["owned_targets"]),
     }
     return plan_read_route_tables(tables, missing, routes, "present", checked["purge"]), wanted["inactive"]
-
-
-def with_routes(diff, planned):
-    """``diff`` with the routes in scope of each table of ``planned`` (when there is a plan)."""
-    if planned is not None:
-        diff["before"]["route_tables"] = planned["diff"]["before"]
-        diff["after"]["route_tables"] = planned["diff"]["after"]
-    return diff
 
 
 def plan_inputs(params, region):
@@ -489,7 +470,7 @@ def run(module, client, routes=None):
     if module.check_mode or not (actions or route_actions):
         warn_routes(module, planned, result["inactive"])
         result["created"] = [dict(item, id=None, status=None) for item in plan["create"]]
-        result["diff"] = with_routes({"before": {"peerings": before}, "after": {"peerings": after}}, planned)
+        result["diff"] = with_route_diff({"before": {"peerings": before}, "after": {"peerings": after}}, planned)
         return result
 
     done = []
@@ -569,7 +550,7 @@ def run(module, client, routes=None):
                 **dict(result, changed=bool(done or routed), actions=done + routed),
             )
         result.update(changed=bool(done or routed), actions=done + routed)
-    result["diff"] = with_routes({"before": {"peerings": before}, "after": {"peerings": after}}, planned)
+    result["diff"] = with_route_diff({"before": {"peerings": before}, "after": {"peerings": after}}, planned)
     return result
 
 
