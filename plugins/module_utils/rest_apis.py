@@ -50,6 +50,10 @@ MAX_TIMEOUT_MS = 29000
 STAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 HOST_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 BACKEND_PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$")
+# The load balancer a VPC link v2 reaches: an Application or Network Load Balancer ARN.
+LOAD_BALANCER_ARN_RE = re.compile(
+    r"^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:[0-9]{12}:loadbalancer/(app|net)/[A-Za-z0-9-]{1,32}/[0-9a-f]+$"
+)
 
 # The stage's deployment carries the fingerprint of the configuration it was made from.
 CONFIG_MARKER = "multiaccount.apigateway config sha256:"
@@ -121,6 +125,18 @@ def validate_timeout(value, field):
     return timeout
 
 
+def validate_integration_target(value, field):
+    """Return the load balancer ARN an integration over a VPC link v2 names, or raise ValueError."""
+    text = str(value).strip()
+    if not LOAD_BALANCER_ARN_RE.match(text):
+        raise ValueError(
+            f"{field}: {value!r} is not the ARN of an Application or Network Load Balancer "
+            "(arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app|net/<name>/<id>); give the "
+            "load balancer the VPC link v2 reaches, or omit it for a VPC link v1"
+        )
+    return text
+
+
 def validate_stage_name(value, field="stage_name"):
     """Return the stage name or raise ValueError naming ``field``."""
     if value is None:
@@ -146,8 +162,8 @@ def validate_routes(routes):
     """Normalise the ``routes`` option; raise ValueError listing every problem, each naming its field.
 
     Returns ``None`` when ``routes`` is ``None`` (routes left alone), else a list of dicts with
-    every default applied: path, target_url, connection_type, connection_id, http_method, proxy,
-    backend_path, timeout_in_millis.
+    every default applied: path, target_url, connection_type, connection_id, integration_target,
+    http_method, proxy, backend_path, timeout_in_millis.
     """
     if routes is None:
         return None
@@ -177,6 +193,14 @@ def validate_routes(routes):
             problems.append(f"{prefix}.connection_id: required when connection_type is VPC_LINK (the VPC link id)")
         elif connection_type == "INTERNET" and connection_id:
             problems.append(f"{prefix}.connection_id: must be omitted when connection_type is INTERNET")
+        integration_target = route.get("integration_target") or None
+        if integration_target is not None:
+            if connection_type == "INTERNET":
+                problems.append(f"{prefix}.integration_target: must be omitted when connection_type is INTERNET")
+            else:
+                integration_target = _collect(
+                    problems, validate_integration_target, integration_target, f"{prefix}.integration_target"
+                )
         http_method = str(route.get("http_method") or "ANY").upper()
         if http_method not in HTTP_METHODS:
             problems.append(
@@ -194,6 +218,7 @@ def validate_routes(routes):
                 "target_url": target_url,
                 "connection_type": connection_type,
                 "connection_id": str(connection_id) if connection_id else None,
+                "integration_target": integration_target,
                 "http_method": http_method,
                 "proxy": True if proxy is None else bool(proxy),
                 "backend_path": backend_path,
@@ -244,7 +269,7 @@ def route_proxy_uri(route):
 
 
 def _integration(route, uri, http_method, request_parameters):
-    return {
+    integration = {
         "type": INTEGRATION_TYPE,
         "http_method": http_method,
         "uri": uri,
@@ -253,6 +278,11 @@ def _integration(route, uri, http_method, request_parameters):
         "timeout_in_millis": route["timeout_in_millis"],
         "request_parameters": request_parameters,
     }
+    # Only an integration over a VPC link v2 has a target: a v1 integration keeps the shape (and the
+    # configuration fingerprint) it had before integration targets existed.
+    if route.get("integration_target"):
+        integration["integration_target"] = route["integration_target"]
+    return integration
 
 
 def desired_tree(routes):
@@ -295,7 +325,7 @@ def normalise_integration(raw):
     if not raw:
         return None
     timeout = raw.get("timeoutInMillis")
-    return {
+    integration = {
         "type": raw.get("type"),
         "http_method": raw.get("httpMethod"),
         "uri": raw.get("uri"),
@@ -304,6 +334,9 @@ def normalise_integration(raw):
         "timeout_in_millis": DEFAULT_TIMEOUT_MS if timeout is None else int(timeout),
         "request_parameters": dict(raw.get("requestParameters") or {}),
     }
+    if raw.get("integrationTarget"):
+        integration["integration_target"] = raw["integrationTarget"]
+    return integration
 
 
 def normalise_method(raw):
@@ -382,10 +415,11 @@ def integration_patch_ops(current, desired):
     """UpdateIntegration operations that bring ``current`` to ``desired``.
 
     Returns ``[]`` when nothing differs, and ``None`` when the difference cannot be patched (type,
-    integration HTTP method or connection type): the caller then deletes and puts the integration.
+    integration HTTP method, connection type, or the integration target of a VPC link v2, which
+    changes with the link between v1 and v2): the caller then deletes and puts the integration.
     """
-    for field in ("type", "http_method", "connection_type"):
-        if current.get(field) != desired[field]:
+    for field in ("type", "http_method", "connection_type", "integration_target"):
+        if current.get(field) != desired.get(field):
             return None
     if desired["connection_id"] is None and current.get("connection_id"):
         return None
@@ -504,6 +538,8 @@ def apply_plan(current, actions, resource_ids=None):
 def routes_view(tree):
     """Before/after view for the diff: ``{path: {method: {integration_uri, connection_id, timeout_in_millis}}}``.
 
+    A method whose integration goes over a VPC link v2 also shows its ``integration_target``.
+
     Paths are shown without the leading slash (``/`` for the root); resources without methods are left out.
     """
     view = {}
@@ -519,6 +555,8 @@ def routes_view(tree):
                 "connection_id": integration.get("connection_id"),
                 "timeout_in_millis": integration.get("timeout_in_millis"),
             }
+            if integration.get("integration_target"):
+                entry[method]["integration_target"] = integration["integration_target"]
         view[path.lstrip("/") or ROOT_PATH] = entry
     return view
 
@@ -735,6 +773,8 @@ def put_integration(client, rest_api_id, resource_id, http_method, integration):
     }
     if integration["connection_id"]:
         params["connectionId"] = integration["connection_id"]
+    if integration.get("integration_target"):
+        params["integrationTarget"] = integration["integration_target"]
     if integration["request_parameters"]:
         params["requestParameters"] = integration["request_parameters"]
     return client.put_integration(**params)

@@ -102,6 +102,17 @@ options:
           - Id of the VPC link (v1, or v2 for an ALB). Required when O(routes[].connection_type=VPC_LINK),
             must be omitted for V(INTERNET).
         type: str
+      integration_target:
+        description:
+          - ARN of the Application or Network Load Balancer that the VPC link v2 O(routes[].connection_id)
+            reaches (C(integrationTarget)). AWS requires it for a VPC link v2 and it has no meaning for a
+            VPC link v1, so give it exactly when O(routes[].connection_id) is a v2 link.
+          - Must be omitted for V(INTERNET).
+          - Moving a route between a v1 and a v2 link (or to another load balancer) replaces the
+            integration (C(DeleteIntegration) then C(PutIntegration)); the deployed stage keeps serving
+            the old integration until the deployment of this run.
+        type: str
+        version_added: 0.3.0
       http_method:
         description:
           - Method of the route's own resource. The V({proxy+}) child always uses V(ANY).
@@ -151,8 +162,9 @@ notes:
   - The current tags are read from the API itself; tags are changed with C(TagResource) and
     C(UntagResource) on V(arn:aws:apigateway:<region>::/restapis/<id>). The tag
     V(ManagedBy=multiaccount.apigateway) is never removed by O(purge_tags).
-  - A change of an integration's type, integration HTTP method or connection type cannot be patched;
-    the integration is deleted and put again (the deployed stage keeps serving until the next deployment).
+  - A change of an integration's type, integration HTTP method, connection type or integration target
+    cannot be patched; the integration is deleted and put again (the deployed stage keeps serving
+    until the next deployment).
 seealso:
   - module: community.aws.api_gateway
   - name: Set up API Gateway private integrations
@@ -174,7 +186,7 @@ attributes:
     support: full
     details:
       - The API (name, description, endpoint type, tags), its routes keyed by path then HTTP method (the
-        integration URI, the VPC link id and the timeout) and, with O(stage_name), the stage with the
+        integration URI, the VPC link id, the integration target of a VPC link v2 and the timeout) and, with O(stage_name), the stage with the
         deployment it serves; a deployment the run makes says why (for example C(new deployment (routes
         changed))). With O(state=absent), what is deleted.
   platform:
@@ -224,6 +236,18 @@ EXAMPLES = r"""
             target_url: http://internal-shared-nlb-0123.elb.eu-west-1.amazonaws.com:8082
             connection_id: a1b2c3
             backend_path: /api/v2
+
+- name: Publish a service through a VPC link v2 to an internal Application Load Balancer
+  multiaccount.apigateway.rest_api:
+    name: open-banking
+    stage_name: v1
+    purge_routes: false
+    routes:
+      - path: loans
+        target_url: http://internal-shared-alb-0123.us-east-1.elb.amazonaws.com
+        backend_path: /loans
+        connection_id: "{{ vpc_link_v2.vpc_link.id }}"
+        integration_target: "{{ shared_alb_arn }}"
 
 - name: Add a route without touching the others
   multiaccount.apigateway.rest_api:
@@ -320,6 +344,11 @@ routes:
       description: VPC link id (null for V(INTERNET)).
       type: str
       sample: a1b2c3
+    integration_target:
+      description: Load balancer ARN of an integration over a VPC link v2, null otherwise.
+      type: str
+      sample: arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/shared-alb/0123456789abcdef
+      version_added: 0.3.0
     timeout_in_millis:
       description: Integration timeout.
       type: int
@@ -603,6 +632,7 @@ def route_results(routes, final, api_id, region, stage_name):
                 "proxy_integration_uri": rest_apis.route_proxy_uri(route) if route["proxy"] else None,
                 "connection_type": route["connection_type"],
                 "connection_id": route["connection_id"],
+                "integration_target": route["integration_target"],
                 "timeout_in_millis": route["timeout_in_millis"],
                 "invoke_url": rest_apis.invoke_url(api_id, region, stage_name, route["path"]),
             }
@@ -688,6 +718,7 @@ def main():
         target_url=dict(type="str"),
         connection_type=dict(type="str", choices=rest_apis.CONNECTION_TYPES, default="VPC_LINK"),
         connection_id=dict(type="str"),
+        integration_target=dict(type="str"),
         http_method=dict(type="str", choices=rest_apis.HTTP_METHODS, default="ANY"),
         proxy=dict(type="bool", default=True),
         backend_path=dict(type="str", default="/"),

@@ -922,3 +922,45 @@ def test_g19_delete_security_group_refused_while_load_balancer_or_vpc_link_uses_
     ec2.delete_security_group(GroupId=lb_group)
     agv2.delete_vpc_link(VpcLinkId=link)
     ec2.delete_security_group(GroupId=link_group)
+
+
+# ---- G20 -----------------------------------------------------------------------------------------
+
+
+def test_g20_integration_over_vpc_link_v2_names_its_load_balancer(aws):
+    ec2, ag = aws.client("ec2"), aws.client("apigateway")
+    vpc_id, alb_arn = make_nlb(aws, name="gw-alb", lb_type="application")
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]]
+    group = ec2.create_security_group(GroupName="link", Description="link", VpcId=vpc_id)["GroupId"]
+    link_id = aws.client("apigatewayv2").create_vpc_link(Name="gw-v2", SubnetIds=subnets, SecurityGroupIds=[group])[
+        "VpcLinkId"
+    ]
+    api, root = make_api_method(ag)
+    integration = {
+        "restApiId": api,
+        "resourceId": root,
+        "httpMethod": "GET",
+        "type": "HTTP_PROXY",
+        "integrationHttpMethod": "GET",
+        "uri": "http://gw-alb.internal:80/",
+        "connectionType": "VPC_LINK",
+        "connectionId": link_id,
+    }
+    with pytest.raises(ClientError) as excinfo:
+        ag.put_integration(**integration)
+    assert error_code(excinfo) == "BadRequestException"
+    assert "IntegrationTarget is required for VpcLinkV2" in str(excinfo.value)
+
+    put = ag.put_integration(integrationTarget=alb_arn, **integration)
+    assert put["integrationTarget"] == alb_arn and put["connectionId"] == link_id
+    assert ag.get_integration(restApiId=api, resourceId=root, httpMethod="GET")["integrationTarget"] == alb_arn
+    method = ag.get_method(restApiId=api, resourceId=root, httpMethod="GET")
+    assert method["methodIntegration"]["integrationTarget"] == alb_arn
+    items = ag.get_resources(restApiId=api, embed=["methods"])["items"]
+    root_item = next(item for item in items if item["path"] == "/")
+    assert root_item["resourceMethods"]["GET"]["methodIntegration"]["integrationTarget"] == alb_arn
+
+    # a v1 link id (or any id that is not a v2 link) needs no integration target
+    integration["connectionId"] = "abc123"
+    assert "integrationTarget" not in ag.put_integration(**integration)
+    assert "integrationTarget" not in ag.get_integration(restApiId=api, resourceId=root, httpMethod="GET")

@@ -1334,6 +1334,61 @@ def patch_G19():
 
 
 # --------------------------------------------------------------------------------------------------
+# G20: REST integrations over a VPC link v2
+# --------------------------------------------------------------------------------------------------
+
+
+def _v2_link_ids(account_id, region_name):
+    """Ids of the VPC links v2 (apigatewayv2) of the account/region."""
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    return set(apigatewayv2_backends[account_id][region_name].vpc_links)
+
+
+def patch_G20():
+    """G20: a REST integration over a VPC link v2 names its load balancer in ``integrationTarget``.
+
+    Since November 2025, PutIntegration with ``connectionType`` ``VPC_LINK`` and the id of a VPC link
+    v2 takes ``integrationTarget``, the ARN of the ALB or NLB the link reaches, and answers
+    ``BadRequestException`` ("IntegrationTarget is required for VpcLinkV2") without it;
+    GetIntegration, GetMethod and GetResources(embed=methods) return it. moto 5.2.5 ignores the
+    parameter, never returns it and accepts a v2 link id without it, so a module cannot see which load
+    balancer an integration reaches and an integration AWS refuses goes unnoticed.
+    """
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.models import Integration
+    from moto.apigateway.responses import APIGatewayResponse
+
+    orig_to_json = Integration.to_json
+    orig_put = APIGatewayResponse.put_integration
+
+    def to_json(self):
+        data = orig_to_json(self)
+        target = getattr(self, "integration_target", None)
+        if target:
+            data["integrationTarget"] = target
+        return data
+
+    def put_integration(self):
+        connection_id = self._get_param("connectionId")
+        target = self._get_param("integrationTarget") or None
+        if (
+            self._get_param("connectionType") == "VPC_LINK"
+            and connection_id in _v2_link_ids(self.current_account, self.region)
+            and not target
+        ):
+            raise BadRequestException("IntegrationTarget is required for VpcLinkV2")
+        status, headers, _body = orig_put(self)
+        function_id, resource_id, method_type = _apigw_path_parts(self)
+        integration = self.backend.get_resource(function_id, resource_id).get_integration(method_type)
+        integration.integration_target = target
+        return status, headers, json.dumps(integration.to_json())
+
+    Integration.to_json = to_json
+    APIGatewayResponse.put_integration = put_integration
+
+
+# --------------------------------------------------------------------------------------------------
 # control endpoint and entry point
 # --------------------------------------------------------------------------------------------------
 
@@ -1359,6 +1414,7 @@ PATCHES = OrderedDict(
         ("G18b", patch_G18b),
         ("G18c", patch_G18c),
         ("G19", patch_G19),
+        ("G20", patch_G20),
     )
 )
 

@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import rest_apis
 
 NLB = "http://internal-nlb-1.elb.us-east-1.amazonaws.com"
+ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/shared-alb/0123456789abcdef"
 
 
 def route(path="payments", port=8080, **extra):
@@ -42,6 +43,8 @@ def resources_from_tree(tree, ids=None):
             }
             if integration["connection_id"]:
                 raw_integration["connectionId"] = integration["connection_id"]
+            if integration.get("integration_target"):
+                raw_integration["integrationTarget"] = integration["integration_target"]
             if integration["request_parameters"]:
                 raw_integration["requestParameters"] = integration["request_parameters"]
             raw = {
@@ -73,6 +76,7 @@ def test_validate_routes_applies_defaults_and_normalises():
         "target_url": f"{NLB}:8080",
         "connection_type": "VPC_LINK",
         "connection_id": "link1",
+        "integration_target": None,
         "http_method": "ANY",
         "proxy": True,
         "backend_path": "/",
@@ -110,6 +114,13 @@ def test_validate_routes_none_means_leave_alone():
         ({"backend_path": "/api?x=1"}, "routes[1].backend_path"),
         ({"http_method": "FETCH"}, "routes[1].http_method"),
         ({"connection_type": "DIRECT"}, "routes[1].connection_type"),
+        ({"integration_target": "shared-alb"}, "routes[1].integration_target"),
+        ({"integration_target": ALB_ARN.replace("loadbalancer/app", "targetgroup")}, "routes[1].integration_target"),
+        ({"integration_target": ALB_ARN.replace(":us-east-1:", ":us-east-1:1234:")}, "routes[1].integration_target"),
+        (
+            {"connection_type": "INTERNET", "connection_id": None, "integration_target": ALB_ARN},
+            "routes[1].integration_target",
+        ),
     ],
 )
 def test_validate_routes_names_the_field(bad, field):
@@ -118,6 +129,14 @@ def test_validate_routes_names_the_field(bad, field):
     with pytest.raises(ValueError) as error:
         rest_apis.validate_routes([route(), second])
     assert str(error.value).startswith(field + ":")
+
+
+def test_validate_routes_integration_target_for_a_vpc_link_v2():
+    nlb_arn = ALB_ARN.replace("loadbalancer/app/shared-alb", "loadbalancer/net/shared-nlb")
+    result = routes(route(integration_target=f" {ALB_ARN} "), route("cards", integration_target=nlb_arn))
+    assert [r["integration_target"] for r in result] == [ALB_ARN, nlb_arn]
+    with pytest.raises(ValueError, match=r"^routes\[0\]\.integration_target: .*loadbalancer/app\|net"):
+        routes(route(integration_target="arn:aws:apigateway:us-east-1::/vpclinks/abc"))
 
 
 def test_validate_routes_timeout_message_mentions_default_maximum():
@@ -232,12 +251,28 @@ def test_internet_integration_has_no_connection_id():
     assert integration["connection_id"] is None
 
 
+def test_only_an_integration_over_a_vpc_link_v2_has_a_target():
+    tree = rest_apis.desired_tree(routes(route(integration_target=ALB_ARN), route("cards")))
+    for path in ("/payments", "/payments/{proxy+}"):
+        assert tree[path]["methods"]["ANY"]["integration"]["integration_target"] == ALB_ARN
+    for path in ("/cards", "/cards/{proxy+}"):
+        assert "integration_target" not in tree[path]["methods"]["ANY"]["integration"]
+
+
+def test_fingerprint_of_v1_routes_is_the_one_deployed_before_integration_targets():
+    # Computed with the code of 0364f51, before integration targets: an installation that upgrades
+    # finds its stage up to date and deploys nothing.
+    tree = rest_apis.desired_tree(routes(route(), route("cards/limits", 8081, proxy=False)))
+    assert rest_apis.fingerprint(tree) == "fcbc52dc13c5c404a466c09f9810646ed387df933f4e4aa3e0beee312d772269"
+
+
 # --- current tree ---------------------------------------------------------------------------
 
 
 def test_current_tree_round_trip_needs_no_change():
-    desired = rest_apis.desired_tree(routes(route(), route("cards/limits", 8081)))
+    desired = rest_apis.desired_tree(routes(route(), route("cards/limits", 8081, integration_target=ALB_ARN)))
     current = rest_apis.current_tree(resources_from_tree(desired))
+    assert current["/cards/limits"]["methods"]["ANY"]["integration"]["integration_target"] == ALB_ARN
     assert rest_apis.plan_changes(current, desired, purge=True) == []
     assert rest_apis.incomplete_methods(current, desired) == []
 
@@ -283,6 +318,21 @@ def desired_integration(**changes):
     integration = copy.deepcopy(tree["/payments/{proxy+}"]["methods"]["ANY"]["integration"])
     integration.update(changes)
     return integration
+
+
+@pytest.mark.parametrize(
+    "current_target, desired_target",
+    [(None, ALB_ARN), (ALB_ARN, None), (ALB_ARN, ALB_ARN.replace("shared-alb", "other-alb"))],
+)
+def test_integration_patch_ops_a_new_integration_target_means_replace(current_target, desired_target):
+    # v1 -> v2, v2 -> v1, another load balancer: the link id and the target change together, and an
+    # UpdateIntegration of the link id alone would leave a v2 link without its target.
+    current = desired_integration(connection_id="v1link")
+    desired = desired_integration(connection_id="v2link")
+    for integration, target in ((current, current_target), (desired, desired_target)):
+        if target:
+            integration["integration_target"] = target
+    assert rest_apis.integration_patch_ops(current, desired) is None
 
 
 def test_integration_patch_ops_none_when_equal():
@@ -473,6 +523,8 @@ def test_routes_view():
     assert rest_apis.routes_view({"/": {"methods": {"GET": {"integration": None}}}}) == {
         "/": {"GET": {"integration_uri": None, "connection_id": None, "timeout_in_millis": None}}
     }
+    v2 = rest_apis.routes_view(rest_apis.desired_tree(routes(route(proxy=False, integration_target=ALB_ARN))))
+    assert v2["payments"]["ANY"]["integration_target"] == ALB_ARN
 
 
 # --- fingerprint ----------------------------------------------------------------------------
@@ -496,6 +548,7 @@ def test_fingerprint_is_stable():
         {"proxy": False},
         {"backend_path": "/api"},
         {"path": "payment"},
+        {"integration_target": ALB_ARN},
     ],
 )
 def test_fingerprint_is_sensitive(change):

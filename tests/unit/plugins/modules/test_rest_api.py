@@ -381,6 +381,71 @@ def test_change_patches_integrations_and_deploys_once():
     assert run(client, routes=two_routes(port=9090, link="link2"))[0]["changed"] is False
 
 
+ALB_ARN = "arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/shared-alb/0123456789abcdef"
+
+
+def payments_over_v2(link="v2link", target=ALB_ARN):
+    routes = two_routes()
+    routes[0] = {
+        "path": "payments",
+        "target_url": "http://internal-shared-alb.elb.amazonaws.com",
+        "backend_path": "/payments",
+        "connection_id": link,
+        "integration_target": target,
+    }
+    return routes
+
+
+def integration_of(client, api_id, path, method="ANY"):
+    item = next(item for item in client.resource_items(api_id) if item["path"] == path)
+    return item["resourceMethods"][method]["methodIntegration"]
+
+
+def test_a_route_moves_between_a_vpc_link_v1_and_v2_with_its_integration_target():
+    client = FakeApiGateway()
+    first, _module = run(client, routes=two_routes())
+    api_id = first["rest_api"]["id"]
+    assert "integrationTarget" not in integration_of(client, api_id, "/payments")
+
+    # v1 -> v2: check mode says what would change and writes nothing
+    snapshot = copy.deepcopy(client.resources)
+    check, _module = run(client, check_mode=True, routes=payments_over_v2())
+    assert check["changed"] is True and client.writes() == [] and client.resources == snapshot
+    assert check["changes"] == [
+        "replace integration ANY /payments",
+        "replace integration ANY /payments/{proxy+}",
+        "create deployment on stage v1 (routes changed)",
+    ]
+    assert "integration_target" not in check["diff"]["before"]["routes"]["payments"]["ANY"]
+    assert check["diff"]["after"]["routes"]["payments"]["ANY"] == {
+        "integration_uri": "http://internal-shared-alb.elb.amazonaws.com/payments",
+        "connection_id": "v2link",
+        "integration_target": ALB_ARN,
+        "timeout_in_millis": 29000,
+    }
+
+    # the link id and the target are put together (an UpdateIntegration of the id alone would leave
+    # a v2 link without its target, which AWS refuses), and the stage is deployed once
+    moved, _module = run(client, routes=payments_over_v2())
+    assert sorted(client.writes()) == sorted(
+        ["delete_integration", "put_integration"] * 2 + ["create_deployment", "tag_resource"]
+    )
+    for path in ("/payments", "/payments/{proxy+}"):
+        integration = integration_of(client, api_id, path)
+        assert (integration["connectionId"], integration["integrationTarget"]) == ("v2link", ALB_ARN)
+    assert integration_of(client, api_id, "/cards/limits")["connectionId"] == "link1"
+    assert [r["integration_target"] for r in moved["routes"]] == [ALB_ARN, None]
+    assert moved["diff"]["after"] == check["diff"]["after"] | {"stage": moved["diff"]["after"]["stage"]}
+    again, _module = run(client, routes=payments_over_v2())
+    assert again["changed"] is False and client.writes() == []
+
+    # v2 -> v1 drops the target again
+    back, _module = run(client, routes=two_routes())
+    assert back["changed"] is True and client.writes().count("put_integration") == 2
+    assert "integrationTarget" not in integration_of(client, api_id, "/payments/{proxy+}")
+    assert run(client, routes=two_routes())[0]["changed"] is False and client.writes() == []
+
+
 def test_check_mode_on_new_api_writes_nothing():
     client = FakeApiGateway()
     result, _module = run(client, check_mode=True, routes=two_routes())
@@ -656,6 +721,10 @@ def run_main(args, capsys):
             "routes[1].path",
         ),
         ({"stage_name": "v1.0", "routes": []}, "stage_name"),
+        (
+            {"routes": [{"path": "a", "target_url": "http://alb", "connection_id": "l", "integration_target": "alb"}]},
+            "routes[0].integration_target",
+        ),
     ],
 )
 def test_main_validation_names_field_before_aws(args, field, capsys):

@@ -50,6 +50,7 @@ def by_id(client, api_id):
                     "uri": integration.get("uri"),
                     "connection_type": integration.get("connectionType"),
                     "connection_id": integration.get("connectionId"),
+                    "integration_target": integration.get("integrationTarget"),
                     "timeout_in_millis": integration.get("timeoutInMillis"),
                     "request_parameters": integration.get("requestParameters") or {},
                 },
