@@ -9,8 +9,8 @@ One small function per AWS call (paginated where the API paginates, retried with
 collection's ``aws_retry``, "not found" turned into an empty answer in one place by
 :class:`PathReadErrorHandler`), and pure normalisers that turn the answers into the snake_case
 snapshot shapes that :mod:`topology` evaluates. Calls that other layers of the collection already
-have (REST API resources, stages and deployments in ``rest_apis``, v1 VPC links in ``vpc_links``,
-target groups and target health in ``elbv2``) are reused from there, not repeated here.
+have (REST API resources, stages and deployments in ``rest_apis``, REST v1 and v2 VPC links in
+``vpc_links``, target groups and target health in ``elbv2``) are reused from there, not repeated here.
 """
 
 import json
@@ -377,8 +377,10 @@ def normalise_rule(raw):
     }
 
 
-def normalise_security_group(raw):
-    return {
+def normalise_security_group(raw, egress=False):
+    """A security group with its ingress rules, and its egress rules too with ``egress`` (the groups of
+    a VPC link v2, which only open connections)."""
+    group = {
         "id": raw.get("GroupId"),
         "name": raw.get("GroupName"),
         "vpc_id": raw.get("VpcId"),
@@ -386,12 +388,16 @@ def normalise_security_group(raw):
         "ingress": [normalise_rule(rule) for rule in raw.get("IpPermissions") or []],
         "tags": tags_dict(raw.get("Tags")),
     }
+    if egress:
+        group["egress"] = [normalise_rule(rule) for rule in raw.get("IpPermissionsEgress") or []]
+    return group
 
 
 def exported_integrations(body):
     """Integrations of an OpenAPI export with ``x-amazon-apigateway-integration`` extensions.
 
-    Returns ``[{path, http_method, type, uri, connection_type, connection_id}]``, or ``None`` when the
+    Returns ``[{path, http_method, type, uri, connection_type, connection_id}]`` (plus
+    ``integration_target`` when the export has ``integrationTarget``), or ``None`` when the
     export carries no integration extension at all (an export without them says nothing about what
     is deployed, so the caller must not compare it).
     """
@@ -422,6 +428,10 @@ def exported_integrations(body):
                     "connection_id": integration.get("connectionId"),
                 }
             )
+            # Only an integration over a VPC link v2 names its load balancer; an export without the
+            # key says nothing about it, so the key is only there when the export has it.
+            if "integrationTarget" in integration:
+                found[-1]["integration_target"] = integration.get("integrationTarget")
     return found if any_extension else None
 
 
@@ -461,3 +471,20 @@ def read_vpc_network(client, vpc_ids):
             if wanted & {peering["requester"]["vpc_id"], peering["accepter"]["vpc_id"]}:
                 peerings[peering["id"]] = peering
     return subnets, route_tables, [peerings[key] for key in sorted(peerings)]
+
+
+def read_security_groups_with_egress(client, group_ids):
+    """The security groups ``group_ids`` with their ingress and egress rules, sorted by id.
+
+    One ``DescribeSecurityGroups`` for all of them (none without ids). AWS refuses the whole call when
+    one of the ids does not exist; the groups are then read one by one, so that a deleted group leaves
+    out only itself.
+    """
+    ids = sorted(set(group_ids or []))
+    if not ids:
+        return []
+    raws = describe_security_groups(client, ids)
+    if not raws and len(ids) > 1:
+        raws = [raw for group_id in ids for raw in describe_security_groups(client, [group_id])]
+    groups = {raw.get("GroupId"): normalise_security_group(raw, egress=True) for raw in raws}
+    return [groups[key] for key in sorted(groups)]

@@ -14,6 +14,14 @@ provider account) return, plus the intent from the inventory (the services each 
 
 Every hop is ``{hop, status (ok|fail|skipped), account, resource, detail, fix}``.
 
+Two flavours of private integration are judged. Over a REST (v1) VPC link the link targets the NLB
+(``targetArns``) and the integration carries no integration target. Over a VPC link v2 (subnets and
+security groups, ``shared_gateway_private_integration: nlb-v2``) the integration names the NLB in
+``integrationTarget``, and the link must be usable (AVAILABLE, or INACTIVE, which AWS reactivates on
+the next request), placed in subnets of the NLB's VPC, with a security group that lets it open TCP
+connections to the NLB's subnets on the listener port. The flavour a service expects comes from its
+``vpc_link_version`` (``v1`` when absent); the hops judge the link the integration really uses.
+
 A fault fails exactly its own hop. Each hop is judged on its own facts against the *expected*
 resources of the service, which are resolved once from the intent, the published state and the
 tags (:func:`resolve_service`), never from what the previous hop happens to point at. So a VPC
@@ -154,18 +162,19 @@ def rule_admits_port(rule, port):
     return int(low) <= int(port) <= int(high)
 
 
-def sg_admission(security_groups, port, source_cidrs, source_group_ids=None):
+def sg_admission(security_groups, port, source_cidrs, source_group_ids=None, direction="ingress"):
     """Which ``source_cidrs`` the union of ``security_groups`` admits on TCP ``port``.
 
     A CIDR is admitted when the union of the CIDR rules for that port covers it (``0.0.0.0/0`` and
     wider blocks count), or when a rule names one of ``source_group_ids`` (the NLB's own security
     groups, in another account across the peering). Returns ``(admitted, missing, how)``: two lists
-    of CIDRs and a dict cidr -> the rule(s) that admit it.
+    of CIDRs and a dict cidr -> the rule(s) that admit it. With ``direction="egress"`` the same is
+    asked of the egress rules: which destination CIDRs the groups let connections go to.
     """
     blocks = []
     by_group = []
     for group in security_groups or []:
-        for rule in group.get("ingress") or []:
+        for rule in group.get(direction) or []:
             if not rule_admits_port(rule, port):
                 continue
             for block in rule.get("cidrs") or []:
@@ -242,6 +251,9 @@ def expected_services(gateway, providers):
     ``providers``: ``[{name, account_id, region, services: [{name, port, path, targets, listener_port?}], snapshot}]``;
     ``gateway['state']`` (optional): the ``shared_gateway_state`` fact, whose ``services`` map may name
     the target group, NLB, VPC link and listener port of each service.
+
+    ``vpc_link_version`` (``v1`` or ``v2``) and ``integration_target_arn`` (the NLB an integration over
+    a VPC link v2 names) are copied only when given: a service without them expects a REST v1 link.
     """
     state_services = ((gateway or {}).get("state") or {}).get("services") or {}
     services = []
@@ -262,7 +274,21 @@ def expected_services(gateway, providers):
                     "vpc_link_id": service.get("vpc_link_id") or published.get("vpc_link_id"),
                 }
             )
+            for key in ("vpc_link_version", "integration_target_arn"):
+                value = service.get(key) or published.get(key)
+                if value:
+                    services[-1][key] = value
     return services
+
+
+def expected_link_version(service):
+    """The VPC link flavour the service's integrations must use: ``v2`` or (by default) ``v1``."""
+    return "v2" if str(service.get("vpc_link_version") or "v1").lower() == "v2" else "v1"
+
+
+def link_version(link):
+    """The flavour of a snapshot's VPC link (links of snapshots from before links v2 are REST v1)."""
+    return (link or {}).get("version") or "v1"
 
 
 def _by(items, key, value):
@@ -351,8 +377,9 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
     resolved["target_group"] = tg
     resolved["how"]["target_group"] = how if tg else None
 
-    # NLB: state ARN, service tag (dedicated), the target group's load balancer, the gateway's only NLB.
-    nlb = _by(nlbs, "arn", service.get("nlb_arn"))
+    # NLB: state ARN (or the published integration target of a VPC link v2), service tag (dedicated),
+    # the target group's load balancer, the gateway's only NLB, the integration's integrationTarget.
+    nlb = _by(nlbs, "arn", service.get("nlb_arn")) or _by(nlbs, "arn", service.get("integration_target_arn"))
     how = "published state"
     if nlb is None:
         tagged = _tagged(nlbs, SERVICE_TAG, service["name"])
@@ -374,6 +401,14 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
         if len(candidates) == 1:
             nlb = candidates[0]
             how = "the gateway's NLB"
+    if nlb is None:
+        # Last: the load balancer the API really names over a VPC link v2 (only when nothing says
+        # which one is expected, so that a wrong integrationTarget still fails the integration hop).
+        for dummy_path, dummy_name, method in service_methods(snap, service["path"]):
+            nlb = _by(nlbs, "arn", (method.get("integration") or {}).get("integration_target"))
+            if nlb:
+                how = "the integration's integrationTarget"
+                break
     resolved["nlb"] = nlb
     resolved["how"]["nlb"] = how if nlb else None
 
@@ -405,7 +440,8 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
     resolved["listener_port"] = int(port)
     resolved["how"]["listener_port"] = how
 
-    # VPC link: the one the integration uses (when it exists), the published one, one that targets the NLB.
+    # VPC link: the one the integration uses (when it exists), the published one, then one that targets
+    # the NLB (v1) or a VPC link v2 with the gateway tag (v2).
     link = None
     for dummy_path, dummy_name, method in service_methods(snap, service["path"]):
         link = _by(links, "id", connection_id_of(method.get("integration"), snap))
@@ -415,11 +451,16 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
     if link is None:
         link = _by(links, "id", service.get("vpc_link_id"))
         how = "published state"
-    if link is None and nlb:
+    if link is None and nlb and expected_link_version(service) == "v1":
         targeting = [item for item in links if nlb["arn"] in (item.get("target_arns") or [])]
         targeting.sort(key=lambda item: (0 if item.get("status") == "AVAILABLE" else 1, item.get("id") or ""))
         link = targeting[0] if targeting else None
         how = "a VPC link targeting the NLB"
+    if link is None and gateway_tag and expected_link_version(service) == "v2":
+        tagged = [item for item in _tagged(links, GATEWAY_TAG, gateway_tag) if link_version(item) == "v2"]
+        tagged.sort(key=lambda item: (0 if item.get("status") == "AVAILABLE" else 1, item.get("id") or ""))
+        link = tagged[0] if tagged else None
+        how = f"a VPC link v2 with the tag {GATEWAY_TAG}={gateway_tag}"
     resolved["vpc_link"] = link
     resolved["how"]["vpc_link"] = how if link else None
     return resolved
@@ -465,6 +506,9 @@ class _Context:
         self.tg = self.resolved["target_group"]
         self.link = self.resolved["vpc_link"]
         self.listener_port = self.resolved["listener_port"]
+        # The flavour the service expects, and the load balancer its integrations name over a link v2.
+        self.expected_version = expected_link_version(service)
+        self.expected_target = service.get("integration_target_arn") or (self.nlb or {}).get("arn")
         self.vpc_a = (self.nlb or {}).get("vpc_id") or (self.tg or {}).get("vpc_id")
         self.nlb_subnets = [
             _by(self.gw.get("subnets"), "id", subnet_id) or {"id": subnet_id, "cidr": None}
@@ -525,6 +569,37 @@ def _check_api_route(ctx):
     return _hop("api_route", OK, ctx.account_a, resource_name, f"{svc['path']} answers {methods}")
 
 
+def _integration_target_problems(ctx, where, integration, link):
+    """What is wrong with the integration target (and the link flavour) of one integration."""
+    problems = []
+    connection_id = link.get("id")
+    version = link_version(link)
+    target = integration.get("integration_target")
+    if version != ctx.expected_version:
+        problems.append(
+            f"{where}: uses the VPC link {version} {connection_id}, but the service's private integration "
+            f"expects a VPC link {ctx.expected_version} (vpc_link_version; shared_gateway_private_integration)"
+        )
+    if version == "v2":
+        nlb_name = _name(_by(ctx.gw.get("load_balancers"), "arn", ctx.expected_target), "the service's NLB")
+        if not target:
+            problems.append(
+                f"{where}: no integrationTarget; over the VPC link v2 {connection_id} it must name the service's "
+                f"NLB {nlb_name} ({ctx.expected_target or 'unknown'})"
+            )
+        elif ctx.expected_target and target != ctx.expected_target:
+            other = _by(ctx.gw.get("load_balancers"), "arn", target)
+            problems.append(
+                f"{where}: integrationTarget {target}{f' ({_name(other)})' if other else ''} is not the service's "
+                f"NLB {nlb_name} ({ctx.expected_target})"
+            )
+    elif target:
+        problems.append(
+            f"{where}: integrationTarget {target} over the VPC link v1 {connection_id}: only a VPC link v2 takes one"
+        )
+    return problems
+
+
 def _check_integration(ctx):
     svc, gw = ctx.service, ctx.gw
     methods = service_methods(gw, svc["path"])
@@ -532,7 +607,7 @@ def _check_integration(ctx):
         return _hop("integration", SKIPPED, ctx.account_a, svc["path"], "no method to integrate (see api_route)")
     links = {link.get("id"): link for link in gw.get("vpc_links") or []}
     expected_dns = (ctx.nlb or {}).get("dns_name")
-    problems, seen = [], []
+    problems, seen, target_problems = [], [], []
     for path, name, method in methods:
         integration = method.get("integration")
         where = f"{name} {path}"
@@ -541,7 +616,10 @@ def _check_integration(ctx):
             continue
         uri = integration.get("uri")
         host, port = parse_integration_uri(uri)
-        seen.append(f"{where} -> {uri} via {integration.get('connection_id') or '-'}")
+        via = f"{where} -> {uri} via {integration.get('connection_id') or '-'}"
+        if integration.get("integration_target"):
+            via += f" (integrationTarget {integration['integration_target']})"
+        seen.append(via)
         if integration.get("type") not in VPC_LINK_INTEGRATION_TYPES:
             problems.append(f"{where}: type {integration.get('type')}, expected HTTP_PROXY")
         if integration.get("connection_type") != "VPC_LINK":
@@ -556,6 +634,8 @@ def _check_integration(ctx):
             )
         elif connection_id not in links:
             problems.append(f"{where}: connectionId {connection_id} matches no VPC link in account {ctx.account_a}")
+        else:
+            target_problems.extend(_integration_target_problems(ctx, where, integration, links[connection_id]))
         if host is None:
             problems.append(f"{where}: URI {uri!r} has no host")
             continue
@@ -571,18 +651,38 @@ def _check_integration(ctx):
                 f"{where}: URI port {port} matches no listener of the service "
                 f"(expected {ctx.listener_port}; NLB listeners: {', '.join(map(str, listener_ports)) or 'none'})"
             )
+    problems.extend(target_problems)
     resource = f"{svc['path']} integration"
     if problems:
-        link_hint = ctx.link.get("id") if ctx.link else "<vpc link id>"
-        return _hop(
-            "integration",
-            FAIL,
-            ctx.account_a,
-            resource,
-            "; ".join(problems),
-            f"point the integration at VPC link {link_hint} and http://{expected_dns or '<nlb dns>'}:"
-            f"{ctx.listener_port}/ (api_publish role), then redeploy the stage",
-        )
+        target_url = f"http://{expected_dns or '<nlb dns>'}:{ctx.listener_port}/"
+        if ctx.expected_version == "v2":
+            link = ctx.link if link_version(ctx.link) == "v2" else None
+            link_hint = (link or {}).get("id") or svc.get("vpc_link_id") or "<vpc link v2 id>"
+            fix = (
+                f"point the integration at the VPC link v2 {link_hint} with integrationTarget "
+                f"{ctx.expected_target or '<nlb arn>'} and {target_url} (re-run the api_publish role, "
+                "shared_gateway_private_integration: nlb-v2), then redeploy the stage"
+            )
+        elif target_problems:
+            link = ctx.link if ctx.link and link_version(ctx.link) == "v1" else None
+            if link is None and ctx.nlb:
+                link = next(
+                    (item for item in gw.get("vpc_links") or [] if ctx.nlb["arn"] in (item.get("target_arns") or [])),
+                    None,
+                )
+            link_hint = (link or {}).get("id") or svc.get("vpc_link_id") or "<vpc link v1 id>"
+            fix = (
+                f"point the integration at the VPC link v1 {link_hint}, without integrationTarget, and "
+                f"{target_url} (re-run the api_publish role, shared_gateway_private_integration: nlb-v1), "
+                "then redeploy the stage"
+            )
+        else:
+            link_hint = ctx.link.get("id") if ctx.link else "<vpc link id>"
+            fix = (
+                f"point the integration at VPC link {link_hint} and {target_url} (api_publish role), "
+                "then redeploy the stage"
+            )
+        return _hop("integration", FAIL, ctx.account_a, resource, "; ".join(problems), fix)
     return _hop("integration", OK, ctx.account_a, resource, "; ".join(seen))
 
 
@@ -627,6 +727,8 @@ def _check_stage_deployment(ctx):
         )
     exported = deployment.get("exported_integrations")
     if exported is not None:
+        # Integration targets are compared only when the export carries them.
+        with_targets = any("integration_target" in item for item in exported)
         live = {}
         for resource_item in gw.get("resources") or []:
             for name, method in (resource_item.get("methods") or {}).items():
@@ -635,13 +737,14 @@ def _check_stage_deployment(ctx):
                     integration.get("uri"),
                     integration.get("connection_id"),
                     integration.get("type"),
-                )
+                ) + ((integration.get("integration_target"),) if with_targets else ())
         deployed_map = {
             f"{item.get('http_method')} {item.get('path')}": (
                 item.get("uri"),
                 item.get("connection_id"),
                 item.get("type"),
             )
+            + ((item.get("integration_target"),) if with_targets else ())
             for item in exported
         }
         drift = sorted(key for key in set(live) | set(deployed_map) if live.get(key) != deployed_map.get(key))
@@ -664,8 +767,135 @@ def _check_stage_deployment(ctx):
     )
 
 
+# A VPC link v2 turns INACTIVE after 60 days without traffic and AWS reactivates it on the next
+# request: both statuses carry traffic.
+V2_USABLE_STATUSES = ("AVAILABLE", "INACTIVE")
+
+
+def _links_v2_read(gw):
+    return "v2" in (gw.get("vpc_link_versions") or []) or any(
+        link_version(link) == "v2" for link in gw.get("vpc_links") or []
+    )
+
+
+def _check_vpc_link_v2(ctx, link):
+    """A VPC link v2: usable, in subnets of the NLB's VPC, allowed to reach the NLB's listener port."""
+    nlb, gw, port = ctx.nlb, ctx.gw, ctx.listener_port
+    resource = f"VPC link v2 {link.get('name')} ({link.get('id')})"
+    recreate = (
+        "create the VPC link v2 again in the gateway subnets with its security group (shared_gateway role, "
+        "shared_gateway_private_integration: nlb-v2; AWS cannot change a link's subnets or groups), then re-run "
+        "the api_publish role"
+    )
+    problems, fixes, fine = [], [], []
+
+    status = link.get("status")
+    if status in V2_USABLE_STATUSES:
+        fine.append(status + (" (AWS reactivates it on the next request)" if status == "INACTIVE" else ""))
+    else:
+        message = f": {link.get('status_message')}" if link.get("status_message") else ""
+        problems.append(f"status {status}{message}")
+        fixes.append(
+            "wait until it is AVAILABLE (it can take minutes), then re-run verify" if status == "PENDING" else recreate
+        )
+
+    # Subnets: the link's network interfaces must be in the NLB's VPC.
+    vpc_id = (nlb or {}).get("vpc_id")
+    link_subnets = list(link.get("subnet_ids") or [])
+    vpc_subnets = {subnet.get("id") for subnet in gw.get("subnets") or [] if vpc_id and subnet.get("vpc_id") == vpc_id}
+    if not link_subnets:
+        problems.append("no subnet")
+        fixes.append(recreate)
+    elif not nlb:
+        fine.append("subnets not judged: no NLB (see nlb)")
+    elif not vpc_subnets:
+        fine.append(f"subnets {', '.join(link_subnets)} not judged: the snapshot has no subnet of {vpc_id}")
+    else:
+        outside = [subnet_id for subnet_id in link_subnets if subnet_id not in vpc_subnets]
+        if outside:
+            problems.append(f"subnet(s) {', '.join(outside)} not in the NLB's VPC {vpc_id}")
+            fixes.append(
+                f"create the VPC link v2 again in subnets of {vpc_id} (the NLB's: "
+                f"{', '.join(nlb.get('subnet_ids') or []) or 'the gateway subnets'}; AWS cannot move a link) "
+                "with the shared_gateway role, then re-run the api_publish role"
+            )
+        else:
+            fine.append(f"subnets {', '.join(link_subnets)} in {vpc_id}")
+
+    # Security groups: at least one, and together they let the link reach the NLB's subnets on the port.
+    group_ids = list(link.get("security_group_ids") or [])
+    groups = [_by(gw.get("security_groups"), "id", group_id) for group_id in group_ids]
+    gone = [group_id for group_id, group in zip(group_ids, groups) if group is None]
+    if not group_ids:
+        problems.append(
+            "no security group (AWS then gives the link the VPC's default group, which this collection neither "
+            "manages nor judges)"
+        )
+        fixes.append(recreate)
+    elif gone:
+        problems.append(f"security group(s) {', '.join(gone)} not found in account {ctx.account_a}")
+        fixes.append(recreate)
+    vpc_cidrs = (_by(gw.get("vpcs"), "id", vpc_id) or {}).get("cidrs") or []
+    destinations = list(ctx.nlb_cidrs) or list(vpc_cidrs)
+    if not group_ids or len(gone) == len(group_ids):
+        pass  # already a problem; nothing to judge the egress on
+    elif not nlb:
+        fine.append("egress not judged: no NLB (see nlb)")
+    elif not destinations:
+        fine.append("egress not judged: the NLB's subnets are unknown")
+    else:
+        present = [group for group in groups if group]
+        dummy, missing, how = sg_admission(
+            present, port, destinations, nlb.get("security_groups") or [], direction="egress"
+        )
+        if missing:
+            problems.append(
+                f"{', '.join(group_ids)} {'allow' if len(group_ids) > 1 else 'allows'} no egress tcp/{port} to "
+                f"{', '.join(missing)} (the NLB's subnets)"
+            )
+            fixes.append(
+                f"authorize egress tcp/{port} to {', '.join(vpc_cidrs or missing)} on {group_ids[0]} (the link's "
+                "security group: shared_gateway role)"
+            )
+        else:
+            fine.append(f"egress tcp/{port} to " + "; ".join(f"{cidr} ({how[cidr]})" for cidr in destinations))
+    return _v2_link_hop(ctx, resource, problems, fixes, fine)
+
+
+def _v2_link_hop(ctx, resource, problems, fixes, fine):
+    if problems:
+        unique = []
+        for fix in fixes:
+            if fix not in unique:
+                unique.append(fix)
+        return _hop("vpc_link", FAIL, ctx.account_a, resource, "; ".join(problems), "; ".join(unique))
+    return _hop("vpc_link", OK, ctx.account_a, resource, ", ".join(fine))
+
+
 def _check_vpc_link(ctx):
     link, nlb = ctx.link, ctx.nlb
+    if not link and ctx.expected_version == "v2":
+        wanted = ctx.service.get("vpc_link_id")
+        if not _links_v2_read(ctx.gw):
+            return _hop(
+                "vpc_link",
+                SKIPPED,
+                ctx.account_a,
+                f"VPC link v2 {wanted or ''}".rstrip(),
+                "VPC links v2 were not read: no integration uses one (see integration)",
+            )
+        return _hop(
+            "vpc_link",
+            FAIL,
+            ctx.account_a,
+            f"VPC link v2 {wanted or ''}".rstrip(),
+            f"no VPC link v2 {wanted + ' ' if wanted else ''}in account {ctx.account_a} "
+            f"(published state, tag {GATEWAY_TAG})",
+            "create it: shared_gateway role (shared_gateway_private_integration: nlb-v2), then re-run the "
+            "api_publish role",
+        )
+    if link and link_version(link) == "v2":
+        return _check_vpc_link_v2(ctx, link)
     if not link:
         return _hop(
             "vpc_link",
@@ -1093,6 +1323,8 @@ def evaluate_service(service, gateway, provider):
             "nlb_arn": (ctx.nlb or {}).get("arn"),
             "target_group_arn": (ctx.tg or {}).get("arn"),
             "vpc_link_id": (ctx.link or {}).get("id"),
+            "vpc_link_version": link_version(ctx.link) if ctx.link else ctx.expected_version,
+            "integration_target_arn": ctx.expected_target if ctx.expected_version == "v2" else None,
             "gateway_vpc_id": ctx.vpc_a,
             "provider_vpc_ids": ctx.vpcs_b,
             "found_by": ctx.resolved["how"],
@@ -1260,16 +1492,28 @@ def build_graph(gateway, providers, evaluation):
         )
         graph.edge(api_node, ids["resource"])
         link = _by(gw.get("vpc_links"), "id", resolved.get("vpc_link_id"))
-        if link:
+        gw_vpc = vpc_cluster(gw, acct_a, resolved.get("gateway_vpc_id"), "vpc_a")
+        if link and link_version(link) == "v2":
+            # A VPC link v2 has network interfaces in the gateway VPC's subnets: drawn inside the VPC.
+            ids["link"] = graph.node(
+                _node_id("link", link["id"]),
+                [
+                    f"VPC link v2 {link.get('name')}",
+                    f"{link['id']} · {link.get('status')}",
+                    f"sg {', '.join(link.get('security_group_ids') or []) or '-'}",
+                ],
+                gw_vpc,
+            )
+        elif link:
             ids["link"] = graph.node(
                 _node_id("link", link["id"]),
                 [f"VPC link {link.get('name')}", f"{link['id']} · {link.get('status')}"],
                 acct_a,
             )
         else:
-            ids["link"] = graph.node(_node_id("link_missing", result["name"]), ["VPC link", "missing"], acct_a)
+            label = "VPC link v2" if resolved.get("vpc_link_version") == "v2" else "VPC link"
+            ids["link"] = graph.node(_node_id("link_missing", result["name"]), [label, "missing"], acct_a)
         graph.edge(ids["resource"], ids["link"], "VPC_LINK")
-        gw_vpc = vpc_cluster(gw, acct_a, resolved.get("gateway_vpc_id"), "vpc_a")
         nlb = _by(gw.get("load_balancers"), "arn", resolved.get("nlb_arn"))
         if nlb:
             cidrs = [
@@ -1282,7 +1526,7 @@ def build_graph(gateway, providers, evaluation):
             )
         else:
             ids["nlb"] = graph.node(_node_id("nlb_missing", result["name"]), ["NLB", "missing"], gw_vpc)
-        graph.edge(ids["link"], ids["nlb"])
+        graph.edge(ids["link"], ids["nlb"], "integrationTarget" if link and link_version(link) == "v2" else "")
         ids["listener"] = graph.node(
             _node_id("lst", nlb["name"] if nlb else result["name"], result["listener_port"]),
             [f"listener TCP:{result['listener_port']}"],

@@ -13,11 +13,12 @@ description:
   - Reads, in the shared-services account (account A) only, every hop that a request to a REST API
     published through a VPC link crosses before it leaves the account, and returns it as one JSON
     snapshot for M(multiaccount.apigateway.path_verify).
-  - The REST API's resources, methods and integrations (type, URI, connectionId); the stage and
-    the deployment it serves, and whether that deployment was made from the current configuration;
-    the REST (v1) VPC links; the network load balancers, their listeners, target groups and
-    registered targets with their health and availability zone; the subnets, route tables and
-    VPC peering connections of the load balancers' VPC.
+  - The REST API's resources, methods and integrations (type, URI, connectionId, and the integration
+    target of an integration over a VPC link v2); the stage and the deployment it serves, and whether
+    that deployment was made from the current configuration; the VPC links (REST v1, and the VPC links
+    v2 that the integrations use, with their security groups and egress rules); the network load
+    balancers, their listeners, target groups and registered targets with their health and
+    availability zone; the subnets, route tables and VPC peering connections of the load balancers' VPC.
   - Deployment currency. AWS does not say when an integration last changed, so the module compares
     fingerprints. M(multiaccount.apigateway.rest_api) writes
     V(multiaccount.apigateway config sha256:<hex>) into the description of every deployment it
@@ -27,10 +28,14 @@ description:
     extensions instead; when the export carries no integrations the currency is reported as not
     verifiable.
   - Which load balancers, target groups and links are read. Those the API's integrations name
-    (connectionId, and the NLB whose DNS name is the URI host), those tagged
+    (connectionId, integrationTarget, and the NLB whose DNS name is the URI host), those tagged
     V(multiaccount:gateway=<gateway>) when O(gateway) is set, those given explicitly, and those
     connected to any of these (the NLBs of the links and target groups, the target groups of the
     listeners, the links that target the NLBs).
+  - VPC links v2 (C(apigatewayv2) C(GetVpcLinks), and one C(ec2:DescribeSecurityGroups) for their
+    security groups) are read only when an integration carries an integration target, or an
+    integration or O(vpc_link_ids) names a link that is not a REST v1 link. An API whose integrations
+    all use REST v1 links costs no call more.
   - Read-only. Makes no change, supports check mode, and always returns RV(ignore:changed=false).
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
@@ -85,7 +90,7 @@ options:
     default: []
   vpc_link_ids:
     description:
-      - Further REST API VPC links to read.
+      - Further VPC links to read. An id that is not a REST v1 link is looked up among the VPC links v2.
     type: list
     elements: str
     default: []
@@ -199,6 +204,8 @@ gateway:
         - Every resource of the API with its methods, keyed by method; each method has
           C(authorization_type), C(request_parameters) and C(integration) (C(type), C(http_method),
           C(uri), C(connection_type), C(connection_id), C(timeout_in_millis), C(request_parameters)).
+        - An integration over a VPC link v2 also has C(integration_target), the ARN of the load balancer
+          it reaches (C(integrationTarget)); the key is absent from other integrations (version 0.3.0).
       type: list
       elements: dict
       returned: always
@@ -238,10 +245,51 @@ gateway:
       type: dict
       returned: always
     vpc_links:
-      description: REST API VPC links (C(id), C(name), C(status), C(status_message), C(target_arns), C(tags)).
+      description:
+        - VPC links (C(id), C(name), C(version), C(description), C(status), C(status_message), C(target_arns),
+          C(tags)); REST v1 links are read always, VPC links v2 when RV(gateway.vpc_link_versions) has V(v2).
+        - A link v2 (C(version) V(v2), version 0.3.0) has an empty C(target_arns) and also C(subnet_ids) and
+          C(security_group_ids); its C(status) is C(PENDING), C(AVAILABLE), C(INACTIVE), C(FAILED), C(DELETING).
       type: list
       elements: dict
       returned: always
+      sample:
+        - {"id": "x1y2z3", "name": "open-banking", "version": "v1", "description": null, "status": "AVAILABLE",
+           "status_message": null, "target_arns": ["arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/open-banking/0123"],
+           "tags": {}}
+        - {"id": "abcd12", "name": "open-banking-gateway", "version": "v2", "description": null, "status": "AVAILABLE",
+           "status_message": null, "target_arns": [], "subnet_ids": ["subnet-0a1", "subnet-0b2"],
+           "security_group_ids": ["sg-0c3"], "tags": {"multiaccount:gateway": "open-banking"}}
+    vpc_link_versions:
+      description:
+        - The VPC link flavours that were read - always V(v1), and V(v2) when an integration carries an
+          integration target or an integration (or O(vpc_link_ids)) names a link that is not a REST v1 link.
+          A link v2 that is missing from RV(gateway.vpc_links) while V(v2) is not here was not looked for.
+      type: list
+      elements: str
+      returned: always
+      sample: ["v1", "v2"]
+      version_added: 0.3.0
+    security_groups:
+      description:
+        - The security groups of the VPC links v2 in RV(gateway.vpc_links) (empty without such a link), with
+          C(id), C(name), C(vpc_id), C(owner_id), C(tags), C(ingress) and C(egress) (rules with C(protocol),
+          C(from_port), C(to_port), C(cidrs), C(group_pairs), C(prefix_list_ids)). A group that does not
+          exist is not in the list.
+      type: list
+      elements: dict
+      returned: always
+      sample:
+        - id: sg-0c3
+          name: open-banking-gateway-link
+          vpc_id: vpc-0a1
+          owner_id: "111111111111"
+          tags: {}
+          ingress: []
+          egress:
+            - {"protocol": "tcp", "from_port": 8080, "to_port": 8081, "cidrs": ["10.100.0.0/16"], "group_pairs": [],
+               "prefix_list_ids": []}
+      version_added: 0.3.0
     load_balancers:
       description: Network load balancers (C(arn), C(name), C(dns_name), C(type), C(scheme), C(state),
         C(vpc_id), C(subnet_ids), C(security_groups), C(tags)).
@@ -302,6 +350,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.common imp
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.topology import (
     GATEWAY_TAG,
     api_path,
+    connection_id_of,
     parse_integration_uri,
     subset_paths,
 )
@@ -406,26 +455,53 @@ def tagged_for(tags, gateway):
     return bool(gateway) and (tags or {}).get(GATEWAY_TAG) == gateway
 
 
-def read_load_balancing(module, apigw, elb, resources):
-    """Links, NLBs, listeners and target groups that the API names or that carry the gateway tag."""
-    params = module.params
-    gateway = params["gateway"]
-    integrations = [
+def vpc_link_integrations(resources):
+    """The integrations of every method that go through a VPC link."""
+    return [
         method["integration"]
         for resource in resources
         for method in resource["methods"].values()
         if method.get("integration") and method["integration"].get("connection_type") == "VPC_LINK"
     ]
-    link_ids = {integration.get("connection_id") for integration in integrations if integration.get("connection_id")}
-    link_ids.update(params["vpc_link_ids"])
-    uri_hosts = {parse_integration_uri(integration.get("uri"))[0] for integration in integrations} - {None}
 
-    all_links = [vpc_links.normalise_vpc_link(raw, "v1") for raw in vpc_links.get_v1_vpc_links(apigw)]
-    for link in all_links:
+
+def snapshot_link(link):
+    """A link of either flavour in the snapshot's shape (v1 links keep the shape they always had)."""
+    link = dict(link)
+    link.pop("arn", None)
+    if link["version"] == "v1":
         link.pop("subnet_ids", None)
         link.pop("security_group_ids", None)
-        link.pop("arn", None)
+    return link
+
+
+def read_load_balancing(module, apigw, elb, resources, stage=None):
+    """Links, NLBs, listeners and target groups that the API names or that carry the gateway tag.
+
+    The VPC links v2 (apigatewayv2) are read only when an integration (or O(vpc_link_ids)) names a
+    link that is not a REST v1 link, or carries an integration target: a v1 installation makes no
+    call more than it did before links v2 existed. Returns the links, the flavours read, the load
+    balancers, listeners and target groups.
+    """
+    params = module.params
+    gateway = params["gateway"]
+    integrations = vpc_link_integrations(resources)
+    stage_view = {"stage": stage or {}}
+    link_ids = {connection_id_of(integration, stage_view) for integration in integrations} - {None}
+    link_ids.update(params["vpc_link_ids"])
+    uri_hosts = {parse_integration_uri(integration.get("uri"))[0] for integration in integrations} - {None}
+    integration_targets = {integration.get("integration_target") for integration in integrations} - {None}
+
+    all_links = [snapshot_link(vpc_links.normalise_vpc_link(raw, "v1")) for raw in vpc_links.get_v1_vpc_links(apigw)]
     links = {link["id"]: link for link in all_links if link["id"] in link_ids or tagged_for(link["tags"], gateway)}
+    versions = ["v1"]
+    if integration_targets or link_ids - {link["id"] for link in all_links}:
+        versions.append("v2")
+        apigwv2 = module.client("apigatewayv2")
+        for raw in vpc_links.get_v2_vpc_links(apigwv2):
+            link = snapshot_link(vpc_links.normalise_vpc_link(raw, "v2"))
+            if link["id"] in link_ids or tagged_for(link["tags"], gateway):
+                links.setdefault(link["id"], link)
 
     all_lbs = [lb for lb in path_reads.describe_load_balancers(elb) if lb.get("Type") == "network"]
     all_tgs = elbv2.describe_target_groups(elb)
@@ -435,7 +511,7 @@ def read_load_balancing(module, apigw, elb, resources):
     }
     tgs = {tg["TargetGroupArn"]: tg for tg in all_tgs}
 
-    wanted_lbs = set(params["load_balancer_arns"])
+    wanted_lbs = set(params["load_balancer_arns"]) | integration_targets
     for link in links.values():
         wanted_lbs.update(link["target_arns"])
     for arn, lb in lbs.items():
@@ -464,7 +540,13 @@ def read_load_balancing(module, apigw, elb, resources):
             path_reads.normalise_target_group(tgs[arn], tags.get(arn), elbv2.targets_from_health(health))
         )
     load_balancers = [lbs[arn] for arn in sorted(wanted_lbs & set(lbs))]
-    return sorted(links.values(), key=lambda link: link["id"]), load_balancers, listeners, target_groups
+    return {
+        "vpc_links": sorted(links.values(), key=lambda link: link["id"]),
+        "vpc_link_versions": versions,
+        "load_balancers": load_balancers,
+        "listeners": listeners,
+        "target_groups": target_groups,
+    }
 
 
 def read_network(ec2, vpc_ids):
@@ -521,10 +603,18 @@ def read_gateway(module):
     if api is not None:
         resources = read_resources(apigw, api["id"])
         stage, deployment = read_stage(apigw, module, api, resources)
-    links, load_balancers, listeners, target_groups = read_load_balancing(module, apigw, elb, resources)
-    vpc_ids = {lb["vpc_id"] for lb in load_balancers if lb.get("vpc_id")}
-    vpc_ids.update(tg["vpc_id"] for tg in target_groups if tg.get("vpc_id"))
+    balancing = read_load_balancing(module, apigw, elb, resources, stage)
+    vpc_ids = {lb["vpc_id"] for lb in balancing["load_balancers"] if lb.get("vpc_id")}
+    vpc_ids.update(tg["vpc_id"] for tg in balancing["target_groups"] if tg.get("vpc_id"))
     vpcs, subnets, route_tables, peerings = read_network(ec2, vpc_ids)
+    # The security groups of the VPC links v2 (one call, none without such a link).
+    link_groups = [
+        group_id
+        for link in balancing["vpc_links"]
+        if link["version"] == "v2"
+        for group_id in link.get("security_group_ids") or []
+    ]
+    security_groups = path_reads.read_security_groups_with_egress(ec2, link_groups)
     if api is not None and params["test_invoke"]:
         tests = run_test_invoke(apigw, api, resources, params["paths"])
 
@@ -539,10 +629,12 @@ def read_gateway(module):
         "config": fingerprints(resources, params["paths"]),
         "stage": stage,
         "deployment": deployment,
-        "vpc_links": links,
-        "load_balancers": load_balancers,
-        "listeners": listeners,
-        "target_groups": target_groups,
+        "vpc_links": balancing["vpc_links"],
+        "vpc_link_versions": balancing["vpc_link_versions"],
+        "security_groups": security_groups,
+        "load_balancers": balancing["load_balancers"],
+        "listeners": balancing["listeners"],
+        "target_groups": balancing["target_groups"],
         "vpcs": vpcs,
         "subnets": subnets,
         "route_tables": route_tables,

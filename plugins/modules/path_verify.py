@@ -14,10 +14,13 @@ description:
     snapshots of the provider accounts (M(multiaccount.apigateway.provider_path_info)) into one graph
     per published service and judges every hop of its path, in order -
     C(api_route) (the resource and a method exist),
-    C(integration) (VPC_LINK, a connectionId that names an existing link, URI host = the service's NLB,
-    URI port = the service's listener port),
+    C(integration) (VPC_LINK, a connectionId that names an existing link of the flavour the service expects,
+    URI host = the service's NLB, URI port = the service's listener port; over a VPC link v2 an integration
+    target that is the service's NLB, over a REST v1 link no integration target),
     C(stage_deployment) (the stage serves a deployment made from the current configuration),
-    C(vpc_link) (the link the integration uses is AVAILABLE and targets the service's NLB),
+    C(vpc_link) (the link the integration uses - a REST v1 link is AVAILABLE and targets the service's NLB; a
+    VPC link v2 is AVAILABLE or INACTIVE, its subnets are in the NLB's VPC, and it has security groups whose
+    egress rules let TCP reach the NLB's subnets on the listener port),
     C(nlb) (internal, network, active),
     C(listener) (the listener port forwards to the service's target group),
     C(target_group) (type ip, traffic sent to the port the service listens on),
@@ -62,8 +65,9 @@ options:
       state:
         description:
           - The C(shared_gateway_state) fact when the play has it. Its C(services) map (C(target_group_arn),
-            C(nlb_arn), C(vpc_link_id), C(listener_port) per service) names each service's expected
-            resources; without it they are found by tags and registered IPs.
+            C(nlb_arn), C(vpc_link_id), C(listener_port), and since version 0.3.0 C(vpc_link_version) and
+            C(integration_target_arn) per service) names each service's expected resources; without it they
+            are found by tags and registered IPs.
         type: dict
   providers:
     description:
@@ -86,6 +90,11 @@ options:
         description:
           - The services the account publishes, as in the inventory's C(provider_vpc_services) -
             C(name), C(port), C(path), C(targets) and optionally C(listener_port).
+          - Optionally the resources the gateway published for each service (the
+            M(multiaccount.apigateway.verify) role joins them in) - C(target_group_arn), C(nlb_arn),
+            C(vpc_link_id), and since version 0.3.0 C(vpc_link_version) (V(v1) or V(v2), the flavour of VPC
+            link the service's integrations must use; V(v1) when absent) and C(integration_target_arn) (the
+            load balancer an integration over a VPC link v2 must name; the service's NLB when absent).
         type: list
         elements: dict
         required: true
@@ -247,9 +256,24 @@ services:
           detail: "rtb-0abc (subnet-0abc): no route to 10.100.1.0/24 in rtb-0abc (subnet-0abc)"
           fix: add return routes to 10.100.1.0/24, 10.100.2.0/24 via pcx-0abc in the route table of each service subnet
     resolved:
-      description: The expected resources the hops were judged against, and how each was found.
+      description:
+        - The expected resources the hops were judged against, and how each was found - C(nlb_arn),
+          C(target_group_arn), C(vpc_link_id), C(gateway_vpc_id), C(provider_vpc_ids), C(found_by).
+        - Since version 0.3.0 also C(vpc_link_version) (the flavour of the link judged, or the expected one
+          when there is none) and C(integration_target_arn) (the load balancer the integrations must name over
+          a VPC link v2, V(null) for a REST v1 link).
       type: dict
       returned: always
+      sample:
+        nlb_arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/open-banking/0123
+        target_group_arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/open-banking-payments/4567
+        vpc_link_id: abcd12
+        vpc_link_version: v2
+        integration_target_arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/open-banking/0123
+        gateway_vpc_id: vpc-0a1
+        provider_vpc_ids: [vpc-0b2]
+        found_by: {"target_group": "published state", "nlb": "published state", "listener_port": "inventory/state listener_port",
+                   "vpc_link": "the integration's connectionId"}
 failures:
   description:
     - Every failed hop, flattened, with its C(service) (not called C(failed), which Ansible reserves for the task status).

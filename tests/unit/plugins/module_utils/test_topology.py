@@ -837,3 +837,488 @@ def test_failure_message_lists_each_failed_hop():
     assert message.startswith("1 hop(s) failed:")
     assert "payments / integration (account 111111111111" in message and "Fix: point the integration" in message
     assert "BROKEN at integration [111111111111]" in evaluation["summary"][0]
+
+
+# ---------------------------------------------------------------------------------------------
+# VPC link v2 (shared_gateway_private_integration: nlb-v2): one link in the gateway subnets with
+# its own security group, integrations that name the NLB in integrationTarget
+# ---------------------------------------------------------------------------------------------
+
+LINK_V2 = "lnkv2"
+LINK_SG = "sg-link"
+OTHER_NLB_ARN = f"arn:aws:elasticloadbalancing:us-east-1:{A}:loadbalancer/net/other/aaaabbbbccccdddd"
+
+
+def link_v2(**changes):
+    link = {
+        "id": LINK_V2,
+        "name": "open-banking-gateway",
+        "version": "v2",
+        "description": None,
+        "status": "AVAILABLE",
+        "status_message": None,
+        "target_arns": [],
+        "subnet_ids": ["subnet-a1", "subnet-a2"],
+        "security_group_ids": [LINK_SG],
+        "tags": {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "open-banking"},
+    }
+    link.update(changes)
+    return link
+
+
+def link_security_group(egress):
+    return {
+        "id": LINK_SG,
+        "name": "open-banking-gateway-link",
+        "vpc_id": "vpc-a",
+        "owner_id": A,
+        "tags": {},
+        "ingress": [],
+        "egress": egress,
+    }
+
+
+def egress_rule(from_port, to_port, cidrs, protocol="tcp", group_pairs=None):
+    return {
+        "protocol": protocol,
+        "from_port": from_port,
+        "to_port": to_port,
+        "cidrs": cidrs,
+        "group_pairs": group_pairs or [],
+        "prefix_list_ids": [],
+    }
+
+
+def to_v2(gw, providers, service_keys=True):
+    """The golden topology as shared_gateway_private_integration: nlb-v2 builds it.
+
+    ``service_keys``: the services carry what joins.verify_providers gives them (``vpc_link_version``,
+    ``integration_target_arn``, ``nlb_arn``, ``vpc_link_id``); with ``"version"`` only the version.
+    """
+    gw["vpc_links"] = [link_v2()]
+    gw["vpc_link_versions"] = ["v1", "v2"]
+    # The plan's rule: TCP from the lowest to the highest listener port, to the gateway VPC CIDR.
+    gw["security_groups"] = [link_security_group([egress_rule(8080, 8081, ["10.100.0.0/16"])])]
+    for resource in gw["resources"]:
+        for spec in resource["methods"].values():
+            spec["integration"].update(connection_id=LINK_V2, integration_target=NLB_ARN)
+    for provider in providers.values():
+        for service in provider["services"]:
+            service["vpc_link_version"] = "v2"
+            if service_keys is True:
+                service.update(integration_target_arn=NLB_ARN, nlb_arn=NLB_ARN, vpc_link_id=LINK_V2)
+
+
+def run_v2(mutate=None, service_keys=True):
+    def both(gw, providers):
+        to_v2(gw, providers, service_keys)
+        if mutate:
+            mutate(gw, providers)
+
+    return run(both)
+
+
+def hops_of(evaluation, service="payments"):
+    result = next(item for item in evaluation["services"] if item["name"] == service)
+    return {hop["hop"]: hop for hop in result["hops"]}
+
+
+def payments_integrations(gw):
+    return [
+        spec["integration"]
+        for resource in gw["resources"]
+        if resource["path"].startswith("/payments")
+        for spec in resource["methods"].values()
+    ]
+
+
+@pytest.mark.parametrize("service_keys", [True, "version"], ids=["joins-keys", "version-only"])
+def test_v2_golden_passes_every_hop(service_keys):
+    evaluation = run_v2(service_keys=service_keys)
+    assert evaluation["ok"], evaluation["failed"]
+    for service in evaluation["services"]:
+        assert [hop["hop"] for hop in service["hops"]] == list(topology.HOPS)
+        assert {hop["status"] for hop in service["hops"]} == {"ok"}
+        assert service["resolved"]["vpc_link_id"] == LINK_V2
+        assert service["resolved"]["vpc_link_version"] == "v2"
+        assert service["resolved"]["integration_target_arn"] == NLB_ARN
+        assert service["resolved"]["nlb_arn"] == NLB_ARN
+    hops = hops_of(evaluation)
+    assert hops["vpc_link"]["resource"] == f"VPC link v2 open-banking-gateway ({LINK_V2})"
+    assert hops["vpc_link"]["detail"] == (
+        f"AVAILABLE, subnets subnet-a1, subnet-a2 in vpc-a, egress tcp/8080 to 10.100.1.0/24 ({LINK_SG} "
+        f"10.100.0.0/16); 10.100.2.0/24 ({LINK_SG} 10.100.0.0/16)"
+    )
+    assert f"(integrationTarget {NLB_ARN})" in hops["integration"]["detail"]
+    assert hops_of(evaluation, "cards")["vpc_link"]["detail"].startswith("AVAILABLE, subnets")
+
+
+def test_v2_link_is_found_by_the_gateway_tag_when_the_state_does_not_name_it():
+    def no_route(gw, providers):
+        missing_route_resource(gw, providers)
+        providers["payments"]["services"][0].pop("vpc_link_id")
+
+    hops = hops_of(run_v2(no_route))
+    assert hops["api_route"]["status"] == "fail" and hops["integration"]["status"] == "skipped"
+    assert hops["vpc_link"]["status"] == "ok" and LINK_V2 in hops["vpc_link"]["resource"]
+
+
+def test_v2_inactive_link_carries_traffic():
+    evaluation = run_v2(lambda gw, providers: gw["vpc_links"][0].update(status="INACTIVE"))
+    assert evaluation["ok"], evaluation["failed"]
+    assert "INACTIVE (AWS reactivates it on the next request)" in hops_of(evaluation)["vpc_link"]["detail"]
+
+
+@pytest.mark.parametrize(
+    "egress",
+    [
+        [egress_rule(None, None, ["0.0.0.0/0"], protocol="-1")],  # the default egress rule of a group
+        [egress_rule(8080, 8081, ["10.100.1.0/24"]), egress_rule(8000, 9000, ["10.100.2.0/24"])],  # a union
+        [egress_rule(0, 65535, ["10.0.0.0/8"])],  # a wider block
+    ],
+    ids=["all-traffic", "union-of-rules", "wider-block"],
+)
+def test_v2_link_egress_that_covers_the_nlb_subnets_counts(egress):
+    evaluation = run_v2(lambda gw, providers: gw.update(security_groups=[link_security_group(egress)]))
+    assert evaluation["ok"], evaluation["failed"]
+
+
+def test_v2_link_egress_to_the_nlb_security_group_counts():
+    def nlb_group(gw, providers):
+        gw["load_balancers"][0]["security_groups"] = ["sg-nlb"]
+        rule = egress_rule(8080, 8081, [], group_pairs=[{"group_id": "sg-nlb", "user_id": A, "peering_id": None}])
+        gw["security_groups"] = [link_security_group([rule])]
+
+    assert run_v2(nlb_group)["ok"]
+
+
+# The new faults: each fails exactly its own hop, the others stay ok (or skipped).
+
+
+def v2_link_pending(gw, providers):
+    gw["vpc_links"][0].update(status="PENDING")
+
+
+def v2_link_failed(gw, providers):
+    gw["vpc_links"][0].update(status="FAILED", status_message="Subnet subnet-a2 has no free IP address")
+
+
+def v2_link_deleting(gw, providers):
+    gw["vpc_links"][0].update(status="DELETING")
+
+
+def v2_link_subnet_outside_the_nlb_vpc(gw, providers):
+    gw["vpc_links"][0]["subnet_ids"] = ["subnet-a1", "subnet-elsewhere"]
+
+
+def v2_link_without_subnet(gw, providers):
+    gw["vpc_links"][0]["subnet_ids"] = []
+
+
+def v2_link_sg_without_the_egress_port(gw, providers):
+    # Only the cards listener port: payments (listener 8080) cannot be reached.
+    gw["security_groups"] = [link_security_group([egress_rule(8081, 8081, ["10.100.0.0/16"])])]
+
+
+def v2_link_sg_egress_to_one_nlb_subnet(gw, providers):
+    gw["security_groups"] = [link_security_group([egress_rule(8080, 8081, ["10.100.1.0/24"])])]
+
+
+def v2_link_sg_without_egress(gw, providers):
+    gw["security_groups"] = [link_security_group([])]
+
+
+def v2_link_without_security_group(gw, providers):
+    gw["vpc_links"][0]["security_group_ids"] = []
+    gw["security_groups"] = []
+
+
+def v2_link_security_group_gone(gw, providers):
+    gw["security_groups"] = []
+
+
+def v2_link_gone(gw, providers):
+    gw["vpc_links"] = []
+
+
+def v2_integration_target_missing(gw, providers):
+    for integ in payments_integrations(gw):
+        integ.pop("integration_target")
+
+
+def v2_integration_target_another_load_balancer(gw, providers):
+    other = copy.deepcopy(gw["load_balancers"][0])
+    other.update(arn=OTHER_NLB_ARN, name="other", dns_name="other-1.elb.us-east-1.amazonaws.com", tags={})
+    gw["load_balancers"].append(other)
+    for integ in payments_integrations(gw):
+        integ["integration_target"] = OTHER_NLB_ARN
+
+
+def v2_integration_over_a_v1_link(gw, providers):
+    # The inventory says nlb-v2; the payments integrations still use the old REST v1 link.
+    gw["vpc_links"].append(
+        {"id": "lnk111", "name": "open-banking", "version": "v1", "status": "AVAILABLE", "target_arns": [NLB_ARN]}
+    )
+    for integ in payments_integrations(gw):
+        integ.pop("integration_target")
+        integ["connection_id"] = "lnk111"
+
+
+BOTH_LINKS = [("cards", "vpc_link"), ("payments", "vpc_link")]
+V2_FAULTS = [
+    (v2_link_pending, BOTH_LINKS),
+    (v2_link_failed, BOTH_LINKS),
+    (v2_link_deleting, BOTH_LINKS),
+    (v2_link_subnet_outside_the_nlb_vpc, BOTH_LINKS),
+    (v2_link_without_subnet, BOTH_LINKS),
+    (v2_link_sg_without_the_egress_port, [("payments", "vpc_link")]),
+    (v2_link_sg_egress_to_one_nlb_subnet, BOTH_LINKS),
+    (v2_link_sg_without_egress, BOTH_LINKS),
+    (v2_link_without_security_group, BOTH_LINKS),
+    (v2_link_security_group_gone, BOTH_LINKS),
+    (v2_link_gone, BOTH_LINKS + [("cards", "integration"), ("payments", "integration")]),
+    (v2_integration_target_missing, [("payments", "integration")]),
+    (v2_integration_target_another_load_balancer, [("payments", "integration")]),
+    (v2_integration_over_a_v1_link, [("payments", "integration")]),
+]
+
+
+@pytest.mark.parametrize("service_keys", [True, "version"], ids=["joins-keys", "version-only"])
+@pytest.mark.parametrize("mutate, expected", V2_FAULTS, ids=[f.__name__ for f, dummy in V2_FAULTS])
+def test_v2_fault_fails_exactly_its_hop(mutate, expected, service_keys):
+    evaluation = run_v2(mutate, service_keys)
+    assert failed_pairs(evaluation) == sorted(expected)
+    for hop in evaluation["failed"]:
+        assert hop["fix"] and hop["account"] == A and hop["resource"] and hop["detail"], hop
+    for result in evaluation["services"]:
+        statuses = {hop["hop"]: hop["status"] for hop in result["hops"]}
+        failed = {hop for service, hop in expected if service == result["name"]}
+        assert {name for name, status in statuses.items() if status != "ok"} == failed, statuses
+
+
+def v2_fault_hop(mutate, hop="vpc_link", service_keys=True):
+    evaluation = run_v2(mutate, service_keys)
+    return next(item for item in evaluation["failed"] if item["service"] == "payments" and item["hop"] == hop)
+
+
+def test_v2_link_status_faults_name_the_status_and_the_fix():
+    hop = v2_fault_hop(v2_link_pending)
+    assert hop["resource"] == f"VPC link v2 open-banking-gateway ({LINK_V2})"
+    assert hop["detail"] == "status PENDING"
+    assert hop["fix"] == "wait until it is AVAILABLE (it can take minutes), then re-run verify"
+
+    hop = v2_fault_hop(v2_link_failed)
+    assert hop["detail"] == "status FAILED: Subnet subnet-a2 has no free IP address"
+    assert "create the VPC link v2 again" in hop["fix"] and "shared_gateway_private_integration: nlb-v2" in hop["fix"]
+
+
+def test_v2_link_subnet_fault_names_the_subnet_and_the_vpc():
+    hop = v2_fault_hop(v2_link_subnet_outside_the_nlb_vpc)
+    assert hop["detail"] == "subnet(s) subnet-elsewhere not in the NLB's VPC vpc-a"
+    assert "subnets of vpc-a (the NLB's: subnet-a1, subnet-a2" in hop["fix"] and "shared_gateway role" in hop["fix"]
+
+
+def test_v2_link_egress_fault_names_the_port_the_group_and_the_fix():
+    hop = v2_fault_hop(v2_link_sg_without_the_egress_port)
+    assert hop["detail"] == f"{LINK_SG} allows no egress tcp/8080 to 10.100.1.0/24, 10.100.2.0/24 (the NLB's subnets)"
+    assert hop["fix"] == (
+        f"authorize egress tcp/8080 to 10.100.0.0/16 on {LINK_SG} (the link's security group: shared_gateway role)"
+    )
+    hop = v2_fault_hop(v2_link_sg_egress_to_one_nlb_subnet)
+    assert "allows no egress tcp/8080 to 10.100.2.0/24 (the NLB's subnets)" in hop["detail"]
+
+
+def test_v2_link_without_security_group_says_why():
+    hop = v2_fault_hop(v2_link_without_security_group)
+    assert hop["detail"].startswith("no security group (AWS then gives the link the VPC's default group")
+    hop = v2_fault_hop(v2_link_security_group_gone)
+    assert hop["detail"] == f"security group(s) {LINK_SG} not found in account {A}"
+
+
+def test_v2_integration_target_faults_name_the_field_and_the_fix():
+    hop = v2_fault_hop(v2_integration_target_missing, "integration")
+    assert f"ANY /payments: no integrationTarget; over the VPC link v2 {LINK_V2} it must name" in hop["detail"]
+    assert NLB_ARN in hop["detail"]
+    assert hop["fix"] == (
+        f"point the integration at the VPC link v2 {LINK_V2} with integrationTarget {NLB_ARN} and "
+        f"http://{DNS}:8080/ (re-run the api_publish role, shared_gateway_private_integration: nlb-v2), "
+        "then redeploy the stage"
+    )
+
+    for service_keys in (True, "version"):
+        hop = v2_fault_hop(v2_integration_target_another_load_balancer, "integration", service_keys)
+        assert f"integrationTarget {OTHER_NLB_ARN} (other) is not the service's NLB open-banking ({NLB_ARN})" in (
+            hop["detail"]
+        )
+        assert f"with integrationTarget {NLB_ARN}" in hop["fix"]
+
+
+def test_v2_expected_but_the_integration_uses_a_v1_link():
+    evaluation = run_v2(v2_integration_over_a_v1_link)
+    hop = evaluation["failed"][0]
+    assert "uses the VPC link v1 lnk111, but the service's private integration expects a VPC link v2" in hop["detail"]
+    assert f"VPC link v2 {LINK_V2}" in hop["fix"]
+    # The link the API really uses is judged on its own facts: a working v1 link.
+    assert hops_of(evaluation)["vpc_link"]["resource"] == "VPC link open-banking (lnk111)"
+
+
+def test_v2_link_gone_fails_the_link_and_the_integration_that_names_it():
+    hops = hops_of(run_v2(v2_link_gone))
+    assert (
+        hops["vpc_link"]["detail"]
+        == f"no VPC link v2 {LINK_V2} in account {A} (published state, tag multiaccount:gateway)"
+    )
+    assert f"connectionId {LINK_V2} matches no VPC link" in hops["integration"]["detail"]
+
+
+def test_v2_link_not_read_is_skipped_not_failed():
+    # No integration at all (the API lost its routes): the reader had no reason to read the links v2.
+    def no_routes(gw, providers):
+        missing_route_resource(gw, providers)
+        gw["vpc_links"] = []
+        gw["vpc_link_versions"] = ["v1"]
+
+    hops = hops_of(run_v2(no_routes))
+    assert hops["api_route"]["status"] == "fail"
+    assert hops["vpc_link"]["status"] == "skipped"
+    assert hops["vpc_link"]["detail"] == "VPC links v2 were not read: no integration uses one (see integration)"
+
+
+def v1_integration_with_a_target(gw, providers):
+    gw["resources"][1]["methods"]["ANY"]["integration"]["integration_target"] = NLB_ARN
+
+
+def v1_expected_but_the_integration_uses_a_v2_link(gw, providers):
+    gw["vpc_links"].append(link_v2())
+    gw["security_groups"] = [link_security_group([egress_rule(8080, 8081, ["10.100.0.0/16"])])]
+    for integ in payments_integrations(gw):
+        integ.update(connection_id=LINK_V2, integration_target=NLB_ARN)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [v1_integration_with_a_target, v1_expected_but_the_integration_uses_a_v2_link],
+    ids=lambda f: f.__name__,
+)
+def test_v1_integration_fault_fails_exactly_the_integration(mutate):
+    evaluation = run(mutate)
+    assert failed_pairs(evaluation) == [("payments", "integration")]
+    assert {hop["status"] for hop in hops_of(evaluation).values() if hop["hop"] != "integration"} == {"ok"}
+    hop = evaluation["failed"][0]
+    assert "shared_gateway_private_integration: nlb-v1" in hop["fix"] and "without integrationTarget" in hop["fix"]
+
+
+def test_v1_integration_fault_details():
+    hop = run(v1_integration_with_a_target)["failed"][0]
+    assert hop["detail"] == (
+        f"ANY /payments: integrationTarget {NLB_ARN} over the VPC link v1 lnk111: only a VPC link v2 takes one"
+    )
+    assert hop["fix"].startswith("point the integration at the VPC link v1 lnk111, without integrationTarget")
+    # No vpc_link_version: a v1 service (old callers); the v2 link the API uses is still judged as a v2 link.
+    evaluation = run(v1_expected_but_the_integration_uses_a_v2_link)
+    assert "uses the VPC link v2 lnkv2, but the service's private integration expects a VPC link v1" in (
+        evaluation["failed"][0]["detail"]
+    )
+    assert hops_of(evaluation)["vpc_link"]["resource"] == f"VPC link v2 open-banking-gateway ({LINK_V2})"
+    # The fix names the REST v1 link that targets the service's NLB.
+    assert evaluation["failed"][0]["fix"].startswith("point the integration at the VPC link v1 lnk111, without")
+
+
+def test_v2_nlb_resolution():
+    # Published state: the integration target the state names (joins gives it as integration_target_arn).
+    def state_target_only(gw, providers):
+        for provider in providers.values():
+            for service in provider["services"]:
+                service.pop("nlb_arn")
+
+    assert run_v2(state_target_only)["services"][0]["resolved"]["found_by"]["nlb"] == "published state"
+
+    # Nothing else says which NLB: the integration's integrationTarget (the other NLB has no gateway tag,
+    # the target groups name no load balancer).
+    def only_the_integration_says(gw, providers):
+        gw["load_balancers"][0]["tags"] = {}
+        other = copy.deepcopy(gw["load_balancers"][0])
+        other.update(arn=OTHER_NLB_ARN, name="other", dns_name="other-1.elb.us-east-1.amazonaws.com")
+        gw["load_balancers"].append(other)
+        for group in gw["target_groups"]:
+            group["load_balancer_arns"] = []
+
+    evaluation = run_v2(only_the_integration_says, service_keys="version")
+    assert evaluation["services"][0]["resolved"]["nlb_arn"] == NLB_ARN
+    assert evaluation["services"][0]["resolved"]["found_by"]["nlb"] == "the integration's integrationTarget"
+    assert evaluation["ok"], evaluation["failed"]
+
+
+def test_v2_stage_export_compares_integration_targets_when_it_has_them():
+    def exported(target):
+        def mutate(gw, providers):
+            gw["deployment"].update(fingerprint=None)
+            gw["deployment"]["exported_integrations"] = [
+                {
+                    "path": resource["path"],
+                    "http_method": name,
+                    "type": spec["integration"]["type"],
+                    "uri": spec["integration"]["uri"],
+                    "connection_type": "VPC_LINK",
+                    "connection_id": spec["integration"]["connection_id"],
+                    "integration_target": target,
+                }
+                for resource in gw["resources"]
+                for name, spec in resource["methods"].items()
+            ]
+
+        return mutate
+
+    assert run_v2(exported(NLB_ARN))["ok"]
+    evaluation = run_v2(exported(OTHER_NLB_ARN))
+    assert failed_pairs(evaluation) == [("cards", "stage_deployment"), ("payments", "stage_deployment")]
+
+
+def test_expected_services_copies_the_link_flavour_only_when_given():
+    provider = {
+        "name": "p",
+        "services": [
+            {"name": "a", "port": 1, "targets": [], "vpc_link_version": "v2", "integration_target_arn": NLB_ARN},
+            {"name": "b", "port": 2, "targets": [], "vpc_link_version": "v1", "integration_target_arn": None},
+            {"name": "c", "port": 3, "targets": []},
+        ],
+    }
+    state = {"services": {"c": {"vpc_link_version": "v2", "integration_target_arn": NLB_ARN}}}
+    services = {svc["name"]: svc for svc in topology.expected_services({"state": state}, [provider])}
+    assert (services["a"]["vpc_link_version"], services["a"]["integration_target_arn"]) == ("v2", NLB_ARN)
+    assert services["b"]["vpc_link_version"] == "v1" and "integration_target_arn" not in services["b"]
+    assert (services["c"]["vpc_link_version"], services["c"]["integration_target_arn"]) == ("v2", NLB_ARN)
+    assert [topology.expected_link_version(svc) for svc in ({}, {"vpc_link_version": "V2"}, services["b"])] == [
+        "v1",
+        "v2",
+        "v1",
+    ]
+
+
+def test_v2_graph_draws_the_link_v2_in_the_gateway_vpc():
+    gateway, providers = golden()
+    to_v2(gateway["snapshot"], {p["name"]: p for p in providers})
+    v2_link_sg_without_the_egress_port(gateway["snapshot"], None)
+    evaluation = topology.evaluate(gateway, providers)
+    graph = topology.build_graph(gateway, providers, evaluation)
+    node = graph.nodes[f"link_{LINK_V2}"]
+    assert node["lines"] == [
+        "VPC link v2 open-banking-gateway",
+        f"{LINK_V2} · AVAILABLE",
+        f"sg {LINK_SG}",
+    ]
+    assert node["cluster"] == "vpc_a_vpc_a" and node["status"] == "fail" and node["failed"] == ["vpc_link"]
+    assert (f"link_{LINK_V2}", "nlb_open_banking", "integrationTarget") in graph.edges
+    mermaid = topology.render_mermaid(graph)
+    assert "VPC link v2 open-banking-gateway" in mermaid and "FAILED: vpc_link" in mermaid
+    assert '-->|"integrationTarget"| nlb_open_banking' in mermaid
+    dot = topology.render_dot(graph)
+    assert 'label="VPC link v2 open-banking-gateway\\n' in dot
+
+    # v1 stays as it was: "VPC link <name>" in the account, an unlabelled edge to the NLB.
+    gateway, providers = golden()
+    evaluation = topology.evaluate(gateway, providers)
+    graph = topology.build_graph(gateway, providers, evaluation)
+    assert graph.nodes["link_lnk111"]["lines"][0] == "VPC link open-banking"
+    assert graph.nodes["link_lnk111"]["cluster"] == "acct_111111111111"
+    assert ("link_lnk111", "nlb_open_banking", "") in graph.edges

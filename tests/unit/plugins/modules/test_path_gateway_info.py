@@ -3,14 +3,17 @@
 # Copyright: Contributors to the multiaccount.apigateway project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""gateway_path_info against moto in-process (no network): discovery, fingerprints, filters."""
+"""gateway_path_info against moto in-process (no network): discovery, fingerprints, filters, VPC links v2."""
 
+import importlib.util
 import json
+import os
 from unittest import mock
 
 import boto3
+import botocore.client
 import pytest
-from ansible_collections.multiaccount.apigateway.plugins.module_utils import path_reads, rest_apis
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import path_reads, rest_apis, topology
 from ansible_collections.multiaccount.apigateway.plugins.modules import gateway_path_info
 
 from .moto_harness import mocked_aws, run_module
@@ -287,3 +290,286 @@ def test_forward_target_groups_reads_weighted_forwards():
         {"Type": "fixed-response"},
     ]
     assert path_reads.forward_target_groups(actions) == ["a", "b"]
+
+
+# ---------------------------------------------------------------------------------------------
+# VPC links v2 (shared_gateway_private_integration: nlb-v2)
+# ---------------------------------------------------------------------------------------------
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+V1_CALLS = [
+    ("sts", "GetCallerIdentity"),
+    ("apigateway", "GetRestApis"),
+    ("apigateway", "GetResources"),
+    ("apigateway", "GetStage"),
+    ("apigateway", "GetVpcLinks"),
+    ("elbv2", "DescribeLoadBalancers"),
+    ("elbv2", "DescribeTargetGroups"),
+    ("elbv2", "DescribeTags"),
+    ("elbv2", "DescribeListeners"),
+    ("elbv2", "DescribeTargetHealth"),
+    ("ec2", "DescribeVpcs"),
+    ("ec2", "DescribeSubnets"),
+    ("ec2", "DescribeRouteTables"),
+    ("ec2", "DescribeVpcPeeringConnections"),
+]
+# The hops judged from the gateway account's snapshot alone (the stage is not deployed here, the
+# provider side is not read, and in-process moto does not return a target's availability zone).
+GATEWAY_HOPS = ("api_route", "integration", "vpc_link", "nlb", "listener", "target_group")
+
+
+@pytest.fixture
+def integration_fidelity(monkeypatch):
+    """The emulator's patches G2 (connectionId kept) and G20 (integrationTarget), undone after the test."""
+    spec = importlib.util.spec_from_file_location(
+        "emulator_patches", os.path.join(ROOT, "tools", "emulator", "patches.py")
+    )
+    patches = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(patches)
+    from moto.apigateway.models import Integration
+    from moto.apigateway.responses import APIGatewayResponse
+
+    monkeypatch.setattr(Integration, "to_json", Integration.to_json)
+    monkeypatch.setattr(APIGatewayResponse, "put_integration", APIGatewayResponse.put_integration)
+    patches.patch_G2()
+    patches.patch_G20()
+
+
+def record_calls(monkeypatch):
+    """``(service, operation)`` of every API call made from now on: GetVpcLinks is in both API Gateway APIs."""
+    recorded = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def record(self, operation_name, api_params):
+        recorded.append((self.meta.service_model.service_name, operation_name))
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
+    return recorded
+
+
+@pytest.mark.parametrize("fidelity", [False, True], ids=["stock-moto", "emulator-patches"])
+def test_v1_installation_reads_no_vpc_link_v2(capsys, monkeypatch, request, fidelity):
+    if fidelity:
+        request.getfixturevalue("integration_fidelity")
+    ids = gateway_account()
+    calls = record_calls(monkeypatch)
+    snap = run(ARGS, capsys)["gateway"]
+    assert calls == V1_CALLS
+    assert snap["vpc_link_versions"] == ["v1"] and snap["security_groups"] == []
+    assert [(link["id"], link["version"]) for link in snap["vpc_links"]] == [(ids["link"], "v1")]
+    assert "subnet_ids" not in snap["vpc_links"][0] and "arn" not in snap["vpc_links"][0]
+    integration = snap["resources"][2]["methods"]["ANY"]["integration"]
+    assert "integration_target" not in integration
+    assert integration["connection_id"] == (ids["link"] if fidelity else None)
+
+
+def link_group(ids, name="open-banking-gateway-link", ports=(8080, 8080), cidr="10.100.0.0/16"):
+    """The link's security group: no ingress, one egress rule (the default all-traffic rule revoked)."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    group = ec2.create_security_group(GroupName=name, Description="link", VpcId=ids["vpc"])["GroupId"]
+    ec2.revoke_security_group_egress(
+        GroupId=group, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    ec2.authorize_security_group_egress(
+        GroupId=group,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": ports[0], "ToPort": ports[1], "IpRanges": [{"CidrIp": cidr}]}],
+    )
+    return group
+
+
+def link_v2(ids, subnets=None, groups=None):
+    return boto3.client("apigatewayv2", region_name=REGION).create_vpc_link(
+        Name="open-banking-gateway",
+        SubnetIds=subnets or ids["subnets"],
+        SecurityGroupIds=groups if groups is not None else [link_group(ids)],
+        Tags={"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "open-banking"},
+    )["VpcLinkId"]
+
+
+def integrate(ids, link_id, target, path="/payments"):
+    apigw = ids["apigw"]
+    resource = next(item["id"] for item in apigw.get_resources(restApiId=ids["api"])["items"] if item["path"] == path)
+    params = dict(
+        restApiId=ids["api"],
+        resourceId=resource,
+        httpMethod="ANY",
+        type="HTTP_PROXY",
+        integrationHttpMethod="ANY",
+        uri=f"http://{ids['nlb']['DNSName']}:8080/",
+        connectionType="VPC_LINK",
+        connectionId=link_id,
+    )
+    if target:
+        params["integrationTarget"] = target
+    apigw.put_integration(**params)
+
+
+def judge(snap, ids, version="v2"):
+    """Evaluate the payments path on the module's snapshot; ``{hop: hop}`` of the gateway's hops."""
+    service = {"name": "payments", "port": 8080, "path": "payments", "targets": ["10.0.1.25"]}
+    if version:
+        service.update(vpc_link_version=version)
+    if version == "v2":
+        service.update(integration_target_arn=ids["nlb"]["LoadBalancerArn"])
+    gateway = {"name": "shared", "snapshot": snap, "gateway_tag": "open-banking"}
+    provider = {"name": "payments", "account_id": "222222222222", "services": [service], "snapshot": {}}
+    result = topology.evaluate(gateway, [provider])["services"][0]
+    return {hop["hop"]: hop for hop in result["hops"] if hop["hop"] in GATEWAY_HOPS}
+
+
+def failed(hops):
+    return sorted(name for name, hop in hops.items() if hop["status"] == "fail")
+
+
+def test_reads_the_vpc_link_v2_its_security_group_and_the_integration_targets(
+    capsys, monkeypatch, integration_fidelity
+):
+    ids = gateway_account()
+    group = link_group(ids)
+    link = link_v2(ids, groups=[group])
+    nlb_arn = ids["nlb"]["LoadBalancerArn"]
+    integrate(ids, link, nlb_arn)
+    calls = record_calls(monkeypatch)
+    snap = run(ARGS, capsys)["gateway"]
+
+    # The v1 calls, plus one GetVpcLinks of apigatewayv2 and one DescribeSecurityGroups for the link's group.
+    assert sorted(calls) == sorted(V1_CALLS + [("apigatewayv2", "GetVpcLinks"), ("ec2", "DescribeSecurityGroups")])
+
+    payments = next(r for r in snap["resources"] if r["path"] == "/payments")["methods"]["ANY"]["integration"]
+    assert (payments["connection_id"], payments["integration_target"]) == (link, nlb_arn)
+    other = next(r for r in snap["resources"] if r["path"] == "/other")["methods"]["ANY"]["integration"]
+    assert other["connection_id"] == ids["link"] and "integration_target" not in other
+
+    assert snap["vpc_link_versions"] == ["v1", "v2"]
+    links = {item["id"]: item for item in snap["vpc_links"]}
+    assert set(links) == {ids["link"], link}
+    assert links[link] == {
+        "id": link,
+        "name": "open-banking-gateway",
+        "description": None,
+        "status": "AVAILABLE",
+        "status_message": None,
+        "target_arns": [],
+        "subnet_ids": ids["subnets"],
+        "security_group_ids": [group],
+        "tags": {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "open-banking"},
+        "version": "v2",
+    }
+    assert snap["security_groups"] == [
+        {
+            "id": group,
+            "name": "open-banking-gateway-link",
+            "vpc_id": ids["vpc"],
+            "owner_id": "123456789012",
+            "ingress": [],
+            "egress": [
+                {
+                    "protocol": "tcp",
+                    "from_port": 8080,
+                    "to_port": 8080,
+                    "cidrs": ["10.100.0.0/16"],
+                    "group_pairs": [],
+                    "prefix_list_ids": [],
+                }
+            ],
+            "tags": {},
+        }
+    ]
+    hops = judge(snap, ids)
+    assert failed(hops) == [], [(h["hop"], h["detail"]) for h in hops.values() if h["status"] == "fail"]
+    assert hops["vpc_link"]["resource"] == f"VPC link v2 open-banking-gateway ({link})"
+
+
+def test_an_unknown_connection_id_looks_among_the_links_v2(capsys, monkeypatch, integration_fidelity):
+    ids = gateway_account()
+    link = link_v2(ids)
+    calls = record_calls(monkeypatch)
+    snap = run(dict(ARGS, vpc_link_ids=[link]), capsys)["gateway"]
+    assert snap["vpc_link_versions"] == ["v1", "v2"] and link in [item["id"] for item in snap["vpc_links"]]
+    assert len(snap["security_groups"]) == 1 and ("ec2", "DescribeSecurityGroups") in calls
+
+
+def test_a_missing_link_security_group_leaves_out_only_itself(capsys, monkeypatch, integration_fidelity):
+    ids = gateway_account()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    kept = link_group(ids)
+    gone = link_group(ids, name="gone")
+    link = link_v2(ids, groups=[kept, gone])
+    ec2.delete_security_group(GroupId=gone)
+    integrate(ids, link, ids["nlb"]["LoadBalancerArn"])
+    calls = record_calls(monkeypatch)
+    snap = run(ARGS, capsys)["gateway"]
+    assert [group["id"] for group in snap["security_groups"]] == [kept]
+    assert calls.count(("ec2", "DescribeSecurityGroups")) == 3  # both, then one by one
+    hops = judge(snap, ids)
+    assert failed(hops) == ["vpc_link"] and f"security group(s) {gone} not found" in hops["vpc_link"]["detail"]
+
+
+@pytest.fixture
+def link_status(monkeypatch):
+    """Make moto's VPC links v2 report a status other than AVAILABLE (moto knows no other)."""
+    from moto.apigatewayv2.models import VpcLink
+
+    statuses = {}
+    original = VpcLink.to_json
+
+    def to_json(self):
+        data = original(self)
+        if self.id in statuses:
+            data["vpcLinkStatus"], data["vpcLinkStatusMessage"] = statuses[self.id]
+        return data
+
+    monkeypatch.setattr(VpcLink, "to_json", to_json)
+    return statuses
+
+
+def other_vpc_subnet():
+    ec2 = boto3.client("ec2", region_name=REGION)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "cidr-block", "Values": ["10.50.0.0/16"]}])["Vpcs"][0]["VpcId"]
+    return ec2.create_subnet(VpcId=vpc, CidrBlock="10.50.1.0/24")["Subnet"]["SubnetId"]
+
+
+@pytest.mark.parametrize(
+    "fault, hop, detail",
+    [
+        ("pending", "vpc_link", "status PENDING"),
+        ("failed", "vpc_link", "status FAILED: no free address in subnet"),
+        ("subnet_outside_the_nlb_vpc", "vpc_link", "not in the NLB's VPC"),
+        ("security_group_without_the_egress_port", "vpc_link", "allows no egress tcp/8080"),
+        ("integration_target_missing", "integration", "no integrationTarget"),
+        ("integration_target_another_load_balancer", "integration", "is not the service's NLB open-banking"),
+        ("v1_integration_with_an_integration_target", "integration", "only a VPC link v2 takes one"),
+    ],
+)
+def test_a_v2_fault_read_from_the_account_fails_exactly_its_hop(
+    capsys, integration_fidelity, link_status, fault, hop, detail
+):
+    ids = gateway_account()
+    nlb_arn = ids["nlb"]["LoadBalancerArn"]
+    version = "v2"
+    if fault == "subnet_outside_the_nlb_vpc":
+        link = link_v2(ids, subnets=[ids["subnets"][0], other_vpc_subnet()])
+    elif fault == "security_group_without_the_egress_port":
+        link = link_v2(ids, groups=[link_group(ids, ports=(9000, 9100))])
+    else:
+        link = link_v2(ids)
+    target = {"integration_target_another_load_balancer": ids["unrelated"]}.get(fault, nlb_arn)
+    integrate(ids, link, target)
+    if fault in ("pending", "failed"):
+        link_status[link] = ("PENDING", None) if fault == "pending" else ("FAILED", "no free address in subnet")
+    if fault == "integration_target_missing":
+        # AWS (and the emulator) refuse to put it without: the API lost it some other way.
+        from moto.apigateway.models import apigateway_backends
+
+        api = apigateway_backends["123456789012"][REGION].apis[ids["api"]]
+        resource = next(item for item in api.resources.values() if item.get_path() == "/payments")
+        resource.get_integration("ANY").integration_target = None
+    if fault == "v1_integration_with_an_integration_target":
+        integrate(ids, ids["link"], nlb_arn)
+        version = "v1"
+    snap = run(ARGS, capsys)["gateway"]
+    hops = judge(snap, ids, version)
+    assert failed(hops) == [hop], hops
+    assert detail in hops[hop]["detail"] and hops[hop]["fix"]
+    assert {item["status"] for name, item in hops.items() if name != hop} == {"ok"}
