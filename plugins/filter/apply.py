@@ -18,6 +18,7 @@ class FilterModule:
     def filters(self):
         return {
             "demo_instance_specs": joins.demo_instance_specs,
+            "foreign_groups": joins.foreign_groups,
             "gateway_routes": joins.gateway_routes,
             "gateway_waits": joins.gateway_waits,
             "hostvar_map": joins.hostvar_map,
@@ -25,6 +26,7 @@ class FilterModule:
             "peering_choice": joins.peering_choice,
             "peering_requests": joins.peering_requests,
             "peering_specs": joins.peering_specs,
+            "private_integration_in_place": joins.private_integration_in_place,
             "probe_results": joins.probe_results,
             "rest_api_routes": joins.rest_api_routes,
             "route_urls": joins.route_urls,
@@ -32,4 +34,5 @@ class FilterModule:
             "stale_vpc_links": joins.stale_vpc_links,
             "verify_providers": joins.verify_providers,
             "vpc_link_changes": joins.vpc_link_changes,
+            "vpc_link_v2_changes": joins.vpc_link_v2_changes,
         }

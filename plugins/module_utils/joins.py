@@ -15,8 +15,10 @@ plugins of ``plugins/filter/apply.py`` expose them to the roles. Every function 
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import (
     CONTRACT_KEYS,
+    DEFAULT_PRIVATE_INTEGRATION,
     GATEWAY_TAG,
     PREFIXES,
+    PRIVATE_INTEGRATION_TAG,
     PROVIDER_TAG,
     RUNTIME_FACTS,
 )
@@ -278,7 +280,8 @@ def rest_api_routes(api_plan, gateway_state):
     """The ``routes`` of multiaccount.apigateway.rest_api for the plan's API routes.
 
     Each needs the id of its VPC link and the DNS name of its load balancer from
-    ``shared_gateway_state``; a route whose link or load balancer is not known yet (check mode on a
+    ``shared_gateway_state``, and over a VPC link v2 the ARN of the load balancer it names
+    (``integration_target``); a route whose link or load balancer is not known yet (check mode on a
     new gateway) is left out and named in ``unrouted``.
     """
     balancers = by_name((gateway_state or {}).get("load_balancers"))
@@ -287,7 +290,10 @@ def rest_api_routes(api_plan, gateway_state):
     for route in api_plan.get("routes") or []:
         balancer = balancers.get(route["load_balancer"]) or {}
         link = links.get(route["vpc_link"]) or {}
-        if not balancer.get("dns_name") or not link.get("id"):
+        target = None
+        if route.get("integration_target"):
+            target = (balancers.get(route["integration_target"]) or {}).get("arn")
+        if not balancer.get("dns_name") or not link.get("id") or (route.get("integration_target") and not target):
             unrouted.append(route["service"])
             continue
         routes.append(
@@ -295,12 +301,19 @@ def rest_api_routes(api_plan, gateway_state):
                 "path": route["path"],
                 "connection_type": "VPC_LINK",
                 "connection_id": link["id"],
+                "integration_target": target,
                 "target_url": f"http://{balancer['dns_name']}:{route['listener_port']}",
                 "proxy": True,
                 "timeout_in_millis": api_plan["timeout_in_millis"],
             }
         )
     return {"routes": routes, "unrouted": unrouted}
+
+
+def private_integration_in_place(rest_api):
+    """The private integration the REST API's tag says is the only one in place (no tag: nlb-v1)."""
+    tags = (rest_api or {}).get("tags") or {}
+    return tags.get(PRIVATE_INTEGRATION_TAG) or DEFAULT_PRIVATE_INTEGRATION
 
 
 def route_urls(routes, api_plan):
@@ -324,9 +337,8 @@ def gateway_waits(gateway_plan, gateway_state, targets="none"):
         for balancer in gateway_plan.get("load_balancers") or []
         if (balancers.get(balancer["name"]) or {}).get("arn")
     ]
-    found_links = [
-        links[link["name"]] for link in gateway_plan.get("vpc_links") or [] if (links.get(link["name"]) or {}).get("id")
-    ]
+    planned_links = list(gateway_plan.get("vpc_links") or []) + list(gateway_plan.get("vpc_links_v2") or [])
+    found_links = [links[link["name"]] for link in planned_links if (links.get(link["name"]) or {}).get("id")]
     groups = []
     if targets and targets != "none":
         groups = [group["arn"] for group in (gateway_state or {}).get("target_groups") or [] if group.get("arn")]
@@ -336,6 +348,8 @@ def gateway_waits(gateway_plan, gateway_state, targets="none"):
     return {
         "load_balancer_arns": [balancer["arn"] for balancer in found_balancers],
         "vpc_link_ids": [link["id"] for link in found_links],
+        # v2 links are looked up with the apigatewayv2 API at once (no v1 lookup first).
+        "vpc_link_versions": {link["id"]: "v2" for link in found_links if link.get("version") == "v2"},
         "target_group_arns": groups,
         "needed": bool(groups) or not settled,
     }
@@ -371,6 +385,42 @@ def vpc_link_changes(planned_links, existing, balancer_arns):
         else:
             apply.append(link)
     return {"apply": apply, "unchanged": unchanged}
+
+
+def vpc_link_v2_changes(planned_links, existing, subnet_ids, security_group_ids):
+    """Which planned VPC links v2 need multiaccount.apigateway.vpc_link, and which are fine as they are.
+
+    ``existing``: ``vpc_links`` of vpc_link_info (our v2 links); ``subnet_ids`` and
+    ``security_group_ids``: what the links must be placed in (the gateway subnets, the link's security
+    group). A link is fine when exactly one of ours with its name has exactly those subnets and
+    security groups (AWS cannot change them) and at least its tags. While the subnets or the group do
+    not exist yet (check mode on a new gateway) no link is in either list. Returns
+    ``{apply: [planned links with subnet_ids and security_group_ids], unchanged: [existing links]}``.
+    """
+    if not subnet_ids or not security_group_ids:
+        return {"apply": [], "unchanged": []}
+    by_link_name = {}
+    for link in existing or []:
+        by_link_name.setdefault(link.get("name"), []).append(link)
+    apply, unchanged = [], []
+    for link in planned_links or []:
+        found = by_link_name.get(link["name"]) or []
+        current = found[0] if len(found) == 1 else None
+        if (
+            current
+            and sorted(current.get("subnet_ids") or []) == sorted(subnet_ids)
+            and sorted(current.get("security_group_ids") or []) == sorted(security_group_ids)
+            and not _missing_tags(current.get("tags"), link["tags"])
+        ):
+            unchanged.append(current)
+        else:
+            apply.append(dict(link, subnet_ids=list(subnet_ids), security_group_ids=list(security_group_ids)))
+    return {"apply": apply, "unchanged": unchanged}
+
+
+def foreign_groups(groups, ownership_tags):
+    """The ids of the security groups (ec2_security_group_info) that lack one of ``ownership_tags``."""
+    return [group.get("group_id") for group in groups or [] if _missing_tags(group.get("tags"), ownership_tags)]
 
 
 def stale_vpc_links(kept, planned_links):
@@ -432,8 +482,9 @@ def service_lines(plan, api_state, provider_states):
         provider = service["provider"]
         account = ((plan.get("accounts") or {}).get(provider) or {}).get("account_id", "?")
         vpc = ((provider_states or {}).get(provider) or {}).get("vpc_id") or "vpc ?"
+        link = "VPC link v2" if service.get("vpc_link_version") == "v2" else "VPC link"
         lines.append(
-            f"{service['name'].ljust(width)}  {text.ljust(url_width)}  -> VPC link -> NLB :{service['listener_port']} "
+            f"{service['name'].ljust(width)}  {text.ljust(url_width)}  -> {link} -> NLB :{service['listener_port']} "
             f"-> {provider} (account {account}, {vpc}) {','.join(service['targets'])}:{service['port']}"
         )
     return lines
@@ -453,7 +504,17 @@ def verify_providers(plan, gateway_state, snapshots):
             arn = (groups.get(service["target_group"]) or {}).get("arn")
             nlb = (balancers.get(service["load_balancer"]) or {}).get("arn")
             link = (links.get(service["vpc_link"]) or {}).get("id")
-            entry.update({"target_group_arn": arn, "nlb_arn": nlb, "vpc_link_id": link})
+            version = service.get("vpc_link_version") or "v1"
+            entry.update(
+                {
+                    "target_group_arn": arn,
+                    "nlb_arn": nlb,
+                    "vpc_link_id": link,
+                    "vpc_link_version": version,
+                    # Over a VPC link v2 the integration names the service's NLB (integrationTarget).
+                    "integration_target_arn": nlb if version == "v2" else None,
+                }
+            )
             services.append(entry)
         providers.append(
             {

@@ -10,7 +10,9 @@ host at once (they are the planner's input check), validates the optional planni
 the inventory into one normalised plan with every derived name, port, tag and default resolved once:
 
 * ``gateway``: the shared-services account: its VPC, subnets and route table, load balancers with
-  their listeners, target groups with their IP targets, VPC links, peering requests and API routes;
+  their listeners, target groups with their IP targets, VPC links (a REST v1 link per NLB, or with
+  ``shared_gateway_private_integration: nlb-v2`` one VPC link v2 and its security group), peering
+  requests and API routes;
 * ``providers``: per provider account: its VPC (adopt or create), service subnets, one security group
   per service with its rules and targets, demo instances, the peering to accept and the return routes;
 * ``leaving``: the same for each provider with ``provider_state: absent`` (no services): what its
@@ -42,6 +44,9 @@ PROVIDER_TAG = "multiaccount:provider"
 SERVICE_TAG = "multiaccount:service"
 STRATEGY_TAG = "multiaccount:nlb-strategy"
 DEMO_TAG = "multiaccount:demo"
+# On the REST API: the private integration whose path is the only one in place (the links of the
+# other mode were removed after the paths verified). No tag: nlb-v1, the seed's path.
+PRIVATE_INTEGRATION_TAG = "multiaccount:private-integration"
 
 # Load balancer and target group names: at most 32 characters of [A-Za-z0-9-].
 LB_NAME_MAX = 32
@@ -59,6 +64,11 @@ ROUTES_PER_ROUTE_TABLE = 50
 
 DEFAULT_API_DESCRIPTION = "Services of the provider accounts, published over VPC links"
 ENDPOINT_TYPES = ("REGIONAL", "EDGE", "PRIVATE")
+# How the REST API reaches the load balancers: a REST (v1) VPC link per NLB (the seed's path, legacy
+# for AWS since November 2025), or one VPC link v2 in the gateway subnets with the NLB named by each
+# integration (integrationTarget).
+PRIVATE_INTEGRATIONS = ("nlb-v1", "nlb-v2")
+DEFAULT_PRIVATE_INTEGRATION = "nlb-v1"
 MAX_INTEGRATION_TIMEOUT_MS = 300000
 MIN_INTEGRATION_TIMEOUT_MS = 50
 
@@ -75,6 +85,7 @@ GATEWAY_OPTIONS = {
     "api_publish_description": DEFAULT_API_DESCRIPTION,
     "api_publish_tags": {},
     "api_publish_timeout_in_millis": 29000,
+    "shared_gateway_private_integration": DEFAULT_PRIVATE_INTEGRATION,
 }
 PROVIDER_STATES = ("present", "absent")
 PROVIDER_OPTIONS = {
@@ -324,6 +335,7 @@ def _gateway_options(report, host, values):
         "timeout": options.integer(
             "api_publish_timeout_in_millis", MIN_INTEGRATION_TIMEOUT_MS, MAX_INTEGRATION_TIMEOUT_MS
         ),
+        "private_integration": options.choice("shared_gateway_private_integration", PRIVATE_INTEGRATIONS),
     }
 
 
@@ -371,6 +383,11 @@ def _gateway_plan(host, values, options, services, providers):
         for subnet in values.get("shared_gateway_subnets") or []
     ]
 
+    mode = options["private_integration"]
+    # nlb-v2: one VPC link v2 for every NLB of the gateway (it is placed in subnets, not bound to a
+    # load balancer); nlb-v1: a REST (v1) link per NLB, named after it.
+    link_v2_name = resource_name if mode == "nlb-v2" else None
+
     target_groups = []
     load_balancers = {}
     routes = []
@@ -380,7 +397,8 @@ def _gateway_plan(host, values, options, services, providers):
         balancer = group_name if strategy == "dedicated" else shard_of[service["name"]]
         service["target_group"] = group_name
         service["load_balancer"] = balancer
-        service["vpc_link"] = balancer
+        service["vpc_link"] = link_v2_name or balancer
+        service["vpc_link_version"] = "v2" if link_v2_name else "v1"
         target_groups.append(
             {
                 "name": group_name,
@@ -419,7 +437,10 @@ def _gateway_plan(host, values, options, services, providers):
                 "service": service["name"],
                 "path": service["path"],
                 "load_balancer": balancer,
-                "vpc_link": balancer,
+                "vpc_link": service["vpc_link"],
+                "vpc_link_version": service["vpc_link_version"],
+                # The load balancer an integration over a VPC link v2 names (integrationTarget).
+                "integration_target": balancer if link_v2_name else None,
                 "listener_port": service["listener_port"],
             }
         )
@@ -427,15 +448,51 @@ def _gateway_plan(host, values, options, services, providers):
     vpc_links = []
     for balancer in load_balancers.values():
         balancer["listeners"].sort(key=lambda listener: listener["port"])
+        if link_v2_name:
+            continue
         tags = merge_tags(base, {STRATEGY_TAG: strategy})
         if strategy == "dedicated":
             tags.update({SERVICE_TAG: balancer["tags"][SERVICE_TAG], PROVIDER_TAG: balancer["tags"][PROVIDER_TAG]})
         vpc_links.append(
             {
                 "name": balancer["name"],
+                "version": "v1",
                 "load_balancer": balancer["name"],
                 "description": f"{name} gateway: NLB {balancer['name']}",
                 "tags": tags,
+            }
+        )
+
+    vpc_links_v2 = []
+    link_security_group = None
+    group_name = f"{resource_name}-link"
+    if link_v2_name:
+        ports = sorted(service["listener_port"] for service in services)
+        link_security_group = {
+            "name": group_name,
+            "description": f"multiaccount.apigateway: VPC link v2 of {name} to its NLB listeners",
+            # No ingress: the link only opens connections, to the NLB listeners in the gateway VPC.
+            "egress": (
+                [
+                    {
+                        "proto": "tcp",
+                        "from_port": ports[0],
+                        "to_port": ports[-1],
+                        "cidr_ip": str(values.get("shared_gateway_vpc_cidr")).strip(),
+                        "rule_desc": f"{name} NLB listeners",
+                    }
+                ]
+                if ports
+                else []
+            ),
+            "tags": merge_tags(base, {"Name": group_name}),
+        }
+        vpc_links_v2.append(
+            {
+                "name": link_v2_name,
+                "version": "v2",
+                "security_group": group_name,
+                "tags": merge_tags(base, {"Name": link_v2_name}),
             }
         )
 
@@ -480,7 +537,20 @@ def _gateway_plan(host, values, options, services, providers):
         "strategy": strategy,
         "load_balancers": sorted(load_balancers.values(), key=lambda balancer: balancer["name"]),
         "target_groups": sorted(target_groups, key=lambda group: group["name"]),
+        "private_integration": mode,
         "vpc_links": sorted(vpc_links, key=lambda link: link["name"]),
+        "vpc_links_v2": vpc_links_v2,
+        "link_security_group": link_security_group,
+        # Its name in every mode: teardown and the move back to nlb-v1 find it by name and tags.
+        "link_security_group_name": group_name,
+        # After a change of mode, once every path verified on the new one: what goes (our VPC links of
+        # the other flavour, and the VPC link v2's security group when leaving nlb-v2), and the tag the
+        # REST API then gets.
+        "retire": {
+            "vpc_link_version": "v1" if link_v2_name else "v2",
+            "security_group": None if link_v2_name else group_name,
+            "api_tags": {PRIVATE_INTEGRATION_TAG: mode},
+        },
         "peerings": peerings,
         "api": {
             "name": api_name,
@@ -696,6 +766,7 @@ def _provider_plan(host, values, options, services, gateway):
                 "target_group": service["target_group"],
                 "load_balancer": service["load_balancer"],
                 "vpc_link": service["vpc_link"],
+                "vpc_link_version": service["vpc_link_version"],
             }
             for service in services
         ],

@@ -89,7 +89,7 @@ options:
             C(provider_vpc_services) (list of C({name, port, path, targets}) with an optional
             C(listener_port) that defaults to C(port))."
           - "Optional planning keys of the gateway account: C(shared_gateway_name),
-            C(shared_gateway_tags), C(shared_gateway_nlb_cross_zone),
+            C(shared_gateway_tags), C(shared_gateway_nlb_cross_zone), C(shared_gateway_private_integration),
             C(shared_gateway_health_check_interval), C(shared_gateway_healthy_threshold),
             C(shared_gateway_unhealthy_threshold), C(api_publish_endpoint_type),
             C(api_publish_description), C(api_publish_tags), C(api_publish_timeout_in_millis); of a

@@ -266,6 +266,7 @@ def test_rest_api_routes_call_the_load_balancer_on_the_listener_port(plan):
         "path": "limits",
         "connection_type": "VPC_LINK",
         "connection_id": "lnk1",
+        "integration_target": None,
         "target_url": "http://nlb.example:9082",
         "proxy": True,
         "timeout_in_millis": 29000,
@@ -289,12 +290,14 @@ def test_gateway_waits_name_what_exists(plan):
     assert joins.gateway_waits(plan["gateway"], STATE, "healthy") == {
         "load_balancer_arns": ["arn:lb"],
         "vpc_link_ids": ["lnk1"],
+        "vpc_link_versions": {},
         "target_group_arns": ["arn:tg-p"],
         "needed": True,
     }
     assert joins.gateway_waits(plan["gateway"], {}) == {
         "load_balancer_arns": [],
         "vpc_link_ids": [],
+        "vpc_link_versions": {},
         "target_group_arns": [],
         "needed": False,
     }
@@ -357,6 +360,8 @@ def test_verify_providers_join_the_gateway_ids_and_snapshots(plan):
             "target_group_arn": "arn:tg-p",
             "nlb_arn": "arn:lb",
             "vpc_link_id": "lnk1",
+            "vpc_link_version": "v1",
+            "integration_target_arn": None,
         }
     ]
     assert providers[0]["snapshot"] == {}
@@ -436,3 +441,112 @@ def test_peering_specs_joins_the_plan_with_the_published_vpc_ids():
         },
     ]
     assert joins.peering_specs(None, None) == []
+
+
+# --- private integration nlb-v2 ---------------------------------------------------------------------
+
+
+@pytest.fixture(name="plan_v2")
+def fixture_plan_v2():
+    accounts = copy.deepcopy(INVENTORY)
+    accounts[0]["vars"]["shared_gateway_private_integration"] = "nlb-v2"
+    result = build_plan(accounts)
+    assert not result["errors"]
+    return result["plan"]
+
+
+STATE_V2 = dict(
+    STATE,
+    vpc_links=[
+        {"name": "open-banking", "id": "lnk1", "version": "v1", "status": "AVAILABLE"},
+        {"name": "open-banking-gateway", "id": "v2lnk", "version": "v2", "status": "PENDING"},
+    ],
+)
+
+
+def test_over_a_vpc_link_v2_each_route_names_its_load_balancer(plan_v2):
+    result = joins.rest_api_routes(plan_v2["gateway"]["api"], STATE_V2)
+    assert result["unrouted"] == []
+    limits = next(route for route in result["routes"] if route["path"] == "limits")
+    assert (limits["connection_id"], limits["integration_target"]) == ("v2lnk", "arn:lb")
+    assert limits["target_url"] == "http://nlb.example:9082"
+    # without the link v2 (check mode on a new gateway) nothing is routed, nor with a balancer without ARN
+    assert joins.rest_api_routes(plan_v2["gateway"]["api"], STATE)["routes"] == []
+    no_arn = dict(STATE_V2, load_balancers=[{"name": "open-banking", "dns_name": "nlb.example"}])
+    assert joins.rest_api_routes(plan_v2["gateway"]["api"], no_arn)["unrouted"] == ["card-limits", "cards", "payments"]
+
+
+def test_gateway_waits_for_the_vpc_link_v2_with_its_version(plan_v2):
+    waits = joins.gateway_waits(plan_v2["gateway"], STATE_V2)
+    # the v1 link is no longer planned: it is not waited for
+    assert waits["vpc_link_ids"] == ["v2lnk"] and waits["vpc_link_versions"] == {"v2lnk": "v2"}
+    assert waits["needed"] is True
+
+
+def test_vpc_link_v2_changes(plan_v2):
+    planned = plan_v2["gateway"]["vpc_links_v2"]
+    good = {
+        "name": "open-banking-gateway",
+        "id": "v2lnk",
+        "subnet_ids": ["subnet-b", "subnet-a"],
+        "security_group_ids": ["sg-1"],
+        "tags": dict(OURS, Name="open-banking-gateway"),
+    }
+    assert joins.vpc_link_v2_changes(planned, [good], ["subnet-a", "subnet-b"], ["sg-1"]) == {
+        "apply": [],
+        "unchanged": [good],
+    }
+    for drift in ({"subnet_ids": ["subnet-a"]}, {"security_group_ids": ["sg-2"]}, {"tags": OURS}):
+        result = joins.vpc_link_v2_changes(planned, [dict(good, **drift)], ["subnet-a", "subnet-b"], ["sg-1"])
+        assert result["unchanged"] == []
+        assert result["apply"] == [
+            dict(planned[0], subnet_ids=["subnet-a", "subnet-b"], security_group_ids=["sg-1"]),
+        ]
+    missing = joins.vpc_link_v2_changes(planned, [], ["subnet-a"], ["sg-1"])
+    assert [link["name"] for link in missing["apply"]] == ["open-banking-gateway"]
+    # two links of that name: ambiguous, so the module decides (and fails naming them)
+    assert joins.vpc_link_v2_changes(planned, [good, good], ["subnet-a", "subnet-b"], ["sg-1"])["unchanged"] == []
+    # the subnets or the group do not exist yet (check mode on a new gateway): nothing to plan
+    assert joins.vpc_link_v2_changes(planned, [], [], ["sg-1"]) == {"apply": [], "unchanged": []}
+    assert joins.vpc_link_v2_changes(planned, [], ["subnet-a"], []) == {"apply": [], "unchanged": []}
+
+
+def test_foreign_groups_lack_an_ownership_tag():
+    groups = [
+        {"group_id": "sg-ours", "tags": dict(OURS, Name="x")},
+        {"group_id": "sg-theirs", "tags": {"Name": "open-banking-gateway-link"}},
+        {"group_id": "sg-other-gateway", "tags": dict(OURS, **{"multiaccount:gateway": "other"})},
+    ]
+    assert joins.foreign_groups(groups, OURS) == ["sg-theirs", "sg-other-gateway"]
+
+
+def test_private_integration_in_place_from_the_api_tag():
+    assert joins.private_integration_in_place({}) == "nlb-v1"
+    assert joins.private_integration_in_place({"tags": {"ManagedBy": "x"}}) == "nlb-v1"
+    assert joins.private_integration_in_place({"tags": {"multiaccount:private-integration": "nlb-v2"}}) == "nlb-v2"
+
+
+def test_verify_providers_over_a_vpc_link_v2(plan_v2):
+    providers = joins.verify_providers(plan_v2, STATE_V2, {})
+    for provider in providers:
+        for service in provider["services"]:
+            assert service["vpc_link_id"] == "v2lnk" and service["vpc_link_version"] == "v2"
+            assert service["integration_target_arn"] == service["nlb_arn"] == "arn:lb"
+
+
+def test_retire_names_the_other_flavour(plan, plan_v2):
+    assert plan["gateway"]["retire"] == {
+        "vpc_link_version": "v2",
+        "security_group": "open-banking-gateway-link",
+        "api_tags": {"multiaccount:private-integration": "nlb-v1"},
+    }
+    assert plan_v2["gateway"]["retire"] == {
+        "vpc_link_version": "v1",
+        "security_group": None,
+        "api_tags": {"multiaccount:private-integration": "nlb-v2"},
+    }
+
+
+def test_service_lines_name_the_vpc_link_v2(plan_v2):
+    lines = joins.service_lines(plan_v2, {}, {})
+    assert all("-> VPC link v2 -> NLB :" in line for line in lines)

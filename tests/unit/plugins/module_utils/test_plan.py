@@ -136,10 +136,64 @@ def test_shared_strategy_one_load_balancer_one_listener_per_service(accounts):
     assert gateway["vpc_links"] == [
         {
             "name": "open-banking",
+            "version": "v1",
             "load_balancer": "open-banking",
             "description": "open-banking gateway: NLB open-banking",
             "tags": dict(OWNED, **{"multiaccount:nlb-strategy": "shared"}),
         }
+    ]
+
+
+@pytest.mark.parametrize("strategy", ["shared", "dedicated"])
+def test_nlb_v2_one_vpc_link_v2_for_every_nlb_and_each_route_names_its_nlb(accounts, strategy):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "nlb-v2")
+    set_var(accounts, "shared-services", "shared_gateway_nlb_strategy", strategy)
+    result = plan_of(accounts)
+    gateway = result["gateway"]
+    assert gateway["private_integration"] == "nlb-v2"
+    assert gateway["vpc_links"] == []
+    assert gateway["vpc_links_v2"] == [
+        {
+            "name": "open-banking-gateway",
+            "version": "v2",
+            "security_group": "open-banking-gateway-link",
+            "tags": dict(OWNED, Name="open-banking-gateway"),
+        }
+    ]
+    # No ingress; one egress rule to the gateway VPC over the listener ports (8080 .. 9082).
+    assert gateway["link_security_group"] == {
+        "name": "open-banking-gateway-link",
+        "description": "multiaccount.apigateway: VPC link v2 of open-banking to its NLB listeners",
+        "egress": [
+            {
+                "proto": "tcp",
+                "from_port": 8080,
+                "to_port": 9082,
+                "cidr_ip": "10.100.0.0/16",
+                "rule_desc": "open-banking NLB listeners",
+            }
+        ],
+        "tags": dict(OWNED, Name="open-banking-gateway-link"),
+    }
+    balancers = {balancer["name"] for balancer in gateway["load_balancers"]}
+    for route in gateway["api"]["routes"]:
+        assert route["vpc_link"] == "open-banking-gateway" and route["vpc_link_version"] == "v2"
+        assert route["integration_target"] == route["load_balancer"] and route["load_balancer"] in balancers
+    assert len(balancers) == (3 if strategy == "dedicated" else 1)
+    # The NLBs, listeners and target groups are those of nlb-v1: only the link changes.
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "nlb-v1")
+    v1 = plan_of(accounts)["gateway"]
+    assert v1["load_balancers"] == gateway["load_balancers"] and v1["target_groups"] == gateway["target_groups"]
+    for provider in result["providers"].values():
+        assert {(s["vpc_link"], s["vpc_link_version"]) for s in provider["services"]} == {
+            ("open-banking-gateway", "v2")
+        }
+
+
+def test_private_integration_must_be_a_known_mode(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v3")
+    assert errors_of(accounts) == [
+        ("shared-services", "shared_gateway_private_integration", "'alb-v3' is not one of nlb-v1, nlb-v2")
     ]
 
 
@@ -154,8 +208,12 @@ def test_listener_port_differs_from_the_target_port(accounts):
         "path": "limits",
         "load_balancer": "open-banking",
         "vpc_link": "open-banking",
+        "vpc_link_version": "v1",
+        "integration_target": None,
         "listener_port": 9082,
     }
+    assert gateway["private_integration"] == "nlb-v1"
+    assert gateway["vpc_links_v2"] == [] and gateway["link_security_group"] is None
 
 
 def test_target_groups_carry_health_check_and_service_tags(accounts):

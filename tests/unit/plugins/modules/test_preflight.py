@@ -106,6 +106,7 @@ def test_success_returns_counts_and_services(module_calls):
             "target_group": "open-banking-payments",
             "load_balancer": "open-banking",
             "vpc_link": "open-banking",
+            "vpc_link_version": "v1",
         }
     ]
     plan = result["plan"]

@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Watch the REST API's integrations while a converge moves the private integration (nlb-v1 <-> nlb-v2).
+
+    python link_watch.py watch OUT.json   # samples until SIGTERM, then writes OUT.json
+    python link_watch.py state            # one sample, as JSON, plus the links and groups that exist
+
+A sample reads the gateway account's REST API ``open-banking`` (GetResources with the methods
+embedded), and for every integration over a VPC link the link it names: a v2 link with the
+apigatewayv2 API when that API knows the id, else a REST (v1) link. The integration is *broken* when
+its link is missing or not AVAILABLE (INACTIVE counts as available: AWS reactivates it on use), or
+when a v2 link has no ``integrationTarget``. ``watch`` keeps every broken sample (time, path, method,
+link, why), the number of samples and the link flavours seen, so a test can assert that at no
+sampled moment of the move did an integration point at a link that could not carry it. Only talks to
+the emulator at $AWS_ENDPOINT_URL (loopback).
+"""
+
+import json
+import signal
+import sys
+import time
+
+from foreign_resources import GATEWAY, session
+
+API_NAME = "open-banking"
+LINK_OK = ("AVAILABLE", "INACTIVE")
+INTERVAL = 0.25
+
+
+class Gateway:
+    def __init__(self):
+        account_session = session(*GATEWAY)
+        self.apigw = account_session.client("apigateway")
+        self.apigw2 = account_session.client("apigatewayv2")
+        self.ec2 = account_session.client("ec2")
+
+    def api_id(self):
+        apis = [api for api in self.apigw.get_rest_apis(limit=500)["items"] if api["name"] == API_NAME]
+        return (apis[0]["id"], apis[0].get("tags") or {}) if apis else (None, {})
+
+    def link(self, link_id):
+        """``(version, status)`` of a link, ``(None, "missing")`` when neither API knows it."""
+        v2 = {link["VpcLinkId"]: link for link in self.apigw2.get_vpc_links()["Items"]}
+        if link_id in v2:
+            return "v2", v2[link_id]["VpcLinkStatus"]
+        try:
+            return "v1", self.apigw.get_vpc_link(vpcLinkId=link_id)["status"]
+        except self.apigw.exceptions.NotFoundException:
+            return None, "missing"
+
+    def sample(self):
+        api_id, tags = self.api_id()
+        integrations = []
+        if api_id:
+            items = self.apigw.get_resources(restApiId=api_id, embed=["methods"], limit=500)["items"]
+            for item in items:
+                for method, detail in (item.get("resourceMethods") or {}).items():
+                    integration = detail.get("methodIntegration") or {}
+                    if integration.get("connectionType") != "VPC_LINK":
+                        continue
+                    version, status = self.link(integration.get("connectionId"))
+                    why = None
+                    if status not in LINK_OK:
+                        why = f"link {integration.get('connectionId')} is {status}"
+                    elif version == "v2" and not integration.get("integrationTarget"):
+                        why = "a VPC link v2 without integrationTarget"
+                    integrations.append(
+                        {
+                            "path": item["path"],
+                            "method": method,
+                            "connection_id": integration.get("connectionId"),
+                            "version": version,
+                            "status": status,
+                            "integration_target": integration.get("integrationTarget"),
+                            "broken": why,
+                        }
+                    )
+        return {"tag": tags.get("multiaccount:private-integration"), "integrations": integrations}
+
+    def links(self):
+        """Every VPC link of the account (both flavours) and the link security groups."""
+        groups = self.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["*-gateway-link"]}])
+        return {
+            "v1": sorted(link["name"] for link in self.apigw.get_vpc_links(limit=500)["items"]),
+            "v2": sorted(link["Name"] for link in self.apigw2.get_vpc_links()["Items"]),
+            "link_security_groups": sorted(group["GroupName"] for group in groups["SecurityGroups"]),
+        }
+
+
+def watch(out):
+    gateway = Gateway()
+    summary = {"samples": 0, "broken": [], "versions_seen": []}
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_args: stop.append(True))
+    while not stop:
+        sample = gateway.sample()
+        summary["samples"] += 1
+        for integration in sample["integrations"]:
+            if integration["version"] and integration["version"] not in summary["versions_seen"]:
+                summary["versions_seen"].append(integration["version"])
+            if integration["broken"]:
+                summary["broken"].append(dict(integration, at=round(time.time(), 2)))
+        time.sleep(INTERVAL)
+    with open(out, "w", encoding="utf-8") as handle:
+        json.dump(summary, handle, indent=1, sort_keys=True)
+
+
+def main():
+    if sys.argv[1] == "watch":
+        watch(sys.argv[2])
+    else:
+        gateway = Gateway()
+        print(json.dumps(dict(gateway.sample(), links=gateway.links()), sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
