@@ -1559,6 +1559,7 @@ TAG_SCOPED_PARAMS = {
     "ec2:DeleteSecurityGroup": "GroupId",
     "ec2:AuthorizeSecurityGroupIngress": "GroupId",
     "ec2:RevokeSecurityGroupIngress": "GroupId",
+    "ec2:AuthorizeSecurityGroupEgress": "GroupId",
     "ec2:RevokeSecurityGroupEgress": "GroupId",
     "ec2:DeleteVpcPeeringConnection": "VpcPeeringConnectionId",
     "ec2:TerminateInstances": "InstanceId.",

@@ -160,6 +160,18 @@ def test_a_role_the_run_never_used_is_named_and_other_roles_are_not_checked():
     assert "222222222222:role/OrganizationAccountAccessRole (1 calls)" in report[-1]
 
 
+def test_allowed_only_checks_the_calls_of_one_path_and_not_what_it_leaves_unused():
+    record = {"calls": {GATEWAY: {"ec2:DescribeVpcs": 1}}, "resource_tags": {}}
+    findings, report = iam.check(record, exceptions={}, allowed_only=True)
+    assert findings == []
+    assert any(line.startswith("gateway-deployer.json") and "1 actions used" in line for line in report)
+    # the full proof names every role the run did not use and every grant it left unused
+    assert iam.check(record, exceptions={})[0]
+    record["calls"][GATEWAY]["ec2:RunInstances"] = 1
+    findings = iam.check(record, exceptions={}, allowed_only=True)[0]
+    assert len(findings) == 1 and "ec2:RunInstances not allowed" in findings[0]
+
+
 @pytest.mark.parametrize("action", ["ec2:*", "*", "ec2:Describe*"])
 def test_wildcard_actions_are_refused(action):
     findings = iam.structure_findings(
