@@ -355,6 +355,15 @@ def gateway_waits(gateway_plan, gateway_state, targets="none"):
     }
 
 
+def _unique_by_name(links):
+    """``{name: link}`` of the links whose name no other link has (a duplicate name is ambiguous: the
+    vpc_link module then decides, and fails naming them)."""
+    by_name_all = {}
+    for link in links or []:
+        by_name_all.setdefault(link.get("name"), []).append(link)
+    return {name: found[0] for name, found in by_name_all.items() if len(found) == 1}
+
+
 def vpc_link_changes(planned_links, existing, balancer_arns):
     """Which planned REST VPC links need multiaccount.apigateway.vpc_link, and which are fine as they are.
 
@@ -365,16 +374,13 @@ def vpc_link_changes(planned_links, existing, balancer_arns):
     Returns ``{apply: [planned links], unchanged: [existing links]}``, so a converged gateway runs no
     vpc_link module at all, whatever the number of links.
     """
-    by_link_name = {}
-    for link in existing or []:
-        by_link_name.setdefault(link.get("name"), []).append(link)
+    current_of = _unique_by_name(existing)
     apply, unchanged = [], []
     for link in planned_links or []:
         arn = (balancer_arns or {}).get(link["load_balancer"])
         if not arn:
             continue
-        found = by_link_name.get(link["name"]) or []
-        current = found[0] if len(found) == 1 else None
+        current = current_of.get(link["name"])
         if (
             current
             and list(current.get("target_arns") or []) == [arn]
@@ -399,13 +405,10 @@ def vpc_link_v2_changes(planned_links, existing, subnet_ids, security_group_ids)
     """
     if not subnet_ids or not security_group_ids:
         return {"apply": [], "unchanged": []}
-    by_link_name = {}
-    for link in existing or []:
-        by_link_name.setdefault(link.get("name"), []).append(link)
+    current_of = _unique_by_name(existing)
     apply, unchanged = [], []
     for link in planned_links or []:
-        found = by_link_name.get(link["name"]) or []
-        current = found[0] if len(found) == 1 else None
+        current = current_of.get(link["name"])
         if (
             current
             and sorted(current.get("subnet_ids") or []) == sorted(subnet_ids)

@@ -548,7 +548,7 @@ def _gateway_plan(host, values, options, services, providers):
         # REST API then gets.
         "retire": {
             "vpc_link_version": "v1" if link_v2_name else "v2",
-            "security_group": None if link_v2_name else group_name,
+            "link_security_group": not link_v2_name,
             "api_tags": {PRIVATE_INTEGRATION_TAG: mode},
         },
         "peerings": peerings,

@@ -537,12 +537,12 @@ def test_verify_providers_over_a_vpc_link_v2(plan_v2):
 def test_retire_names_the_other_flavour(plan, plan_v2):
     assert plan["gateway"]["retire"] == {
         "vpc_link_version": "v2",
-        "security_group": "open-banking-gateway-link",
+        "link_security_group": True,
         "api_tags": {"multiaccount:private-integration": "nlb-v1"},
     }
     assert plan_v2["gateway"]["retire"] == {
         "vpc_link_version": "v1",
-        "security_group": None,
+        "link_security_group": False,
         "api_tags": {"multiaccount:private-integration": "nlb-v2"},
     }
 
