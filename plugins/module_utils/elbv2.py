@@ -11,7 +11,9 @@ empty result in one place (``ELBv2ErrorHandler``). The rest is pure and free of 
 targets out of DescribeTargetHealth, the VPC's CIDR blocks, the address ranges AWS accepts for IP
 targets, the decision logic of the wait for targets to be registered or healthy, and (for
 ``gateway_load_balancers``) the snake_case shape of load balancers, listeners and target groups,
-ownership by tags, tag differences and the order of listener changes.
+ownership by tags, tag differences and the order of listener changes; and for application load
+balancers, listener rules (path patterns forwarding to target groups), the fixed-response default
+action and the plan of a listener's rule changes.
 """
 
 import ipaddress
@@ -33,7 +35,13 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.common imp
 )
 
 # Error codes meaning "that resource does not exist" (ELBv2, and EC2 for the VPC lookup).
-NOT_FOUND_CODES = ["TargetGroupNotFound", "LoadBalancerNotFound", "ListenerNotFound", "InvalidVpcID.NotFound"]
+NOT_FOUND_CODES = [
+    "TargetGroupNotFound",
+    "LoadBalancerNotFound",
+    "ListenerNotFound",
+    "RuleNotFound",
+    "InvalidVpcID.NotFound",
+]
 
 # AWS accepts IP targets from the target group's VPC or from these ranges (RFC 1918 and the
 # RFC 6598 shared address space); publicly routable addresses are refused.
@@ -411,6 +419,64 @@ def delete_listener(client, listener_arn):
     return True
 
 
+@ELBv2ErrorHandler.list_error_handler("describe rules", [])
+@aws_retry
+def describe_rules(client, listener_arn):
+    """Every rule of a listener (the default rule included), all pages ([] when the listener is gone)."""
+    paginator = client.get_paginator("describe_rules")
+    pages = paginator.paginate(ListenerArn=listener_arn, PaginationConfig={"PageSize": PAGE_SIZE})
+    return pages.build_full_result()["Rules"]
+
+
+@ELBv2ErrorHandler.common_error_handler("create rule")
+@aws_retry
+def create_rule(client, params):
+    """CreateRule with boto3 parameters; returns the new rule."""
+    return client.create_rule(**params)["Rules"][0]
+
+
+@ELBv2ErrorHandler.common_error_handler("modify rule")
+@aws_retry
+def modify_rule(client, rule_arn, actions):
+    """ModifyRule: new actions, the conditions stay."""
+    return client.modify_rule(RuleArn=rule_arn, Actions=list(actions))["Rules"][0]
+
+
+@ELBv2ErrorHandler.deletion_error_handler("delete rule")
+@aws_retry
+def delete_rule(client, rule_arn):
+    """Delete a listener rule; False when it was already gone."""
+    client.delete_rule(RuleArn=rule_arn)
+    return True
+
+
+@ELBv2ErrorHandler.common_error_handler("set rule priorities")
+@aws_retry
+def set_rule_priorities(client, priorities):
+    """SetRulePriorities: ``[(rule arn, priority)]`` in one call (AWS checks the new order as a whole)."""
+    client.set_rule_priorities(
+        RulePriorities=[{"RuleArn": arn, "Priority": int(priority)} for arn, priority in priorities]
+    )
+    return True
+
+
+@ELBv2ErrorHandler.common_error_handler("set security groups")
+@aws_retry
+def set_security_groups(client, load_balancer_arn, group_ids):
+    """SetSecurityGroups: the complete list of security groups of an application load balancer."""
+    return client.set_security_groups(LoadBalancerArn=load_balancer_arn, SecurityGroups=list(group_ids))
+
+
+@ELBv2ErrorHandler.list_error_handler("describe security groups", [])
+@aws_retry
+def describe_security_groups_by_name(client, vpc_id, names):
+    """Security groups of ``vpc_id`` with these names (an EC2 client), one call: filters, so that an
+    unknown name is simply missing from the answer."""
+    paginator = client.get_paginator("describe_security_groups")
+    filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "group-name", "Values": sorted(set(names))}]
+    return paginator.paginate(Filters=filters).build_full_result()["SecurityGroups"]
+
+
 @ELBv2ErrorHandler.common_error_handler("add tags")
 @aws_retry
 def add_tags(client, arn, tags):
@@ -486,6 +552,7 @@ def normalise_load_balancer(raw):
         "vpc_id": raw.get("VpcId"),
         "subnet_ids": sorted(zone["SubnetId"] for zone in zones if zone.get("SubnetId")),
         "zones": {zone["SubnetId"]: zone.get("ZoneName") for zone in zones if zone.get("SubnetId")},
+        "security_group_ids": sorted(raw.get("SecurityGroups") or []),
     }
 
 
@@ -538,6 +605,27 @@ def forward_target_group_arns(actions):
     return arns
 
 
+def fixed_response(actions):
+    """``{"status_code", "content_type", "message_body"}`` of the first fixed-response action, or None."""
+    for action in actions or []:
+        if action.get("Type") == "fixed-response":
+            config = action.get("FixedResponseConfig") or {}
+            return {
+                "status_code": config.get("StatusCode"),
+                "content_type": config.get("ContentType"),
+                "message_body": config.get("MessageBody"),
+            }
+    return None
+
+
+def action_type(actions):
+    """Type of the last action of a list (the one that answers: forward, fixed-response, redirect)."""
+    actions = [action for action in actions or [] if action.get("Type")]
+    if not actions:
+        return None
+    return sorted(actions, key=lambda action: action.get("Order") or 0)[-1]["Type"]
+
+
 def normalise_listener(raw):
     """DescribeListeners / CreateListener entry -> snake_case."""
     certificates = raw.get("Certificates") or []
@@ -547,8 +635,43 @@ def normalise_listener(raw):
         "port": int(raw["Port"]),
         "protocol": raw.get("Protocol"),
         "target_group_arns": forward_target_group_arns(raw.get("DefaultActions")),
+        "default_action_type": action_type(raw.get("DefaultActions")),
+        "fixed_response": fixed_response(raw.get("DefaultActions")),
         "certificate_arn": certificates[0].get("CertificateArn") if certificates else None,
         "ssl_policy": raw.get("SslPolicy"),
+    }
+
+
+def rule_path_patterns(conditions):
+    """The path patterns of a rule whose only condition is one ``path-pattern`` condition, else None
+    (a rule with other conditions is not one the module describes with path patterns)."""
+    conditions = list(conditions or [])
+    if len(conditions) != 1 or conditions[0].get("Field") != "path-pattern":
+        return None
+    condition = conditions[0]
+    values = (condition.get("PathPatternConfig") or {}).get("Values") or condition.get("Values") or []
+    return list(values) or None
+
+
+def pattern_key(patterns):
+    """Identity of a rule: its set of path patterns, sorted (None for a rule without one)."""
+    return tuple(sorted(set(patterns))) if patterns else None
+
+
+def normalise_rule(raw):
+    """DescribeRules / CreateRule entry -> snake_case; ``priority`` is None for the default rule."""
+    patterns = rule_path_patterns(raw.get("Conditions"))
+    priority = raw.get("Priority")
+    is_default = bool(raw.get("IsDefault")) or priority == "default"
+    return {
+        "arn": raw["RuleArn"],
+        "priority": None if is_default or priority is None else int(priority),
+        "is_default": is_default,
+        "path_patterns": patterns,
+        "key": pattern_key(patterns),
+        "conditions": len(raw.get("Conditions") or []),
+        "action_type": action_type(raw.get("Actions")),
+        "target_group_arns": forward_target_group_arns(raw.get("Actions")),
     }
 
 
@@ -674,3 +797,59 @@ def wait_for_load_balancers(fetch, timeout, delay=5, sleep=time.sleep, clock=tim
         if not pending or remaining <= 0 or any(state == LB_FAILED for _name, state in pending):
             return balancers, pending
         sleep(min(delay, remaining))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers: listener rules (application load balancers)
+# ---------------------------------------------------------------------------------------------
+
+
+def rule_groups(rule):
+    """Names of the target groups a rule (normalise_rule dict) forwards to."""
+    return [name_from_arn(arn) for arn in rule.get("target_group_arns") or []]
+
+
+def plan_rules(current, desired, purge, moving=()):
+    """Plan the changes that turn the rules of one listener into the desired ones.
+
+    ``current``: normalise_rule dicts (the default rule is left out). ``desired``: dicts with
+    ``priority``, ``key`` (``pattern_key`` of the path patterns, the identity of a rule) and
+    ``target_group`` (a name). ``moving``: target group names that must leave this listener
+    whatever ``purge`` says (they move to another load balancer).
+
+    Returns a dict of lists:
+
+    - ``delete``: ``(rule, reason)``, reason ``not listed`` or ``moving``;
+    - ``priorities``: ``(rule, new priority)``, for ONE SetRulePriorities call: AWS checks the
+      new order as a whole, so rules may swap priorities in it;
+    - ``modify``: ``(rule, desired)``, the forward target group differs (ModifyRule);
+    - ``create``: desired entries without a rule;
+    - ``matched``: ``(rule, desired)`` for every listed rule that exists;
+    - ``left``: unlisted rules left in place (``purge`` false);
+    - ``conflicts``: ``(desired, rule)`` when a desired priority is held by a rule left in place.
+    """
+    wanted = {item["key"]: item for item in desired}
+    plan = {key: [] for key in ("delete", "priorities", "modify", "create", "matched", "left", "conflicts")}
+    seen = set()
+    for rule in sorted(current, key=lambda item: (item["priority"] is None, item["priority"] or 0)):
+        if rule.get("is_default"):
+            continue
+        item = wanted.get(rule["key"]) if rule["key"] is not None and rule["key"] not in seen else None
+        if item is not None:
+            seen.add(rule["key"])
+            plan["matched"].append((rule, item))
+            if rule["priority"] != item["priority"]:
+                plan["priorities"].append((rule, item["priority"]))
+            if rule_groups(rule) != [item["target_group"]] or rule.get("action_type") != "forward":
+                plan["modify"].append((rule, item))
+            continue
+        if any(group in moving for group in rule_groups(rule)):
+            plan["delete"].append((rule, "moving"))
+        elif purge:
+            plan["delete"].append((rule, "not listed"))
+        else:
+            plan["left"].append(rule)
+    plan["create"] = [item for item in desired if item["key"] not in seen]
+    held = {rule["priority"]: rule for rule in plan["left"]}
+    plan["conflicts"] = [(item, held[item["priority"]]) for item in desired if item["priority"] in held]
+    return plan

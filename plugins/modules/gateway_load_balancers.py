@@ -14,6 +14,10 @@ description:
     balancers of one gateway, their listeners, their target groups (type V(ip)) and the IP targets of
     those groups. It replaces a per-service loop over M(community.aws.elb_target_group),
     M(multiaccount.apigateway.nlb_ip_targets) and M(community.aws.elb_network_lb).
+  - Load balancers are network load balancers (TCP, UDP, TCP_UDP and TLS listeners, one target group
+    per listener) or, since 0.3.0, application load balancers (HTTP and HTTPS listeners that route by
+    path - O(load_balancers[].listeners[].rules) - to HTTP or HTTPS target groups), for example the
+    internal ALB of a REST API private integration through a VPC link v2.
   - "Ownership: every resource the module creates carries the tags C(ManagedBy=multiaccount.apigateway)
     and C(multiaccount:gateway=<gateway>). It modifies and deletes only resources that carry both, the
     second with the value of O(gateway). A listener counts as ours when it carries both tags, or neither
@@ -23,24 +27,29 @@ description:
     Problems found after reading AWS (a name taken by a resource that is not ours, a setting AWS cannot
     change, a listener that is not ours in the way) are all reported at once, before the first write."
   - "Changes are made in this order: target groups (created with their tags), targets (registrations
-    before deregistrations), load balancers (created with their tags), load balancer attributes,
-    listeners (deletions, then modifications, then creations), load balancers to delete, target groups
-    to delete."
-  - A target group can be the forward target of listeners of one load balancer only. When a listed
-    target group is forwarded by a listener of another load balancer (a service moves from a shared
-    load balancer to a dedicated one, for example), that listener is modified (when it is listed with
-    another target group) or deleted first, then the new listener is created; a listener that is not
-    ours in the way is an error. This also happens with O(purge=false), because the listed group
-    cannot be forwarded otherwise.
+    before deregistrations), load balancers (created with their tags), their subnets and security groups,
+    load balancer attributes, listeners and rules (listener deletions, rule deletions, one
+    C(SetRulePriorities) per listener whose rules move, listener and rule modifications, listener
+    creations, rule creations), load balancers to delete, target groups to delete."
+  - A target group can be the forward target of listeners (and listener rules) of one load balancer
+    only. When a listed target group is forwarded by a listener or a rule of another load balancer (a
+    service moves from a shared load balancer to a dedicated one, for example), that listener or rule
+    is modified (when it is listed with another target group) or deleted first, then the new one is
+    created; a listener that is not ours in the way is an error. This also happens with O(purge=false),
+    because the listed group cannot be forwarded otherwise.
   - Targets follow M(multiaccount.apigateway.nlb_ip_targets) - a target is an IP and a port, an IP
     outside every CIDR block of the VPC is registered in availability zone V(all), registrations come
     before deregistrations, and a target is deregistered with the zone AWS reports for it.
   - The module makes few API calls - a run that changes nothing makes one C(DescribeLoadBalancers), one
-    C(DescribeTargetGroups), one C(DescribeTags) per 20 resources, one C(DescribeListeners) and one
-    C(DescribeLoadBalancerAttributes) per listed load balancer, one C(DescribeTargetHealth) per listed
-    target group and one C(ec2:DescribeVpcs). C(apigateway:GetVpcLinks) is called once with
-    O(vpc_links=true), otherwise only when a load balancer of ours would be deleted, and
-    C(ec2:DescribeSubnets) only when a load balancer is created or gets subnets.
+    C(DescribeTargetGroups), one C(DescribeTags) per 20 resources, one C(DescribeListeners) per listed
+    load balancer, one C(DescribeLoadBalancerAttributes) per listed network load balancer, one
+    C(DescribeRules) per existing listener of ours with O(load_balancers[].listeners[].rules), one
+    C(DescribeTargetHealth) per listed target group and one C(ec2:DescribeVpcs).
+    C(ec2:DescribeSecurityGroups) is called once when a listed load balancer names a security group by
+    its name, C(apigateway:GetVpcLinks) once with O(vpc_links=true), otherwise only when a load balancer
+    of ours would be deleted, and C(ec2:DescribeSubnets) only when a load balancer is created or gets
+    subnets. C(DescribeRules) is also called for the other listeners of an application load balancer
+    that may forward, by a rule, a target group that moves or goes.
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
@@ -98,9 +107,14 @@ options:
         required: true
       type:
         description:
-          - Type of the load balancer. Immutable.
+          - Type of the load balancer. Immutable - a different type on an existing load balancer is an error
+            that names the field.
+          - V(network) takes TCP, UDP, TCP_UDP and TLS listeners that forward to one target group each.
+          - V(application) (since 0.3.0) takes HTTP and HTTPS listeners with path rules
+            (O(load_balancers[].listeners[].rules)) that forward to HTTP or HTTPS target groups. It needs
+            subnets in at least two Availability Zones and may have O(load_balancers[].security_groups).
         type: str
-        choices: [network]
+        choices: [network, application]
         default: network
       scheme:
         description:
@@ -111,9 +125,26 @@ options:
         default: internal
       cross_zone:
         description:
-          - Cross-zone load balancing (attribute C(load_balancing.cross_zone.enabled)).
+          - Cross-zone load balancing (attribute C(load_balancing.cross_zone.enabled)) of a network load
+            balancer.
+          - An application load balancer always balances across zones (AWS cannot turn it off) - its attribute
+            is neither read nor changed, and V(false) is an error.
         type: bool
         default: true
+      security_groups:
+        description:
+          - Security groups of an V(application) load balancer, by id (C(sg-...)) or by name (a group of
+            O(vpc_id); the names are resolved in one C(ec2:DescribeSecurityGroups) call, and a name with no
+            group is an error, before any change). In check mode a name with no group is a warning instead
+            (the dry run of the task that would create the group created nothing) and the prediction keeps
+            the name.
+          - A new load balancer is created with them; an existing one whose groups differ gets them
+            (C(SetSecurityGroups)). Omitted, a new application load balancer gets the default group of the
+            VPC (AWS chooses) and the groups of an existing one are left alone.
+          - Refused for a V(network) load balancer.
+        type: list
+        elements: str
+        version_added: 0.3.0
       tags:
         description:
           - Tags of this load balancer, on top of O(tags) (the ownership tags are always added).
@@ -121,8 +152,8 @@ options:
       listeners:
         description:
           - The listeners of the load balancer, one per port.
-          - A listener that exists on the same port with another target group, protocol or certificate
-            is modified (C(ModifyListener)).
+          - A listener that exists on the same port with another target group (or default action), protocol
+            or certificate is modified (C(ModifyListener)).
           - With O(purge=true), our listeners of this load balancer on other ports are deleted.
         type: list
         elements: dict
@@ -136,29 +167,79 @@ options:
             required: true
           protocol:
             description:
-              - Protocol of the listener. V(TCP) and V(TLS) listeners forward to V(TCP) (or V(TLS) for
-                V(TLS), V(TCP_UDP) for V(TCP)) target groups, V(UDP) to V(UDP) or V(TCP_UDP), V(TCP_UDP)
-                to V(TCP_UDP).
+              - Protocol of the listener. V(TCP), V(UDP), V(TCP_UDP) and V(TLS) on a network load balancer,
+                V(HTTP) and V(HTTPS) on an application one; another is an error that names the field.
+              - Omitted, V(TCP) on a network load balancer, V(HTTP) on an application one.
+              - V(TCP) and V(TLS) listeners forward to V(TCP) (or V(TLS) for V(TLS), V(TCP_UDP) for V(TCP))
+                target groups, V(UDP) to V(UDP) or V(TCP_UDP), V(TCP_UDP) to V(TCP_UDP); V(HTTP) and
+                V(HTTPS) listeners (and their rules) to V(HTTP) or V(HTTPS) target groups.
             type: str
-            choices: [TCP, UDP, TCP_UDP, TLS]
-            default: TCP
+            choices: [TCP, UDP, TCP_UDP, TLS, HTTP, HTTPS]
           target_group:
             description:
-              - The O(target_groups[].name) of the target group the listener forwards to.
-              - A target group may be forwarded by several listeners of one load balancer, never by
-                listeners of two load balancers.
+              - The O(target_groups[].name) of the target group the listener forwards to (its default
+                action).
+              - A target group may be forwarded by several listeners (and rules) of one load balancer, never
+                by listeners or rules of two load balancers.
+              - Required unless O(load_balancers[].listeners[].rules) is given. A listener with rules and no
+                target group answers the requests no rule matches with a fixed response - status 404,
+                content type C(text/plain), body C(no route for this path) - which is compared and restored
+                (C(ModifyListener)) when it differs.
             type: str
-            required: true
           certificate_arn:
             description:
-              - ARN of the ACM or IAM certificate of a V(TLS) listener (required for V(TLS), refused
-                otherwise).
+              - ARN of the ACM or IAM certificate of a V(TLS) or V(HTTPS) listener (required for them,
+                refused otherwise).
             type: str
           ssl_policy:
             description:
-              - Security policy of a V(TLS) listener. Omitted, AWS chooses one and an existing listener
-                keeps its policy.
+              - Security policy of a V(TLS) or V(HTTPS) listener. Omitted, AWS chooses one and an existing
+                listener keeps its policy.
             type: str
+          rules:
+            description:
+              - The path rules of an V(HTTP) or V(HTTPS) listener (application load balancers only), each a
+                forward to a target group when the request path matches one of its patterns. Rules are
+                evaluated by priority, lowest first; the default action (O(load_balancers[].listeners[].target_group),
+                or the 404) answers the rest.
+              - A rule is identified by its set of path patterns. An existing rule with the same set is kept,
+                its target group changed (C(ModifyRule)) and its priority moved when they differ - all the
+                priority changes of a listener in one C(SetRulePriorities) call, so that rules may swap or
+                shift priorities. Missing rules are created (C(CreateRule), with the ownership tags and
+                O(tags)), after the deletions.
+              - With O(purge=true), rules of the listener whose pattern set is not listed are deleted
+                (C(DeleteRule)); with O(purge=false) they stay, and a listed priority one of them holds is
+                an error.
+              - A listener of ours owns its rules; the rules of a listener that is not ours are never
+                changed (listing rules for it is an error).
+              - Omitted, the rules of the listener are left alone (and not read, unless a target group
+                they may forward moves or goes).
+            type: list
+            elements: dict
+            version_added: 0.3.0
+            suboptions:
+              priority:
+                description:
+                  - Priority of the rule, 1 to 50000, unique per listener.
+                type: int
+                required: true
+                version_added: 0.3.0
+              path_patterns:
+                description:
+                  - 1 to 5 path patterns (up to 128 characters each, with the wildcards C(*) and C(?)), for
+                    example V(/orders) and V(/orders/*). A set of patterns is unique per listener.
+                type: list
+                elements: str
+                required: true
+                version_added: 0.3.0
+              target_group:
+                description:
+                  - The O(target_groups[].name) of the V(HTTP) or V(HTTPS) target group the rule forwards to.
+                  - A target group forwarded by a rule counts as served by that load balancer, and is not
+                    deleted while a rule that stays forwards to it.
+                type: str
+                required: true
+                version_added: 0.3.0
   target_groups:
     description:
       - Every target group of the gateway in O(vpc_id). Their target type is always V(ip) (IPv4).
@@ -182,8 +263,11 @@ options:
       protocol:
         description:
           - Protocol of the target group. Immutable.
+          - V(HTTP) and V(HTTPS) groups (since 0.3.0) serve application load balancers, the others network
+            load balancers; a group a listener or rule of the other kind forwards to is an error that names
+            the field.
         type: str
-        choices: [TCP, UDP, TCP_UDP, TLS]
+        choices: [TCP, UDP, TCP_UDP, TLS, HTTP, HTTPS]
         default: TCP
       port:
         description:
@@ -199,9 +283,10 @@ options:
           protocol:
             description:
               - Protocol of the health check.
+              - Omitted, V(TCP) for a TCP, UDP, TCP_UDP or TLS group, V(HTTP) for an HTTP or HTTPS group (which
+                takes V(HTTP) or V(HTTPS) only).
             type: str
             choices: [TCP, HTTP, HTTPS]
-            default: TCP
           port:
             description:
               - Port of the health check, 1 to 65535, or V(traffic-port) (the port of each target).
@@ -224,16 +309,19 @@ options:
             default: 3
           timeout:
             description:
-              - Seconds without an answer that make a check fail, 2 to 120, at most O(target_groups[].health_check.interval).
+              - Seconds without an answer that make a check fail, 2 to 120, at most O(target_groups[].health_check.interval)
+                (shorter than it for an HTTP or HTTPS group).
               - Omitted, AWS chooses it and it is not compared.
             type: int
           path:
             description:
-              - Path of an V(HTTP) or V(HTTPS) health check, starting with C(/).
+              - Path of an V(HTTP) or V(HTTPS) health check, starting with C(/). Set at creation, compared and
+                changed (C(ModifyTargetGroup)) when given; omitted, AWS chooses it (V(/)).
             type: str
           matcher:
             description:
-              - HTTP codes of a successful V(HTTP) or V(HTTPS) health check, for example V(200-399).
+              - HTTP codes of a successful V(HTTP) or V(HTTPS) health check, for example V(200-399). Set at
+                creation, compared and changed when given; omitted, AWS chooses it (V(200)).
             type: str
       targets:
         description:
@@ -294,6 +382,19 @@ options:
         target group that must move to another load balancer.
     type: bool
     default: true
+  keep:
+    description:
+      - Names of load balancers and target groups of ours that this run neither creates, changes nor
+        deletes, even with O(purge=true) or O(state=absent) - for example the resources of the other
+        flavour while the gateway moves from one private integration to another (an NLB and its TCP groups
+        kept while the ALB and its HTTP groups are created, until the integrations have moved).
+      - Those that exist are returned in RV(kept); names that exist nowhere cost nothing. A group that a
+        kept load balancer forwards to is kept too.
+      - A name also listed in O(load_balancers) or O(target_groups) is an error.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.3.0
   wait:
     description:
       - Wait until every listed load balancer is V(active), polling C(DescribeLoadBalancers) for all of them
@@ -347,20 +448,26 @@ attributes:
     details: Reads AWS, makes no change and returns the predicted result (new resources with null ARNs).
   diff_mode:
     support: full
-    details: Load balancers (with their listeners by port) and target groups (with their targets) keyed by name.
+    details:
+      - Load balancers (with their listeners by port) and target groups (with their targets) keyed by name.
+      - Application load balancers also show their security groups and the rules of listeners by port, then
+        priority (C(patterns -> target group)).
   platform:
     platforms: aws
 notes:
   - "Permissions needed - C(elasticloadbalancing:DescribeLoadBalancers), C(elasticloadbalancing:DescribeTargetGroups),
     C(elasticloadbalancing:DescribeTags), C(elasticloadbalancing:DescribeListeners),
     C(elasticloadbalancing:DescribeLoadBalancerAttributes), C(elasticloadbalancing:DescribeTargetHealth),
-    C(ec2:DescribeVpcs), C(ec2:DescribeSubnets), C(apigateway:GET) (C(GetVpcLinks)) for reading;
+    C(elasticloadbalancing:DescribeRules), C(ec2:DescribeVpcs), C(ec2:DescribeSubnets),
+    C(ec2:DescribeSecurityGroups), C(apigateway:GET) (C(GetVpcLinks)) for reading;
     C(elasticloadbalancing:CreateTargetGroup), C(elasticloadbalancing:ModifyTargetGroup),
     C(elasticloadbalancing:DeleteTargetGroup), C(elasticloadbalancing:RegisterTargets),
     C(elasticloadbalancing:DeregisterTargets), C(elasticloadbalancing:CreateLoadBalancer),
     C(elasticloadbalancing:DeleteLoadBalancer), C(elasticloadbalancing:SetSubnets),
     C(elasticloadbalancing:ModifyLoadBalancerAttributes), C(elasticloadbalancing:CreateListener),
     C(elasticloadbalancing:ModifyListener), C(elasticloadbalancing:DeleteListener),
+    C(elasticloadbalancing:CreateRule), C(elasticloadbalancing:ModifyRule), C(elasticloadbalancing:DeleteRule),
+    C(elasticloadbalancing:SetRulePriorities), C(elasticloadbalancing:SetSecurityGroups),
     C(elasticloadbalancing:AddTags) and C(elasticloadbalancing:RemoveTags) for changes (tags are set in
     the create calls, so C(AddTags) is needed for creation too)."
   - The module talks to one account, the one that owns the load balancers. Targets in a peered VPC of
@@ -377,6 +484,9 @@ seealso:
   - name: Network Load Balancers
     description: AWS documentation of Network Load Balancers, their listeners and target groups.
     link: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/introduction.html
+  - name: Listener rules for Application Load Balancers
+    description: AWS documentation of the rules, priorities and path patterns of an ALB listener.
+    link: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/listener-rules.html
 """
 
 EXAMPLES = r"""
@@ -451,6 +561,43 @@ EXAMPLES = r"""
     gateway: open-banking
     state: absent
 
+# Private integration alb-v2: REST API -> VPC link v2 -> this internal ALB -> IP target groups. The
+# listener answers 404 unless a path rule matches; the NLB of the former integration is kept until
+# the integrations have moved.
+- name: One internal ALB, two path rules to two HTTP target groups
+  multiaccount.apigateway.gateway_load_balancers:
+    gateway: open-banking
+    vpc_id: vpc-0a1b2c3d4e5f67890
+    subnet_ids: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]  # two Availability Zones
+    load_balancers:
+      - name: open-banking-alb
+        type: application
+        security_groups: [open-banking-alb]  # a name in the VPC, or sg-...
+        listeners:
+          - port: 80
+            protocol: HTTP
+            rules:
+              - {priority: 10, path_patterns: [/payments, /payments/*], target_group: open-banking-payments-http}
+              - {priority: 20, path_patterns: [/cards/*], target_group: open-banking-cards-http}
+    target_groups:
+      - name: open-banking-payments-http
+        protocol: HTTP
+        port: 8080
+        health_check: {protocol: HTTP, path: /health, matcher: "200-399"}
+        targets: [{ip: 10.0.1.25}, {ip: 10.0.2.25}]
+      - name: open-banking-cards-http
+        protocol: HTTP
+        port: 8082
+        health_check: {protocol: HTTP, path: /health, matcher: "200-399"}
+        targets: [{ip: 10.1.1.40}]
+    keep: [open-banking, open-banking-payments, open-banking-cards]
+  register: gateway_lbs
+
+- name: The rules of the ALB's listener
+  ansible.builtin.debug:
+    msg: "{{ item.priority }}: {{ item.path_patterns | join(', ') }} -> {{ item.target_group }}"
+  loop: "{{ gateway_lbs.load_balancers[0].listeners[0].rules }}"
+
 # Cross-account: the load balancers live in the shared-services (gateway) account 111111111111 and
 # the services in a VPC of the provider account 222222222222 (10.0.0.0/16) peered with it: their IPs
 # lie outside the gateway VPC and are registered in availability zone "all". Every call runs with
@@ -517,7 +664,7 @@ load_balancers:
       type: str
       sample: active
     type:
-      description: Type of the load balancer.
+      description: Type of the load balancer, V(network) or V(application).
       type: str
       sample: network
     scheme:
@@ -533,8 +680,16 @@ load_balancers:
       type: list
       elements: str
       sample: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+    security_group_ids:
+      description:
+        - Security groups of the load balancer, sorted (an application load balancer's; empty for a network
+          one). In check mode, a new load balancer shows the listed ones (empty when none is listed).
+      type: list
+      elements: str
+      sample: [sg-0123456789abcdef0]
+      version_added: 0.3.0
     cross_zone:
-      description: Whether cross-zone load balancing is on.
+      description: Whether cross-zone load balancing is on (always for an application load balancer).
       type: bool
       sample: true
     listeners:
@@ -554,9 +709,54 @@ load_balancers:
           description: ARN of the listener (null in check mode for a listener to create).
           type: str
         target_group:
-          description: Name of the target group the listener forwards to.
+          description: Name of the target group the listener forwards to (null when its default action is the
+            fixed 404 of a listener that routes by rules).
           type: str
           sample: open-banking-cards
+        default_action:
+          description: What the listener does with the requests no rule matches.
+          type: dict
+          version_added: 0.3.0
+          contains:
+            type:
+              description: V(forward) or V(fixed-response) (or the type of an action the module did not set).
+              type: str
+              sample: fixed-response
+            target_group:
+              description: Name of the target group of a V(forward), else null.
+              type: str
+            fixed_response:
+              description: The fixed response (C(status_code), C(content_type), C(message_body)), else null.
+              type: dict
+              sample: {"status_code": "404", "content_type": "text/plain", "message_body": "no route for this path"}
+        rules:
+          description:
+            - The rules of the listener (its default rule left out), sorted by priority, when the listener's
+              rules are listed (or were read); null otherwise.
+            - In check mode, a rule to create has a null RV(load_balancers[].listeners[].rules[].arn).
+          type: list
+          elements: dict
+          version_added: 0.3.0
+          contains:
+            arn:
+              description: ARN of the rule.
+              type: str
+            priority:
+              description: Priority of the rule.
+              type: int
+              sample: 10
+            path_patterns:
+              description: Path patterns of the rule (empty for a rule with other conditions).
+              type: list
+              elements: str
+              sample: [/orders, /orders/*]
+            target_group:
+              description: Name of the target group the rule forwards to.
+              type: str
+              sample: open-banking-orders
+            target_group_arn:
+              description: ARN of that target group (null in check mode for a group to create).
+              type: str
     tags:
       description: Tags of the load balancer.
       type: dict
@@ -661,6 +861,7 @@ kept:
     - What O(purge) (or a group still in use) keeps although it is ours and not listed, with the reason.
     - A load balancer that a REST API VPC link targets is kept with the links; delete the links, then run
       again to delete it.
+    - The resources of ours named in O(keep) that exist, load balancers first, reason C(listed in keep).
   returned: always
   type: list
   elements: dict
@@ -677,7 +878,9 @@ kept:
       description: ARN of the resource.
       type: str
     reason:
-      description: Why it is kept and what to do.
+      description:
+        - Why it is kept and what to do - REST API VPC links that target it, a listener or rule that stays
+          and forwards to it, or C(listed in keep) (O(keep)).
       type: str
       sample: REST API VPC link(s) a1b2c3 (open-banking) target it; delete the link(s), then run again to delete it
     vpc_links:
@@ -756,7 +959,10 @@ actions:
 diff:
   description:
     - Our load balancers and target groups of the scope before and after the run, keyed by name. Listeners
-      are keyed by port (C(PROTOCOL -> target group)) and targets written C(ip:port (az zone)).
+      are keyed by port (C(PROTOCOL -> target group), or C(PROTOCOL -> fixed-response 404)) and targets
+      written C(ip:port (az zone)).
+    - An application load balancer also shows C(security_groups) (ids, sorted) and C(rules), the rules of
+      its listeners by port, then by priority (C(/orders, /orders/* -> target group)).
   returned: always
   type: dict
   contains:
@@ -800,15 +1006,19 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.elbv2 impo
     apply_tag_differences,
     create_listener,
     create_load_balancer,
+    create_rule,
     create_target_group,
     delete_listener,
     delete_load_balancer,
+    delete_rule,
     delete_target_group,
     deregister_targets,
     describe_all_target_groups,
     describe_listeners,
     describe_load_balancer_attributes,
     describe_load_balancers,
+    describe_rules,
+    describe_security_groups_by_name,
     describe_subnets,
     describe_target_health,
     describe_vpcs,
@@ -817,16 +1027,23 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.elbv2 impo
     is_ours,
     modify_listener,
     modify_load_balancer_attributes,
+    modify_rule,
     modify_target_group,
     name_from_arn,
     normalise_listener,
     normalise_load_balancer,
+    normalise_rule,
     normalise_target_group,
     order_listener_modifications,
     ownership_tags,
+    pattern_key,
+    plan_rules,
     register_targets,
     registered_targets,
     remove_tags,
+    rule_groups,
+    set_rule_priorities,
+    set_security_groups,
     set_subnets,
     sort_key,
     tag_differences,
@@ -860,11 +1077,11 @@ CERTIFICATE_ARN_RE = re.compile(
     r"^arn:aws[a-z-]*:(?:acm|iam):[a-z0-9-]*:\d{12}:(?:certificate|server-certificate)/\S+$"
 )
 
-# What each load balancer type accepts. Only "network" is offered for now; the planning code
-# reads everything type-dependent from here so that "application" can be added as an entry.
+# What each load balancer type accepts; the planning code reads everything type-dependent from here.
 LB_TYPES = {
     "network": {
         "listener_protocols": ("TCP", "UDP", "TCP_UDP", "TLS"),
+        "default_listener_protocol": "TCP",
         "group_protocols": ("TCP", "UDP", "TCP_UDP", "TLS"),
         # listener protocol -> target group protocols it can forward to
         "forwards_to": {
@@ -877,14 +1094,45 @@ LB_TYPES = {
         "default_listener_quota": 50,
         # load_balancing.cross_zone.enabled of a new load balancer of this type
         "cross_zone_default": False,
+        # whether the module reads and sets load_balancing.cross_zone.enabled
+        "manages_cross_zone": True,
+        "security_groups": False,
+        "rule_protocols": (),
+        "min_zones": 1,
+    },
+    "application": {
+        "listener_protocols": ("HTTP", "HTTPS"),
+        "default_listener_protocol": "HTTP",
+        "group_protocols": ("HTTP", "HTTPS"),
+        "forwards_to": {
+            "HTTP": ("HTTP", "HTTPS"),
+            "HTTPS": ("HTTP", "HTTPS"),
+        },
+        "certificate_protocols": ("HTTPS",),
+        "default_listener_quota": 50,
+        # always on for application load balancers: AWS cannot turn it off
+        "cross_zone_default": True,
+        "manages_cross_zone": False,
+        "security_groups": True,
+        "rule_protocols": ("HTTP", "HTTPS"),
+        "min_zones": 2,
     },
 }
-LISTENER_PROTOCOLS = ("TCP", "UDP", "TCP_UDP", "TLS")
-GROUP_PROTOCOLS = ("TCP", "UDP", "TCP_UDP", "TLS")
+LISTENER_PROTOCOLS = ("TCP", "UDP", "TCP_UDP", "TLS", "HTTP", "HTTPS")
+GROUP_PROTOCOLS = ("TCP", "UDP", "TCP_UDP", "TLS", "HTTP", "HTTPS")
+HTTP_GROUP_PROTOCOLS = ("HTTP", "HTTPS")
 HEALTH_CHECK_PROTOCOLS = ("TCP", "HTTP", "HTTPS")
 HTTP_HEALTH_CHECKS = ("HTTP", "HTTPS")
 TRAFFIC_PORT = "traffic-port"
 CROSS_ZONE_ATTRIBUTE = "load_balancing.cross_zone.enabled"
+
+# The default action of a listener that has rules and no target_group: requests no rule matches.
+FIXED_RESPONSE = {"status_code": "404", "content_type": "text/plain", "message_body": "no route for this path"}
+RULE_PRIORITIES = (1, 50000)
+MAX_PATH_PATTERNS = 5
+# AWS: up to 128 characters, A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & (as &amp;), * and ?
+PATH_PATTERN_RE = re.compile(r"^[A-Za-z0-9_\-.$/~\"'@:+&*?]{1,128}$")
+SECURITY_GROUP_ID_RE = re.compile(r"^sg-[0-9a-f]{8}(?:[0-9a-f]{9})?$")
 
 
 class InputProblems(ValueError):
@@ -978,9 +1226,10 @@ def check_availability_zone(value, field, problems):
     return None
 
 
-def check_health_check(value, field, problems):
+def check_health_check(value, field, problems, group_protocol="TCP"):
     value = dict(value or {})
-    protocol = (value.get("protocol") or "TCP").upper()
+    default = "HTTP" if group_protocol in HTTP_GROUP_PROTOCOLS else "TCP"
+    protocol = (value.get("protocol") or default).upper()
     checked = {
         "protocol": protocol,
         "port": TRAFFIC_PORT,
@@ -1007,6 +1256,20 @@ def check_health_check(value, field, problems):
         problems.append(
             f"{field}.timeout: {checked['timeout']} is longer than the interval ({checked['interval']}); "
             "give a timeout no longer than the interval"
+        )
+    elif (
+        group_protocol in HTTP_GROUP_PROTOCOLS
+        and checked["timeout"] is not None
+        and checked["timeout"] == checked["interval"]
+    ):
+        problems.append(
+            f"{field}.timeout: {checked['timeout']} equals the interval; the health check of an {group_protocol} target "
+            "group needs a timeout shorter than the interval"
+        )
+    if group_protocol in HTTP_GROUP_PROTOCOLS and protocol not in HTTP_HEALTH_CHECKS:
+        problems.append(
+            f"{field}.protocol: {protocol!r} cannot check an {group_protocol} target group (an application load "
+            "balancer's); use HTTP or HTTPS"
         )
     for key in ("path", "matcher"):
         if checked[key] is not None and protocol not in HTTP_HEALTH_CHECKS:
@@ -1057,37 +1320,157 @@ def check_subnet_ids(value, problems):
     return subnet_ids
 
 
+def article(word):
+    """``a`` or ``an`` before a type or protocol name (an application, an HTTP, a UDP)."""
+    text = str(word)
+    return "an" if text.upper() in ("HTTP", "HTTPS") or text[:1].lower() in "aeio" else "a"
+
+
+def check_security_groups(value, field, lb_type, problems):
+    """``[{"field", "id"} or {"field", "name"}]`` of an application load balancer; None when omitted."""
+    if value is None or (not value and not LB_TYPES[lb_type]["security_groups"]):
+        return None
+    if not LB_TYPES[lb_type]["security_groups"]:
+        problems.append(
+            f"{field}: only application load balancers take security groups here; remove it or set type to application"
+        )
+        return None
+    if not value:
+        problems.append(
+            f"{field}: an application load balancer needs at least one security group; give one, or omit the option "
+            "to leave the groups of an existing load balancer alone"
+        )
+        return None
+    groups, seen = [], {}
+    for index, item in enumerate(value):
+        item_field = f"{field}[{index}]"
+        text = "" if item is None else str(item).strip()
+        if text.startswith("sg-"):
+            if not SECURITY_GROUP_ID_RE.match(text):
+                problems.append(f"{item_field}: {item!r} is not a security group id (sg- and 8 or 17 hex digits)")
+                continue
+            entry = {"field": item_field, "id": text}
+        elif 1 <= len(text) <= 255:
+            entry = {"field": item_field, "name": text}
+        else:
+            problems.append(f"{item_field}: {item!r} is neither a security group id (sg-...) nor a group name")
+            continue
+        if text in seen:
+            problems.append(f"{item_field}: {text} is listed twice ({seen[text]} and {item_field})")
+            continue
+        seen[text] = item_field
+        groups.append(entry)
+    return groups
+
+
+def check_rules(value, field, protocol, lb_type, problems):
+    """The listed rules of one listener (priority, path patterns, target group); None when omitted."""
+    if value is None:
+        return None
+    allowed = LB_TYPES[lb_type]["rule_protocols"]
+    if protocol not in allowed:
+        takes = (
+            f"{' and '.join(allowed)} listeners take rules" if allowed else "only application load balancers take rules"
+        )
+        problems.append(f"{field}: a {lb_type} {protocol} listener has no rules ({takes}); remove them")
+        return None
+    rules, priorities, keys = [], {}, {}
+    for index, rule in enumerate(value):
+        item = f"{field}[{index}]"
+        rule = rule or {}
+        priority = check_range(rule.get("priority"), f"{item}.priority", *RULE_PRIORITIES, problems)
+        if rule.get("priority") is None:
+            problems.append(f"{item}.priority: required; give a whole number from 1 to 50000 (lowest first)")
+        patterns = rule.get("path_patterns")
+        if not isinstance(patterns, list) or not 1 <= len(patterns) <= MAX_PATH_PATTERNS:
+            problems.append(
+                f"{item}.path_patterns: give a list of 1 to {MAX_PATH_PATTERNS} path patterns, for example ['/orders/*']"
+            )
+            patterns = []
+        checked = []
+        for pattern_index, pattern in enumerate(patterns):
+            text = "" if pattern is None else str(pattern)
+            if not PATH_PATTERN_RE.match(text):
+                problems.append(
+                    f"{item}.path_patterns[{pattern_index}]: {pattern!r} is not a path pattern (1-128 characters: "
+                    "letters, digits, _ - . $ / ~ \" ' @ : + &, and the wildcards * and ?)"
+                )
+            elif text in checked:
+                problems.append(f"{item}.path_patterns[{pattern_index}]: {text!r} is listed twice in this rule")
+            else:
+                checked.append(text)
+        if priority is not None:
+            if priority in priorities:
+                problems.append(
+                    f"{item}.priority: {priority} is also the priority of {priorities[priority]}; give each rule of a "
+                    "listener its own priority"
+                )
+            else:
+                priorities[priority] = item
+        key = pattern_key(checked) if checked and len(checked) == len(patterns) else None
+        if key is not None:
+            if key in keys:
+                problems.append(
+                    f"{item}.path_patterns: {', '.join(key)} are also the path patterns of {keys[key]}; a rule is "
+                    "identified by its path patterns: merge the two rules"
+                )
+            else:
+                keys[key] = item
+        rules.append(
+            {
+                "field": item,
+                "priority": priority,
+                "path_patterns": checked,
+                "key": key,
+                "target_group": rule.get("target_group"),
+            }
+        )
+    return rules
+
+
 def check_load_balancer(entry, field, gateway, base_tags, problems):
     name = check_name(entry.get("name"), f"{field}.name", "load balancer", problems)
     lb_type = entry.get("type") or "network"
     rules = LB_TYPES.get(lb_type)
     if rules is None:
         problems.append(f"{field}.type: {lb_type!r} is not supported; use one of {', '.join(LB_TYPES)}")
+        lb_type = "network"
         rules = LB_TYPES["network"]
     tags = dict(base_tags)
     tags.update(check_tags(entry.get("tags"), f"{field}.tags", gateway, problems))
     tags.update(ownership_tags(gateway))
+    if not rules["manages_cross_zone"] and entry.get("cross_zone") is False:
+        problems.append(
+            f"{field}.cross_zone: an {lb_type} load balancer always balances across zones (AWS cannot turn it off); "
+            "remove cross_zone or set it to true"
+        )
+    security_groups = check_security_groups(entry.get("security_groups"), f"{field}.security_groups", lb_type, problems)
     listeners, ports = [], {}
     for index, listener in enumerate(entry.get("listeners") or []):
         item = f"{field}.listeners[{index}]"
         port = check_port(listener.get("port"), f"{item}.port", problems)
-        protocol = (listener.get("protocol") or "TCP").upper()
+        protocol = (listener.get("protocol") or rules["default_listener_protocol"]).upper()
         if protocol not in rules["listener_protocols"]:
             problems.append(
-                f"{item}.protocol: {listener.get('protocol')!r} is not a {lb_type} listener protocol "
+                f"{item}.protocol: {listener.get('protocol')!r} is not {article(lb_type)} {lb_type} listener protocol "
                 f"({', '.join(rules['listener_protocols'])})"
             )
         certificate = listener.get("certificate_arn")
         ssl_policy = listener.get("ssl_policy")
         if protocol in rules["certificate_protocols"]:
             if not certificate:
-                problems.append(f"{item}.certificate_arn: a {protocol} listener needs a certificate; give its ARN")
+                problems.append(
+                    f"{item}.certificate_arn: {article(protocol)} {protocol} listener needs a certificate; give its ARN"
+                )
             elif not CERTIFICATE_ARN_RE.match(str(certificate)):
                 problems.append(f"{item}.certificate_arn: {certificate!r} is not an ACM or IAM certificate ARN")
         else:
+            secure = rules["certificate_protocols"][0]
             for key, value in (("certificate_arn", certificate), ("ssl_policy", ssl_policy)):
                 if value:
-                    problems.append(f"{item}.{key}: only TLS listeners take a {key}; remove it or set protocol TLS")
+                    problems.append(
+                        f"{item}.{key}: only {secure} listeners take a {key}; remove it or set protocol {secure}"
+                    )
         if port is not None:
             if port in ports:
                 problems.append(
@@ -1096,14 +1479,27 @@ def check_load_balancer(entry, field, gateway, base_tags, problems):
                 )
             else:
                 ports[port] = item
+        listener_rules = None
+        if protocol in rules["listener_protocols"]:
+            listener_rules = check_rules(listener.get("rules"), f"{item}.rules", protocol, lb_type, problems)
+        target_group = listener.get("target_group")
+        if not target_group and not listener_rules and protocol in rules["listener_protocols"]:
+            if rules["rule_protocols"]:
+                problems.append(
+                    f"{item}.target_group: a listener needs a target_group, or rules (then requests that no rule "
+                    "matches get a 404); give one of them"
+                )
+            else:
+                problems.append(f"{item}.target_group: required; give the name of the target group it forwards to")
         listeners.append(
             {
                 "field": item,
                 "port": port,
                 "protocol": protocol,
-                "target_group": listener.get("target_group"),
+                "target_group": target_group or None,
                 "certificate_arn": certificate or None,
                 "ssl_policy": ssl_policy or None,
+                "rules": listener_rules,
             }
         )
     return {
@@ -1113,6 +1509,7 @@ def check_load_balancer(entry, field, gateway, base_tags, problems):
         "type": lb_type,
         "scheme": entry.get("scheme") or "internal",
         "cross_zone": True if entry.get("cross_zone") is None else bool(entry.get("cross_zone")),
+        "security_groups": security_groups,
         "tags": tags,
         "listeners": listeners,
     }
@@ -1132,7 +1529,7 @@ def check_target_group(entry, field, gateway, base_tags, problems):
         "name": name,
         "protocol": protocol,
         "port": port,
-        "health_check": check_health_check(entry.get("health_check"), f"{field}.health_check", problems),
+        "health_check": check_health_check(entry.get("health_check"), f"{field}.health_check", problems, protocol),
         "targets": check_targets(entry.get("targets"), f"{field}.targets", problems),
         "tags": tags,
     }
@@ -1173,31 +1570,70 @@ def check_references(balancers, groups, problems):
                 f"balancer takes {quota}: split the services over more load balancers"
             )
         for listener in balancer["listeners"]:
-            group_name = listener["target_group"]
-            group = by_name.get(group_name)
-            if group is None:
-                known = ", ".join(sorted(by_name)) or "none"
-                problems.append(
-                    f"{listener['field']}.target_group: {group_name!r} is not the name of an entry of target_groups "
-                    f"(listed: {known}); add the target group or fix the name"
+            forwards = []
+            if listener["target_group"] is not None:
+                forwards.append(
+                    (
+                        listener["target_group"],
+                        listener["field"],
+                        f"{listener['field']}.protocol",
+                        article(listener["protocol"]),
+                    )
                 )
-                continue
-            allowed = rules["forwards_to"].get(listener["protocol"], ())
-            if listener["protocol"] in rules["forwards_to"] and group["protocol"] not in allowed:
-                problems.append(
-                    f"{listener['field']}.protocol: a {listener['protocol']} listener cannot forward to "
-                    f"{group['protocol']} target group {group_name!r} (it takes {', '.join(allowed)})"
-                )
-            first = served_by.get(group_name)
-            if first is None:
-                served_by[group_name] = (balancer["name"] or balancer["label"], listener["field"])
-            elif first[0] != (balancer["name"] or balancer["label"]):
-                problems.append(
-                    f"{listener['field']}.target_group: target group {group_name!r} is also forwarded by load "
-                    f"balancer {first[0]!r} ({first[1]}); a target group serves one load balancer only: give each "
-                    "load balancer its own target group"
-                )
+            for rule in listener["rules"] or []:
+                forwards.append((rule["target_group"], rule["field"], f"{rule['field']}.target_group", "a rule of the"))
+            for group_name, where, protocol_field, what in forwards:
+                group = by_name.get(group_name)
+                if group is None:
+                    known = ", ".join(sorted(by_name)) or "none"
+                    problems.append(
+                        f"{where}.target_group: {group_name!r} is not the name of an entry of target_groups "
+                        f"(listed: {known}); add the target group or fix the name"
+                    )
+                    continue
+                allowed = rules["forwards_to"].get(listener["protocol"], ())
+                if listener["protocol"] in rules["forwards_to"] and group["protocol"] not in allowed:
+                    problems.append(
+                        f"{protocol_field}: {what} {listener['protocol']} listener cannot forward to "
+                        f"{group['protocol']} target group {group_name!r} (it takes {', '.join(allowed)})"
+                    )
+                first = served_by.get(group_name)
+                if first is None:
+                    served_by[group_name] = (balancer["name"] or balancer["label"], where)
+                elif first[0] != (balancer["name"] or balancer["label"]):
+                    problems.append(
+                        f"{where}.target_group: target group {group_name!r} is also forwarded by load "
+                        f"balancer {first[0]!r} ({first[1]}); a target group serves one load balancer only: give each "
+                        "load balancer its own target group"
+                    )
     return {name: balancer for name, (balancer, _field) in served_by.items()}
+
+
+def check_keep(value, balancers, groups, problems):
+    """Names of load balancers and target groups this run leaves exactly as they are."""
+    listed = {}
+    for entry in balancers:
+        listed.setdefault(entry["name"], entry["field"])
+    for entry in groups:
+        listed.setdefault(entry["name"], entry["field"])
+    keep, seen = [], {}
+    for index, name in enumerate(value or []):
+        field = f"keep[{index}]"
+        text = check_name(name, field, "load balancer or target group", problems)
+        if text is None:
+            continue
+        if text in seen:
+            problems.append(f"{field}: {text!r} is listed twice ({seen[text]} and {field})")
+            continue
+        seen[text] = field
+        if text in listed:
+            problems.append(
+                f"{field}: {text!r} is also listed in {listed[text]}; a name in keep is neither created, changed nor "
+                "deleted: remove it from one of the two lists"
+            )
+            continue
+        keep.append(text)
+    return keep
 
 
 def validate_params(params):
@@ -1232,6 +1668,7 @@ def validate_params(params):
             for index, entry in enumerate(params.get("target_groups") or [])
         ]
         served_by = check_references(balancers, groups, problems)
+    keep = check_keep(params.get("keep"), balancers, groups, problems)
     if problems:
         raise InputProblems(problems)
     listener_tags = dict(base_tags)
@@ -1244,6 +1681,7 @@ def validate_params(params):
         "load_balancers": balancers,
         "target_groups": groups,
         "served_by": served_by,
+        "keep": keep,
         "listener_tags": listener_tags,
         "purge": params.get("purge", True),
         "purge_tags": params.get("purge_tags", False),
@@ -1268,12 +1706,41 @@ def listener_text(protocol, group):
     return f"{protocol} -> {group}"
 
 
+def default_text(listener):
+    """What a listener result's default action does, for diffs: a group name, or a fixed response."""
+    action = listener.get("default_action") or {}
+    if action.get("type") == "fixed-response":
+        return f"fixed-response {(action.get('fixed_response') or {}).get('status_code')}"
+    if listener.get("target_group") is None and action.get("type") not in (None, "forward"):
+        return action["type"]
+    return listener.get("target_group")
+
+
+def rule_text(rule):
+    """``/orders, /orders/* -> gw-orders`` for diffs and actions."""
+    group = rule.get("target_group")
+    if isinstance(group, list):
+        group = ", ".join(group) or "nothing"
+    return f"{', '.join(rule.get('path_patterns') or ['(other conditions)'])} -> {group}"
+
+
 def listener_groups(listener):
     return [name_from_arn(arn) for arn in listener["target_group_arns"]]
 
 
+def current_default_text(listener):
+    """What the default action of a current listener does: its target group(s), or a fixed response."""
+    groups = listener_groups(listener)
+    if groups:
+        return ", ".join(groups)
+    if listener.get("default_action_type") == "fixed-response":
+        return f"fixed-response {(listener.get('fixed_response') or {}).get('status_code')}"
+    return ""
+
+
 def balancer_view(balancer, listeners):
-    """A load balancer in the diff: keyed by its name outside, listeners by port inside."""
+    """A load balancer in the diff: keyed by its name outside, listeners by port inside (and, for an
+    application load balancer, its security groups and the rules of listeners by port, then priority)."""
     view = {
         "type": balancer.get("type"),
         "scheme": balancer.get("scheme"),
@@ -1282,11 +1749,21 @@ def balancer_view(balancer, listeners):
         "cross_zone": balancer.get("cross_zone"),
         "tags": dict(balancer.get("tags") or {}),
     }
+    if balancer.get("type") == "application":
+        view["security_groups"] = sorted(balancer.get("security_group_ids") or [])
     if listeners is not None:
-        view["listeners"] = {
-            str(item["port"]): listener_text(item["protocol"], item["target_group"])
-            for item in sorted(listeners, key=lambda item: item["port"])
+        ordered = sorted(listeners, key=lambda item: item["port"])
+        view["listeners"] = {str(item["port"]): listener_text(item["protocol"], default_text(item)) for item in ordered}
+        rules = {
+            str(item["port"]): {
+                str(rule["priority"]): rule_text(rule)
+                for rule in sorted(item["rules"], key=lambda rule: rule["priority"])
+            }
+            for item in ordered
+            if item.get("rules") is not None
         }
+        if rules:
+            view["rules"] = rules
     return view
 
 
@@ -1303,18 +1780,70 @@ def group_view(group):
     return view
 
 
+def default_action_result(kind, group=None, fixed=None):
+    return {
+        "type": kind,
+        "target_group": group,
+        "fixed_response": dict(fixed) if fixed else None,
+    }
+
+
+def desired_default_action(desired):
+    """The default action result of a listed listener: forward to its target_group, or the 404."""
+    if desired["target_group"] is not None:
+        return default_action_result("forward", desired["target_group"])
+    return default_action_result("fixed-response", fixed=FIXED_RESPONSE)
+
+
+def rule_result(rule):
+    """A current rule (normalise_rule) as a result entry."""
+    groups = rule_groups(rule)
+    return {
+        "arn": rule["arn"],
+        "priority": rule["priority"],
+        "path_patterns": list(rule["path_patterns"] or []),
+        "target_group": groups[0] if len(groups) == 1 else (groups or None),
+        "target_group_arn": rule["target_group_arns"][0] if len(rule["target_group_arns"]) == 1 else None,
+    }
+
+
+def desired_rule_result(desired, arn=None, group_arn=None):
+    return {
+        "arn": arn,
+        "priority": desired["priority"],
+        "path_patterns": list(desired["path_patterns"]),
+        "target_group": desired["target_group"],
+        "target_group_arn": group_arn,
+    }
+
+
 def listener_result(listener):
     """A current listener as a result entry."""
     groups = listener_groups(listener)
+    kind = listener.get("default_action_type")
+    group = groups[0] if len(groups) == 1 else (groups or None)
+    rules = listener.get("rules")
     return {
         "port": listener["port"],
         "protocol": listener["protocol"],
         "arn": listener["arn"],
-        "target_group": groups[0] if len(groups) == 1 else (groups or None),
+        "target_group": group,
+        "default_action": default_action_result(
+            kind,
+            group if kind == "forward" else None,
+            listener.get("fixed_response") if kind == "fixed-response" else None,
+        ),
+        "rules": (
+            [rule_result(rule) for rule in sorted(rules, key=lambda rule: rule["priority"]) if not rule["is_default"]]
+            if rules is not None
+            else None
+        ),
     }
 
 
 def current_cross_zone(balancer):
+    if not LB_TYPES.get(balancer.get("type"), LB_TYPES["network"])["manages_cross_zone"]:
+        return True
     attributes = balancer.get("attributes")
     if attributes is None or CROSS_ZONE_ATTRIBUTE not in attributes:
         return None
@@ -1348,6 +1877,7 @@ def current_balancer_result(balancer):
         "scheme": balancer.get("scheme"),
         "vpc_id": balancer.get("vpc_id"),
         "subnet_ids": list(balancer.get("subnet_ids") or []),
+        "security_group_ids": list(balancer.get("security_group_ids") or []),
         "cross_zone": current_cross_zone(balancer),
         "listeners": (
             [listener_result(item) for item in balancer["listeners"]] if balancer.get("listeners") is not None else None
@@ -1374,13 +1904,25 @@ def listener_is_ours(tags, balancer_ours, gateway):
 
 
 def unlisted_balancers(spec, snap):
-    """Our load balancers in scope that the list does not name (purge candidates), by name."""
-    listed = {item["name"] for item in spec["load_balancers"]}
+    """Our load balancers in scope that the list does not name (purge candidates), by name; those
+    named in ``keep`` are not candidates."""
+    listed = {item["name"] for item in spec["load_balancers"]} | set(spec.get("keep") or [])
     return sorted(
         name
         for name, balancer in snap["balancers"].items()
         if balancer["ours"] and in_scope(balancer, spec["vpc_id"]) and name not in listed
     )
+
+
+def kept_by_option(spec, snap):
+    """``[(resource, name, arn)]`` of our resources in scope that ``keep`` names, load balancers first."""
+    kept = []
+    for resource, collection in (("load_balancer", "balancers"), ("target_group", "groups")):
+        for name in spec.get("keep") or []:
+            item = snap[collection].get(name)
+            if item is not None and item["ours"] and in_scope(item, spec["vpc_id"]):
+                kept.append((resource, name, item["arn"]))
+    return kept
 
 
 def link_users(links, arn):
@@ -1407,7 +1949,7 @@ def balancers_to_delete(spec, snap):
         else sorted(
             name
             for name, balancer in snap["balancers"].items()
-            if balancer["ours"] and in_scope(balancer, spec["vpc_id"])
+            if balancer["ours"] and in_scope(balancer, spec["vpc_id"]) and name not in (spec.get("keep") or [])
         )
     )
     delete, kept = [], []
@@ -1432,8 +1974,39 @@ def listener_sources(spec, snap, deleted):
         elif group["ours"] and (spec["state"] == "absent" or spec["purge"]):
             if spec["state"] == "present" and name in {item["name"] for item in spec["target_groups"]}:
                 continue
+            if name in (spec.get("keep") or []):
+                continue
             names.update(by_arn[arn] for arn in group["load_balancer_arns"] if arn in by_arn)
     return sorted(name for name in names if snap["balancers"][name].get("listeners") is None)
+
+
+def rule_sources(spec, snap, deleted):
+    """``[(balancer name, listener)]`` whose rules must be read besides the listed ones: listeners of
+    application load balancers in scope that may forward, through a rule, a listed target group bound
+    for another load balancer, or (when they stay) an unlisted target group of ours that would be
+    deleted. Not needed while no group moves or goes."""
+    by_arn = {balancer["arn"]: name for name, balancer in snap["balancers"].items()}
+    names = set()
+    served_by = spec.get("served_by") or {}
+    listed = {item["name"] for item in spec["target_groups"]} if spec["state"] == "present" else set()
+    keep = set(spec.get("keep") or [])
+    for name, group in snap["groups"].items():
+        if not in_scope(group, spec["vpc_id"]):
+            continue
+        holders = [by_arn[arn] for arn in group["load_balancer_arns"] if arn in by_arn]
+        if name in served_by:
+            names.update(balancer for balancer in holders if balancer != served_by[name])
+        elif group["ours"] and name not in listed and name not in keep and (spec["state"] == "absent" or spec["purge"]):
+            names.update(balancer for balancer in holders if balancer not in deleted)
+    sources = []
+    for name in sorted(names):
+        balancer = snap["balancers"][name]
+        if balancer.get("type") != "application" or not in_scope(balancer, spec["vpc_id"]):
+            continue
+        sources.extend(
+            (name, listener) for listener in balancer.get("listeners") or [] if listener.get("rules") is None
+        )
+    return sources
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1589,11 +2162,16 @@ class Planner:
         "deregister",
         "create_balancer",
         "set_subnets",
+        "set_security_groups",
         "tag_balancer",
         "set_attributes",
         "delete_listener",
+        "delete_rule",
+        "set_rule_priorities",
+        # listener default actions and rule actions together, in the order order_listener_modifications gives
         "modify_listener",
         "create_listener",
+        "create_rule",
         "tag_listener",
         "delete_balancer",
         "delete_group",
@@ -1616,8 +2194,8 @@ class Planner:
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def op(self, phase, action, **fields):
-        entry = dict(fields, kind=phase, action=action)
+    def op(self, phase, action, kind=None, **fields):
+        entry = dict(fields, kind=kind or phase, action=action)
         self.ops[phase].append(entry)
         return entry
 
@@ -1648,8 +2226,22 @@ class Planner:
 
     # -- state=present -----------------------------------------------------------------------
 
+    def record_keep(self):
+        """Our resources that ``keep`` names: reported, never changed."""
+        for resource, name, arn in kept_by_option(self.spec, self.snap):
+            self.kept.append(
+                {
+                    "resource": resource,
+                    "name": name,
+                    "arn": arn,
+                    "vpc_links": [],
+                    "reason": "listed in keep; this run neither changes nor deletes it",
+                }
+            )
+
     def plan_present(self):
         self.record_before()
+        self.record_keep()
         self.check_subnets()
         groups = [self.plan_group(group) for group in self.spec["target_groups"]]
         balancers = [self.plan_balancer(balancer) for balancer in self.spec["load_balancers"]]
@@ -1830,6 +2422,24 @@ class Planner:
             )
             return None
         subnets = self.snap.get("subnets") or {}
+        zone_list = [(subnets.get(item) or {}).get("availability_zone") for item in self.spec["subnet_ids"]]
+        known_zones = set(zone_list)
+        # unknown subnets and two subnets in one zone are reported by check_subnets
+        if (
+            self.snap.get("subnets") is not None
+            and None not in known_zones
+            and len(known_zones) == len(zone_list)
+            and len(known_zones) < rules["min_zones"]
+        ):
+            self.problems.append(
+                f"subnet_ids: an {balancer['type']} load balancer needs subnets in at least {rules['min_zones']} "
+                f"Availability Zones; load balancer {name!r} ({balancer['field']}) would have "
+                f"{', '.join(sorted(known_zones)) or 'none'}: add a subnet of another zone"
+            )
+            return None
+        security_group_ids = self.security_group_ids(balancer)
+        if security_group_ids is False:
+            return None
         params = {
             "Name": name,
             "Subnets": list(self.spec["subnet_ids"]),
@@ -1838,6 +2448,8 @@ class Planner:
             "IpAddressType": "ipv4",
             "Tags": [{"Key": key, "Value": value} for key, value in sorted(balancer["tags"].items())],
         }
+        if security_group_ids is not None:
+            params["SecurityGroups"] = security_group_ids
         result = {
             "name": name,
             "arn": None,
@@ -1847,15 +2459,17 @@ class Planner:
             "scheme": balancer["scheme"],
             "vpc_id": self.vpc_id,
             "subnet_ids": sorted(self.spec["subnet_ids"]),
+            "security_group_ids": sorted(security_group_ids or []),
             "cross_zone": balancer["cross_zone"],
             "listeners": [],
             "tags": dict(balancer["tags"]),
         }
         zones = sorted({(subnets.get(item) or {}).get("availability_zone") or "?" for item in self.spec["subnet_ids"]})
+        groups_text = f", security groups {', '.join(security_group_ids)}" if security_group_ids else ""
         self.op(
             "create_balancer",
             f"create load balancer {name} ({balancer['type']}, {balancer['scheme']}, subnets "
-            f"{', '.join(self.spec['subnet_ids'])} in {', '.join(zones)})",
+            f"{', '.join(self.spec['subnet_ids'])} in {', '.join(zones)}{groups_text})",
             name=name,
             params=params,
             result=result,
@@ -1896,10 +2510,15 @@ class Planner:
                 used[zone] = subnet_id
                 add.append(subnet_id)
             extra = [subnet_id for subnet_id in current["subnet_ids"] if subnet_id not in wanted]
-            if extra:
+            if extra and balancer["type"] == "network":
                 self.warnings.append(
                     f"subnet_ids: load balancer {name!r} keeps subnet(s) {', '.join(extra)} that subnet_ids does not "
                     "list; AWS does not remove subnets from a network load balancer (delete and recreate it to drop them)"
+                )
+            elif extra:
+                self.warnings.append(
+                    f"subnet_ids: load balancer {name!r} keeps subnet(s) {', '.join(extra)} that subnet_ids does not "
+                    "list; the module only adds subnets (remove them with SetSubnets if they must go)"
                 )
             if add:
                 subnet_ids = list(current["subnet_ids"]) + add
@@ -1910,8 +2529,21 @@ class Planner:
                     subnet_ids=subnet_ids,
                 )
                 result["subnet_ids"] = sorted(subnet_ids)
+        security_group_ids = self.security_group_ids(balancer)
+        if security_group_ids is False:
+            return None
+        have_groups = sorted(current.get("security_group_ids") or [])
+        if security_group_ids is not None and sorted(security_group_ids) != have_groups:
+            self.op(
+                "set_security_groups",
+                f"set the security groups of load balancer {name} to {', '.join(security_group_ids)} (was "
+                f"{', '.join(have_groups) or 'none'})",
+                name=name,
+                group_ids=security_group_ids,
+            )
+            result["security_group_ids"] = sorted(security_group_ids)
         have = current_cross_zone(current)
-        if have != balancer["cross_zone"]:
+        if LB_TYPES[balancer["type"]]["manages_cross_zone"] and have != balancer["cross_zone"]:
             value = "true" if balancer["cross_zone"] else "false"
             self.op(
                 "set_attributes",
@@ -1926,23 +2558,81 @@ class Planner:
         self.balancer_results[name] = result
         return {"spec": balancer, "current": current, "result": result}
 
+    def security_group_ids(self, balancer):
+        """The listed security groups of a load balancer as ids (names resolved in its VPC); None when
+        not listed, False after a problem (a name with no group)."""
+        if balancer["security_groups"] is None:
+            return None
+        found = self.snap.get("security_groups") or {}
+        ids, fine = [], True
+        for entry in balancer["security_groups"]:
+            if "id" in entry:
+                ids.append(entry["id"])
+            elif entry["name"] in found:
+                ids.append(found[entry["name"]])
+            elif self.spec.get("check_mode"):
+                # A dry run of the task that creates the group (earlier in the same run) made nothing.
+                self.warnings.append(
+                    f"{entry['field']}: no security group named {entry['name']!r} in VPC {self.vpc_id} yet; "
+                    "check mode predicts the load balancer with it, as a real run that creates it first would"
+                )
+                ids.append(entry["name"])
+            else:
+                self.problems.append(
+                    f"{entry['field']}: no security group named {entry['name']!r} in VPC {self.vpc_id}; create it "
+                    "first, or give the id of a group of that VPC"
+                )
+                fine = False
+        return ids if fine else False
+
     # -- listeners ---------------------------------------------------------------------------
 
     def listener_matches(self, current, desired):
         groups = listener_groups(current)
+        if desired["target_group"] is not None:
+            default_matches = groups == [desired["target_group"]]
+        else:
+            default_matches = (
+                not groups
+                and current.get("default_action_type") == "fixed-response"
+                and current.get("fixed_response") == FIXED_RESPONSE
+            )
         return (
             current["protocol"] == desired["protocol"]
-            and groups == [desired["target_group"]]
+            and default_matches
             and (desired["certificate_arn"] is None or current["certificate_arn"] == desired["certificate_arn"])
             and (desired["ssl_policy"] is None or current["ssl_policy"] == desired["ssl_policy"])
         )
 
+    def moving_groups(self, groups, balancer_name):
+        """The listed groups of ``groups`` that are bound for another load balancer."""
+        served_by = self.spec["served_by"]
+        return [
+            group
+            for group in groups
+            if group in self.group_results and group in served_by and served_by[group] != balancer_name
+        ]
+
+    def group_arn(self, name):
+        return (self.snap["groups"].get(name) or {}).get("arn")
+
+    def listener_label(self, current, balancer_name):
+        default = current_default_text(current) or "no target group"
+        return f"listener {current['port']} ({listener_text(current['protocol'], default)}) of load balancer {balancer_name}"
+
+    def rule_label(self, rule, port, balancer_name):
+        text = rule_text({"path_patterns": rule["path_patterns"], "target_group": rule_groups(rule) or None})
+        return f"rule {rule['priority']} ({text}) of listener {port} of load balancer {balancer_name}"
+
     def plan_listeners(self, balancers):
         served_by = self.spec["served_by"]
+        keep = set(self.spec["keep"])
         planned = {item["spec"]["name"]: item for item in balancers}
         deleted_names, _kept = balancers_to_delete(self.spec, self.snap)
         deletes, modifications, creates = [], [], []
         survivors = {}  # balancer name -> [listener dicts that stay as they are]
+        rule_plans = []  # (balancer name, current listener, desired listener): rules reconciled by difference
+        rule_deletes = []  # (rule, action): rules of listeners whose rules are not listed, forwarding a moving group
         foreign_in_the_way = False
 
         for balancer_name, balancer in sorted(self.snap["balancers"].items()):
@@ -1953,15 +2643,22 @@ class Planner:
             wanted = {listener["port"]: listener for listener in item["spec"]["listeners"]} if item else {}
             for current in listeners:
                 groups = listener_groups(current)
-                moving = [
-                    group
-                    for group in groups
-                    if group in self.group_results and group in served_by and served_by[group] != balancer_name
-                ]
+                moving = self.moving_groups(groups, balancer_name)
                 desired = wanted.get(current["port"])
-                forwards = listener_text(current["protocol"], ", ".join(groups) or "no target group")
-                label = f"listener {current['port']} ({forwards}) of load balancer {balancer_name}"
+                label = self.listener_label(current, balancer_name)
                 if desired is not None:
+                    if desired["rules"] is not None and not current["ours"]:
+                        self.problems.append(
+                            f"{desired['field']}.rules: port {current['port']} of load balancer {balancer_name!r} is "
+                            f"taken by {label}, which is not managed by gateway {self.gateway!r}; the module manages the "
+                            "rules of its own listeners only: delete that listener or choose another port"
+                        )
+                        foreign_in_the_way = True
+                        continue
+                    if desired["rules"] is not None:
+                        rule_plans.append((balancer_name, current, desired))
+                    elif not self.stray_rules(balancer_name, current, keep, rule_deletes):
+                        foreign_in_the_way = True
                     if self.listener_matches(current, desired):
                         survivors.setdefault(balancer_name, []).append(current)
                         continue
@@ -1975,6 +2672,7 @@ class Planner:
                         continue
                     modifications.append(
                         {
+                            "kind": "listener",
                             "key": current["arn"],
                             "load_balancer": balancer_name,
                             "old_groups": groups,
@@ -1986,15 +2684,20 @@ class Planner:
                     )
                     continue
                 if moving:
-                    if not current["ours"]:
+                    if not current["ours"] or balancer_name in keep:
+                        why = (
+                            f"which is not managed by gateway {self.gateway!r}"
+                            if not current["ours"]
+                            else "whose load balancer is listed in keep"
+                        )
                         for group in moving:
                             field = next(
                                 entry["field"] for entry in self.spec["target_groups"] if entry["name"] == group
                             )
                             self.problems.append(
-                                f"{field}: target group {group!r} is forwarded by {label}, which is not managed by gateway "
-                                f"{self.gateway!r}; a target group serves one load balancer only: delete that listener "
-                                f"before moving the group to load balancer {served_by[group]!r}"
+                                f"{field}: target group {group!r} is forwarded by {label}, {why}; a target group serves "
+                                f"one load balancer only: delete that listener before moving the group to load balancer "
+                                f"{served_by[group]!r}"
                             )
                         foreign_in_the_way = True
                         continue
@@ -2009,50 +2712,182 @@ class Planner:
                 if item is not None and current["ours"] and self.spec["purge"]:
                     deletes.append((current, f"delete {label}: not listed"))
                     continue
+                if not self.stray_rules(balancer_name, current, keep, rule_deletes):
+                    foreign_in_the_way = True
                 survivors.setdefault(balancer_name, []).append(current)
 
         if foreign_in_the_way:
             return
-        # Listeners forwarding each group once the deletions are done (balancer deletions come
-        # later, so their other listeners still count).
+        rules_after = {}  # (balancer name, port) -> rule results
+        rule_ops = []  # (balancer name, current listener, desired listener, plan)
+        deleted_rules = {rule["arn"] for rule, _action in rule_deletes}
+        conflicts = False
+        for balancer_name, current, desired in rule_plans:
+            moving = set(
+                self.moving_groups(
+                    [group for rule in current.get("rules") or [] for group in rule_groups(rule)], balancer_name
+                )
+            )
+            plan = plan_rules(current.get("rules") or [], desired["rules"], self.spec["purge"], moving)
+            for item, rule in plan["conflicts"]:
+                self.problems.append(
+                    f"{item['field']}.priority: {item['priority']} is the priority of "
+                    f"{self.rule_label(rule, current['port'], balancer_name)}, which is not listed and stays "
+                    "(purge=false); give another priority, or let purge=true delete that rule"
+                )
+                conflicts = True
+            rule_ops.append((balancer_name, current, desired, plan))
+        if conflicts:
+            return
+
+        # Target groups forwarded once the deletions are done (balancer deletions come later, so
+        # their other listeners still count), by default actions and by rules that stay.
         attachments = {}
+
+        def attach(groups, balancer_name):
+            for group in groups:
+                users = attachments.setdefault(group, {})
+                users[balancer_name] = users.get(balancer_name, 0) + 1
+
         for balancer_name, listeners in survivors.items():
             for current in listeners:
-                for group in listener_groups(current):
-                    users = attachments.setdefault(group, {})
-                    users[balancer_name] = users.get(balancer_name, 0) + 1
+                attach(listener_groups(current), balancer_name)
+        for balancer_name, current, _desired, plan in rule_ops:
+            for rule, item in plan["matched"]:
+                attach(rule_groups(rule), balancer_name)
+                if (rule, item) in plan["modify"]:
+                    modifications.append(
+                        {
+                            "kind": "rule",
+                            "key": rule["arn"],
+                            "load_balancer": balancer_name,
+                            "old_groups": rule_groups(rule),
+                            "new_group": item["target_group"],
+                            "rule": rule,
+                            "desired": item,
+                            "port": current["port"],
+                            # modified after SetRulePriorities: named with its priority by then
+                            "label": self.rule_label(
+                                dict(rule, priority=item["priority"]), current["port"], balancer_name
+                            ),
+                        }
+                    )
+            for rule in plan["left"]:
+                attach(rule_groups(rule), balancer_name)
+        for balancer_name, listeners in survivors.items():
+            for current in listeners:
+                if any(current is planned_listener for _name, planned_listener, _d, _p in rule_ops):
+                    continue
+                for rule in current.get("rules") or []:
+                    if rule["arn"] not in deleted_rules:
+                        attach(rule_groups(rule), balancer_name)
         for modification in modifications:
-            for group in modification["old_groups"]:
-                users = attachments.setdefault(group, {})
-                users[modification["load_balancer"]] = users.get(modification["load_balancer"], 0) + 1
+            if modification["kind"] == "listener":
+                attach(modification["old_groups"], modification["load_balancer"])
+                if modification["current"].get("rules") is not None and modification["desired"]["rules"] is None:
+                    for rule in modification["current"]["rules"]:
+                        if rule["arn"] not in deleted_rules:
+                            attach(rule_groups(rule), modification["load_balancer"])
         ordered, broken = order_listener_modifications(modifications, attachments)
+        broken_listeners = {item["key"] for item in broken if item["kind"] == "listener"}
 
         for current, action in deletes:
             self.op("delete_listener", action, arn=current["arn"])
         for modification in broken:
-            self.op(
-                "delete_listener",
-                f"delete {modification['label']}: it is created again after the other listener changes (two load "
-                "balancers swap target groups)",
-                arn=modification["key"],
-            )
-            creates.append((modification["load_balancer"], modification["desired"]))
+            if modification["kind"] == "listener":
+                self.op(
+                    "delete_listener",
+                    f"delete {modification['label']}: it is created again after the other listener changes (two load "
+                    "balancers swap target groups)",
+                    arn=modification["key"],
+                )
+                creates.append((modification["load_balancer"], modification["desired"]))
+        for rule, action in rule_deletes:
+            self.op("delete_rule", action, arn=rule["arn"])
+
+        for balancer_name, current, desired, plan in rule_ops:
+            port = current["port"]
+            if current["arn"] in broken_listeners:
+                continue  # its rules go with it and are created again with it
+            for rule, reason in plan["delete"]:
+                why = (
+                    "not listed"
+                    if reason == "not listed"
+                    else (
+                        f"target group(s) {', '.join(self.moving_groups(rule_groups(rule), balancer_name))} move to another "
+                        "load balancer"
+                    )
+                )
+                self.op("delete_rule", f"delete {self.rule_label(rule, port, balancer_name)}: {why}", arn=rule["arn"])
+            for modification in broken:
+                if modification["kind"] == "rule" and modification["rule"] in [rule for rule, _item in plan["matched"]]:
+                    self.op(
+                        "delete_rule",
+                        f"delete {modification['label']}: it is created again after the other changes (two load "
+                        "balancers swap target groups)",
+                        arn=modification["key"],
+                    )
+            broken_rules = {item["key"] for item in broken if item["kind"] == "rule"}
+            moves = [(rule, priority) for rule, priority in plan["priorities"] if rule["arn"] not in broken_rules]
+            if moves:
+                text = ", ".join(
+                    f"{rule['priority']} ({', '.join(rule['path_patterns'])}) -> {priority}" for rule, priority in moves
+                )
+                self.op(
+                    "set_rule_priorities",
+                    f"set the priorities of rules of listener {port} of load balancer {balancer_name}: {text}",
+                    priorities=[(rule["arn"], priority) for rule, priority in moves],
+                )
+            after = [rule_result(rule) for rule in plan["left"]]
+            for rule, item in plan["matched"]:
+                if rule["arn"] in broken_rules:
+                    continue
+                after.append(desired_rule_result(item, rule["arn"], self.group_arn(item["target_group"])))
+            for item in plan["create"] + [
+                modification["desired"]
+                for modification in broken
+                if modification["kind"] == "rule"
+                and modification["key"] in {rule["arn"] for rule, _i in plan["matched"]}
+            ]:
+                after.append(self.create_rule_op(balancer_name, port, item))
+            rules_after[(balancer_name, port)] = after
+
         for modification in ordered:
+            if modification["kind"] == "rule":
+                if modification["port"] is not None and any(
+                    broken_item["kind"] == "listener"
+                    and broken_item["load_balancer"] == modification["load_balancer"]
+                    and broken_item["current"]["port"] == modification["port"]
+                    for broken_item in broken
+                ):
+                    continue
+                item = modification["desired"]
+                self.op(
+                    "modify_listener",
+                    f"modify {modification['label']}: forward to {item['target_group']}",
+                    kind="modify_rule",
+                    arn=modification["key"],
+                    group=item["target_group"],
+                )
+                continue
             current, desired = modification["current"], modification["desired"]
             result = {
                 "port": current["port"],
                 "protocol": desired["protocol"],
                 "arn": current["arn"],
                 "target_group": desired["target_group"],
+                "default_action": desired_default_action(desired),
+                "rules": listener_result(current)["rules"],
             }
             params = {"Protocol": desired["protocol"]} if desired["protocol"] != current["protocol"] else {}
             if desired["certificate_arn"] is not None:
                 params["Certificates"] = [{"CertificateArn": desired["certificate_arn"]}]
             if desired["ssl_policy"] is not None:
                 params["SslPolicy"] = desired["ssl_policy"]
+            forward = desired["target_group"] if desired["target_group"] is not None else "fixed-response 404"
             self.op(
                 "modify_listener",
-                f"modify {modification['label']}: forward {listener_text(desired['protocol'], desired['target_group'])}",
+                f"modify {modification['label']}: forward {listener_text(desired['protocol'], forward)}",
                 arn=current["arn"],
                 balancer=modification["load_balancer"],
                 group=desired["target_group"],
@@ -2073,6 +2908,8 @@ class Planner:
                 "protocol": desired["protocol"],
                 "arn": None,
                 "target_group": desired["target_group"],
+                "default_action": desired_default_action(desired),
+                "rules": None,
             }
             params = {"Protocol": desired["protocol"], "Port": desired["port"]}
             if desired["certificate_arn"] is not None:
@@ -2080,24 +2917,89 @@ class Planner:
             if desired["ssl_policy"] is not None:
                 params["SslPolicy"] = desired["ssl_policy"]
             params["Tags"] = [{"Key": key, "Value": value} for key, value in sorted(self.spec["listener_tags"].items())]
+            forward = desired["target_group"] if desired["target_group"] is not None else "fixed-response 404"
             self.op(
                 "create_listener",
-                f"create listener {desired['port']} ({listener_text(desired['protocol'], desired['target_group'])}) on "
+                f"create listener {desired['port']} ({listener_text(desired['protocol'], forward)}) on "
                 f"load balancer {balancer_name}",
                 balancer=balancer_name,
+                port=desired["port"],
                 group=desired["target_group"],
                 params=params,
                 result=result,
             )
+            if desired["rules"] is not None:
+                rules_after[(balancer_name, desired["port"])] = [
+                    self.create_rule_op(balancer_name, desired["port"], rule) for rule in desired["rules"]
+                ]
             self.listeners_after.setdefault(balancer_name, []).append(result)
 
         for balancer_name, listeners in survivors.items():
             for current in listeners:
                 if balancer_name in planned:
                     self.listener_tags(balancer_name, current)
-                self.listeners_after.setdefault(balancer_name, []).append(listener_result(current))
+                result = listener_result(current)
+                if result["rules"] is not None:
+                    result["rules"] = [rule for rule in result["rules"] if rule["arn"] not in deleted_rules]
+                self.listeners_after.setdefault(balancer_name, []).append(result)
+        for balancer_name, listeners in self.listeners_after.items():
+            for result in listeners:
+                rules = rules_after.get((balancer_name, result["port"]))
+                if rules is not None:
+                    result["rules"] = sorted(rules, key=lambda rule: rule["priority"])
+                elif result["rules"] is not None and deleted_rules:
+                    result["rules"] = [rule for rule in result["rules"] if rule["arn"] not in deleted_rules]
         for balancer_name in deleted_names:
             self.listeners_after.pop(balancer_name, None)
+
+    def stray_rules(self, balancer_name, current, keep, rule_deletes):
+        """Rules (read because a group moves) of a listener that stays and whose rules are not listed:
+        those that forward a group bound for another load balancer are deleted. False when one of
+        them cannot be (a listener that is not ours, or of a load balancer in keep): a problem."""
+        fine = True
+        for rule in current.get("rules") or []:
+            moving = self.moving_groups(rule_groups(rule), balancer_name)
+            if not moving:
+                continue
+            label = self.rule_label(rule, current["port"], balancer_name)
+            if not current["ours"] or balancer_name in keep:
+                why = (
+                    f"whose listener is not managed by gateway {self.gateway!r}"
+                    if not current["ours"]
+                    else "whose load balancer is listed in keep"
+                )
+                for group in moving:
+                    field = next(entry["field"] for entry in self.spec["target_groups"] if entry["name"] == group)
+                    self.problems.append(
+                        f"{field}: target group {group!r} is forwarded by {label}, {why}; a target group serves one "
+                        f"load balancer only: delete that rule before moving the group to load balancer "
+                        f"{self.spec['served_by'][group]!r}"
+                    )
+                fine = False
+                continue
+            targets = ", ".join(sorted({self.spec["served_by"][group] for group in moving}))
+            rule_deletes.append(
+                (rule, f"delete {label}: target group(s) {', '.join(moving)} move to load balancer(s) {targets}")
+            )
+        return fine
+
+    def create_rule_op(self, balancer_name, port, item):
+        """Plan CreateRule for a listed rule; returns its predicted result."""
+        result = desired_rule_result(item, None, self.group_arn(item["target_group"]))
+        self.op(
+            "create_rule",
+            f"create rule {item['priority']} ({rule_text(item)}) on listener {port} of load balancer {balancer_name}",
+            balancer=balancer_name,
+            port=port,
+            group=item["target_group"],
+            params={
+                "Priority": item["priority"],
+                "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": list(item["path_patterns"])}}],
+                "Tags": [{"Key": key, "Value": value} for key, value in sorted(self.spec["listener_tags"].items())],
+            },
+            result=result,
+        )
+        return result
 
     def listener_tags(self, balancer_name, current):
         if not current["ours"]:
@@ -2145,7 +3047,7 @@ class Planner:
             detail = ""
             if listeners:
                 detail = " with listener(s) " + ", ".join(
-                    f"{item['port']} ({listener_text(item['protocol'], ', '.join(listener_groups(item)))})"
+                    f"{item['port']} ({listener_text(item['protocol'], current_default_text(item))})"
                     for item in sorted(listeners, key=lambda item: item["port"])
                 )
             reason = "not listed" if self.spec["state"] == "present" else "state=absent"
@@ -2159,22 +3061,32 @@ class Planner:
         listed = {item["name"] for item in spec["target_groups"]} if spec["state"] == "present" else set()
         by_arn = {balancer["arn"]: name for name, balancer in self.snap["balancers"].items()}
         kept_balancers = {item["name"] for item in self.kept if item["resource"] == "load_balancer"}
+        keep = set(spec["keep"])
+
+        def forwards(group, name):
+            return group == name or (isinstance(group, list) and name in group)
+
         for name, group in sorted(self.snap["groups"].items()):
-            if not group["ours"] or not in_scope(group, self.vpc_id) or name in listed:
+            if not group["ours"] or not in_scope(group, self.vpc_id) or name in listed or name in keep:
                 continue
             holders = []
-            for arn in group["load_balancer_arns"]:
-                balancer_name = by_arn.get(arn)
-                if balancer_name is None or balancer_name in deleted_balancers:
+            # the load balancers AWS names first, then any other one read (a rule or listener it does not report)
+            names = [by_arn[arn] for arn in group["load_balancer_arns"] if arn in by_arn]
+            names += sorted(set(self.listeners_after) - set(names))
+            for balancer_name in names:
+                if balancer_name in deleted_balancers:
                     continue
                 if balancer_name in kept_balancers and self.snap["balancers"][balancer_name].get("listeners") is None:
                     holders.append(f"load balancer {balancer_name} (kept)")
                     continue
                 for listener in self.listeners_after.get(balancer_name, []):
-                    if listener["target_group"] == name or (
-                        isinstance(listener["target_group"], list) and name in listener["target_group"]
-                    ):
+                    if forwards(listener["target_group"], name):
                         holders.append(f"listener {listener['port']} of load balancer {balancer_name}")
+                    for rule in listener.get("rules") or []:
+                        if forwards(rule["target_group"], name):
+                            holders.append(
+                                f"rule {rule['priority']} of listener {listener['port']} of load balancer {balancer_name}"
+                            )
             if holders:
                 reason = f"forwarded by {', '.join(holders)}, which stay(s)"
                 self.kept.append(
@@ -2202,10 +3114,11 @@ class Planner:
             described = self.snap["balancers"].get(name, {}).get("listeners") is not None
             if described and name not in self.balancer_results:
                 view = dict(view)
-                view["listeners"] = {
-                    str(entry["port"]): listener_text(entry["protocol"], entry["target_group"])
-                    for entry in sorted(self.listeners_after.get(name, []), key=lambda entry: entry["port"])
-                }
+                fresh = balancer_view(view, self.listeners_after.get(name, []))
+                view["listeners"] = fresh["listeners"]
+                view.pop("rules", None)
+                if "rules" in fresh:
+                    view["rules"] = fresh["rules"]
                 after_balancers[name] = view
         for name, result in self.balancer_results.items():
             after_balancers[name] = balancer_view(result, result["listeners"])
@@ -2222,8 +3135,9 @@ class Planner:
 
     def plan_absent(self):
         self.record_before()
+        self.record_keep()
         for name, balancer in sorted(self.snap["balancers"].items()):
-            if not (balancer["ours"] and in_scope(balancer, self.vpc_id)):
+            if not (balancer["ours"] and in_scope(balancer, self.vpc_id)) or name in self.spec["keep"]:
                 continue
             for link in link_users(self.snap.get("links"), balancer["arn"]):
                 summary = link_summary(link, self.gateway)
@@ -2267,6 +3181,18 @@ def normalise_link(raw):
     }
 
 
+def security_group_names(spec):
+    """Names of security groups the listed load balancers give (resolved in one call), sorted."""
+    return sorted(
+        {
+            entry["name"]
+            for balancer in spec["load_balancers"]
+            for entry in balancer.get("security_groups") or []
+            if "name" in entry
+        }
+    )
+
+
 def needs_subnets(spec, snap):
     """DescribeSubnets is needed when a listed load balancer is created or misses a listed subnet."""
     if spec["state"] != "present" or not spec["subnet_ids"]:
@@ -2287,7 +3213,7 @@ class Reconciler:
         self.elbv2 = module.client("elbv2")
         self.ec2 = module.client("ec2") if spec["state"] == "present" else None
         self.done = []
-        self.arns = {"target group": {}, "load balancer": {}}
+        self.arns = {"target group": {}, "load balancer": {}, "listener": {}}
         self.raw_links = []
         self._apigateway = None
 
@@ -2309,12 +3235,18 @@ class Reconciler:
     def read(self):
         spec = self.spec
         vpc_id = spec["vpc_id"]
-        snap = {"cidrs": [], "balancers": {}, "groups": {}, "subnets": None, "links": None}
+        snap = {"cidrs": [], "balancers": {}, "groups": {}, "subnets": None, "links": None, "security_groups": None}
         if spec["state"] == "present":
             vpcs = describe_vpcs(self.ec2, [vpc_id])
             if not vpcs:
                 self.module.fail_json(msg=f"vpc_id: VPC {vpc_id} not found in this account and region")
             snap["cidrs"] = vpc_cidrs(vpcs[0])
+            names = security_group_names(spec)
+            if names:
+                snap["security_groups"] = {
+                    group["GroupName"]: group["GroupId"]
+                    for group in describe_security_groups_by_name(self.ec2, vpc_id, names)
+                }
         for raw in describe_load_balancers(self.elbv2):
             balancer = normalise_load_balancer(raw)
             balancer.update(tags=None, ours=False, listeners=None, attributes=None)
@@ -2332,7 +3264,10 @@ class Reconciler:
                 balancer["listeners"] = [
                     normalise_listener(raw) for raw in describe_listeners(self.elbv2, balancer["arn"])
                 ]
-                balancer["attributes"] = describe_load_balancer_attributes(self.elbv2, balancer["arn"]) or {}
+                if LB_TYPES[item["type"]]["manages_cross_zone"]:
+                    balancer["attributes"] = describe_load_balancer_attributes(self.elbv2, balancer["arn"]) or {}
+                else:
+                    balancer["attributes"] = {}
         arns = [
             balancer["arn"]
             for name, balancer in snap["balancers"].items()
@@ -2369,6 +3304,16 @@ class Reconciler:
             extra_tags = tags_by_arn(self.elbv2, extra_arns)
             for name in extra:
                 self.mark_listeners(snap["balancers"][name], extra_tags)
+        for name, item in listed_balancers.items():
+            balancer = snap["balancers"].get(name)
+            if balancer is None or balancer.get("listeners") is None or not balancer["ours"]:
+                continue
+            ports = {listener["port"] for listener in item["listeners"] if listener["rules"] is not None}
+            for listener in balancer["listeners"]:
+                if listener["port"] in ports and listener["ours"]:
+                    self.read_rules(listener)
+        for _name, listener in rule_sources(spec, snap, deleted):
+            self.read_rules(listener)
 
         for item in spec["target_groups"]:
             group = snap["groups"].get(item["name"])
@@ -2381,6 +3326,12 @@ class Reconciler:
             }
         return snap
 
+    def read_rules(self, listener):
+        """The rules of a listener, the default rule left out (one DescribeRules, pages of 400)."""
+        if listener.get("rules") is None:
+            rules = [normalise_rule(raw) for raw in describe_rules(self.elbv2, listener["arn"])]
+            listener["rules"] = [rule for rule in rules if not rule["is_default"]]
+
     def mark_listeners(self, balancer, tags):
         for listener in balancer["listeners"] or []:
             if listener["arn"] in tags or "tags" not in listener:
@@ -2392,6 +3343,8 @@ class Reconciler:
     def apply(self, ops, snap):
         for name, balancer in snap["balancers"].items():
             self.arns["load balancer"][name] = balancer["arn"]
+            for listener in balancer.get("listeners") or []:
+                self.arns["listener"][(name, listener["port"])] = listener["arn"]
         for name, group in snap["groups"].items():
             self.arns["target group"][name] = group["arn"]
         for entry in ops:
@@ -2445,6 +3398,11 @@ class Reconciler:
             state=balancer["state"],
             subnet_ids=balancer["subnet_ids"],
         )
+        if entry["params"].get("Type") == "application":
+            entry["result"]["security_group_ids"] = balancer["security_group_ids"]
+
+    def do_set_security_groups(self, entry):
+        set_security_groups(self.elbv2, self.arns["load balancer"][entry["name"]], entry["group_ids"])
 
     def do_set_subnets(self, entry):
         set_subnets(self.elbv2, self.arns["load balancer"][entry["name"]], entry["subnet_ids"])
@@ -2456,6 +3414,18 @@ class Reconciler:
         delete_listener(self.elbv2, entry["arn"])
 
     def forward(self, group):
+        """Forward to ``group``; None: the fixed 404 of a listener that routes by rules only."""
+        if group is None:
+            return [
+                {
+                    "Type": "fixed-response",
+                    "FixedResponseConfig": {
+                        "StatusCode": FIXED_RESPONSE["status_code"],
+                        "ContentType": FIXED_RESPONSE["content_type"],
+                        "MessageBody": FIXED_RESPONSE["message_body"],
+                    },
+                }
+            ]
         return [{"Type": "forward", "TargetGroupArn": self.arns["target group"][group]}]
 
     def do_modify_listener(self, entry):
@@ -2470,6 +3440,26 @@ class Reconciler:
         )
         listener = normalise_listener(create_listener(self.elbv2, params))
         entry["result"]["arn"] = listener["arn"]
+        self.arns["listener"][(entry["balancer"], entry["port"])] = listener["arn"]
+
+    def do_delete_rule(self, entry):
+        delete_rule(self.elbv2, entry["arn"])
+
+    def do_set_rule_priorities(self, entry):
+        set_rule_priorities(self.elbv2, entry["priorities"])
+
+    def do_modify_rule(self, entry):
+        modify_rule(self.elbv2, entry["arn"], self.forward(entry["group"]))
+
+    def do_create_rule(self, entry):
+        params = dict(
+            entry["params"],
+            ListenerArn=self.arns["listener"][(entry["balancer"], entry["port"])],
+            Actions=self.forward(entry["group"]),
+        )
+        rule = normalise_rule(create_rule(self.elbv2, params))
+        entry["result"]["arn"] = rule["arn"]
+        entry["result"]["target_group_arn"] = self.arns["target group"][entry["group"]]
 
     def do_delete_balancer(self, entry):
         delete_load_balancer(self.elbv2, entry["arn"])
@@ -2478,6 +3468,14 @@ class Reconciler:
         delete_target_group(self.elbv2, entry["arn"])
 
     # -- after -------------------------------------------------------------------------------
+
+    def fill_rule_groups(self, balancer_results):
+        """The ARN of target groups created by this run, in the rules that forward to them."""
+        for result in balancer_results:
+            for listener in result.get("listeners") or []:
+                for rule in listener.get("rules") or []:
+                    if rule.get("target_group_arn") is None and isinstance(rule.get("target_group"), str):
+                        rule["target_group_arn"] = self.arns["target group"].get(rule["target_group"])
 
     def refresh_targets(self, group_results):
         for result in group_results:
@@ -2509,7 +3507,7 @@ def public_group(result):
 def ensure(module, spec):
     reconciler = Reconciler(module, spec)
     snap = reconciler.read()
-    planner = Planner(spec, snap)
+    planner = Planner(dict(spec, check_mode=module.check_mode), snap)
     if spec["state"] == "present":
         planner.plan_present()
     else:
@@ -2549,6 +3547,7 @@ def ensure(module, spec):
         if error.exception:
             module.fail_json_aws(error.exception, msg=message, **result)
         module.fail_json(msg=message, **result)
+    reconciler.fill_rule_groups(listed_balancers)
     reconciler.refresh_targets(listed_groups)
     result["target_groups"] = [public_group(item) for item in listed_groups]
     if spec["wait"]:
@@ -2584,6 +3583,7 @@ def main():
                 type=dict(type="str", default="network", choices=list(LB_TYPES)),
                 scheme=dict(type="str", default="internal", choices=["internal", "internet-facing"]),
                 cross_zone=dict(type="bool", default=True),
+                security_groups=dict(type="list", elements="str"),
                 tags=dict(type="dict"),
                 listeners=dict(
                     type="list",
@@ -2591,10 +3591,19 @@ def main():
                     default=[],
                     options=dict(
                         port=dict(type="int", required=True),
-                        protocol=dict(type="str", default="TCP", choices=list(LISTENER_PROTOCOLS)),
-                        target_group=dict(type="str", required=True),
+                        protocol=dict(type="str", choices=list(LISTENER_PROTOCOLS)),
+                        target_group=dict(type="str"),
                         certificate_arn=dict(type="str"),
                         ssl_policy=dict(type="str"),
+                        rules=dict(
+                            type="list",
+                            elements="dict",
+                            options=dict(
+                                priority=dict(type="int", required=True),
+                                path_patterns=dict(type="list", elements="str", required=True),
+                                target_group=dict(type="str", required=True),
+                            ),
+                        ),
                     ),
                 ),
             ),
@@ -2611,7 +3620,7 @@ def main():
                     type="dict",
                     apply_defaults=True,
                     options=dict(
-                        protocol=dict(type="str", default="TCP", choices=list(HEALTH_CHECK_PROTOCOLS)),
+                        protocol=dict(type="str", choices=list(HEALTH_CHECK_PROTOCOLS)),
                         port=dict(type="str", default=TRAFFIC_PORT),
                         interval=dict(type="int", default=30),
                         healthy_threshold=dict(type="int", default=3),
@@ -2636,6 +3645,7 @@ def main():
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=False),
         purge=dict(type="bool", default=True),
+        keep=dict(type="list", elements="str", default=[]),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
         vpc_links=dict(type="bool", default=False),

@@ -964,3 +964,80 @@ def test_g20_integration_over_vpc_link_v2_names_its_load_balancer(aws):
     integration["connectionId"] = "abc123"
     assert "integrationTarget" not in ag.put_integration(**integration)
     assert "integrationTarget" not in ag.get_integration(restApiId=api, resourceId=root, httpMethod="GET")
+
+
+# ---- G22 / G23 -----------------------------------------------------------------------------------
+
+
+def make_alb_listener(aws):
+    """An internal ALB with an HTTP listener (404 by default) and three path rules at 10, 20 and 30."""
+    elb = aws.client("elbv2")
+    vpc_id, alb = make_nlb(aws, name="web", lb_type="application")
+    group = elb.create_target_group(Name="web", Protocol="HTTP", Port=8080, VpcId=vpc_id, TargetType="ip")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
+    fixed = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain"}}
+    listener = elb.create_listener(LoadBalancerArn=alb, Protocol="HTTP", Port=80, DefaultActions=[fixed])["Listeners"][
+        0
+    ]["ListenerArn"]
+    rules = {}
+    for priority, path in ((10, "/a/*"), (20, "/b/*"), (30, "/c/*")):
+        rules[path] = elb.create_rule(
+            ListenerArn=listener,
+            Priority=priority,
+            Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": [path]}}],
+            Actions=[{"Type": "forward", "TargetGroupArn": group}],
+        )["Rules"][0]["RuleArn"]
+    return elb, listener, rules
+
+
+def test_g22_set_rule_priorities_takes_the_new_order_as_a_whole(aws):
+    elb, listener, rules = make_alb_listener(aws)
+
+    def order():
+        found = elb.describe_rules(ListenerArn=listener)["Rules"]
+        return sorted(
+            (int(rule["Priority"]), rule["Conditions"][0]["PathPatternConfig"]["Values"][0])
+            for rule in found
+            if not rule["IsDefault"]
+        )
+
+    # a shift: 20 -> 30 while 30 -> 40 (room for a rule at 20)
+    elb.set_rule_priorities(
+        RulePriorities=[{"RuleArn": rules["/b/*"], "Priority": 30}, {"RuleArn": rules["/c/*"], "Priority": 40}]
+    )
+    assert order() == [(10, "/a/*"), (30, "/b/*"), (40, "/c/*")]
+    # a swap
+    elb.set_rule_priorities(
+        RulePriorities=[{"RuleArn": rules["/a/*"], "Priority": 30}, {"RuleArn": rules["/b/*"], "Priority": 10}]
+    )
+    assert order() == [(10, "/b/*"), (30, "/a/*"), (40, "/c/*")]
+    # a priority a rule left alone keeps is in use; one named twice is invalid
+    with pytest.raises(ClientError) as excinfo:
+        elb.set_rule_priorities(RulePriorities=[{"RuleArn": rules["/a/*"], "Priority": 40}])
+    assert error_code(excinfo) == "PriorityInUse"
+    with pytest.raises(ClientError) as excinfo:
+        elb.set_rule_priorities(
+            RulePriorities=[{"RuleArn": rules["/a/*"], "Priority": 50}, {"RuleArn": rules["/b/*"], "Priority": 50}]
+        )
+    assert error_code(excinfo) == "ValidationError"
+    assert order() == [(10, "/b/*"), (30, "/a/*"), (40, "/c/*")]
+
+
+def test_g23_application_load_balancer_needs_two_zones(aws):
+    ec2, elb = aws.client("ec2"), aws.client("elbv2")
+    _vpc, subnets = make_vpc_with_subnets(
+        ec2,
+        "10.100.0.0/16",
+        [("10.100.1.0/24", "us-east-1a"), ("10.100.2.0/24", "us-east-1a"), ("10.100.3.0/24", "us-east-1b")],
+    )
+    for chosen in (subnets[:1], subnets[:2]):
+        with pytest.raises(ClientError) as excinfo:
+            elb.create_load_balancer(Name="web", Subnets=chosen, Type="application", Scheme="internal")
+        assert error_code(excinfo) == "ValidationError"
+        assert "two different Availability Zones" in str(excinfo.value)
+    assert elb.describe_load_balancers()["LoadBalancers"] == []
+    # two zones: fine; a network load balancer may use one
+    elb.create_load_balancer(Name="web", Subnets=[subnets[0], subnets[2]], Type="application", Scheme="internal")
+    elb.create_load_balancer(Name="gw", Subnets=subnets[:1], Type="network", Scheme="internal")
+    assert sorted(lb["LoadBalancerName"] for lb in elb.describe_load_balancers()["LoadBalancers"]) == ["gw", "web"]

@@ -1389,6 +1389,78 @@ def patch_G20():
 
 
 # --------------------------------------------------------------------------------------------------
+# G22 / G23: application load balancers
+# --------------------------------------------------------------------------------------------------
+
+
+def patch_G22():
+    """G22: SetRulePriorities checks the new order of the rules as a whole.
+
+    AWS: "You can reorder the rules as long as there are no priority conflicts in the new order. Any
+    existing rules that you do not specify retain their current priority." Rules named in one call may
+    therefore swap or shift priorities (10 -> 20 while 20 -> 30); a priority is ``PriorityInUse`` only
+    when a rule the call leaves alone holds it, ``ValidationError`` when the call names it twice, and an
+    unknown rule is ``RuleNotFound``. moto 5.2.5 checks each new priority against the current ones,
+    the moving rules included, so any swap or shift is refused and a module that inserts a rule in the
+    middle of a listener fails.
+    """
+    from moto.elbv2.exceptions import DuplicatePriorityError, PriorityInUseError
+    from moto.elbv2.models import ELBv2Backend
+
+    def set_rule_priorities(self, rule_priorities):
+        priorities = [str(item["Priority"]) for item in rule_priorities]
+        for priority in priorities:
+            if priorities.count(priority) > 1:
+                raise DuplicatePriorityError(priority)
+        moves = []
+        for item in rule_priorities:
+            (rule,) = self.describe_rules(listener_arn=None, rule_arns=[item["RuleArn"]])  # RuleNotFound
+            moves.append((rule, item["Priority"]))
+        moving = {rule.arn for rule, _priority in moves}
+        for rule, priority in moves:
+            listener = self.describe_listeners(None, [rule.listener_arn])[0]
+            for other in listener.rules.values():
+                if other.arn not in moving and str(other.priority) == str(priority):
+                    raise PriorityInUseError()
+        for rule, priority in moves:
+            rule.priority = priority
+        return [rule for rule, _priority in moves]
+
+    ELBv2Backend.set_rule_priorities = set_rule_priorities
+
+
+def patch_G23():
+    """G23: an application load balancer spans at least two Availability Zones.
+
+    AWS: CreateLoadBalancer of ``Type=application`` with subnets in fewer than two Availability Zones is
+    ``ValidationError`` ("At least two subnets in two different Availability Zones must be specified").
+    moto 5.2.5 creates it with one subnet, so a module that does not check the zones before creating an
+    ALB goes unnoticed until it meets AWS.
+    """
+    from moto.elbv2.exceptions import ValidationError
+    from moto.elbv2.models import ELBv2Backend
+
+    orig_create_lb = ELBv2Backend.create_load_balancer
+
+    def create_load_balancer(self, *args, **kwargs):
+        if (kwargs.get("loadbalancer_type") or "application") == "application":
+            subnet_ids = list(kwargs.get("subnet_ids") or []) + [
+                mapping["SubnetId"] for mapping in kwargs.get("subnet_mappings") or []
+            ]
+            zones = set()
+            for subnet_id in subnet_ids:
+                try:
+                    zones.add(self.ec2_backend.get_subnet(subnet_id).availability_zone)
+                except Exception:  # pylint: disable=broad-except
+                    return orig_create_lb(self, *args, **kwargs)  # moto's own SubnetNotFound
+            if subnet_ids and len(zones) < 2:
+                raise ValidationError("At least two subnets in two different Availability Zones must be specified")
+        return orig_create_lb(self, *args, **kwargs)
+
+    ELBv2Backend.create_load_balancer = create_load_balancer
+
+
+# --------------------------------------------------------------------------------------------------
 # control endpoint and entry point
 # --------------------------------------------------------------------------------------------------
 
@@ -1415,6 +1487,8 @@ PATCHES = OrderedDict(
         ("G18c", patch_G18c),
         ("G19", patch_G19),
         ("G20", patch_G20),
+        ("G22", patch_G22),
+        ("G23", patch_G23),
     )
 )
 
@@ -1574,6 +1648,12 @@ TAG_SCOPED_PARAMS = {
     "elasticloadbalancing:ModifyTargetGroup": "TargetGroupArn",
     "elasticloadbalancing:RegisterTargets": "TargetGroupArn",
     "elasticloadbalancing:DeregisterTargets": "TargetGroupArn",
+    "elasticloadbalancing:SetSecurityGroups": "LoadBalancerArn",
+    "elasticloadbalancing:CreateRule": "ListenerArn",
+    "elasticloadbalancing:ModifyRule": "RuleArn",
+    "elasticloadbalancing:DeleteRule": "RuleArn",
+    # A (prefix, suffix) pair: RulePriorities.member.N.RuleArn (not .Priority).
+    "elasticloadbalancing:SetRulePriorities": ("RulePriorities.member.", ".RuleArn"),
 }
 MANAGED_TAG = ("ManagedBy", "multiaccount.apigateway")
 RESOURCE_TAGS = {}
@@ -1615,7 +1695,10 @@ def record_resource_tags(principal, service, key, environ):
     scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=", 1)[-1].split("/")
     region = scope[2] if len(scope) > 2 else "us-east-1"
     params = _form_params(environ)
-    names = [name for name in params if name == param or (param.endswith(".") and name.startswith(param))]
+    if isinstance(param, tuple):
+        names = [name for name in params if name.startswith(param[0]) and name.endswith(param[1])]
+    else:
+        names = [name for name in params if name == param or (param.endswith(".") and name.startswith(param))]
     for resource in (value for name in names for value in params[name]):
         # An unknown resource (moto raises its own not-found errors) counts as untagged.
         try:

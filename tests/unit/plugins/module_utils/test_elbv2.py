@@ -577,3 +577,102 @@ def test_wait_for_load_balancers_stops_on_failed_and_on_timeout():
         lambda: [{"name": "gw", "state": "provisioning"}], 12, delay=5, sleep=clock.sleep, clock=clock
     )
     assert pending == [("gw", "provisioning")] and clock.sleeps == [5, 5, 2]
+
+
+# ------------------------------------------------------------- application load balancers
+
+RULE_ARN = LISTENER_ARN.replace(":listener/", ":listener-rule/") + "/9a8b7c6d5e4f3a2b"
+
+
+def test_rule_calls_send_what_aws_expects():
+    client = RecordingClient(result={"Rules": [{"RuleArn": RULE_ARN}], "SecurityGroups": [{"GroupId": "sg-1"}]})
+    assert elbv2.describe_rules(client, LISTENER_ARN) == [{"RuleArn": RULE_ARN}]
+    assert client.calls[-1] == (
+        "describe_rules",
+        {"ListenerArn": LISTENER_ARN, "PaginationConfig": {"PageSize": 400}},
+    )
+    assert elbv2.create_rule(client, {"Priority": 10}) == {"RuleArn": RULE_ARN}
+    assert elbv2.modify_rule(client, RULE_ARN, [{"Type": "forward", "TargetGroupArn": TG_ARN}]) == {"RuleArn": RULE_ARN}
+    assert client.calls[-1] == (
+        "modify_rule",
+        {"RuleArn": RULE_ARN, "Actions": [{"Type": "forward", "TargetGroupArn": TG_ARN}]},
+    )
+    elbv2.set_rule_priorities(client, [(RULE_ARN, 20), ("other", "30")])
+    assert client.calls[-1] == (
+        "set_rule_priorities",
+        {"RulePriorities": [{"RuleArn": RULE_ARN, "Priority": 20}, {"RuleArn": "other", "Priority": 30}]},
+    )
+    elbv2.set_security_groups(client, LB_ARN, ["sg-1", "sg-2"])
+    assert client.calls[-1] == ("set_security_groups", {"LoadBalancerArn": LB_ARN, "SecurityGroups": ["sg-1", "sg-2"]})
+    assert elbv2.describe_security_groups_by_name(client, "vpc-1", ["web", "api", "web"]) == [{"GroupId": "sg-1"}]
+    assert client.calls[-1] == (
+        "describe_security_groups",
+        {"Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}, {"Name": "group-name", "Values": ["api", "web"]}]},
+    )
+    assert elbv2.delete_rule(RecordingClient(error=client_error("RuleNotFound", "DeleteRule")), RULE_ARN) is False
+    assert elbv2.describe_rules(RecordingClient(error=client_error("ListenerNotFound", "DescribeRules")), "x") == []
+
+
+def test_normalise_rule_default_and_path_patterns():
+    rule = elbv2.normalise_rule(
+        {
+            "RuleArn": RULE_ARN,
+            "Priority": "20",
+            "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/b/*", "/b"]}}],
+            "Actions": [{"Type": "forward", "TargetGroupArn": TG_ARN}],
+            "IsDefault": False,
+        }
+    )
+    assert rule == {
+        "arn": RULE_ARN,
+        "priority": 20,
+        "is_default": False,
+        "path_patterns": ["/b/*", "/b"],
+        "key": ("/b", "/b/*"),
+        "conditions": 1,
+        "action_type": "forward",
+        "target_group_arns": [TG_ARN],
+    }
+    assert elbv2.rule_groups(rule) == ["gw-cards"]
+    default = elbv2.normalise_rule({"RuleArn": "d", "Priority": "default", "Conditions": [], "IsDefault": True})
+    assert (default["priority"], default["is_default"], default["key"]) == (None, True, None)
+    # a rule with another condition (or the old Values form with two conditions) has no pattern key
+    other = elbv2.normalise_rule(
+        {
+            "RuleArn": "o",
+            "Priority": "5",
+            "Conditions": [
+                {"Field": "path-pattern", "Values": ["/x"]},
+                {"Field": "host-header", "Values": ["api.example.com"]},
+            ],
+        }
+    )
+    assert other["key"] is None and other["path_patterns"] is None
+    assert elbv2.rule_path_patterns([{"Field": "path-pattern", "Values": ["/x"]}]) == ["/x"]
+
+
+def test_listener_default_action_and_load_balancer_security_groups():
+    listener = elbv2.normalise_listener(
+        {
+            "ListenerArn": LISTENER_ARN,
+            "Port": 80,
+            "Protocol": "HTTP",
+            "DefaultActions": [
+                {
+                    "Type": "fixed-response",
+                    "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain", "MessageBody": "no"},
+                }
+            ],
+        }
+    )
+    assert (listener["target_group_arns"], listener["default_action_type"]) == ([], "fixed-response")
+    assert listener["fixed_response"] == {"status_code": "404", "content_type": "text/plain", "message_body": "no"}
+    forward = elbv2.normalise_listener(
+        {"ListenerArn": LISTENER_ARN, "Port": 80, "DefaultActions": [{"Type": "forward", "TargetGroupArn": TG_ARN}]}
+    )
+    assert (forward["default_action_type"], forward["fixed_response"]) == ("forward", None)
+    balancer = elbv2.normalise_load_balancer(
+        {"LoadBalancerName": "web", "LoadBalancerArn": "arn", "SecurityGroups": ["sg-2", "sg-1"]}
+    )
+    assert balancer["security_group_ids"] == ["sg-1", "sg-2"]
+    assert elbv2.normalise_load_balancer({"LoadBalancerName": "n", "LoadBalancerArn": "a"})["security_group_ids"] == []

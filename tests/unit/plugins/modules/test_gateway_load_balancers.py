@@ -4,13 +4,17 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """gateway_load_balancers: input checks and planning on hand-made snapshots (pure), then main()
-against moto in-process (no network)."""
+against moto in-process (no network), for network load balancers and for internal application load
+balancers with path rules (with the emulator's patches G22 and G23, which in-process moto lacks)."""
+
+import importlib.util
+import os
 
 import boto3
 import pytest
 from ansible_collections.multiaccount.apigateway.plugins.modules import gateway_load_balancers as glb
 
-from .moto_harness import record_api_calls, run_module
+from .moto_harness import record_api_calls, run_module, writes
 
 moto = pytest.importorskip("moto")
 
@@ -70,7 +74,9 @@ def test_valid_input_is_normalised_with_defaults():
         "target_group": "gw-b",
         "certificate_arn": None,
         "ssl_policy": None,
+        "rules": None,
     }
+    assert balancer["security_groups"] is None and spec["keep"] == []
     group = spec["target_groups"][0]
     assert group["health_check"] == {
         "protocol": "TCP",
@@ -876,3 +882,834 @@ def test_option_vpc_links_returns_our_links_from_one_read_shared_with_the_deleti
     assert calls.count("GetVpcLinks") == 1
     assert [item["name"] for item in moved["kept"]] == ["gw-shared"]
     assert [link["id"] for link in moved["vpc_links"]] == [ours["id"]]
+
+
+# The API calls of an NLB-only gateway, pinned: application load balancer support adds none of its
+# reads (DescribeRules, DescribeSecurityGroups) and none of its writes to them.
+NLB_CALLS = {
+    "create": [
+        "DescribeVpcs",
+        "DescribeLoadBalancers",
+        "DescribeTargetGroups",
+        "DescribeSubnets",
+        "CreateTargetGroup",
+        "CreateTargetGroup",
+        "RegisterTargets",
+        "RegisterTargets",
+        "CreateLoadBalancer",
+        "ModifyLoadBalancerAttributes",
+        "CreateListener",
+        "CreateListener",
+        "DescribeTargetHealth",
+        "DescribeTargetHealth",
+    ],
+    "rerun": [
+        "DescribeVpcs",
+        "DescribeLoadBalancers",
+        "DescribeTargetGroups",
+        "DescribeListeners",
+        "DescribeLoadBalancerAttributes",
+        "DescribeTags",
+        "DescribeTargetHealth",
+        "DescribeTargetHealth",
+    ],
+    "change": [
+        "DescribeVpcs",
+        "DescribeLoadBalancers",
+        "DescribeTargetGroups",
+        "DescribeListeners",
+        "DescribeLoadBalancerAttributes",
+        "DescribeTags",
+        "DescribeTargetHealth",
+        "DescribeTargetHealth",
+        "ModifyTargetGroup",
+        "RegisterTargets",
+        "DeregisterTargets",
+        "DeleteListener",
+        "DescribeTargetHealth",
+    ],
+    "dedicated": [
+        "DescribeVpcs",
+        "DescribeLoadBalancers",
+        "DescribeTargetGroups",
+        "DescribeTags",
+        "GetVpcLinks",
+        "DescribeListeners",
+        "DescribeTags",
+        "DescribeTargetHealth",
+        "DescribeTargetHealth",
+        "DescribeSubnets",
+        "ModifyTargetGroup",
+        "RegisterTargets",
+        "DeregisterTargets",
+        "CreateLoadBalancer",
+        "CreateLoadBalancer",
+        "ModifyLoadBalancerAttributes",
+        "ModifyLoadBalancerAttributes",
+        "DeleteListener",
+        "CreateListener",
+        "CreateListener",
+        "DeleteLoadBalancer",
+        "DescribeTargetHealth",
+    ],
+    "absent": [
+        "DescribeLoadBalancers",
+        "DescribeTargetGroups",
+        "DescribeTags",
+        "GetVpcLinks",
+        "DescribeListeners",
+        "DescribeListeners",
+        "DescribeTags",
+        "DeleteLoadBalancer",
+        "DeleteLoadBalancer",
+        "DeleteTargetGroup",
+        "DeleteTargetGroup",
+    ],
+}
+
+
+def test_nlb_call_list_is_pinned(aws, capsys, monkeypatch):
+    calls = record_api_calls(monkeypatch)
+    seen = {}
+    run(module_args(aws), capsys)
+    seen["create"], calls[:] = list(calls), []
+    run(module_args(aws), capsys)
+    seen["rerun"], calls[:] = list(calls), []
+    args = module_args(aws)
+    args["target_groups"][0]["targets"] = [{"ip": "10.1.0.9"}]
+    args["target_groups"][0]["health_check"] = {"interval": 10}
+    args["load_balancers"][0]["listeners"] = args["load_balancers"][0]["listeners"][:1]
+    run(args, capsys)
+    seen["change"], calls[:] = list(calls), []
+    dedicated = module_args(
+        aws,
+        load_balancers=[
+            {"name": "gw-a", "listeners": [{"port": 8081, "target_group": "gw-a"}]},
+            {"name": "gw-b", "listeners": [{"port": 9082, "target_group": "gw-b"}]},
+        ],
+    )
+    run(dedicated, capsys)
+    seen["dedicated"], calls[:] = list(calls), []
+    run({"gateway": "gw", "state": "absent", "vpc_id": aws["vpc"]}, capsys)
+    seen["absent"] = list(calls)
+    assert seen == NLB_CALLS
+
+
+# ------------------------------------------------------------- application load balancers: input
+
+
+def alb_params(**overrides):
+    """An internal ALB, listener 80 with a 404 default and three path rules to three HTTP groups."""
+    health = {"protocol": "HTTP", "path": "/health", "matcher": "200-399"}
+    base = params(
+        load_balancers=[
+            {
+                "name": "gw-alb",
+                "type": "application",
+                "security_groups": ["gw-alb"],
+                "listeners": [
+                    {
+                        "port": 80,
+                        "protocol": "HTTP",
+                        "rules": [
+                            {"priority": 10, "path_patterns": ["/a", "/a/*"], "target_group": "gw-a"},
+                            {"priority": 20, "path_patterns": ["/b/*"], "target_group": "gw-b"},
+                            {"priority": 30, "path_patterns": ["/c/*"], "target_group": "gw-c"},
+                        ],
+                    }
+                ],
+            }
+        ],
+        target_groups=[
+            {"name": name, "protocol": "HTTP", "port": port, "health_check": dict(health), "targets": [{"ip": ip}]}
+            for name, port, ip in (("gw-a", 8081, "10.1.0.5"), ("gw-b", 8082, "10.1.0.6"), ("gw-c", 8083, "10.1.0.7"))
+        ],
+    )
+    base.update(overrides)
+    return base
+
+
+def alb_problems(mutate):
+    args = alb_params()
+    mutate(args)
+    with pytest.raises(glb.InputProblems) as raised:
+        glb.validate_params(args)
+    return raised.value.problems
+
+
+def test_alb_input_is_normalised():
+    spec = glb.validate_params(alb_params(keep=["gw-nlb", "gw-tcp"]))
+    balancer = spec["load_balancers"][0]
+    assert balancer["security_groups"] == [{"field": "load_balancers[0].security_groups[0]", "name": "gw-alb"}]
+    listener = balancer["listeners"][0]
+    assert (listener["protocol"], listener["target_group"]) == ("HTTP", None)
+    assert listener["rules"][0] == {
+        "field": "load_balancers[0].listeners[0].rules[0]",
+        "priority": 10,
+        "path_patterns": ["/a", "/a/*"],
+        "key": ("/a", "/a/*"),
+        "target_group": "gw-a",
+    }
+    assert spec["served_by"] == {"gw-a": "gw-alb", "gw-b": "gw-alb", "gw-c": "gw-alb"}
+    assert spec["target_groups"][0]["health_check"]["protocol"] == "HTTP"
+    assert spec["keep"] == ["gw-nlb", "gw-tcp"]
+    # the listener protocol defaults by type: HTTP on an application load balancer
+    args = alb_params()
+    del args["load_balancers"][0]["listeners"][0]["protocol"]
+    assert glb.validate_params(args)["load_balancers"][0]["listeners"][0]["protocol"] == "HTTP"
+
+
+def first_rule(args):
+    return args["load_balancers"][0]["listeners"][0]["rules"][0]
+
+
+def first_listener(args):
+    return args["load_balancers"][0]["listeners"][0]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda a: a["load_balancers"][0].update(type="gateway"),
+            "load_balancers[0].type: 'gateway' is not supported; use one of network, application",
+        ),
+        (
+            lambda a: a["load_balancers"][0].update(type="network"),
+            "load_balancers[0].security_groups: only application load balancers take security groups here",
+        ),
+        (
+            lambda a: a["load_balancers"][0].update(security_groups=[]),
+            "load_balancers[0].security_groups: an application load balancer needs at least one security group",
+        ),
+        (
+            lambda a: a["load_balancers"][0].update(security_groups=["sg-12"]),
+            "load_balancers[0].security_groups[0]: 'sg-12' is not a security group id",
+        ),
+        (
+            lambda a: a["load_balancers"][0].update(security_groups=["web", "web"]),
+            "load_balancers[0].security_groups[1]: web is listed twice",
+        ),
+        (
+            lambda a: a["load_balancers"][0].update(cross_zone=False),
+            "load_balancers[0].cross_zone: an application load balancer always balances across zones",
+        ),
+        (
+            lambda a: first_listener(a).update(protocol="TCP"),
+            "load_balancers[0].listeners[0].protocol: 'TCP' is not an application listener protocol (HTTP, HTTPS)",
+        ),
+        (
+            lambda a: first_listener(a).update(protocol="HTTPS"),
+            "load_balancers[0].listeners[0].certificate_arn: an HTTPS listener needs a certificate; give its ARN",
+        ),
+        (
+            lambda a: first_listener(a).update(ssl_policy="ELBSecurityPolicy-2016-08"),
+            "load_balancers[0].listeners[0].ssl_policy: only HTTPS listeners take a ssl_policy",
+        ),
+        (
+            lambda a: first_listener(a).update(rules=None),
+            "load_balancers[0].listeners[0].target_group: a listener needs a target_group, or rules",
+        ),
+        (
+            lambda a: first_rule(a).update(priority=0),
+            "load_balancers[0].listeners[0].rules[0].priority: 0 is out of range; give a whole number from 1 to 50000",
+        ),
+        (
+            lambda a: first_rule(a).update(priority=20),
+            "load_balancers[0].listeners[0].rules[1].priority: 20 is also the priority of "
+            "load_balancers[0].listeners[0].rules[0]",
+        ),
+        (
+            lambda a: first_rule(a).update(path_patterns=[]),
+            "load_balancers[0].listeners[0].rules[0].path_patterns: give a list of 1 to 5 path patterns",
+        ),
+        (
+            lambda a: first_rule(a).update(path_patterns=["/" + str(n) for n in range(6)]),
+            "load_balancers[0].listeners[0].rules[0].path_patterns: give a list of 1 to 5 path patterns",
+        ),
+        (
+            lambda a: first_rule(a).update(path_patterns=["/a b"]),
+            "load_balancers[0].listeners[0].rules[0].path_patterns[0]: '/a b' is not a path pattern",
+        ),
+        (
+            lambda a: first_rule(a).update(path_patterns=["/x", "/x"]),
+            "load_balancers[0].listeners[0].rules[0].path_patterns[1]: '/x' is listed twice in this rule",
+        ),
+        (
+            lambda a: first_rule(a).update(path_patterns=["/c/*"]),
+            "load_balancers[0].listeners[0].rules[2].path_patterns: /c/* are also the path patterns of "
+            "load_balancers[0].listeners[0].rules[0]",
+        ),
+        (
+            lambda a: first_rule(a).update(target_group="nope"),
+            "load_balancers[0].listeners[0].rules[0].target_group: 'nope' is not the name of an entry of target_groups",
+        ),
+        (
+            lambda a: a["target_groups"][0].update(protocol="TCP", health_check={"protocol": "TCP"}),
+            "load_balancers[0].listeners[0].rules[0].target_group: a rule of the HTTP listener cannot forward to TCP "
+            "target group 'gw-a' (it takes HTTP, HTTPS)",
+        ),
+        (
+            lambda a: a["target_groups"][0].update(health_check={"protocol": "TCP"}),
+            "target_groups[0].health_check.protocol: 'TCP' cannot check an HTTP target group",
+        ),
+        (
+            lambda a: a["target_groups"][0].update(health_check={"interval": 10, "timeout": 10}),
+            "target_groups[0].health_check.timeout: 10 equals the interval",
+        ),
+        (
+            lambda a: a.update(keep=["gw-b"]),
+            "keep[0]: 'gw-b' is also listed in target_groups[1]; a name in keep is neither created, changed nor deleted",
+        ),
+        (
+            lambda a: a.update(keep=["gw-alb"]),
+            "keep[0]: 'gw-alb' is also listed in load_balancers[0]",
+        ),
+        (lambda a: a.update(keep=["old", "old"]), "keep[1]: 'old' is listed twice (keep[0] and keep[1])"),
+        (lambda a: a.update(keep=["-x"]), "keep[0]: '-x' is not a valid load balancer or target group name"),
+    ],
+)
+def test_alb_input_problems_name_the_field(mutate, message):
+    problems = alb_problems(mutate)
+    assert any(message in problem for problem in problems), problems
+
+
+def test_rules_only_on_application_http_listeners_and_nlb_groups_stay_apart():
+    problems = problems_of(
+        load_balancers=[
+            {
+                "name": "gw",
+                "listeners": [
+                    {
+                        "port": 1,
+                        "target_group": "gw-a",
+                        "rules": [{"priority": 1, "path_patterns": ["/"], "target_group": "gw-a"}],
+                    },
+                    {"port": 2, "protocol": "HTTP", "target_group": "gw-a"},
+                    {"port": 3, "target_group": "gw-h"},
+                ],
+            }
+        ],
+        target_groups=[{"name": "gw-a", "port": 80}, {"name": "gw-h", "port": 81, "protocol": "HTTP"}],
+    )
+    assert problems == [
+        "load_balancers[0].listeners[0].rules: a network TCP listener has no rules (only application load balancers "
+        "take rules); remove them",
+        "load_balancers[0].listeners[1].protocol: 'HTTP' is not a network listener protocol (TCP, UDP, TCP_UDP, TLS)",
+        "load_balancers[0].listeners[2].protocol: a TCP listener cannot forward to HTTP target group 'gw-h' (it takes "
+        "TCP, TCP_UDP)",
+    ]
+
+
+# ------------------------------------------------------------- application load balancers: plans
+
+
+def test_plan_rules_swaps_shifts_and_conflicts():
+    from ansible_collections.multiaccount.apigateway.plugins.module_utils import elbv2
+
+    def current(priority, patterns, group):
+        return {
+            "arn": f"rule-{priority}",
+            "priority": priority,
+            "is_default": False,
+            "path_patterns": patterns,
+            "key": elbv2.pattern_key(patterns),
+            "action_type": "forward",
+            "target_group_arns": [tg_arn(group)],
+        }
+
+    def desired(priority, patterns, group):
+        return {
+            "priority": priority,
+            "key": elbv2.pattern_key(patterns),
+            "target_group": group,
+            "path_patterns": patterns,
+        }
+
+    rules = [current(10, ["/a"], "gw-a"), current(20, ["/b"], "gw-b"), current(30, ["/c"], "gw-c")]
+    plan = elbv2.plan_rules(
+        rules,
+        [desired(10, ["/b"], "gw-b"), desired(20, ["/a"], "gw-a"), desired(30, ["/d"], "gw-d")],
+        purge=True,
+    )
+    assert [(rule["arn"], priority) for rule, priority in plan["priorities"]] == [("rule-10", 20), ("rule-20", 10)]
+    assert [(rule["arn"], reason) for rule, reason in plan["delete"]] == [("rule-30", "not listed")]
+    assert [item["key"] for item in plan["create"]] == [("/d",)]
+    assert plan["modify"] == [] and plan["conflicts"] == []
+    # purge=false leaves /c at 30, where /d wants to go: a conflict, named
+    plan = elbv2.plan_rules(rules, [desired(30, ["/d"], "gw-d")], purge=False)
+    assert [rule["arn"] for rule in plan["left"]] == ["rule-10", "rule-20", "rule-30"]
+    assert [(item["priority"], rule["arn"]) for item, rule in plan["conflicts"]] == [(30, "rule-30")]
+    # a group bound for another load balancer leaves even with purge=false
+    plan = elbv2.plan_rules(rules, [], purge=False, moving={"gw-b"})
+    assert [(rule["arn"], reason) for rule, reason in plan["delete"]] == [("rule-20", "moving")]
+
+
+def alb_listener(port=80, group=None, rules=None, ours=True):
+    item = listener("gw-alb", port, group or "none", ours=ours, protocol="HTTP")
+    if group is None:
+        item["target_group_arns"] = []
+        item["default_action_type"] = "fixed-response"
+        item["fixed_response"] = dict(glb.FIXED_RESPONSE)
+    else:
+        item["default_action_type"] = "forward"
+        item["fixed_response"] = None
+    item["rules"] = rules
+    return item
+
+
+def alb_rule(priority, patterns, group):
+    return {
+        "arn": f"{PREFIX}:listener-rule/app/gw-alb/1/2/{priority}",
+        "priority": priority,
+        "is_default": False,
+        "path_patterns": list(patterns),
+        "key": tuple(sorted(patterns)),
+        "conditions": 1,
+        "action_type": "forward",
+        "target_group_arns": [tg_arn(group)],
+    }
+
+
+def alb_snapshot(rules=None, default=None, security_groups=("sg-0123456789abcdef0",)):
+    lb = balancer("gw-alb", [alb_listener(group=default, rules=rules)])
+    lb.update(type="application", attributes={}, security_group_ids=list(security_groups))
+    lb["arn"] = lb["arn"].replace("/net/", "/app/")
+    groups = []
+    for name, port in (("gw-a", 8081), ("gw-b", 8082), ("gw-c", 8083)):
+        item = group(name, port, ["10.1.0.5"], balancers=["gw-alb"])
+        item["protocol"] = "HTTP"
+        item["load_balancer_arns"] = [lb["arn"]]
+        item["health_check"].update(protocol="HTTP", path="/health", matcher="200-399", timeout=5)
+        item["targets"][0]["port"] = port
+        groups.append(item)
+    snap = snapshot(balancers=[lb], groups=groups)
+    snap["security_groups"] = {"gw-alb": "sg-0123456789abcdef0"}
+    return snap
+
+
+def converged_rules():
+    return [alb_rule(10, ["/a", "/a/*"], "gw-a"), alb_rule(20, ["/b/*"], "gw-b"), alb_rule(30, ["/c/*"], "gw-c")]
+
+
+def alb_plan(snap, **overrides):
+    args = alb_params(**overrides)
+    for item in args["target_groups"]:
+        item["targets"] = [{"ip": "10.1.0.5"}]
+    spec = glb.validate_params(args)
+    planner = glb.Planner(spec, snap)
+    planner.plan_present()
+    return planner
+
+
+def test_alb_plan_nothing_to_do_when_aws_matches():
+    planner = alb_plan(alb_snapshot(converged_rules()))
+    assert planner.problems == [] and planner.ordered_ops() == []
+    view = planner.after["load_balancers"]["gw-alb"]
+    assert view["listeners"] == {"80": "HTTP -> fixed-response 404"}
+    assert view["rules"] == {"80": {"10": "/a, /a/* -> gw-a", "20": "/b/* -> gw-b", "30": "/c/* -> gw-c"}}
+    assert view["security_groups"] == ["sg-0123456789abcdef0"] and view["cross_zone"] is True
+
+
+def test_alb_plan_default_action_security_groups_and_an_unlisted_rule_with_purge_false():
+    rules = converged_rules() + [alb_rule(40, ["/old"], "gw-c")]
+    snap = alb_snapshot(rules, default="gw-a", security_groups=("sg-0aaaaaaaaaaaaaaaa",))
+    planner = alb_plan(snap, purge=False)
+    assert actions(planner) == [
+        "set the security groups of load balancer gw-alb to sg-0123456789abcdef0 (was sg-0aaaaaaaaaaaaaaaa)",
+        "modify listener 80 (HTTP -> gw-a) of load balancer gw-alb: forward HTTP -> fixed-response 404",
+    ]
+    assert planner.after["load_balancers"]["gw-alb"]["rules"]["80"]["40"] == "/old -> gw-c"
+    # that rule holds a priority a listed rule wants: a problem naming the field
+    args = alb_params(purge=False)
+    first_rule(args).update(priority=40)
+    for item in args["target_groups"]:
+        item["targets"] = [{"ip": "10.1.0.5"}]
+    planner = glb.Planner(glb.validate_params(args), snap)
+    planner.plan_present()
+    assert planner.problems == [
+        "load_balancers[0].listeners[0].rules[0].priority: 40 is the priority of rule 40 (/old -> gw-c) of listener 80 "
+        "of load balancer gw-alb, which is not listed and stays (purge=false); give another priority, or let "
+        "purge=true delete that rule"
+    ]
+
+
+def test_alb_plan_unknown_security_group_name_and_a_foreign_listener_with_rules_are_problems():
+    snap = alb_snapshot(converged_rules())
+    snap["security_groups"] = {}
+    snap["balancers"]["gw-alb"]["listeners"][0]["ours"] = False
+    snap["balancers"]["gw-alb"]["listeners"][0]["tags"] = {"ManagedBy": "someone"}
+    planner = alb_plan(snap)
+    assert planner.problems == [
+        f"load_balancers[0].security_groups[0]: no security group named 'gw-alb' in VPC {VPC}; create it first, or "
+        "give the id of a group of that VPC",
+    ]
+    snap["security_groups"] = {"gw-alb": "sg-0123456789abcdef0"}
+    planner = alb_plan(snap)
+    assert planner.problems[0].startswith(
+        "load_balancers[0].listeners[0].rules: port 80 of load balancer 'gw-alb' is taken by listener 80 (HTTP -> "
+        "fixed-response 404) of load balancer gw-alb, which is not managed by gateway 'gw'"
+    )
+
+
+def test_alb_plan_a_group_moving_from_an_alb_rule_leaves_it_first():
+    """gw-c moves from a rule of gw-alb (whose rules are not listed) to its own NLB-less ALB listener."""
+    snap = alb_snapshot(converged_rules())
+    snap["subnets"] = {
+        "subnet-a": {"vpc_id": VPC, "availability_zone": "us-east-1a"},
+        "subnet-b": {"vpc_id": VPC, "availability_zone": "us-east-1b"},
+    }
+    args = alb_params()
+    args["load_balancers"][0]["listeners"][0]["rules"] = [
+        {"priority": 10, "path_patterns": ["/a", "/a/*"], "target_group": "gw-a"},
+        {"priority": 20, "path_patterns": ["/b/*"], "target_group": "gw-b"},
+    ]
+    args["load_balancers"].append(
+        {
+            "name": "gw-c",
+            "type": "application",
+            "security_groups": ["gw-alb"],
+            "listeners": [{"port": 80, "protocol": "HTTP", "target_group": "gw-c"}],
+        }
+    )
+    args["purge"] = False
+    for item in args["target_groups"]:
+        item["targets"] = [{"ip": "10.1.0.5"}]
+    planner = glb.Planner(glb.validate_params(args), snap)
+    planner.plan_present()
+    assert planner.problems == []
+    assert kinds(planner) == ["create_balancer", "delete_rule", "create_listener"]
+    assert actions(planner)[1] == (
+        "delete rule 30 (/c/* -> gw-c) of listener 80 of load balancer gw-alb: target group(s) gw-c move to another "
+        "load balancer"
+    )
+
+
+def test_alb_creation_needs_two_zones():
+    snap = snapshot(subnets={"subnet-a": {"vpc_id": VPC, "availability_zone": "us-east-1a"}})
+    args = alb_params(subnet_ids=["subnet-a"])
+    planner = glb.Planner(glb.validate_params(args), dict(snap, security_groups={"gw-alb": "sg-0123456789abcdef0"}))
+    planner.plan_present()
+    assert planner.problems == [
+        "subnet_ids: an application load balancer needs subnets in at least 2 Availability Zones; load balancer "
+        "'gw-alb' (load_balancers[0]) would have us-east-1a: add a subnet of another zone"
+    ]
+
+
+def test_keep_reports_without_changing_and_protects_from_purge_and_absent():
+    snap = shared_snapshot(
+        groups=[group("gw-tcp", 8090, balancers=["gw-nlb"], read=False)], balancers=[balancer("gw-nlb", None)]
+    )
+    snap["links"] = []
+    planner = plan(snap, keep=["gw-nlb", "gw-tcp", "gw-absent"])
+    assert planner.ordered_ops() == []
+    assert [(item["resource"], item["name"], item["reason"]) for item in planner.kept] == [
+        ("load_balancer", "gw-nlb", "listed in keep; this run neither changes nor deletes it"),
+        ("target_group", "gw-tcp", "listed in keep; this run neither changes nor deletes it"),
+    ]
+    planner = plan(snap, state="absent", keep=["gw-nlb", "gw-tcp"])
+    assert actions(planner) == [
+        "delete load balancer gw-shared with listener(s) 8081 (TCP -> gw-a), 9082 (TCP -> gw-b): state=absent",
+        "delete target group gw-a: state=absent",
+        "delete target group gw-b: state=absent",
+    ]
+    assert set(planner.after["load_balancers"]) == {"gw-nlb"} and set(planner.after["target_groups"]) == {"gw-tcp"}
+
+
+# ------------------------------------------------------- application load balancers: main() on moto
+
+
+@pytest.fixture
+def alb_aws(aws, monkeypatch):
+    """``aws`` plus a security group, with the emulator's patches G22 (SetRulePriorities takes the new
+    order as a whole) and G23 (an ALB spans two zones), undone after the test."""
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+    spec = importlib.util.spec_from_file_location(
+        "emulator_patches", os.path.join(root, "tools", "emulator", "patches.py")
+    )
+    patches = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(patches)
+    from moto.elbv2.models import ELBv2Backend
+
+    monkeypatch.setattr(ELBv2Backend, "set_rule_priorities", ELBv2Backend.set_rule_priorities)
+    monkeypatch.setattr(ELBv2Backend, "create_load_balancer", ELBv2Backend.create_load_balancer)
+    patches.patch_G22()
+    patches.patch_G23()
+    ec2 = boto3.client("ec2", region_name=REGION)
+    aws["sg"] = ec2.create_security_group(GroupName="gw-alb", Description="ALB", VpcId=aws["vpc"])["GroupId"]
+    aws["sg2"] = ec2.create_security_group(GroupName="gw-alb-2", Description="ALB", VpcId=aws["vpc"])["GroupId"]
+    return aws
+
+
+def alb_args(aws, rules=None, **overrides):
+    args = alb_params(vpc_id=aws["vpc"], subnet_ids=aws["subnets"], tags=None, purge_tags=False, purge=True, wait=False)
+    for key in ("state", "wait_timeout"):
+        args.pop(key)
+    if rules is not None:
+        first_listener(args)["rules"] = rules
+    args.update(overrides)
+    return args
+
+
+def read_rules(aws):
+    """``{priority: (patterns, group name)}`` of gw-alb's listener 80, read from AWS."""
+    elb = aws["elbv2"]
+    (lb,) = elb.describe_load_balancers(Names=["gw-alb"])["LoadBalancers"]
+    (item,) = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    rules = {}
+    for rule in elb.describe_rules(ListenerArn=item["ListenerArn"])["Rules"]:
+        if rule["IsDefault"]:
+            assert rule["Actions"][0]["Type"] == "fixed-response"
+            continue
+        patterns = rule["Conditions"][0]["PathPatternConfig"]["Values"]
+        rules[int(rule["Priority"])] = (sorted(patterns), rule["Actions"][0]["TargetGroupArn"].split("/")[-2])
+    return rules
+
+
+CONVERGED = {10: (["/a", "/a/*"], "gw-a"), 20: (["/b/*"], "gw-b"), 30: (["/c/*"], "gw-c")}
+
+
+def test_alb_check_mode_then_create_with_group_names_then_idempotent(alb_aws, capsys, monkeypatch):
+    aws = alb_aws
+    calls = record_api_calls(monkeypatch)
+    predicted = run(alb_args(aws), capsys, check_mode=True)
+    assert writes(calls) == [] and names(aws) == ([], [])
+    assert predicted["changed"] is True and predicted["load_balancers"][0]["arn"] is None
+    assert predicted["diff"]["after"]["load_balancers"]["gw-alb"]["rules"] == {
+        "80": {"10": "/a, /a/* -> gw-a", "20": "/b/* -> gw-b", "30": "/c/* -> gw-c"}
+    }
+    assert calls.count("DescribeSecurityGroups") == 1
+
+    del calls[:]
+    applied = run(alb_args(aws), capsys)
+    assert applied["changed"] is True and applied["actions"] == predicted["actions"]
+    assert writes(calls) == [
+        "CreateTargetGroup",
+        "CreateTargetGroup",
+        "CreateTargetGroup",
+        "RegisterTargets",
+        "RegisterTargets",
+        "RegisterTargets",
+        "CreateLoadBalancer",
+        "CreateListener",
+        "CreateRule",
+        "CreateRule",
+        "CreateRule",
+    ]
+    assert "DescribeLoadBalancerAttributes" not in calls and "ModifyLoadBalancerAttributes" not in calls
+    alb = applied["load_balancers"][0]
+    assert (alb["type"], alb["security_group_ids"], alb["cross_zone"]) == ("application", [aws["sg"]], True)
+    (listener_80,) = alb["listeners"]
+    assert listener_80["default_action"] == {
+        "type": "fixed-response",
+        "target_group": None,
+        "fixed_response": {
+            "status_code": "404",
+            "content_type": "text/plain",
+            "message_body": "no route for this path",
+        },
+    }
+    assert [(rule["priority"], rule["target_group"]) for rule in listener_80["rules"]] == [
+        (10, "gw-a"),
+        (20, "gw-b"),
+        (30, "gw-c"),
+    ]
+    assert all(rule["arn"] and rule["target_group_arn"] for rule in listener_80["rules"])
+    # read back from AWS
+    assert read_rules(aws) == CONVERGED
+    (lb,) = aws["elbv2"].describe_load_balancers(Names=["gw-alb"])["LoadBalancers"]
+    assert (lb["Type"], lb["Scheme"], lb["SecurityGroups"]) == ("application", "internal", [aws["sg"]])
+    (tg,) = aws["elbv2"].describe_target_groups(Names=["gw-a"])["TargetGroups"]
+    assert (tg["Protocol"], tg["HealthCheckProtocol"], tg["HealthCheckPath"], tg["Matcher"]) == (
+        "HTTP",
+        "HTTP",
+        "/health",
+        {"HttpCode": "200-399"},
+    )
+    rule_arn = listener_80["rules"][0]["arn"]
+    tags = aws["elbv2"].describe_tags(ResourceArns=[rule_arn])["TagDescriptions"][0]["Tags"]
+    assert {item["Key"]: item["Value"] for item in tags} == OWN
+
+    del calls[:]
+    again = run(alb_args(aws), capsys)
+    assert again["changed"] is False and again["actions"] == [] and writes(calls) == []
+    assert again["diff"]["before"] == again["diff"]["after"]
+    assert calls == [
+        "DescribeVpcs",
+        "DescribeSecurityGroups",
+        "DescribeLoadBalancers",
+        "DescribeTargetGroups",
+        "DescribeListeners",
+        "DescribeTags",
+        "DescribeRules",
+        "DescribeTargetHealth",
+        "DescribeTargetHealth",
+        "DescribeTargetHealth",
+    ]
+    # security groups by id need no DescribeSecurityGroups
+    del calls[:]
+    by_id = alb_args(aws)
+    by_id["load_balancers"][0]["security_groups"] = [aws["sg"]]
+    assert run(by_id, capsys)["changed"] is False
+    assert "DescribeSecurityGroups" not in calls and writes(calls) == []
+
+
+def test_alb_rule_changes_insert_retarget_remove_and_groups(alb_aws, capsys, monkeypatch):
+    aws = alb_aws
+    run(alb_args(aws), capsys)
+    calls = record_api_calls(monkeypatch)
+
+    # a rule inserted in the middle: the next ones shift in ONE SetRulePriorities, then CreateRule
+    inserted = [
+        {"priority": 10, "path_patterns": ["/a", "/a/*"], "target_group": "gw-a"},
+        {"priority": 20, "path_patterns": ["/new/*"], "target_group": "gw-c"},
+        {"priority": 30, "path_patterns": ["/b/*"], "target_group": "gw-b"},
+        {"priority": 40, "path_patterns": ["/c/*"], "target_group": "gw-c"},
+    ]
+    result = run(alb_args(aws, inserted), capsys)
+    assert writes(calls) == ["SetRulePriorities", "CreateRule"], result
+    assert result["actions"] == [
+        "set the priorities of rules of listener 80 of load balancer gw-alb: 20 (/b/*) -> 30, 30 (/c/*) -> 40",
+        "create rule 20 (/new/* -> gw-c) on listener 80 of load balancer gw-alb",
+    ]
+    assert read_rules(aws) == {
+        10: (["/a", "/a/*"], "gw-a"),
+        20: (["/new/*"], "gw-c"),
+        30: (["/b/*"], "gw-b"),
+        40: (["/c/*"], "gw-c"),
+    }
+    del calls[:]
+    assert run(alb_args(aws, inserted), capsys)["changed"] is False and writes(calls) == []
+
+    # a rule's target group changes: ModifyRule only
+    inserted[3]["target_group"] = "gw-a"
+    result = run(alb_args(aws, inserted), capsys, check_mode=True)
+    assert result["diff"]["after"]["load_balancers"]["gw-alb"]["rules"]["80"]["40"] == "/c/* -> gw-a"
+    assert writes(calls) == []
+    result = run(alb_args(aws, inserted), capsys)
+    assert writes(calls) == ["ModifyRule"]
+    assert result["actions"] == [
+        "modify rule 40 (/c/* -> gw-c) of listener 80 of load balancer gw-alb: forward to gw-a"
+    ]
+    assert read_rules(aws)[40] == (["/c/*"], "gw-a")
+
+    # two rules swap their priorities: one SetRulePriorities
+    del calls[:]
+    swapped = [dict(inserted[0], priority=30), inserted[1], dict(inserted[2], priority=10), inserted[3]]
+    run(alb_args(aws, swapped), capsys)
+    assert writes(calls) == ["SetRulePriorities"]
+    assert read_rules(aws)[10] == (["/b/*"], "gw-b") and read_rules(aws)[30] == (["/a", "/a/*"], "gw-a")
+
+    # a rule removed: DeleteRule; its group gw-b then serves nothing and, unlisted, is deleted after it
+    del calls[:]
+    removed = [swapped[0], swapped[1], swapped[3]]
+    args = alb_args(aws, removed)
+    args["target_groups"] = [item for item in args["target_groups"] if item["name"] != "gw-b"]
+    result = run(args, capsys)
+    assert writes(calls) == ["DeleteRule", "DeleteTargetGroup"], result["actions"]
+    assert read_rules(aws) == {20: (["/new/*"], "gw-c"), 30: (["/a", "/a/*"], "gw-a"), 40: (["/c/*"], "gw-a")}
+    assert names(aws) == (["gw-alb"], ["gw-a", "gw-c"])
+    del calls[:]
+    assert run(args, capsys)["changed"] is False and writes(calls) == []
+
+    # a group no rule forwards any more but still listed stays; purge=false leaves an unlisted rule
+    del calls[:]
+    args = alb_args(aws, [removed[1]], purge=False)
+    args["target_groups"] = [item for item in args["target_groups"] if item["name"] != "gw-b"]
+    assert run(args, capsys)["changed"] is False and writes(calls) == []
+
+
+def test_alb_security_groups_default_action_and_health_check_are_fixed(alb_aws, capsys, monkeypatch):
+    aws = alb_aws
+    applied = run(alb_args(aws), capsys)
+    listener_arn = applied["load_balancers"][0]["listeners"][0]["arn"]
+    group_arn = applied["target_groups"][0]["arn"]
+    aws["elbv2"].modify_listener(
+        ListenerArn=listener_arn, DefaultActions=[{"Type": "forward", "TargetGroupArn": group_arn}]
+    )
+    aws["elbv2"].modify_target_group(TargetGroupArn=group_arn, HealthCheckPath="/", Matcher={"HttpCode": "200"})
+    calls = record_api_calls(monkeypatch)
+    args = alb_args(aws)
+    args["load_balancers"][0]["security_groups"] = ["gw-alb", aws["sg2"]]
+    result = run(args, capsys)
+    assert writes(calls) == ["ModifyTargetGroup", "SetSecurityGroups", "ModifyListener"], result["actions"]
+    assert (
+        result["actions"][0]
+        == "modify the health check of target group gw-a: path / -> /health, matcher 200 -> 200-399"
+    )
+    assert result["diff"]["before"]["load_balancers"]["gw-alb"]["security_groups"] == [aws["sg"]]
+    assert result["diff"]["after"]["load_balancers"]["gw-alb"]["security_groups"] == sorted([aws["sg"], aws["sg2"]])
+    (lb,) = aws["elbv2"].describe_load_balancers(Names=["gw-alb"])["LoadBalancers"]
+    assert sorted(lb["SecurityGroups"]) == sorted([aws["sg"], aws["sg2"]])
+    (item,) = aws["elbv2"].describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    assert item["DefaultActions"][0]["FixedResponseConfig"]["MessageBody"] == "no route for this path"
+    (tg,) = aws["elbv2"].describe_target_groups(Names=["gw-a"])["TargetGroups"]
+    assert (tg["HealthCheckPath"], tg["Matcher"]["HttpCode"]) == ("/health", "200-399")
+    del calls[:]
+    assert run(args, capsys)["changed"] is False and writes(calls) == []
+
+
+def test_alb_input_and_lookup_problems_fail_before_any_write(alb_aws, capsys, monkeypatch):
+    aws = alb_aws
+    calls = record_api_calls(monkeypatch)
+    args = alb_args(aws)
+    args["load_balancers"][0]["security_groups"] = ["nope"]
+    result = run(args, capsys)
+    assert result["failed"] is True and writes(calls) == []
+    assert result["problems"] == [
+        f"load_balancers[0].security_groups[0]: no security group named 'nope' in VPC {aws['vpc']}; create it first, "
+        "or give the id of a group of that VPC"
+    ]
+    # A dry run predicts the load balancer with the group a real run would create first (a warning says so).
+    predicted = run(args, capsys, check_mode=True)
+    assert "failed" not in predicted and predicted["changed"] is True and writes(calls) == []
+    assert any("no security group named 'nope'" in str(warning) for warning in predicted["warnings"])
+    assert predicted["diff"]["after"]["load_balancers"]["gw-alb"]["security_groups"] == ["nope"]
+    del calls[:]
+    result = run(alb_args(aws, subnet_ids=aws["subnets"][:1]), capsys)
+    assert result["failed"] is True and writes(calls) == []
+    assert result["problems"][0].startswith("subnet_ids: an application load balancer needs subnets in at least 2")
+    del calls[:]
+    args = alb_args(aws)
+    first_rule(args)["path_patterns"] = ["/b/*"]
+    result = run(args, capsys)
+    assert result["failed"] is True and calls == []
+    # type is immutable: an existing ALB listed as a network one is named, before any write
+    run(alb_args(aws), capsys)
+    del calls[:]
+    nlb = alb_args(aws)
+    nlb["load_balancers"][0].update(type="network", security_groups=None)
+    nlb["load_balancers"][0]["listeners"] = [{"port": 80, "target_group": "gw-t"}]
+    nlb["target_groups"] = nlb["target_groups"] + [{"name": "gw-t", "port": 80}]
+    result = run(nlb, capsys)
+    assert result["failed"] is True and writes(calls) == []
+    assert any(
+        problem.startswith("load_balancers[0].type: load balancer 'gw-alb' is of type 'application' on AWS")
+        for problem in result["problems"]
+    )
+
+
+def test_alb_keep_is_neither_deleted_nor_created(alb_aws, capsys, monkeypatch):
+    """A move from an NLB (TCP groups) to an ALB: the NLB side is kept while the ALB side is created."""
+    aws = alb_aws
+    run(module_args(aws), capsys)  # NLB gw-shared, groups gw-a, gw-b (TCP)
+    calls = record_api_calls(monkeypatch)
+    args = alb_args(aws, keep=["gw-shared", "gw-a", "gw-b", "gw-gone"])
+    for item, name in zip(args["target_groups"], ("gw-ha", "gw-hb", "gw-hc")):
+        item["name"] = name
+    for rule, name in zip(first_listener(args)["rules"], ("gw-ha", "gw-hb", "gw-hc")):
+        rule["target_group"] = name
+    result = run(args, capsys)
+    assert not result.get("failed"), result
+    assert [item["name"] for item in result["kept"]] == ["gw-shared", "gw-a", "gw-b"]
+    assert all(item["reason"].startswith("listed in keep") for item in result["kept"])
+    assert names(aws) == (["gw-alb", "gw-shared"], ["gw-a", "gw-b", "gw-ha", "gw-hb", "gw-hc"])
+    assert not [call for call in writes(calls) if call.startswith(("Delete", "Modify", "Deregister", "SetSub"))]
+    del calls[:]
+    assert run(args, capsys)["changed"] is False and writes(calls) == []
+    # without keep, purge deletes the other flavour
+    del args["keep"]
+    result = run(args, capsys)
+    assert names(aws) == (["gw-alb"], ["gw-ha", "gw-hb", "gw-hc"])
+    assert run({"gateway": "gw", "state": "absent", "vpc_id": aws["vpc"], "keep": ["gw-hc"]}, capsys)["changed"] is True
+    assert names(aws) == ([], ["gw-hc"])
