@@ -25,6 +25,7 @@ NOT_FOUND_CODES = [
     "LoadBalancerNotFound",
     "TargetGroupNotFound",
     "ListenerNotFound",
+    "RuleNotFound",
     "InvalidVpcID.NotFound",
     "InvalidSubnetID.NotFound",
     "InvalidGroup.NotFound",
@@ -200,6 +201,8 @@ def normalise_load_balancer(raw, tags=None):
         "subnet_ids": [zone.get("SubnetId") for zone in zones if zone.get("SubnetId")],
         "availability_zones": [zone.get("ZoneName") for zone in zones],
         "security_groups": list(raw.get("SecurityGroups") or []),
+        # The same ids under the name the other snapshots use (version 0.3.0).
+        "security_group_ids": list(raw.get("SecurityGroups") or []),
         "tags": dict(tags or {}),
     }
 
@@ -218,6 +221,14 @@ def forward_target_groups(actions):
     return arns
 
 
+def action_type(actions):
+    """Type of the action that answers (the last one by order: forward, fixed-response, redirect), or None."""
+    typed = [action for action in actions or [] if action.get("Type")]
+    if not typed:
+        return None
+    return sorted(typed, key=lambda action: action.get("Order") or 0)[-1]["Type"]
+
+
 def normalise_listener(raw):
     return {
         "arn": raw.get("ListenerArn"),
@@ -225,10 +236,36 @@ def normalise_listener(raw):
         "port": raw.get("Port"),
         "protocol": raw.get("Protocol"),
         "target_group_arns": forward_target_groups(raw.get("DefaultActions")),
+        "default_action_type": action_type(raw.get("DefaultActions")),
+    }
+
+
+def normalise_listener_rule(raw):
+    """A listener rule of an application load balancer: its priority (None for the default rule), the
+    values of its ``path-pattern`` conditions, the other condition fields, and where it forwards."""
+    patterns, others = [], []
+    for condition in raw.get("Conditions") or []:
+        field = condition.get("Field")
+        if field == "path-pattern":
+            values = (condition.get("PathPatternConfig") or {}).get("Values") or condition.get("Values") or []
+            patterns.extend(value for value in values if value not in patterns)
+        elif field and field not in others:
+            others.append(field)
+    priority = raw.get("Priority")
+    is_default = bool(raw.get("IsDefault")) or priority == "default"
+    return {
+        "arn": raw.get("RuleArn"),
+        "priority": None if is_default or priority in (None, "") else int(priority),
+        "is_default": is_default,
+        "path_patterns": patterns,
+        "other_conditions": others,
+        "action_type": action_type(raw.get("Actions")),
+        "target_group_arns": forward_target_groups(raw.get("Actions")),
     }
 
 
 def normalise_target_group(raw, tags=None, targets=None):
+    matcher = raw.get("Matcher") or {}
     return {
         "arn": raw.get("TargetGroupArn"),
         "name": raw.get("TargetGroupName"),
@@ -237,6 +274,11 @@ def normalise_target_group(raw, tags=None, targets=None):
         "port": raw.get("Port"),
         "vpc_id": raw.get("VpcId"),
         "load_balancer_arns": list(raw.get("LoadBalancerArns") or []),
+        "health_check": {
+            "protocol": raw.get("HealthCheckProtocol"),
+            "path": raw.get("HealthCheckPath"),
+            "matcher": matcher.get("HttpCode") or matcher.get("GrpcCode"),
+        },
         "tags": dict(tags or {}),
         "targets": list(targets or []),
     }

@@ -22,6 +22,17 @@ the next request), placed in subnets of the NLB's VPC, with a security group tha
 connections to the NLB's subnets on the listener port. The flavour a service expects comes from its
 ``vpc_link_version`` (``v1`` when absent); the hops judge the link the integration really uses.
 
+The third private integration (``alb-v2``) puts an internal Application Load Balancer behind the VPC
+link v2: one HTTP(S) listener whose rules forward each service path (``/<path>`` and ``/<path>/*``)
+to the service's HTTP target group. A service expects it when its ``load_balancer_type`` is
+``application`` (``network`` when absent). The hops keep their ids (``nlb``, ``listener``,
+``target_group``...) and their order, and say ALB where the load balancer is one; such a service gets
+one hop more, ``alb_security_group`` between ``vpc_link`` and ``nlb`` (the ALB's security groups admit
+the link on the listener port and let the ALB reach the targets), absent from the NLB paths::
+
+    api_route -> integration -> stage_deployment -> vpc_link -> alb_security_group -> nlb -> listener
+    -> target_group -> ... -> service_endpoint
+
 A fault fails exactly its own hop. Each hop is judged on its own facts against the *expected*
 resources of the service, which are resolved once from the intent, the published state and the
 tags (:func:`resolve_service`), never from what the previous hop happens to point at. So a VPC
@@ -54,9 +65,17 @@ HOPS = (
     "service_endpoint",
 )
 
+# The hops of a service behind an application load balancer (alb-v2): one more, before the ALB.
+ALB_HOPS = HOPS[:4] + ("alb_security_group",) + HOPS[4:]
+
 OK = "ok"
 FAIL = "fail"
 SKIPPED = "skipped"
+
+NETWORK = "network"
+APPLICATION = "application"
+# The listener protocols of an application load balancer whose rules route on the path.
+HTTP_PROTOCOLS = ("HTTP", "HTTPS")
 
 SERVICE_TAG = "multiaccount:service"
 GATEWAY_TAG = "multiaccount:gateway"
@@ -254,6 +273,9 @@ def expected_services(gateway, providers):
 
     ``vpc_link_version`` (``v1`` or ``v2``) and ``integration_target_arn`` (the NLB an integration over
     a VPC link v2 names) are copied only when given: a service without them expects a REST v1 link.
+    So are ``load_balancer_type`` (``network`` or ``application``; a service without it expects an NLB)
+    and ``health_check`` (``{path, matcher}`` of an ALB target group). ``nlb_arn`` is the service's load
+    balancer, an ALB with ``load_balancer_type: application``.
     """
     state_services = ((gateway or {}).get("state") or {}).get("services") or {}
     services = []
@@ -274,7 +296,7 @@ def expected_services(gateway, providers):
                     "vpc_link_id": service.get("vpc_link_id") or published.get("vpc_link_id"),
                 }
             )
-            for key in ("vpc_link_version", "integration_target_arn"):
+            for key in ("vpc_link_version", "integration_target_arn", "load_balancer_type", "health_check"):
                 value = service.get(key) or published.get(key)
                 if value:
                     services[-1][key] = value
@@ -289,6 +311,79 @@ def expected_link_version(service):
 def link_version(link):
     """The flavour of a snapshot's VPC link (links of snapshots from before links v2 are REST v1)."""
     return (link or {}).get("version") or "v1"
+
+
+def expected_lb_type(service):
+    """The load balancer the service's path expects: ``application`` (alb-v2) or (by default) ``network``."""
+    return APPLICATION if str(service.get("load_balancer_type") or NETWORK).lower() == APPLICATION else NETWORK
+
+
+def lb_label(balancer, expected_type=NETWORK):
+    """``ALB`` or ``NLB``: what the load balancer is, or (when there is none) what is expected."""
+    kind = (balancer or {}).get("type") if balancer else expected_type
+    return "ALB" if kind == APPLICATION else "NLB"
+
+
+def lb_security_group_ids(balancer):
+    return list((balancer or {}).get("security_group_ids") or (balancer or {}).get("security_groups") or [])
+
+
+def _pattern_regex(pattern):
+    """An ALB path pattern as a regex: ``*`` is any run of characters, ``?`` exactly one, case-sensitive."""
+    parts = [".*" if char == "*" else "." if char == "?" else re.escape(char) for char in str(pattern)]
+    return re.compile("^" + "".join(parts) + "$", re.DOTALL)
+
+
+def path_pattern_matches(patterns, path):
+    """True when one of the path patterns of a rule matches the request path."""
+    return any(_pattern_regex(pattern).match(path) for pattern in patterns or [])
+
+
+def service_patterns(path):
+    """The path patterns of a service's ALB rule: ``/<path>`` and ``/<path>/*``."""
+    base = api_path(path).rstrip("/")
+    return [base or "/", base + "/*"] if base else ["/*"]
+
+
+def service_request_paths(path):
+    """Request paths the ALB must send to the service: the path itself and paths below it."""
+    base = api_path(path).rstrip("/")
+    samples = [base or "/", base + "/", base + "/{proxy}", base + "/{proxy}/{proxy}"]
+    return list(dict.fromkeys(samples))
+
+
+def rule_claims(listener, path):
+    """``{request path: rule}``: the rule of an ALB listener that answers each request path of a service.
+
+    Rules are tried by priority (lower number first); a rule without a path pattern matches every path
+    (its other conditions permitting). Paths no rule matches go to the default rule (the listener's
+    default action).
+    """
+    rules = [rule for rule in listener.get("rules") or [] if not rule.get("is_default")]
+    rules.sort(key=lambda rule: (rule.get("priority") is None, rule.get("priority") or 0))
+    default = next((rule for rule in listener.get("rules") or [] if rule.get("is_default")), None) or {
+        "priority": None,
+        "is_default": True,
+        "path_patterns": [],
+        "other_conditions": [],
+        "action_type": listener.get("default_action_type"),
+        "target_group_arns": list(listener.get("target_group_arns") or []),
+    }
+    claims = {}
+    for sample in service_request_paths(path):
+        claims[sample] = default
+        for rule in rules:
+            patterns = rule.get("path_patterns") or []
+            if not patterns or path_pattern_matches(patterns, sample):
+                claims[sample] = rule
+                break
+    return claims
+
+
+def rule_label(rule):
+    if not rule or rule.get("is_default"):
+        return "the default rule"
+    return f"rule {rule.get('priority')} ({', '.join(rule.get('path_patterns') or []) or 'no path pattern'})"
 
 
 def _by(items, key, value):
@@ -332,12 +427,21 @@ def connection_id_of(integration, snapshot):
     return connection_id
 
 
+def _forwarded_groups(listener):
+    """Target groups a listener forwards to: its default actions, and the rules of an ALB's listener."""
+    arns = list(listener.get("target_group_arns") or [])
+    for rule in listener.get("rules") or []:
+        arns.extend(rule.get("target_group_arns") or [])
+    return arns
+
+
 def _listener_forwarding(listeners, nlb_arn, tg_arn, preferred_port=None):
-    """The NLB's listener that forwards to the target group (the one on ``preferred_port`` when several do)."""
+    """The load balancer's listener that forwards to the target group (the one on ``preferred_port`` when
+    several do); an ALB's listener forwards through its rules."""
     found = [
         listener
         for listener in listeners or []
-        if listener.get("load_balancer_arn") == nlb_arn and tg_arn in (listener.get("target_group_arns") or [])
+        if listener.get("load_balancer_arn") == nlb_arn and tg_arn in _forwarded_groups(listener)
     ]
     for listener in found:
         if listener.get("port") == preferred_port:
@@ -356,6 +460,10 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
     tgs = snap.get("target_groups") or []
     nlbs = snap.get("load_balancers") or []
     links = snap.get("vpc_links") or []
+    # Found by tags or as the gateway's only load balancer: one of the expected type (an NLB, or an ALB
+    # with alb-v2); the published state names it whatever its type (a wrong one then fails the nlb hop).
+    wanted_type = expected_lb_type(service)
+    of_type = [item for item in nlbs if (item.get("type") or NETWORK) == wanted_type]
     resolved = {"target_group": None, "nlb": None, "listener_port": None, "vpc_link": None, "how": {}}
 
     # Target group: state ARN, tag, registered IPs.
@@ -365,6 +473,9 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
         tagged = _tagged(tgs, SERVICE_TAG, service["name"])
         if gateway_tag and len(tagged) > 1:
             tagged = [item for item in tagged if (item.get("tags") or {}).get(GATEWAY_TAG) == gateway_tag] or tagged
+        if len(tagged) > 1:
+            # Both an NLB's (TCP) and an ALB's (HTTP) target group (a move between modes): the expected kind first.
+            tagged.sort(key=lambda item: (item.get("protocol") in HTTP_PROTOCOLS) != (wanted_type == APPLICATION))
         tg = tagged[0] if tagged else None
         how = f"tag {SERVICE_TAG}={service['name']}"
     if tg is None and service["targets"]:
@@ -382,7 +493,7 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
     nlb = _by(nlbs, "arn", service.get("nlb_arn")) or _by(nlbs, "arn", service.get("integration_target_arn"))
     how = "published state"
     if nlb is None:
-        tagged = _tagged(nlbs, SERVICE_TAG, service["name"])
+        tagged = _tagged(of_type, SERVICE_TAG, service["name"])
         nlb = tagged[0] if tagged else None
         how = f"tag {SERVICE_TAG}={service['name']}"
     if nlb is None and tg:
@@ -393,14 +504,14 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
                 break
     if nlb is None:
         shared = [
-            item for item in _tagged(nlbs, GATEWAY_TAG, gateway_tag) if SERVICE_TAG not in (item.get("tags") or {})
+            item for item in _tagged(of_type, GATEWAY_TAG, gateway_tag) if SERVICE_TAG not in (item.get("tags") or {})
         ]
         candidates = shared if gateway_tag else []
-        if not candidates and len(nlbs) == 1:
-            candidates = nlbs
+        if not candidates and len(of_type) == 1:
+            candidates = of_type
         if len(candidates) == 1:
             nlb = candidates[0]
-            how = "the gateway's NLB"
+            how = f"the gateway's {lb_label(nlb)}"
     if nlb is None:
         # Last: the load balancer the API really names over a VPC link v2 (only when nothing says
         # which one is expected, so that a wrong integrationTarget still fails the integration hop).
@@ -412,8 +523,24 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
     resolved["nlb"] = nlb
     resolved["how"]["nlb"] = how if nlb else None
 
-    # Target group fallback: the one the NLB forwards the service port to.
-    if tg is None and nlb:
+    # Target group fallback: the one the NLB forwards the service port to, or the one the ALB's rule
+    # for the service path forwards to.
+    if tg is None and nlb and nlb.get("type") == APPLICATION:
+        for listener in snap.get("listeners") or []:
+            if listener.get("load_balancer_arn") != nlb["arn"] or listener.get("protocol") not in HTTP_PROTOCOLS:
+                continue
+            if service.get("listener_port") and listener.get("port") != service["listener_port"]:
+                continue
+            rule = rule_claims(listener, service["path"])[api_path(service["path"]).rstrip("/") or "/"]
+            for arn in rule.get("target_group_arns") or []:
+                tg = _by(tgs, "arn", arn)
+                if tg:
+                    resolved["target_group"] = tg
+                    resolved["how"]["target_group"] = f"{rule_label(rule)} of the ALB's listener {listener.get('port')}"
+                    break
+            if tg:
+                break
+    elif tg is None and nlb:
         port = service.get("listener_port") or service["port"]
         for listener in snap.get("listeners") or []:
             if listener.get("load_balancer_arn") == nlb["arn"] and listener.get("port") == port:
@@ -434,6 +561,14 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
         if listener:
             port = listener.get("port")
             how = "the listener forwarding to the target group"
+    if port is None and nlb and nlb.get("type") == APPLICATION:
+        ports = sorted(
+            listener.get("port")
+            for listener in snap.get("listeners") or []
+            if listener.get("load_balancer_arn") == nlb["arn"] and listener.get("protocol") in HTTP_PROTOCOLS
+        )
+        port = ports[0] if ports else 80
+        how = "the ALB's HTTP(S) listener" if ports else "the HTTP port (the ALB has no HTTP(S) listener)"
     if port is None:
         port = service["port"]
         how = "the service port"
@@ -509,6 +644,15 @@ class _Context:
         # The flavour the service expects, and the load balancer its integrations name over a link v2.
         self.expected_version = expected_link_version(service)
         self.expected_target = service.get("integration_target_arn") or (self.nlb or {}).get("arn")
+        # The load balancer the service expects (an NLB, or an ALB with alb-v2), what the one found is
+        # called in the messages, and the private integration mode that builds the expected path.
+        self.expected_type = expected_lb_type(service)
+        self.lb = lb_label(self.nlb, self.expected_type)
+        self.alb = self.expected_type == APPLICATION
+        self.mode = "alb-v2" if self.alb else "nlb-v2"
+        # The load balancer found is not of the expected type: its listeners say nothing (see nlb).
+        self.type_mismatch = bool(self.nlb) and (self.nlb.get("type") or NETWORK) != self.expected_type
+        self.alb_rule = None
         self.vpc_a = (self.nlb or {}).get("vpc_id") or (self.tg or {}).get("vpc_id")
         self.nlb_subnets = [
             _by(self.gw.get("subnets"), "id", subnet_id) or {"id": subnet_id, "cidr": None}
@@ -581,23 +725,42 @@ def _integration_target_problems(ctx, where, integration, link):
             f"expects a VPC link {ctx.expected_version} (vpc_link_version; shared_gateway_private_integration)"
         )
     if version == "v2":
-        nlb_name = _name(_by(ctx.gw.get("load_balancers"), "arn", ctx.expected_target), "the service's NLB")
+        nlb_name = _name(_by(ctx.gw.get("load_balancers"), "arn", ctx.expected_target), f"the service's {ctx.lb}")
         if not target:
             problems.append(
                 f"{where}: no integrationTarget; over the VPC link v2 {connection_id} it must name the service's "
-                f"NLB {nlb_name} ({ctx.expected_target or 'unknown'})"
+                f"{ctx.lb} {nlb_name} ({ctx.expected_target or 'unknown'})"
             )
         elif ctx.expected_target and target != ctx.expected_target:
             other = _by(ctx.gw.get("load_balancers"), "arn", target)
             problems.append(
                 f"{where}: integrationTarget {target}{f' ({_name(other)})' if other else ''} is not the service's "
-                f"NLB {nlb_name} ({ctx.expected_target})"
+                f"{ctx.lb} {nlb_name} ({ctx.expected_target})"
             )
     elif target:
         problems.append(
             f"{where}: integrationTarget {target} over the VPC link v1 {connection_id}: only a VPC link v2 takes one"
         )
     return problems
+
+
+def _alb_uri_path_problems(ctx, where, resource_path, uri):
+    """An ALB routes on the request path: the integration must keep the service path (``/<path>``, and
+    ``/<path>/{proxy}`` for the proxy child), or the request falls to another rule or the default action."""
+    patterns = service_patterns(ctx.service["path"])
+    try:
+        sent = urlsplit(uri).path or "/"
+    except ValueError:
+        return []
+    # What the ALB sees: a path parameter is replaced by a value.
+    request = re.sub(r"\{[^}]*\}", "x", sent)
+    if path_pattern_matches(patterns, request):
+        return []
+    expected = ctx.service["path"].rstrip("/") + ("/{proxy}" if resource_path.endswith("/" + PROXY_PART) else "")
+    return [
+        f"{where}: URI path {sent} is outside {', '.join(patterns)}: the ALB routes on the path, the request "
+        f"never reaches the rule of {ctx.service['name']} (expected {expected})"
+    ]
 
 
 def _check_integration(ctx):
@@ -640,7 +803,7 @@ def _check_integration(ctx):
             problems.append(f"{where}: URI {uri!r} has no host")
             continue
         if expected_dns and host != expected_dns.lower():
-            problems.append(f"{where}: URI host {host} is not the service's NLB ({expected_dns})")
+            problems.append(f"{where}: URI host {host} is not the service's {ctx.lb} ({expected_dns})")
         if port != ctx.listener_port:
             listener_ports = sorted(
                 listener.get("port")
@@ -649,19 +812,24 @@ def _check_integration(ctx):
             )
             problems.append(
                 f"{where}: URI port {port} matches no listener of the service "
-                f"(expected {ctx.listener_port}; NLB listeners: {', '.join(map(str, listener_ports)) or 'none'})"
+                f"(expected {ctx.listener_port}; {ctx.lb} listeners: {', '.join(map(str, listener_ports)) or 'none'})"
             )
+        if ctx.alb:
+            problems.extend(_alb_uri_path_problems(ctx, where, path, uri))
     problems.extend(target_problems)
     resource = f"{svc['path']} integration"
     if problems:
         target_url = f"http://{expected_dns or '<nlb dns>'}:{ctx.listener_port}/"
+        if ctx.alb:
+            target_url = f"http://{expected_dns or '<alb dns>'}:{ctx.listener_port}{svc['path']}"
         if ctx.expected_version == "v2":
             link = ctx.link if link_version(ctx.link) == "v2" else None
             link_hint = (link or {}).get("id") or svc.get("vpc_link_id") or "<vpc link v2 id>"
+            placeholder = "<alb arn>" if ctx.alb else "<nlb arn>"
             fix = (
                 f"point the integration at the VPC link v2 {link_hint} with integrationTarget "
-                f"{ctx.expected_target or '<nlb arn>'} and {target_url} (re-run the api_publish role, "
-                "shared_gateway_private_integration: nlb-v2), then redeploy the stage"
+                f"{ctx.expected_target or placeholder} and {target_url} (re-run the api_publish role, "
+                f"shared_gateway_private_integration: {ctx.mode}), then redeploy the stage"
             )
         elif target_problems:
             link = ctx.link if ctx.link and link_version(ctx.link) == "v1" else None
@@ -779,13 +947,14 @@ def _links_v2_read(gw):
 
 
 def _check_vpc_link_v2(ctx, link):
-    """A VPC link v2: usable, in subnets of the NLB's VPC, allowed to reach the NLB's listener port."""
+    """A VPC link v2: usable, in subnets of the load balancer's VPC, allowed to reach its listener port."""
     nlb, gw, port = ctx.nlb, ctx.gw, ctx.listener_port
     resource = f"VPC link v2 {link.get('name')} ({link.get('id')})"
+    lb = ctx.lb
     recreate = (
         "create the VPC link v2 again in the gateway subnets with its security group (shared_gateway role, "
-        "shared_gateway_private_integration: nlb-v2; AWS cannot change a link's subnets or groups), then re-run "
-        "the api_publish role"
+        f"shared_gateway_private_integration: {ctx.mode}; AWS cannot change a link's subnets or groups), then "
+        "re-run the api_publish role"
     )
     problems, fixes, fine = [], [], []
 
@@ -799,7 +968,7 @@ def _check_vpc_link_v2(ctx, link):
             "wait until it is AVAILABLE (it can take minutes), then re-run verify" if status == "PENDING" else recreate
         )
 
-    # Subnets: the link's network interfaces must be in the NLB's VPC.
+    # Subnets: the link's network interfaces must be in the load balancer's VPC.
     vpc_id = (nlb or {}).get("vpc_id")
     link_subnets = list(link.get("subnet_ids") or [])
     vpc_subnets = {subnet.get("id") for subnet in gw.get("subnets") or [] if vpc_id and subnet.get("vpc_id") == vpc_id}
@@ -807,22 +976,22 @@ def _check_vpc_link_v2(ctx, link):
         problems.append("no subnet")
         fixes.append(recreate)
     elif not nlb:
-        fine.append("subnets not judged: no NLB (see nlb)")
+        fine.append(f"subnets not judged: no {lb} (see nlb)")
     elif not vpc_subnets:
         fine.append(f"subnets {', '.join(link_subnets)} not judged: the snapshot has no subnet of {vpc_id}")
     else:
         outside = [subnet_id for subnet_id in link_subnets if subnet_id not in vpc_subnets]
         if outside:
-            problems.append(f"subnet(s) {', '.join(outside)} not in the NLB's VPC {vpc_id}")
+            problems.append(f"subnet(s) {', '.join(outside)} not in the {lb}'s VPC {vpc_id}")
             fixes.append(
-                f"create the VPC link v2 again in subnets of {vpc_id} (the NLB's: "
+                f"create the VPC link v2 again in subnets of {vpc_id} (the {lb}'s: "
                 f"{', '.join(nlb.get('subnet_ids') or []) or 'the gateway subnets'}; AWS cannot move a link) "
                 "with the shared_gateway role, then re-run the api_publish role"
             )
         else:
             fine.append(f"subnets {', '.join(link_subnets)} in {vpc_id}")
 
-    # Security groups: at least one, and together they let the link reach the NLB's subnets on the port.
+    # Security groups: at least one, and together they let the link reach the load balancer's subnets on the port.
     group_ids = list(link.get("security_group_ids") or [])
     groups = [_by(gw.get("security_groups"), "id", group_id) for group_id in group_ids]
     gone = [group_id for group_id, group in zip(group_ids, groups) if group is None]
@@ -840,18 +1009,16 @@ def _check_vpc_link_v2(ctx, link):
     if not group_ids or len(gone) == len(group_ids):
         pass  # already a problem; nothing to judge the egress on
     elif not nlb:
-        fine.append("egress not judged: no NLB (see nlb)")
+        fine.append(f"egress not judged: no {lb} (see nlb)")
     elif not destinations:
-        fine.append("egress not judged: the NLB's subnets are unknown")
+        fine.append(f"egress not judged: the {lb}'s subnets are unknown")
     else:
         present = [group for group in groups if group]
-        dummy, missing, how = sg_admission(
-            present, port, destinations, nlb.get("security_groups") or [], direction="egress"
-        )
+        dummy, missing, how = sg_admission(present, port, destinations, lb_security_group_ids(nlb), direction="egress")
         if missing:
             problems.append(
                 f"{', '.join(group_ids)} {'allow' if len(group_ids) > 1 else 'allows'} no egress tcp/{port} to "
-                f"{', '.join(missing)} (the NLB's subnets)"
+                f"{', '.join(missing)} (the {lb}'s subnets)"
             )
             fixes.append(
                 f"authorize egress tcp/{port} to {', '.join(vpc_cidrs or missing)} on {group_ids[0]} (the link's "
@@ -891,7 +1058,7 @@ def _check_vpc_link(ctx):
             f"VPC link v2 {wanted or ''}".rstrip(),
             f"no VPC link v2 {wanted + ' ' if wanted else ''}in account {ctx.account_a} "
             f"(published state, tag {GATEWAY_TAG})",
-            "create it: shared_gateway role (shared_gateway_private_integration: nlb-v2), then re-run the "
+            f"create it: shared_gateway role (shared_gateway_private_integration: {ctx.mode}), then re-run the "
             "api_publish role",
         )
     if link and link_version(link) == "v2":
@@ -927,48 +1094,184 @@ def _check_vpc_link(ctx):
     return _hop("vpc_link", OK, ctx.account_a, resource, f"AVAILABLE, targets {_name(nlb)}")
 
 
+def _check_alb_security_group(ctx):
+    """alb-v2: the ALB's security groups admit the VPC link v2 on the listener port (a rule naming the
+    link's security group, or the CIDRs of the link's subnets) and let the ALB reach the targets."""
+    alb, gw, port, svc = ctx.nlb, ctx.gw, ctx.listener_port, ctx.service
+    if not alb:
+        return _hop("alb_security_group", SKIPPED, ctx.account_a, "security groups of the ALB", "no ALB (see nlb)")
+    if ctx.type_mismatch:
+        return _hop(
+            "alb_security_group",
+            SKIPPED,
+            ctx.account_a,
+            f"security groups of {alb.get('name')}",
+            f"{alb.get('name')} is not an application load balancer (see nlb)",
+        )
+    group_ids = lb_security_group_ids(alb)
+    resource = f"security group(s) {', '.join(group_ids) or '-'} of ALB {alb.get('name')}"
+    fix_role = f"shared_gateway role, shared_gateway_private_integration: {ctx.mode}"
+    if not group_ids:
+        return _hop(
+            "alb_security_group",
+            FAIL,
+            ctx.account_a,
+            resource,
+            "the ALB has no security group",
+            f"give the ALB its security group (the one named <gateway>-gateway-alb: {fix_role})",
+        )
+    groups = [_by(gw.get("security_groups"), "id", group_id) for group_id in group_ids]
+    gone = [group_id for group_id, group in zip(group_ids, groups) if group is None]
+    if len(gone) == len(group_ids):
+        return _hop(
+            "alb_security_group",
+            FAIL,
+            ctx.account_a,
+            resource,
+            f"security group(s) {', '.join(gone)} not found in account {ctx.account_a}",
+            f"create the ALB's security group again and attach it ({fix_role})",
+        )
+    present = [group for group in groups if group]
+    problems, fixes, fine = [], [], []
+    if gone:
+        fine.append(f"{', '.join(gone)} not found (the others are judged)")
+
+    # Ingress: from the link's security groups (a rule naming one of them) or from the link's subnets.
+    link = ctx.link if ctx.link and link_version(ctx.link) == "v2" else None
+    if link is None:
+        fine.append("ingress not judged: no VPC link v2 (see vpc_link)")
+    else:
+        link_groups = list(link.get("security_group_ids") or [])
+        link_cidrs = [
+            (_by(gw.get("subnets"), "id", subnet_id) or {}).get("cidr") for subnet_id in link.get("subnet_ids") or []
+        ]
+        link_cidrs = [cidr for cidr in link_cidrs if cidr]
+        by_group = sorted(
+            {
+                f"{group.get('id')} <- {pair.get('group_id')}"
+                for group in present
+                for rule in group.get("ingress") or []
+                if rule_admits_port(rule, port)
+                for pair in rule.get("group_pairs") or []
+                if pair.get("group_id") in link_groups
+            }
+        )
+        if by_group:
+            fine.append(f"ingress tcp/{port} from the link's group ({', '.join(by_group)})")
+        else:
+            dummy, missing, how = sg_admission(present, port, link_cidrs)
+            if link_cidrs and not missing:
+                fine.append(f"ingress tcp/{port} from " + "; ".join(f"{cidr} ({how[cidr]})" for cidr in link_cidrs))
+            else:
+                sources = ", ".join(link_groups) or "no group"
+                unadmitted = f" nor from {', '.join(missing)} (its subnets)" if missing else ""
+                problems.append(
+                    f"{', '.join(group_ids)} {'admit' if len(group_ids) > 1 else 'admits'} no tcp/{port} from the "
+                    f"VPC link v2 {link.get('id')}: not from its security group(s) {sources}{unadmitted}"
+                )
+                fixes.append(
+                    f"authorize ingress tcp/{port} from {link_groups[0] if link_groups else 'the link security group'}"
+                    f" (the VPC link v2's security group) on {group_ids[0]} ({fix_role})"
+                )
+
+    # Egress: the ALB opens the connections to the targets (an ALB group without egress rules blocks them).
+    destinations = [f"{ip}/32" for ip in svc["targets"]]
+    if not destinations:
+        fine.append("egress not judged: no target")
+    elif any("egress" not in group for group in present):
+        fine.append("egress not judged: the snapshot has no egress rules")
+    else:
+        dummy, missing, how = sg_admission(present, svc["port"], destinations, direction="egress")
+        if missing:
+            ips = ", ".join(cidr.split("/")[0] for cidr in missing)
+            problems.append(
+                f"{', '.join(group_ids)} {'allow' if len(group_ids) > 1 else 'allows'} no egress tcp/{svc['port']} "
+                f"to {ips} (the targets of {svc['name']})"
+            )
+            fixes.append(
+                f"authorize egress tcp/{svc['port']} to {', '.join(ctx.provider_cidrs) or ips} on {group_ids[0]} "
+                f"(the ALB's security group: {fix_role})"
+            )
+        else:
+            fine.append(
+                f"egress tcp/{svc['port']} to "
+                + "; ".join(f"{cidr.split('/')[0]} ({how[cidr]})" for cidr in destinations)
+            )
+    if problems:
+        return _hop("alb_security_group", FAIL, ctx.account_a, resource, "; ".join(problems), "; ".join(fixes))
+    return _hop("alb_security_group", OK, ctx.account_a, resource, ", ".join(fine))
+
+
 def _check_nlb(ctx):
-    nlb = ctx.nlb
+    nlb, label = ctx.nlb, ctx.lb
     if not nlb:
         return _hop(
             "nlb",
             FAIL,
             ctx.account_a,
-            "NLB",
-            f"no internal NLB found for {ctx.service['name']} (published state, tags, target group)",
-            "create it: run the shared_gateway role",
+            label,
+            f"no internal {label} found for {ctx.service['name']} (published state, tags, target group)",
+            "create it: run the shared_gateway role"
+            + (f" (shared_gateway_private_integration: {ctx.mode})" if ctx.alb else ""),
         )
-    resource = f"NLB {nlb.get('name')} ({nlb.get('arn')})"
+    resource = f"{label} {nlb.get('name')} ({nlb.get('arn')})"
     problems = []
-    if nlb.get("type") != "network":
-        problems.append(f"type {nlb.get('type')}, expected network")
+    if nlb.get("type") != ctx.expected_type:
+        problems.append(f"type {nlb.get('type')}, expected {ctx.expected_type}")
     if nlb.get("scheme") != "internal":
         problems.append(f"scheme {nlb.get('scheme')}, expected internal")
     if nlb.get("state") != "active":
         reason = f" ({nlb.get('state_reason')})" if nlb.get("state_reason") else ""
         problems.append(f"state {nlb.get('state')}{reason}")
+    subnets = nlb.get("subnet_ids") or []
+    if ctx.alb and nlb.get("type") == APPLICATION and len(subnets) < 2:
+        problems.append(
+            f"in {len(subnets)} subnet(s) ({', '.join(subnets) or 'none'}), an ALB needs at least two (in two "
+            "availability zones)"
+        )
     if problems:
+        if ctx.alb:
+            fix = (
+                "wait for provisioning, or recreate it as an internal application load balancer in at least two "
+                f"gateway subnets (shared_gateway role, shared_gateway_private_integration: {ctx.mode})"
+            )
+        else:
+            fix = "wait for provisioning, or recreate it as an internal network load balancer (shared_gateway role)"
+        return _hop("nlb", FAIL, ctx.account_a, resource, "; ".join(problems), fix)
+    if ctx.alb:
         return _hop(
-            "nlb",
-            FAIL,
-            ctx.account_a,
-            resource,
-            "; ".join(problems),
-            "wait for provisioning, or recreate it as an internal network load balancer (shared_gateway role)",
+            "nlb", OK, ctx.account_a, resource, f"internal, active, {len(subnets)} subnets, {nlb.get('dns_name')}"
         )
     return _hop("nlb", OK, ctx.account_a, resource, f"internal, active, {nlb.get('dns_name')}")
+
+
+def _listener_on(gw, balancer, port):
+    """The listener of ``balancer`` on ``port`` in the gateway snapshot (the last one read), or None."""
+    listener = None
+    for item in gw.get("listeners") or []:
+        if item.get("load_balancer_arn") == balancer.get("arn") and item.get("port") == port:
+            listener = item
+    return listener
 
 
 def _check_listener(ctx):
     nlb, tg = ctx.nlb, ctx.tg
     port = ctx.listener_port
     if not nlb:
-        return _hop("listener", SKIPPED, ctx.account_a, f"listener :{port}", "no NLB (see nlb)")
+        return _hop("listener", SKIPPED, ctx.account_a, f"listener :{port}", f"no {ctx.lb} (see nlb)")
+    if ctx.type_mismatch:
+        return _hop(
+            "listener",
+            SKIPPED,
+            ctx.account_a,
+            f"listener :{port} on {nlb.get('name')}",
+            f"{nlb.get('name')} is a {nlb.get('type')} load balancer, the service expects an "
+            f"{'ALB' if ctx.alb else 'NLB'} (see nlb)",
+        )
+    if ctx.alb:
+        return _check_alb_listener(ctx)
     resource = f"listener :{port} on {nlb.get('name')}"
-    listener = None
-    for item in ctx.gw.get("listeners") or []:
-        if item.get("load_balancer_arn") == nlb.get("arn") and item.get("port") == port:
-            listener = item
+    listener = _listener_on(ctx.gw, nlb, port)
     if not listener:
         return _hop(
             "listener",
@@ -996,6 +1299,140 @@ def _check_listener(ctx):
     return _hop("listener", OK, ctx.account_a, resource, f"{listener.get('protocol')}:{port} -> {_name(tg)}")
 
 
+def _forwards_to(rule, tg):
+    """True when the rule's action forwards (only) to the service's target group (to one, without it)."""
+    arns = rule.get("target_group_arns") or []
+    if rule.get("action_type") not in (None, "forward") or not arns:
+        return False
+    return arns == [tg["arn"]] if tg else True
+
+
+def _shown(samples, base):
+    """Request paths as the service's patterns: ``/<path>`` and ``/<path>/*``."""
+    shown = []
+    for sample in samples:
+        text = base if sample == base else base.rstrip("/") + "/*"
+        if text not in shown:
+            shown.append(text)
+    return ", ".join(shown)
+
+
+def _check_alb_listener(ctx):
+    """alb-v2: the listener on the listener port (HTTP or HTTPS) sends the service's path to its target group
+    through a rule: ``/<path>`` and ``/<path>/*``, forwarding to the target group, not taken first by a rule
+    of lower priority number."""
+    alb, tg, svc, port = ctx.nlb, ctx.tg, ctx.service, ctx.listener_port
+    gw = ctx.gw
+    resource = f"listener :{port} on ALB {alb.get('name')}"
+    patterns = service_patterns(svc["path"])
+    base = patterns[0]
+    tg_name = _name(tg, "the service target group")
+    tg_arn = (tg or {}).get("arn") or "<target group arn>"
+    fix_role = f"shared_gateway role, shared_gateway_private_integration: {ctx.mode}"
+    add_rule = (
+        f"add a rule to the listener {port} of {alb.get('name')}: path-pattern {', '.join(patterns)}, forward to "
+        f"{tg_arn}, with a lower priority number than any rule whose patterns take the path ({fix_role})"
+    )
+    listener = _listener_on(gw, alb, port)
+    if not listener:
+        return _hop(
+            "listener",
+            FAIL,
+            ctx.account_a,
+            resource,
+            f"no listener on port {port}",
+            f"add an HTTP listener on {port} (default action fixed-response 404) with a rule forwarding "
+            f"{', '.join(patterns)} to {tg_name} ({fix_role})",
+        )
+    protocol = listener.get("protocol")
+    resource = f"listener {protocol}:{port} on ALB {alb.get('name')}"
+    if protocol not in HTTP_PROTOCOLS:
+        return _hop(
+            "listener",
+            FAIL,
+            ctx.account_a,
+            resource,
+            f"protocol {protocol}, an ALB listener routes paths over HTTP or HTTPS",
+            f"recreate the listener on {port} as HTTP (or HTTPS with a certificate) ({fix_role})",
+        )
+    claims = rule_claims(listener, svc["path"])
+    own = [
+        rule
+        for rule in listener.get("rules") or []
+        if not rule.get("is_default") and set(patterns) <= set(rule.get("path_patterns") or [])
+    ]
+    own_rule = own[0] if own else None
+    wrong = {}
+    for sample, rule in claims.items():
+        if not _forwards_to(rule, tg):
+            wrong.setdefault(id(rule), (rule, []))[1].append(sample)
+    if not wrong:
+        rules = list({id(rule): rule for rule in claims.values()}.values())
+        ctx.alb_rule = rules[0] if len(rules) == 1 else (own_rule or rules[0])
+        extra = [rule for rule in rules if rule.get("other_conditions")]
+        if extra:
+            rule = extra[0]
+            return _hop(
+                "listener",
+                FAIL,
+                ctx.account_a,
+                resource,
+                f"{rule_label(rule)} forwards to {tg_name} only when {', '.join(rule['other_conditions'])} also "
+                "match: the other requests get the next rule or the default action",
+                f"keep only the path-pattern condition on {rule_label(rule)} ({fix_role})",
+            )
+        via = "; ".join(rule_label(rule) for rule in rules)
+        return _hop(
+            "listener",
+            OK,
+            ctx.account_a,
+            resource,
+            f"{protocol}:{port} {', '.join(patterns)} -> {tg_name} by {via}",
+        )
+    ctx.alb_rule = own_rule
+    problems, fixes = [], []
+    for rule, samples in wrong.values():
+        paths = _shown(samples, base)
+        targets = [_name(_by(gw.get("target_groups"), "arn", arn), arn) for arn in rule.get("target_group_arns") or []]
+        answer = (
+            f"forwards to {', '.join(targets)}"
+            if rule.get("action_type") in (None, "forward") and targets
+            else f"answers with its {rule.get('action_type') or 'no'} action"
+        )
+        if rule.get("is_default"):
+            where = f", {rule_label(own_rule)} forwards elsewhere" if own_rule else ""
+            problems.append(
+                f"no rule forwards {paths} to {tg_name}{where}: {rule_label(rule)} {answer} (listener default action "
+                f"{listener.get('default_action_type') or '?'})"
+            )
+            fixes.append(add_rule)
+        elif set(patterns) <= set(rule.get("path_patterns") or []):
+            problems.append(f"{rule_label(rule)}, the rule of {svc['name']}, {answer}, not {tg_name}")
+            fixes.append(f"modify rule {rule.get('priority')} to forward to {tg_arn} ({fix_role})")
+        else:
+            later = (
+                f"before {rule_label(own_rule)} of {svc['name']}"
+                if own_rule
+                else f"and {svc['name']} has no rule of its own"
+            )
+            problems.append(
+                f"{rule_label(rule)} takes {paths} first (priority {rule.get('priority')}) {later}: it {answer}"
+            )
+            fixes.append(
+                (
+                    f"give rule {own_rule.get('priority')} of {svc['name']} a lower priority number than rule "
+                    f"{rule.get('priority')} (deeper paths first: {fix_role})"
+                )
+                if own_rule
+                else add_rule
+            )
+    unique = []
+    for fix in fixes:
+        if fix not in unique:
+            unique.append(fix)
+    return _hop("listener", FAIL, ctx.account_a, resource, "; ".join(problems), "; ".join(unique))
+
+
 def _check_target_group(ctx):
     tg, svc = ctx.tg, ctx.service
     if not tg:
@@ -1018,17 +1455,55 @@ def _check_target_group(ctx):
         problems.append(f"sends to port {wrong}, but {svc['name']} listens on {svc['port']}")
     elif not ports and tg.get("port") != svc["port"]:
         problems.append(f"port {tg.get('port')}, but {svc['name']} listens on {svc['port']}")
+    fix = (
+        f"register the targets on port {svc['port']} (multiaccount.apigateway.nlb_ip_targets with port: "
+        f"{svc['port']}), or recreate the target group with type ip and port {svc['port']}"
+    )
+    if ctx.alb:
+        return _check_alb_target_group(ctx, resource, problems, fix)
     if problems:
-        return _hop(
-            "target_group",
-            FAIL,
-            ctx.account_a,
-            resource,
-            "; ".join(problems),
-            f"register the targets on port {svc['port']} (multiaccount.apigateway.nlb_ip_targets with port: "
-            f"{svc['port']}), or recreate the target group with type ip and port {svc['port']}",
-        )
+        return _hop("target_group", FAIL, ctx.account_a, resource, "; ".join(problems), fix)
     return _hop("target_group", OK, ctx.account_a, resource, f"type ip, port {svc['port']}")
+
+
+def _check_alb_target_group(ctx, resource, problems, fix):
+    """alb-v2: an HTTP(S) target group whose health check is HTTP(S) with the service's path and matcher."""
+    tg, svc = ctx.tg, ctx.service
+    fixes = [fix] if problems else []
+    recreate = []
+    if tg.get("protocol") not in HTTP_PROTOCOLS:
+        problems.append(f"protocol {tg.get('protocol')}, an ALB target group is HTTP or HTTPS")
+        recreate.append("protocol HTTP")
+    check = tg.get("health_check") or {}
+    wanted = svc.get("health_check") or {}
+    fine = [f"{tg.get('protocol')}, type ip, port {svc['port']}"]
+    if check:
+        modify = []
+        if check.get("protocol") not in HTTP_PROTOCOLS:
+            problems.append(f"health check protocol {check.get('protocol')}, expected HTTP")
+            modify.append("protocol HTTP")
+        if wanted.get("path") and check.get("path") != wanted["path"]:
+            problems.append(f"health check path {check.get('path')}, expected {wanted['path']}")
+            modify.append(f"path {wanted['path']}")
+        if wanted.get("matcher") and str(check.get("matcher") or "").replace(" ", "") != str(wanted["matcher"]).replace(
+            " ", ""
+        ):
+            problems.append(f"health check matcher {check.get('matcher')}, expected {wanted['matcher']}")
+            modify.append(f"matcher {wanted['matcher']}")
+        if modify:
+            fixes.append(
+                f"set the health check of {tg.get('name')} to {', '.join(modify)} (health_check of {svc['name']} in "
+                f"provider_vpc_services; shared_gateway role, shared_gateway_private_integration: {ctx.mode})"
+            )
+        fine.append(f"health check {check.get('protocol')} {check.get('path')} {check.get('matcher')}")
+    if recreate:
+        fixes.append(
+            f"recreate the target group as HTTP, type ip, port {svc['port']} (shared_gateway role, "
+            f"shared_gateway_private_integration: {ctx.mode})"
+        )
+    if problems:
+        return _hop("target_group", FAIL, ctx.account_a, resource, "; ".join(problems), "; ".join(fixes))
+    return _hop("target_group", OK, ctx.account_a, resource, ", ".join(fine))
 
 
 def _check_target(ctx):
@@ -1143,15 +1618,16 @@ def _judge_route(ctx, route, diverted, destination, vpc_b, table_id):
 
 
 def _check_gateway_route(ctx):
+    where = f"route tables of the {ctx.lb} subnets"
     if not ctx.nlb:
-        return _hop("gateway_route", SKIPPED, ctx.account_a, "route tables of the NLB subnets", "no NLB (see nlb)")
+        return _hop("gateway_route", SKIPPED, ctx.account_a, where, f"no {ctx.lb} (see nlb)")
     if not ctx.vpcs_b:
-        return _hop("gateway_route", SKIPPED, ctx.account_a, "route tables of the NLB subnets", "unknown provider VPC")
+        return _hop("gateway_route", SKIPPED, ctx.account_a, where, "unknown provider VPC")
     problems, fine, tables = [], [], []
     for subnet in ctx.nlb_subnets:
         table = route_table_for_subnet(ctx.gw.get("route_tables"), subnet["id"], ctx.vpc_a)
         if not table:
-            problems.append(f"no route table for NLB subnet {subnet['id']}")
+            problems.append(f"no route table for {ctx.lb} subnet {subnet['id']}")
             continue
         label = f"{table['id']} ({subnet['id']})"
         if table["id"] not in tables:
@@ -1173,7 +1649,7 @@ def _check_gateway_route(ctx):
             ctx.account_a,
             resource,
             "; ".join(problems),
-            f"add a route to the provider CIDR ({cidrs}) via {via} in every route table of the NLB subnets "
+            f"add a route to the provider CIDR ({cidrs}) via {via} in every route table of the {ctx.lb} subnets "
             "(shared_gateway role, tasks_from: peering)",
         )
     return _hop("gateway_route", OK, ctx.account_a, resource, "; ".join(sorted(set(fine))))
@@ -1181,7 +1657,9 @@ def _check_gateway_route(ctx):
 
 def _check_provider_route(ctx):
     if not ctx.nlb or not ctx.nlb_cidrs:
-        return _hop("provider_route", SKIPPED, ctx.account_b, "provider route tables", "NLB subnets unknown (see nlb)")
+        return _hop(
+            "provider_route", SKIPPED, ctx.account_b, "provider route tables", f"{ctx.lb} subnets unknown (see nlb)"
+        )
     problems, fine, tables = [], [], []
     for target in ctx.targets:
         if not target.get("subnet_id"):
@@ -1217,14 +1695,14 @@ def _check_provider_route(ctx):
 def _check_security_group(ctx):
     svc = ctx.service
     if not ctx.nlb or not ctx.nlb_cidrs:
-        return _hop("security_group", SKIPPED, ctx.account_b, "security groups", "NLB subnets unknown (see nlb)")
+        return _hop("security_group", SKIPPED, ctx.account_b, "security groups", f"{ctx.lb} subnets unknown (see nlb)")
     with_eni = [t for t in ctx.targets if t.get("eni")]
     if not with_eni:
         return _hop(
             "security_group", SKIPPED, ctx.account_b, "security groups", "no ENI at the targets (see service_endpoint)"
         )
     same_region = ctx.region_a == ctx.region_b
-    nlb_groups = (ctx.nlb.get("security_groups") or []) if same_region else []
+    nlb_groups = lb_security_group_ids(ctx.nlb) if same_region else []
     problems, fine, names = [], [], []
     for target in with_eni:
         group_ids = target["eni"].get("security_group_ids") or []
@@ -1245,7 +1723,7 @@ def _check_security_group(ctx):
             ctx.account_b,
             resource,
             "; ".join(problems),
-            f"authorize tcp/{svc['port']} from {', '.join(ctx.nlb_cidrs)} (the NLB subnets) on {names[0] if names else 'the group'} "
+            f"authorize tcp/{svc['port']} from {', '.join(ctx.nlb_cidrs)} (the {ctx.lb} subnets) on {names[0] if names else 'the group'} "
             "(provider_vpc role)",
         )
     return _hop("security_group", OK, ctx.account_b, resource, "; ".join(fine))
@@ -1269,7 +1747,7 @@ def _check_service_endpoint(ctx):
         for entry in ctx.tg.get("targets") or []:
             if entry.get("ip") in svc["targets"] and entry.get("health_state") == "unhealthy":
                 problems.append(
-                    f"every static hop is fine but the NLB health check of {entry['ip']}:{entry.get('port')} fails "
+                    f"every static hop is fine but the {ctx.lb} health check of {entry['ip']}:{entry.get('port')} fails "
                     f"({entry.get('health_reason') or entry.get('health_description') or 'unhealthy'}): nothing answers there"
                 )
     resource = ", ".join(enis) or ", ".join(svc["targets"])
@@ -1290,6 +1768,7 @@ CHECKS = (
     ("integration", _check_integration),
     ("stage_deployment", _check_stage_deployment),
     ("vpc_link", _check_vpc_link),
+    ("alb_security_group", _check_alb_security_group),
     ("nlb", _check_nlb),
     ("listener", _check_listener),
     ("target_group", _check_target_group),
@@ -1305,11 +1784,13 @@ CHECKS = (
 def evaluate_service(service, gateway, provider):
     """Ordered hop list of one service path, plus the resolved resources (for the picture)."""
     ctx = _Context(service, gateway, provider)
+    order = ALB_HOPS if ctx.alb else HOPS
     for name, check in CHECKS:
-        ctx.hops[name] = check(ctx)
-    hops = [ctx.hops[name] for name in HOPS]
+        if name in order:
+            ctx.hops[name] = check(ctx)
+    hops = [ctx.hops[name] for name in order]
     failed = [hop for hop in hops if hop["status"] == FAIL]
-    return {
+    result = {
         "name": service["name"],
         "provider": service.get("provider"),
         "path": service["path"],
@@ -1325,11 +1806,21 @@ def evaluate_service(service, gateway, provider):
             "vpc_link_id": (ctx.link or {}).get("id"),
             "vpc_link_version": link_version(ctx.link) if ctx.link else ctx.expected_version,
             "integration_target_arn": ctx.expected_target if ctx.expected_version == "v2" else None,
+            "load_balancer_type": ctx.expected_type,
             "gateway_vpc_id": ctx.vpc_a,
             "provider_vpc_ids": ctx.vpcs_b,
             "found_by": ctx.resolved["how"],
         },
     }
+    if ctx.alb:
+        # The ALB's rule that sends the service path to its target group (or the one found in its place).
+        rule = ctx.alb_rule
+        result["resolved"]["listener_rule"] = (
+            {key: rule.get(key) for key in ("priority", "is_default", "path_patterns", "target_group_arns")}
+            if rule
+            else None
+        )
+    return result
 
 
 def evaluate(gateway, providers):
@@ -1391,6 +1882,7 @@ HOP_NODE = {
     "integration": "resource",
     "stage_deployment": "api",
     "vpc_link": "link",
+    "alb_security_group": "nlb",
     "nlb": "nlb",
     "listener": "listener",
     "target_group": "tg",
@@ -1515,29 +2007,68 @@ def build_graph(gateway, providers, evaluation):
             ids["link"] = graph.node(_node_id("link_missing", result["name"]), [label, "missing"], acct_a)
         graph.edge(ids["resource"], ids["link"], "VPC_LINK")
         nlb = _by(gw.get("load_balancers"), "arn", resolved.get("nlb_arn"))
+        expected_type = resolved.get("load_balancer_type") or NETWORK
+        label = lb_label(nlb, expected_type)
+        tg = _by(gw.get("target_groups"), "arn", resolved.get("target_group_arn"))
         if nlb:
             cidrs = [
                 (_by(gw.get("subnets"), "id", sid) or {}).get("cidr") or sid for sid in nlb.get("subnet_ids") or []
             ]
+            lines = [
+                f"{label} {nlb['name']}",
+                f"{nlb.get('scheme')} · {nlb.get('state')}",
+                "subnets " + ", ".join(cidrs),
+            ]
+            if label == "ALB":
+                lines.append(f"sg {', '.join(lb_security_group_ids(nlb)) or '-'}")
+            ids["nlb"] = graph.node(_node_id("alb" if label == "ALB" else "nlb", nlb["name"]), lines, gw_vpc)
+        else:
             ids["nlb"] = graph.node(
-                _node_id("nlb", nlb["name"]),
-                [f"NLB {nlb['name']}", f"{nlb.get('scheme')} · {nlb.get('state')}", "subnets " + ", ".join(cidrs)],
+                _node_id("alb_missing" if label == "ALB" else "nlb_missing", result["name"]), [label, "missing"], gw_vpc
+            )
+        graph.edge(ids["link"], ids["nlb"], "integrationTarget" if link and link_version(link) == "v2" else "")
+        if expected_type == APPLICATION and label == "ALB":
+            # An ALB routes on the path: one node per service's rule, on the listener it belongs to.
+            listener = next(
+                (
+                    item
+                    for item in gw.get("listeners") or []
+                    if nlb
+                    and item.get("load_balancer_arn") == nlb["arn"]
+                    and item.get("port") == result["listener_port"]
+                ),
+                {},
+            )
+            rule = resolved.get("listener_rule") or {}
+            patterns = rule.get("path_patterns") or service_patterns(result["path"])
+            forwards = [
+                _name(_by(gw.get("target_groups"), "arn", arn), arn) for arn in rule.get("target_group_arns") or []
+            ]
+            head = f"{listener.get('protocol') or 'HTTP'}:{result['listener_port']} {', '.join(patterns)}"
+            ids["listener"] = graph.node(
+                _node_id("rule", nlb["name"] if nlb else result["name"], result["listener_port"], result["name"]),
+                [
+                    f"{head} -> {', '.join(forwards) or (tg or {}).get('name') or '?'}",
+                    rule_label(rule) if rule else "no rule",
+                ],
                 gw_vpc,
             )
         else:
-            ids["nlb"] = graph.node(_node_id("nlb_missing", result["name"]), ["NLB", "missing"], gw_vpc)
-        graph.edge(ids["link"], ids["nlb"], "integrationTarget" if link and link_version(link) == "v2" else "")
-        ids["listener"] = graph.node(
-            _node_id("lst", nlb["name"] if nlb else result["name"], result["listener_port"]),
-            [f"listener TCP:{result['listener_port']}"],
-            gw_vpc,
-        )
+            ids["listener"] = graph.node(
+                _node_id("lst", nlb["name"] if nlb else result["name"], result["listener_port"]),
+                [f"listener TCP:{result['listener_port']}"],
+                gw_vpc,
+            )
         graph.edge(ids["nlb"], ids["listener"])
-        tg = _by(gw.get("target_groups"), "arn", resolved.get("target_group_arn"))
         if tg:
             ids["tg"] = graph.node(
                 _node_id("tg", tg["name"]),
-                [f"target group {tg['name']}", f"{tg.get('target_type')} · port {tg.get('port')}"],
+                [
+                    f"target group {tg['name']}",
+                    # An ALB's target group says its protocol (HTTP); an NLB's keeps the line it had.
+                    (f"{tg.get('protocol')} · " if tg.get("protocol") in HTTP_PROTOCOLS else "")
+                    + f"{tg.get('target_type')} · port {tg.get('port')}",
+                ],
                 gw_vpc,
             )
         else:
@@ -1574,7 +2105,7 @@ def build_graph(gateway, providers, evaluation):
             for hop_name in ("provider_route", "security_group", "service_endpoint"):
                 graph.mark(target_node, hops[hop_name])
         for hop_name, node_key in HOP_NODE.items():
-            if node_key == "target":
+            if node_key == "target" or hop_name not in hops:
                 continue
             graph.mark(ids.get(node_key), hops[hop_name])
     return graph

@@ -16,9 +16,11 @@ description:
   - The REST API's resources, methods and integrations (type, URI, connectionId, and the integration
     target of an integration over a VPC link v2); the stage and the deployment it serves, and whether
     that deployment was made from the current configuration; the VPC links (REST v1, and the VPC links
-    v2 that the integrations use, with their security groups and egress rules); the network load
-    balancers, their listeners, target groups and registered targets with their health and
-    availability zone; the subnets, route tables and VPC peering connections of the load balancers' VPC.
+    v2 that the integrations use, with their security groups and egress rules); the network and
+    application load balancers, their listeners (and the rules of an application load balancer's HTTP
+    and HTTPS listeners), target groups (with their health check) and registered targets with their
+    health and availability zone; the security groups of the application load balancers; the subnets,
+    route tables and VPC peering connections of the load balancers' VPC.
   - Deployment currency. AWS does not say when an integration last changed, so the module compares
     fingerprints. M(multiaccount.apigateway.rest_api) writes
     V(multiaccount.apigateway config sha256:<hex>) into the description of every deployment it
@@ -36,6 +38,9 @@ description:
     security groups) are read only when an integration carries an integration target, or an
     integration or O(vpc_link_ids) names a link that is not a REST v1 link. An API whose integrations
     all use REST v1 links costs no call more.
+  - Application load balancers (V(alb-v2)) cost one C(elbv2:DescribeRules) per HTTP or HTTPS listener, and
+    their security groups are read in the same C(ec2:DescribeSecurityGroups) call as those of the VPC links
+    v2. An installation without an application load balancer makes no call more.
   - Read-only. Makes no change, supports check mode, and always returns RV(ignore:changed=false).
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
@@ -272,10 +277,11 @@ gateway:
       version_added: 0.3.0
     security_groups:
       description:
-        - The security groups of the VPC links v2 in RV(gateway.vpc_links) (empty without such a link), with
-          C(id), C(name), C(vpc_id), C(owner_id), C(tags), C(ingress) and C(egress) (rules with C(protocol),
-          C(from_port), C(to_port), C(cidrs), C(group_pairs), C(prefix_list_ids)). A group that does not
-          exist is not in the list.
+        - The security groups of the VPC links v2 in RV(gateway.vpc_links) and, since version 0.3.0, of the
+          application load balancers in RV(gateway.load_balancers) (empty without such a link or balancer),
+          with C(id), C(name), C(vpc_id), C(owner_id), C(tags), C(ingress) and C(egress) (rules with
+          C(protocol), C(from_port), C(to_port), C(cidrs), C(group_pairs), C(prefix_list_ids)). A group that
+          does not exist is not in the list. The groups of a network load balancer are not read.
       type: list
       elements: dict
       returned: always
@@ -291,23 +297,83 @@ gateway:
                "prefix_list_ids": []}
       version_added: 0.3.0
     load_balancers:
-      description: Network load balancers (C(arn), C(name), C(dns_name), C(type), C(scheme), C(state),
-        C(vpc_id), C(subnet_ids), C(security_groups), C(tags)).
+      description:
+        - Load balancers (C(arn), C(name), C(dns_name), C(type), C(scheme), C(state), C(state_reason),
+          C(vpc_id), C(subnet_ids), C(availability_zones), C(security_groups), C(tags)).
+        - Since version 0.3.0 application load balancers too (C(type) V(application), before only V(network)
+          ones were read), and C(security_group_ids), the same ids as C(security_groups).
       type: list
       elements: dict
       returned: always
+      sample:
+        - arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/open-banking-alb/0123
+          name: open-banking-alb
+          dns_name: internal-open-banking-alb-0123.us-east-1.elb.amazonaws.com
+          type: application
+          scheme: internal
+          state: active
+          state_reason: null
+          vpc_id: vpc-0a1
+          subnet_ids: [subnet-0a1, subnet-0b2]
+          availability_zones: [us-east-1a, us-east-1b]
+          security_groups: [sg-0d4]
+          security_group_ids: [sg-0d4]
+          tags: {"multiaccount:gateway": "open-banking"}
     listeners:
-      description: Their listeners (C(arn), C(load_balancer_arn), C(port), C(protocol), C(target_group_arns)).
+      description:
+        - Their listeners (C(arn), C(load_balancer_arn), C(port), C(protocol), C(target_group_arns) of the
+          default actions).
+        - Since version 0.3.0 also C(default_action_type) (the type of the default action that answers, for
+          example V(forward) or V(fixed-response)), and, on the HTTP and HTTPS listeners of an application
+          load balancer, C(rules) - every rule, default rule last, with C(arn), C(priority) (V(null) for the
+          default rule), C(is_default), C(path_patterns) (the values of its C(path-pattern) conditions),
+          C(other_conditions) (the fields of its other conditions), C(action_type) and C(target_group_arns).
+          A listener whose rules were not read has no C(rules).
       type: list
       elements: dict
       returned: always
+      sample:
+        - arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:listener/app/open-banking-alb/0123/4567
+          load_balancer_arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/open-banking-alb/0123
+          port: 80
+          protocol: HTTP
+          target_group_arns: []
+          default_action_type: fixed-response
+          rules:
+            - arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:listener-rule/app/open-banking-alb/0123/4567/89ab
+              priority: 1
+              is_default: false
+              path_patterns: [/payments, /payments/*]
+              other_conditions: []
+              action_type: forward
+              target_group_arns: [arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/open-banking-payments-http/cdef]
+            - arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:listener-rule/app/open-banking-alb/0123/4567/ffff
+              priority: null
+              is_default: true
+              path_patterns: []
+              other_conditions: []
+              action_type: fixed-response
+              target_group_arns: []
     target_groups:
       description:
-        - Target groups (C(arn), C(name), C(target_type), C(port), C(vpc_id), C(load_balancer_arns), C(tags))
-          with C(targets) (C(ip), C(port), C(availability_zone), C(health_state), C(health_reason)).
+        - Target groups (C(arn), C(name), C(target_type), C(protocol), C(port), C(vpc_id), C(load_balancer_arns),
+          C(tags)) with C(targets) (C(ip), C(port), C(availability_zone), C(health_state), C(health_reason)).
+        - Since version 0.3.0 also C(health_check) - C(protocol), C(path) and C(matcher) (the HTTP codes; V(null)
+          for a TCP health check).
       type: list
       elements: dict
       returned: always
+      sample:
+        - arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/open-banking-payments-http/cdef
+          name: open-banking-payments-http
+          target_type: ip
+          protocol: HTTP
+          port: 8080
+          vpc_id: vpc-0a1
+          load_balancer_arns: [arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/app/open-banking-alb/0123]
+          health_check: {"protocol": "HTTP", "path": /health, "matcher": 200-399}
+          tags: {"multiaccount:service": "payments"}
+          targets: [{"ip": 10.0.1.25, "port": 8080, "availability_zone": all, "health_state": healthy, "health_reason": null}]
     vpcs:
       description: The load balancers' VPCs (C(id), C(cidrs)).
       type: list
@@ -356,6 +422,10 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.topology i
 )
 
 METHOD_KEYS = ("authorization_type", "request_parameters", "integration")
+# The load balancers a VPC link reaches: NLBs (nlb-v1, nlb-v2) and ALBs (alb-v2, over a VPC link v2).
+LOAD_BALANCER_TYPES = ("network", "application")
+# The listeners of an application load balancer whose rules are read.
+RULE_PROTOCOLS = ("HTTP", "HTTPS")
 
 
 def find_rest_api(module, client):
@@ -476,7 +546,8 @@ def snapshot_link(link):
 
 
 def read_load_balancing(module, apigw, elb, resources, stage=None):
-    """Links, NLBs, listeners and target groups that the API names or that carry the gateway tag.
+    """Links, load balancers (NLBs and ALBs), listeners (with the rules of an ALB's HTTP(S) listeners) and
+    target groups that the API names or that carry the gateway tag.
 
     The VPC links v2 (apigatewayv2) are read only when an integration (or O(vpc_link_ids)) names a
     link that is not a REST v1 link, or carries an integration target: a v1 installation makes no
@@ -503,7 +574,7 @@ def read_load_balancing(module, apigw, elb, resources, stage=None):
             if link["id"] in link_ids or tagged_for(link["tags"], gateway):
                 links.setdefault(link["id"], link)
 
-    all_lbs = [lb for lb in path_reads.describe_load_balancers(elb) if lb.get("Type") == "network"]
+    all_lbs = [lb for lb in path_reads.describe_load_balancers(elb) if lb.get("Type") in LOAD_BALANCER_TYPES]
     all_tgs = elbv2.describe_target_groups(elb)
     tags = elb_tags(elb, [lb["LoadBalancerArn"] for lb in all_lbs] + [tg["TargetGroupArn"] for tg in all_tgs])
     lbs = {
@@ -532,6 +603,15 @@ def read_load_balancing(module, apigw, elb, resources, stage=None):
         listeners.extend(path_reads.normalise_listener(raw) for raw in path_reads.describe_listeners(elb, arn))
     for listener in listeners:
         wanted_tgs.update(arn for arn in listener["target_group_arns"] if arn in tgs)
+        # An application load balancer routes on its listener rules: one DescribeRules per HTTP(S) listener.
+        balancer = lbs.get(listener["load_balancer_arn"]) or {}
+        if balancer.get("type") == "application" and listener["protocol"] in RULE_PROTOCOLS:
+            listener["rules"] = [
+                path_reads.normalise_listener_rule(raw) for raw in elbv2.describe_rules(elb, listener["arn"])
+            ]
+            listener["rules"].sort(key=lambda rule: (rule["is_default"], rule["priority"] or 0))
+            for rule in listener["rules"]:
+                wanted_tgs.update(arn for arn in rule["target_group_arns"] if arn in tgs)
 
     target_groups = []
     for arn in sorted(wanted_tgs & set(tgs)):
@@ -607,14 +687,21 @@ def read_gateway(module):
     vpc_ids = {lb["vpc_id"] for lb in balancing["load_balancers"] if lb.get("vpc_id")}
     vpc_ids.update(tg["vpc_id"] for tg in balancing["target_groups"] if tg.get("vpc_id"))
     vpcs, subnets, route_tables, peerings = read_network(ec2, vpc_ids)
-    # The security groups of the VPC links v2 (one call, none without such a link).
+    # The security groups of the VPC links v2 and of the application load balancers (one call, none
+    # without such a link or balancer; an NLB's groups are not read).
     link_groups = [
         group_id
         for link in balancing["vpc_links"]
         if link["version"] == "v2"
         for group_id in link.get("security_group_ids") or []
     ]
-    security_groups = path_reads.read_security_groups_with_egress(ec2, link_groups)
+    alb_groups = [
+        group_id
+        for balancer in balancing["load_balancers"]
+        if balancer.get("type") == "application"
+        for group_id in balancer.get("security_group_ids") or []
+    ]
+    security_groups = path_reads.read_security_groups_with_egress(ec2, link_groups + alb_groups)
     if api is not None and params["test_invoke"]:
         tests = run_test_invoke(apigw, api, resources, params["paths"])
 

@@ -32,6 +32,22 @@ description:
     and wider blocks count, and so does the union of several rules - or by a rule naming the NLB's own security
     group in the gateway account, which AWS honours across a same-region peering only),
     C(service_endpoint) (a network interface in use holds each target IP).
+  - "A service behind an internal Application Load Balancer (C(load_balancer_type: application), the V(alb-v2)
+    private integration: a VPC link v2, an ALB, one HTTP(S) listener with a forward rule per service path, HTTP
+    target groups) is judged with the same hop ids, whose resources and messages then say ALB -
+    C(integration) (the integration target is the ALB, the URI host is the ALB's DNS name and the URI path is
+    inside the service's path, which the ALB routes on),
+    C(vpc_link) (as for an NLB, towards the ALB's subnets and listener port),
+    C(nlb) (internal, application, active, in at least two subnets),
+    C(listener) (the listener on the listener port is HTTP or HTTPS, and its rules send V(/<path>) and V(/<path>/*)
+    to the service's target group - a missing rule, a rule forwarding elsewhere, or a rule of lower priority
+    number that takes the path first, such as V(/cards/*) before V(/cards/limits/*), fail it),
+    C(target_group) (also protocol HTTP or HTTPS, and an HTTP(S) health check with the service's
+    C(health_check) path and matcher) - and with one hop more, C(alb_security_group), between C(vpc_link) and
+    C(nlb): the ALB's security groups admit the link's security group (or its subnets' CIDRs) on the listener
+    port and let the ALB open connections to the targets on the service port. The paths of an NLB have no such
+    hop. A load balancer of the other type than the service expects fails C(nlb), and its listener is not
+    judged (V(skipped))."
   - Each hop is judged on its own facts against the service's expected resources (from the inventory,
     the published state and the collection's tags), so a fault fails exactly its own hop; a hop whose
     subject cannot exist because of another hop is V(skipped).
@@ -95,6 +111,10 @@ options:
             C(vpc_link_id), and since version 0.3.0 C(vpc_link_version) (V(v1) or V(v2), the flavour of VPC
             link the service's integrations must use; V(v1) when absent) and C(integration_target_arn) (the
             load balancer an integration over a VPC link v2 must name; the service's NLB when absent).
+          - Since version 0.3.0 also C(load_balancer_type) (V(network) or V(application), the kind of load balancer
+            the service's path goes through; V(network) when absent) and, for an application load balancer,
+            C(health_check) (C(path) and C(matcher) its target group's health check must have). C(nlb_arn) is the
+            service's load balancer, its ALB with V(application).
         type: list
         elements: dict
         required: true
@@ -244,7 +264,10 @@ services:
       returned: always
       sample: [provider_route]
     hops:
-      description: Every hop - C(hop), C(status) (V(ok), V(fail), V(skipped)), C(account), C(resource), C(detail), C(fix).
+      description:
+        - Every hop - C(hop), C(status) (V(ok), V(fail), V(skipped)), C(account), C(resource), C(detail), C(fix).
+        - 13 hops; 14 for a service behind an application load balancer (C(alb_security_group) after C(vpc_link),
+          version 0.3.0).
       type: list
       elements: dict
       returned: always
@@ -262,6 +285,10 @@ services:
         - Since version 0.3.0 also C(vpc_link_version) (the flavour of the link judged, or the expected one
           when there is none) and C(integration_target_arn) (the load balancer the integrations must name over
           a VPC link v2, V(null) for a REST v1 link).
+        - Since version 0.3.0 also C(load_balancer_type) (the type the service expects, V(network) or
+          V(application)) and, for an application load balancer only, C(listener_rule) (C(priority), C(is_default),
+          C(path_patterns), C(target_group_arns) of the ALB rule that sends the service path to its target group,
+          or of the service's own rule when the path goes elsewhere; V(null) when it has none).
       type: dict
       returned: always
       sample:

@@ -1322,3 +1322,717 @@ def test_v2_graph_draws_the_link_v2_in_the_gateway_vpc():
     assert graph.nodes["link_lnk111"]["lines"][0] == "VPC link open-banking"
     assert graph.nodes["link_lnk111"]["cluster"] == "acct_111111111111"
     assert ("link_lnk111", "nlb_open_banking", "") in graph.edges
+
+
+# ---------------------------------------------------------------------------------------------
+# alb-v2 (shared_gateway_private_integration: alb-v2): one VPC link v2, an internal ALB with its own
+# security group, one HTTP listener on 80 (fixed 404 by default) with a forward rule per service path,
+# HTTP IP target groups with a health check
+# ---------------------------------------------------------------------------------------------
+
+ALB_ARN = f"arn:aws:elasticloadbalancing:us-east-1:{A}:loadbalancer/app/open-banking-alb/00aa11bb22cc33dd"
+ALB_DNS = "internal-open-banking-alb-0123.us-east-1.elb.amazonaws.com"
+ALB_SG = "sg-alb"
+ALB_LISTENER = f"arn:aws:elasticloadbalancing:us-east-1:{A}:listener/app/open-banking-alb/00aa11bb22cc33dd/l80"
+TG_PAY_HTTP = f"arn:aws:elasticloadbalancing:us-east-1:{A}:targetgroup/open-banking-payments-http/4444"
+TG_CARDS_HTTP = f"arn:aws:elasticloadbalancing:us-east-1:{A}:targetgroup/open-banking-cards-http/5555"
+TG_LIMITS_HTTP = f"arn:aws:elasticloadbalancing:us-east-1:{A}:targetgroup/open-banking-card-limits-http/6666"
+HEALTH = {"payments": {"path": "/health", "matcher": "200-399"}, "cards": {"path": "/", "matcher": "200-399"}}
+
+
+def alb_rule(priority, path, target, **changes):
+    rule = {
+        "arn": f"rule-{priority}",
+        "priority": priority,
+        "is_default": False,
+        "path_patterns": [f"/{path}", f"/{path}/*"],
+        "other_conditions": [],
+        "action_type": "forward",
+        "target_group_arns": [target],
+    }
+    rule.update(changes)
+    return rule
+
+
+DEFAULT_RULE = {
+    "arn": "rule-default",
+    "priority": None,
+    "is_default": True,
+    "path_patterns": [],
+    "other_conditions": [],
+    "action_type": "fixed-response",
+    "target_group_arns": [],
+}
+
+
+def alb_security_group(ingress=None, egress=None):
+    return {
+        "id": ALB_SG,
+        "name": "open-banking-gateway-alb",
+        "vpc_id": "vpc-a",
+        "owner_id": A,
+        "tags": {},
+        "ingress": (
+            ingress
+            if ingress is not None
+            else [egress_rule(80, 80, [], group_pairs=[{"group_id": LINK_SG, "user_id": A, "peering_id": None}])]
+        ),
+        "egress": egress if egress is not None else [egress_rule(None, None, ["0.0.0.0/0"], protocol="-1")],
+    }
+
+
+def http_tg(arn, name, port, ip, service, health):
+    group = tg(arn, name, port, ip, service)
+    group.update(
+        protocol="HTTP",
+        load_balancer_arns=[ALB_ARN],
+        health_check={"protocol": "HTTP", "path": health["path"], "matcher": health["matcher"]},
+    )
+    return group
+
+
+def to_alb(gw, providers, service_keys=True):
+    """The golden topology as shared_gateway_private_integration: alb-v2 builds it.
+
+    ``service_keys``: the services carry what joins.verify_providers gives them; with ``"type"`` only
+    ``vpc_link_version`` and ``load_balancer_type`` (the rest is found by tags and rules).
+    """
+    gw["load_balancers"] = [
+        {
+            "arn": ALB_ARN,
+            "name": "open-banking-alb",
+            "dns_name": ALB_DNS,
+            "type": "application",
+            "scheme": "internal",
+            "state": "active",
+            "vpc_id": "vpc-a",
+            "subnet_ids": ["subnet-a1", "subnet-a2"],
+            "security_groups": [ALB_SG],
+            "security_group_ids": [ALB_SG],
+            "tags": {"multiaccount:gateway": "open-banking"},
+        }
+    ]
+    gw["listeners"] = [
+        {
+            "arn": ALB_LISTENER,
+            "load_balancer_arn": ALB_ARN,
+            "port": 80,
+            "protocol": "HTTP",
+            "target_group_arns": [],
+            "default_action_type": "fixed-response",
+            "rules": [alb_rule(1, "payments", TG_PAY_HTTP), alb_rule(2, "cards", TG_CARDS_HTTP), DEFAULT_RULE],
+        }
+    ]
+    gw["target_groups"] = [
+        http_tg(TG_PAY_HTTP, "open-banking-payments-http", 8080, "10.0.1.25", "payments", HEALTH["payments"]),
+        http_tg(TG_CARDS_HTTP, "open-banking-cards-http", 8081, "10.1.1.10", "cards", HEALTH["cards"]),
+    ]
+    gw["vpc_links"] = [link_v2()]
+    gw["vpc_link_versions"] = ["v1", "v2"]
+    # The link: egress tcp/80 to the gateway VPC; the ALB: ingress tcp/80 from the link's group.
+    gw["security_groups"] = [link_security_group([egress_rule(80, 80, ["10.100.0.0/16"])]), alb_security_group()]
+    for resource in gw["resources"]:
+        base = "/payments" if resource["path"].startswith("/payments") else "/cards"
+        suffix = "/{proxy}" if resource["path"].endswith("{proxy+}") else ""
+        for spec in resource["methods"].values():
+            spec["integration"].update(
+                uri=f"http://{ALB_DNS}:80{base}{suffix}", connection_id=LINK_V2, integration_target=ALB_ARN
+            )
+    for provider in providers.values():
+        for service in provider["services"]:
+            service.update(vpc_link_version="v2", load_balancer_type="application")
+            if service_keys is True:
+                service.update(
+                    listener_port=80,
+                    integration_target_arn=ALB_ARN,
+                    nlb_arn=ALB_ARN,
+                    vpc_link_id=LINK_V2,
+                    health_check=dict(HEALTH[service["name"]]),
+                    target_group_arn=TG_PAY_HTTP if service["name"] == "payments" else TG_CARDS_HTTP,
+                )
+
+
+def run_alb(mutate=None, service_keys=True):
+    def both(gw, providers):
+        to_alb(gw, providers, service_keys)
+        if mutate:
+            mutate(gw, providers)
+
+    return run(both)
+
+
+def alb_fault_hop(mutate, hop, service="payments"):
+    evaluation = run_alb(mutate)
+    return next(item for item in evaluation["failed"] if item["service"] == service and item["hop"] == hop)
+
+
+@pytest.mark.parametrize("service_keys", [True, "type"], ids=["joins-keys", "type-only"])
+def test_alb_golden_passes_every_hop(service_keys):
+    evaluation = run_alb(service_keys=service_keys)
+    assert evaluation["ok"], evaluation["failed"]
+    for service in evaluation["services"]:
+        assert [hop["hop"] for hop in service["hops"]] == list(topology.ALB_HOPS)
+        assert {hop["status"] for hop in service["hops"]} == {"ok"}
+        resolved = service["resolved"]
+        assert (resolved["nlb_arn"], resolved["vpc_link_id"], resolved["vpc_link_version"]) == (ALB_ARN, LINK_V2, "v2")
+        assert (resolved["integration_target_arn"], resolved["load_balancer_type"]) == (ALB_ARN, "application")
+        assert service["listener_port"] == 80
+    assert evaluation["summary"][0] == "payments (/payments, provider payments): ok (14 hops checked)"
+    hops = hops_of(evaluation)
+    assert hops["nlb"]["resource"] == f"ALB open-banking-alb ({ALB_ARN})"
+    assert hops["nlb"]["detail"] == f"internal, active, 2 subnets, {ALB_DNS}"
+    assert hops["listener"]["resource"] == "listener HTTP:80 on ALB open-banking-alb"
+    assert hops["listener"]["detail"] == (
+        "HTTP:80 /payments, /payments/* -> open-banking-payments-http by rule 1 (/payments, /payments/*)"
+    )
+    assert hops["alb_security_group"]["resource"] == f"security group(s) {ALB_SG} of ALB open-banking-alb"
+    assert hops["alb_security_group"]["detail"] == (
+        f"ingress tcp/80 from the link's group ({ALB_SG} <- {LINK_SG}), egress tcp/8080 to 10.0.1.25 "
+        f"({ALB_SG} 0.0.0.0/0)"
+    )
+    assert hops["vpc_link"]["detail"].startswith("AVAILABLE, subnets subnet-a1, subnet-a2 in vpc-a, egress tcp/80")
+    assert hops["target_group"]["detail"] == "HTTP, type ip, port 8080, health check HTTP /health 200-399"
+    assert evaluation["services"][0]["resolved"]["listener_rule"] == {
+        "priority": 1,
+        "is_default": False,
+        "path_patterns": ["/payments", "/payments/*"],
+        "target_group_arns": [TG_PAY_HTTP],
+    }
+    if service_keys == "type":
+        found_by = evaluation["services"][0]["resolved"]["found_by"]
+        assert found_by["nlb"] == "the target group's load balancer"
+        assert found_by["listener_port"] == "the listener forwarding to the target group"
+
+
+def test_nlb_paths_keep_their_thirteen_hops_and_resolution():
+    for evaluation in (run(), run_v2()):
+        for service in evaluation["services"]:
+            assert [hop["hop"] for hop in service["hops"]] == list(topology.HOPS)
+            assert "alb_security_group" not in [hop["hop"] for hop in service["hops"]]
+            assert service["resolved"]["load_balancer_type"] == "network"
+            assert "listener_rule" not in service["resolved"]
+
+
+@pytest.mark.parametrize(
+    "ingress",
+    [
+        [egress_rule(80, 80, ["10.100.1.0/24", "10.100.2.0/24"])],  # the link's subnets by CIDR
+        [egress_rule(0, 65535, ["10.100.0.0/16"])],  # a wider block
+        [egress_rule(None, None, [], protocol="-1", group_pairs=[{"group_id": LINK_SG}])],  # all traffic from the link
+    ],
+    ids=["link-subnet-cidrs", "gateway-vpc-cidr", "all-from-the-link-group"],
+)
+def test_alb_security_group_admitting_the_link_otherwise_counts(ingress):
+    evaluation = run_alb(lambda gw, providers: gw["security_groups"].__setitem__(1, alb_security_group(ingress)))
+    assert evaluation["ok"], evaluation["failed"]
+
+
+def test_alb_default_health_check_and_unspecified_health_check_pass():
+    def no_health_check(gw, providers):
+        for provider in providers.values():
+            for service in provider["services"]:
+                service.pop("health_check")
+        gw["target_groups"][0]["health_check"].update(path="/", matcher="200")
+
+    assert run_alb(no_health_check)["ok"]
+
+
+# Each alb-v2 fault fails exactly its own hop, the others stay ok.
+
+
+def alb_is_a_network_lb(gw, providers):
+    gw["load_balancers"][0]["type"] = "network"
+
+
+def alb_internet_facing(gw, providers):
+    gw["load_balancers"][0]["scheme"] = "internet-facing"
+
+
+def alb_provisioning(gw, providers):
+    gw["load_balancers"][0]["state"] = "provisioning"
+
+
+def alb_in_one_subnet(gw, providers):
+    gw["load_balancers"][0]["subnet_ids"] = ["subnet-a1"]
+
+
+def alb_listener_missing(gw, providers):
+    gw["listeners"] = []
+
+
+def alb_listener_on_another_port(gw, providers):
+    gw["listeners"][0]["port"] = 8000
+
+
+def alb_rule_missing(gw, providers):
+    gw["listeners"][0]["rules"] = gw["listeners"][0]["rules"][1:]
+
+
+def alb_rule_forwards_elsewhere(gw, providers):
+    gw["listeners"][0]["rules"][0]["target_group_arns"] = [TG_CARDS_HTTP]
+
+
+def alb_rule_fixed_response(gw, providers):
+    gw["listeners"][0]["rules"][0].update(action_type="fixed-response", target_group_arns=[])
+
+
+def alb_rule_without_the_sub_paths(gw, providers):
+    gw["listeners"][0]["rules"][0]["path_patterns"] = ["/payments"]
+
+
+def alb_rule_taken_first_by_a_wider_rule(gw, providers):
+    gw["listeners"][0]["rules"].insert(0, alb_rule(0, "pay", TG_CARDS_HTTP, path_patterns=["/pay*"]))
+
+
+def alb_rule_with_a_host_condition(gw, providers):
+    gw["listeners"][0]["rules"][0]["other_conditions"] = ["host-header"]
+
+
+def alb_tg_protocol_tcp(gw, providers):
+    gw["target_groups"][0]["protocol"] = "TCP"
+
+
+def alb_tg_health_check_path(gw, providers):
+    gw["target_groups"][0]["health_check"]["path"] = "/"
+
+
+def alb_tg_health_check_matcher(gw, providers):
+    gw["target_groups"][0]["health_check"]["matcher"] = "200"
+
+
+def alb_tg_health_check_tcp(gw, providers):
+    gw["target_groups"][0]["health_check"].update(protocol="TCP", path=None, matcher=None)
+
+
+def alb_sg_without_ingress_from_the_link(gw, providers):
+    gw["security_groups"][1] = alb_security_group(ingress=[])
+
+
+def alb_sg_ingress_on_another_port(gw, providers):
+    gw["security_groups"][1] = alb_security_group(
+        ingress=[egress_rule(443, 443, [], group_pairs=[{"group_id": LINK_SG}])]
+    )
+
+
+def alb_sg_ingress_from_another_group(gw, providers):
+    gw["security_groups"][1] = alb_security_group(ingress=[egress_rule(80, 80, [], group_pairs=[{"group_id": "sg-x"}])])
+
+
+def alb_sg_without_egress(gw, providers):
+    gw["security_groups"][1] = alb_security_group(egress=[])
+
+
+def alb_sg_egress_to_cards_only(gw, providers):
+    gw["security_groups"][1] = alb_security_group(egress=[egress_rule(8081, 8081, ["10.0.0.0/8"])])
+
+
+def alb_without_security_group(gw, providers):
+    gw["load_balancers"][0].update(security_groups=[], security_group_ids=[])
+
+
+def alb_security_group_gone(gw, providers):
+    del gw["security_groups"][1]
+
+
+def alb_link_without_egress_to_80(gw, providers):
+    gw["security_groups"][0] = link_security_group([egress_rule(8080, 8081, ["10.100.0.0/16"])])
+
+
+def alb_link_subnet_outside_the_alb_vpc(gw, providers):
+    gw["vpc_links"][0]["subnet_ids"] = ["subnet-a1", "subnet-elsewhere"]
+
+
+def alb_integration_target_another_lb(gw, providers):
+    other = copy.deepcopy(gw["load_balancers"][0])
+    other.update(arn=OTHER_NLB_ARN, name="other", dns_name="other-1.elb.us-east-1.amazonaws.com", tags={})
+    gw["load_balancers"].append(other)
+    for integ in payments_integrations(gw):
+        integ["integration_target"] = OTHER_NLB_ARN
+
+
+def alb_integration_host_not_the_alb(gw, providers):
+    gw["resources"][1]["methods"]["ANY"]["integration"]["uri"] = "http://elsewhere.example:80/payments"
+
+
+def alb_integration_path_not_the_service(gw, providers):
+    # An NLB-style URI: the ALB's default action (404) answers it.
+    gw["resources"][1]["methods"]["ANY"]["integration"]["uri"] = f"http://{ALB_DNS}:80/"
+
+
+def alb_integration_proxy_path_not_the_service(gw, providers):
+    gw["resources"][2]["methods"]["ANY"]["integration"]["uri"] = f"http://{ALB_DNS}:80/{{proxy}}"
+
+
+def alb_integration_port_not_the_listener(gw, providers):
+    gw["resources"][1]["methods"]["ANY"]["integration"]["uri"] = f"http://{ALB_DNS}:8080/payments"
+
+
+BOTH = ["cards", "payments"]
+ALB_FAULTS = [
+    (alb_is_a_network_lb, BOTH, "nlb"),
+    (alb_internet_facing, BOTH, "nlb"),
+    (alb_provisioning, BOTH, "nlb"),
+    (alb_in_one_subnet, BOTH, "nlb"),
+    (alb_listener_missing, BOTH, "listener"),
+    (alb_listener_on_another_port, BOTH, "listener"),
+    (alb_rule_missing, ["payments"], "listener"),
+    (alb_rule_forwards_elsewhere, ["payments"], "listener"),
+    (alb_rule_fixed_response, ["payments"], "listener"),
+    (alb_rule_without_the_sub_paths, ["payments"], "listener"),
+    (alb_rule_taken_first_by_a_wider_rule, ["payments"], "listener"),
+    (alb_rule_with_a_host_condition, ["payments"], "listener"),
+    (alb_tg_protocol_tcp, ["payments"], "target_group"),
+    (alb_tg_health_check_path, ["payments"], "target_group"),
+    (alb_tg_health_check_matcher, ["payments"], "target_group"),
+    (alb_tg_health_check_tcp, ["payments"], "target_group"),
+    (alb_sg_without_ingress_from_the_link, BOTH, "alb_security_group"),
+    (alb_sg_ingress_on_another_port, BOTH, "alb_security_group"),
+    (alb_sg_ingress_from_another_group, BOTH, "alb_security_group"),
+    (alb_sg_without_egress, BOTH, "alb_security_group"),
+    (alb_sg_egress_to_cards_only, ["payments"], "alb_security_group"),
+    (alb_without_security_group, BOTH, "alb_security_group"),
+    (alb_security_group_gone, BOTH, "alb_security_group"),
+    (alb_link_without_egress_to_80, BOTH, "vpc_link"),
+    (alb_link_subnet_outside_the_alb_vpc, BOTH, "vpc_link"),
+    (alb_integration_target_another_lb, ["payments"], "integration"),
+    (alb_integration_host_not_the_alb, ["payments"], "integration"),
+    (alb_integration_path_not_the_service, ["payments"], "integration"),
+    (alb_integration_proxy_path_not_the_service, ["payments"], "integration"),
+    (alb_integration_port_not_the_listener, ["payments"], "integration"),
+]
+# A load balancer of the wrong type: its listeners and groups say nothing about the path (skipped).
+ALB_SKIPPED = {alb_is_a_network_lb: {"listener", "alb_security_group"}}
+
+
+@pytest.mark.parametrize("mutate, services, hop", ALB_FAULTS, ids=[f.__name__ for f, dummy, dummy2 in ALB_FAULTS])
+def test_alb_fault_fails_exactly_its_hop(mutate, services, hop):
+    evaluation = run_alb(mutate)
+    assert failed_pairs(evaluation) == [(service, hop) for service in services]
+    for item in evaluation["failed"]:
+        assert item["fix"] and item["account"] == A and item["resource"] and item["detail"], item
+    skipped = ALB_SKIPPED.get(mutate, set())
+    for result in evaluation["services"]:
+        statuses = {item["hop"]: item["status"] for item in result["hops"]}
+        assert list(statuses) == list(topology.ALB_HOPS)
+        expected = {hop} if result["name"] in services else set()
+        assert {name for name, status in statuses.items() if status == "fail"} == expected, statuses
+        assert {name for name, status in statuses.items() if status == "skipped"} == skipped, statuses
+
+
+def test_alb_type_faults_name_both_types():
+    hop = alb_fault_hop(alb_is_a_network_lb, "nlb")
+    assert hop["resource"] == f"NLB open-banking-alb ({ALB_ARN})"
+    assert hop["detail"] == "type network, expected application"
+    assert "internal application load balancer" in hop["fix"] and "alb-v2" in hop["fix"]
+    listener = hops_of(run_alb(alb_is_a_network_lb))["listener"]
+    assert listener["detail"] == "open-banking-alb is a network load balancer, the service expects an ALB (see nlb)"
+
+    # Vice versa: an nlb-v2 service whose load balancer is an ALB fails its nlb hop, and gets no ALB hop.
+    def nlb_is_an_alb(gw, providers):
+        gw["load_balancers"][0]["type"] = "application"
+
+    evaluation = run_v2(nlb_is_an_alb)
+    assert failed_pairs(evaluation) == [("cards", "nlb"), ("payments", "nlb")]
+    hops = hops_of(evaluation)
+    assert list(hops) == list(topology.HOPS)
+    assert hops["nlb"]["resource"] == f"ALB open-banking ({NLB_ARN})"
+    assert hops["nlb"]["detail"] == "type application, expected network"
+    assert hops["listener"]["status"] == "skipped"
+
+
+def test_alb_subnet_fault_names_the_subnets():
+    hop = alb_fault_hop(alb_in_one_subnet, "nlb")
+    assert hop["detail"] == "in 1 subnet(s) (subnet-a1), an ALB needs at least two (in two availability zones)"
+
+
+def test_alb_listener_faults_name_the_rule_and_the_fix():
+    hop = alb_fault_hop(alb_rule_missing, "listener")
+    assert hop["detail"] == (
+        "no rule forwards /payments, /payments/* to open-banking-payments-http: the default rule answers with its "
+        "fixed-response action (listener default action fixed-response)"
+    )
+    assert hop["fix"] == (
+        "add a rule to the listener 80 of open-banking-alb: path-pattern /payments, /payments/*, forward to "
+        f"{TG_PAY_HTTP}, with a lower priority number than any rule whose patterns take the path (shared_gateway "
+        "role, shared_gateway_private_integration: alb-v2)"
+    )
+
+    hop = alb_fault_hop(alb_rule_forwards_elsewhere, "listener")
+    assert hop["detail"] == (
+        "rule 1 (/payments, /payments/*), the rule of payments, forwards to open-banking-cards-http, not "
+        "open-banking-payments-http"
+    )
+    assert hop["fix"] == (
+        f"modify rule 1 to forward to {TG_PAY_HTTP} (shared_gateway role, shared_gateway_private_integration: alb-v2)"
+    )
+
+    hop = alb_fault_hop(alb_rule_without_the_sub_paths, "listener")
+    assert hop["detail"].startswith("no rule forwards /payments/* to open-banking-payments-http")
+
+    hop = alb_fault_hop(alb_rule_taken_first_by_a_wider_rule, "listener")
+    assert hop["detail"] == (
+        "rule 0 (/pay*) takes /payments, /payments/* first (priority 0) before rule 1 (/payments, /payments/*) "
+        "of payments: it forwards to open-banking-cards-http"
+    )
+    assert hop["fix"].startswith("give rule 1 of payments a lower priority number than rule 0 (deeper paths first")
+
+    hop = alb_fault_hop(alb_rule_with_a_host_condition, "listener")
+    assert "only when host-header also match" in hop["detail"]
+
+    hop = alb_fault_hop(alb_listener_missing, "listener")
+    assert hop["detail"] == "no listener on port 80" and "fixed-response 404" in hop["fix"]
+
+
+def test_alb_target_group_faults_name_the_health_check():
+    hop = alb_fault_hop(alb_tg_health_check_path, "target_group")
+    assert hop["detail"] == "health check path /, expected /health"
+    assert hop["fix"].startswith("set the health check of open-banking-payments-http to path /health")
+    hop = alb_fault_hop(alb_tg_health_check_matcher, "target_group")
+    assert hop["detail"] == "health check matcher 200, expected 200-399"
+    hop = alb_fault_hop(alb_tg_protocol_tcp, "target_group")
+    assert hop["detail"] == "protocol TCP, an ALB target group is HTTP or HTTPS"
+    assert "recreate the target group as HTTP, type ip, port 8080" in hop["fix"]
+
+
+def test_alb_security_group_faults_name_the_group_and_the_fix():
+    hop = alb_fault_hop(alb_sg_without_ingress_from_the_link, "alb_security_group")
+    assert hop["resource"] == f"security group(s) {ALB_SG} of ALB open-banking-alb"
+    assert hop["detail"] == (
+        f"{ALB_SG} admits no tcp/80 from the VPC link v2 {LINK_V2}: not from its security group(s) {LINK_SG} "
+        "nor from 10.100.1.0/24, 10.100.2.0/24 (its subnets)"
+    )
+    assert hop["fix"] == (
+        f"authorize ingress tcp/80 from {LINK_SG} (the VPC link v2's security group) on {ALB_SG} (shared_gateway "
+        "role, shared_gateway_private_integration: alb-v2)"
+    )
+    hop = alb_fault_hop(alb_sg_without_egress, "alb_security_group")
+    assert hop["detail"] == f"{ALB_SG} allows no egress tcp/8080 to 10.0.1.25 (the targets of payments)"
+    assert hop["fix"].startswith(f"authorize egress tcp/8080 to 10.0.0.0/16 on {ALB_SG}")
+    hop = alb_fault_hop(alb_security_group_gone, "alb_security_group")
+    assert hop["detail"] == f"security group(s) {ALB_SG} not found in account {A}"
+    hop = alb_fault_hop(alb_without_security_group, "alb_security_group")
+    assert hop["detail"] == "the ALB has no security group"
+
+
+def test_alb_link_and_integration_faults_say_alb():
+    hop = alb_fault_hop(alb_link_without_egress_to_80, "vpc_link")
+    assert hop["detail"] == f"{LINK_SG} allows no egress tcp/80 to 10.100.1.0/24, 10.100.2.0/24 (the ALB's subnets)"
+    hop = alb_fault_hop(alb_link_subnet_outside_the_alb_vpc, "vpc_link")
+    assert hop["detail"] == "subnet(s) subnet-elsewhere not in the ALB's VPC vpc-a"
+    assert "subnets of vpc-a (the ALB's: subnet-a1, subnet-a2" in hop["fix"]
+
+    hop = alb_fault_hop(alb_integration_target_another_lb, "integration")
+    assert f"integrationTarget {OTHER_NLB_ARN} (other) is not the service's ALB open-banking-alb ({ALB_ARN})" in (
+        hop["detail"]
+    )
+    assert hop["fix"] == (
+        f"point the integration at the VPC link v2 {LINK_V2} with integrationTarget {ALB_ARN} and "
+        f"http://{ALB_DNS}:80/payments (re-run the api_publish role, shared_gateway_private_integration: alb-v2), "
+        "then redeploy the stage"
+    )
+    hop = alb_fault_hop(alb_integration_host_not_the_alb, "integration")
+    assert f"URI host elsewhere.example is not the service's ALB ({ALB_DNS})" in hop["detail"]
+    hop = alb_fault_hop(alb_integration_path_not_the_service, "integration")
+    assert hop["detail"] == (
+        "ANY /payments: URI path / is outside /payments, /payments/*: the ALB routes on the path, the request "
+        "never reaches the rule of payments (expected /payments)"
+    )
+    hop = alb_fault_hop(alb_integration_proxy_path_not_the_service, "integration")
+    assert "expected /payments/{proxy}" in hop["detail"]
+    hop = alb_fault_hop(alb_integration_port_not_the_listener, "integration")
+    assert "URI port 8080 matches no listener of the service (expected 80; ALB listeners: 80)" in hop["detail"]
+
+
+def card_limits(gw, providers, limits_first=True):
+    """A nested service on the same ALB: /cards/limits, whose rule must come before the rule of /cards."""
+    limits = http_tg(TG_LIMITS_HTTP, "open-banking-card-limits-http", 8082, "10.1.2.20", "card-limits", HEALTH["cards"])
+    gw["target_groups"].append(limits)
+    gw["resources"].append(
+        {
+            "id": "r9",
+            "path": "/cards/limits",
+            "methods": method(
+                dict(integration(80, link=LINK_V2, path="/cards/limits", host=ALB_DNS), integration_target=ALB_ARN)
+            ),
+        }
+    )
+    rules = gw["listeners"][0]["rules"]
+    cards_rule = rules[1]
+    limits_rule = alb_rule(2, "cards/limits", TG_LIMITS_HTTP)
+    if limits_first:
+        cards_rule["priority"] = 3
+        rules[1:2] = [limits_rule, cards_rule]
+    else:
+        limits_rule["priority"] = 3
+        rules[2:2] = [limits_rule]
+    cards = providers["cards"]
+    service = dict(cards["services"][0], name="card-limits", port=8082, path="cards/limits", targets=["10.1.2.20"])
+    service["target_group_arn"] = TG_LIMITS_HTTP
+    cards["services"].append(service)
+    target = copy.deepcopy(cards["snapshot"]["targets"][0])
+    target.update(ip="10.1.2.20")
+    cards["snapshot"]["targets"].append(target)
+    cards["snapshot"]["security_groups"][0]["ingress"].append(
+        {"protocol": "tcp", "from_port": 8082, "to_port": 8082, "cidrs": ["10.100.0.0/16"], "group_pairs": []}
+    )
+
+
+def test_alb_nested_paths_deeper_rule_first_passes():
+    evaluation = run_alb(card_limits)
+    assert evaluation["ok"], evaluation["failed"]
+    limits = hops_of(evaluation, "card-limits")["listener"]
+    assert limits["detail"] == (
+        "HTTP:80 /cards/limits, /cards/limits/* -> open-banking-card-limits-http by rule 2 (/cards/limits, "
+        "/cards/limits/*)"
+    )
+
+
+def test_alb_wider_rule_of_another_service_first_fails_only_the_nested_service():
+    evaluation = run_alb(lambda gw, providers: card_limits(gw, providers, limits_first=False))
+    assert failed_pairs(evaluation) == [("card-limits", "listener")]
+    hop = evaluation["failed"][0]
+    assert hop["detail"] == (
+        "rule 2 (/cards, /cards/*) takes /cards/limits, /cards/limits/* first (priority 2) before rule 3 "
+        "(/cards/limits, /cards/limits/*) of card-limits: it forwards to open-banking-cards-http"
+    )
+    assert hop["fix"].startswith("give rule 3 of card-limits a lower priority number than rule 2 (deeper paths first")
+    for name in ("payments", "cards"):
+        assert {item["status"] for item in hops_of(evaluation, name).values()} == {"ok"}
+
+
+def test_alb_resolution_by_tags_and_rules():
+    # Without tags or registered targets, the target group is the one the ALB's rule for the path forwards to.
+    snap = golden_gateway()
+    to_alb(snap, {})
+    for group in snap["target_groups"]:
+        group.update(tags={}, targets=[])
+    service = {
+        "name": "payments",
+        "port": 8080,
+        "path": "/payments",
+        "targets": [],
+        "load_balancer_type": "application",
+    }
+    resolved = topology.resolve_service(service, snap, "open-banking")
+    assert resolved["nlb"]["arn"] == ALB_ARN and resolved["how"]["nlb"] == "the gateway's ALB"
+    assert resolved["target_group"]["arn"] == TG_PAY_HTTP
+    assert resolved["how"]["target_group"] == "rule 1 (/payments, /payments/*) of the ALB's listener 80"
+    assert resolved["listener_port"] == 80
+
+    # A network service is not resolved to the gateway's ALB (and an application one not to its NLB).
+    # (only the integration that names it finds it then, so that the nlb hop says it is of the wrong type)
+    network = topology.resolve_service(dict(service, load_balancer_type=None), snap, "open-banking")
+    assert network["how"]["nlb"] == "the integration's integrationTarget"
+    gateway = golden_gateway()
+    for group in gateway["target_groups"]:
+        group.update(tags={}, targets=[], load_balancer_arns=[])
+    assert topology.resolve_service(service, gateway, "open-banking")["nlb"] is None
+    assert topology.resolve_service(dict(service, load_balancer_type=None), gateway, "open-banking")["nlb"]
+
+    # While a gateway moves from nlb-v2 to alb-v2 both target groups carry the service tag: each service
+    # takes the one of its load balancer's kind.
+    both = golden_gateway()
+    to_alb(both, {})
+    both["target_groups"] += golden_gateway()["target_groups"]
+    both["target_groups"].reverse()
+    assert topology.resolve_service(service, both, "open-banking")["target_group"]["arn"] == TG_PAY_HTTP
+    network = dict(service, load_balancer_type="network")
+    assert (
+        topology.resolve_service(network, dict(both, target_groups=both["target_groups"][::-1]), None)["target_group"][
+            "arn"
+        ]
+        == TG_PAY
+    )
+
+
+def test_expected_services_copies_the_load_balancer_type_and_health_check_only_when_given():
+    provider = {
+        "name": "p",
+        "services": [
+            {
+                "name": "a",
+                "port": 1,
+                "targets": [],
+                "load_balancer_type": "application",
+                "health_check": {"path": "/h", "matcher": "200"},
+            },
+            {"name": "b", "port": 2, "targets": []},
+        ],
+    }
+    state = {"services": {"b": {"load_balancer_type": "network"}}}
+    services = {svc["name"]: svc for svc in topology.expected_services({"state": state}, [provider])}
+    assert services["a"]["load_balancer_type"] == "application"
+    assert services["a"]["health_check"] == {"path": "/h", "matcher": "200"}
+    assert services["b"]["load_balancer_type"] == "network" and "health_check" not in services["b"]
+    assert [topology.expected_lb_type(svc) for svc in ({}, services["a"], {"load_balancer_type": "Application"})] == [
+        "network",
+        "application",
+        "application",
+    ]
+
+
+def test_path_patterns_and_rule_claims():
+    assert topology.path_pattern_matches(["/cards/*"], "/cards/limits")
+    assert topology.path_pattern_matches(["/cards/*"], "/cards/")
+    assert not topology.path_pattern_matches(["/cards/*"], "/cards")
+    assert topology.path_pattern_matches(["/car?s"], "/cards")
+    assert not topology.path_pattern_matches(["/Cards"], "/cards")  # case-sensitive
+    assert topology.path_pattern_matches(["/a.b"], "/a.b") and not topology.path_pattern_matches(["/a.b"], "/axb")
+    assert topology.service_patterns("cards/limits") == ["/cards/limits", "/cards/limits/*"]
+    listener = {
+        "default_action_type": "fixed-response",
+        "target_group_arns": [],
+        "rules": [
+            alb_rule(5, "cards", "tg-cards"),
+            alb_rule(2, "x", "tg-x", path_patterns=[], other_conditions=["host-header"]),
+        ],
+    }
+    claims = topology.rule_claims(listener, "/cards")
+    # A rule without a path pattern (only a host-header) matches every path, and comes first here.
+    assert {rule["priority"] for rule in claims.values()} == {2}
+    claims = topology.rule_claims(dict(listener, rules=listener["rules"][:1]), "/other")
+    assert {rule["is_default"] for rule in claims.values()} == {True}
+
+
+def test_alb_graph_draws_the_alb_and_the_rule():
+    gateway, providers = golden()
+    to_alb(gateway["snapshot"], {p["name"]: p for p in providers})
+    alb_sg_without_ingress_from_the_link(gateway["snapshot"], None)
+    evaluation = topology.evaluate(gateway, providers)
+    graph = topology.build_graph(gateway, providers, evaluation)
+    node = graph.nodes["alb_open_banking_alb"]
+    assert node["lines"] == [
+        "ALB open-banking-alb",
+        "internal · active",
+        "subnets 10.100.1.0/24, 10.100.2.0/24",
+        f"sg {ALB_SG}",
+    ]
+    assert node["status"] == "fail" and node["failed"] == ["alb_security_group"]
+    rule = graph.nodes["rule_open_banking_alb_80_payments"]
+    assert rule["lines"] == [
+        "HTTP:80 /payments, /payments/* -> open-banking-payments-http",
+        "rule 1 (/payments, /payments/*)",
+    ]
+    assert rule["status"] == "ok"
+    assert (f"link_{LINK_V2}", "alb_open_banking_alb", "integrationTarget") in graph.edges
+    assert ("alb_open_banking_alb", "rule_open_banking_alb_80_payments", "") in graph.edges
+    assert ("rule_open_banking_alb_80_payments", "tg_open_banking_payments_http", "") in graph.edges
+    assert graph.nodes["tg_open_banking_payments_http"]["lines"][1] == "HTTP · ip · port 8080"
+    mermaid = topology.render_mermaid(graph)
+    assert "ALB open-banking-alb" in mermaid and "FAILED: alb_security_group" in mermaid
+    assert "HTTP:80 /payments, /payments/* -#gt; open-banking-payments-http" in mermaid
+    assert "NLB" not in mermaid
+    dot = topology.render_dot(graph)
+    assert 'label="ALB open-banking-alb\\n' in dot
+    markdown = topology.render_markdown(gateway, evaluation, mermaid)
+    assert "| 5 | alb_security_group | **FAIL** | 111111111111 |" in markdown
+
+    # A missing rule: the rule node says so and carries the listener's failure.
+    gateway, providers = golden()
+    to_alb(gateway["snapshot"], {p["name"]: p for p in providers})
+    alb_rule_missing(gateway["snapshot"], None)
+    evaluation = topology.evaluate(gateway, providers)
+    graph = topology.build_graph(gateway, providers, evaluation)
+    rule = graph.nodes["rule_open_banking_alb_80_payments"]
+    assert rule["lines"] == ["HTTP:80 /payments, /payments/* -> open-banking-payments-http", "no rule"]
+    assert rule["failed"] == ["listener"]

@@ -151,8 +151,12 @@ def test_reads_every_gateway_hop(capsys):
             "port": 8080,
             "protocol": "TCP",
             "target_group_arns": [ids["tg"]],
+            "default_action_type": "forward",
         }
     ]
+    # An NLB's listener has no rules: only an application load balancer's HTTP(S) listeners are asked.
+    assert "rules" not in snap["listeners"][0]
+    assert tg["protocol"] == "TCP" and tg["health_check"]["protocol"] == "TCP" and tg["health_check"]["matcher"] is None
     assert [link["id"] for link in snap["vpc_links"]] == [ids["link"]]
     assert snap["vpc_links"][0]["status"] == "AVAILABLE"
     assert snap["vpcs"] == [{"id": ids["vpc"], "cidrs": ["10.100.0.0/16"], "owner_id": "123456789012", "tags": {}}]
@@ -573,3 +577,226 @@ def test_a_v2_fault_read_from_the_account_fails_exactly_its_hop(
     assert failed(hops) == [hop], hops
     assert detail in hops[hop]["detail"] and hops[hop]["fix"]
     assert {item["status"] for name, item in hops.items() if name != hop} == {"ok"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Application load balancers (shared_gateway_private_integration: alb-v2)
+# ---------------------------------------------------------------------------------------------
+
+ALB_CALLS = [
+    ("sts", "GetCallerIdentity"),
+    ("apigateway", "GetRestApis"),
+    ("apigateway", "GetResources"),
+    ("apigateway", "GetStage"),
+    ("apigateway", "GetVpcLinks"),
+    ("apigatewayv2", "GetVpcLinks"),
+    ("elbv2", "DescribeLoadBalancers"),
+    ("elbv2", "DescribeTargetGroups"),
+    ("elbv2", "DescribeTags"),
+    ("elbv2", "DescribeListeners"),
+    ("elbv2", "DescribeRules"),
+    ("elbv2", "DescribeTargetHealth"),
+    ("ec2", "DescribeVpcs"),
+    ("ec2", "DescribeSubnets"),
+    ("ec2", "DescribeRouteTables"),
+    ("ec2", "DescribeVpcPeeringConnections"),
+    ("ec2", "DescribeSecurityGroups"),
+]
+ALB_HOPS = ("api_route", "integration", "vpc_link", "alb_security_group", "nlb", "listener", "target_group")
+
+
+def alb_account(rule_target=None):
+    """The alb-v2 installation: a link v2 (egress tcp/80), an internal ALB whose group admits the link's
+    group on 80, an HTTP listener (fixed 404) with a rule /payments, /payments/* -> an HTTP target group."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    elb = boto3.client("elbv2", region_name=REGION)
+    apigw = boto3.client("apigateway", region_name=REGION)
+    vpc = ec2.create_vpc(CidrBlock="10.100.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.100.{n}.0/24", AvailabilityZone=f"{REGION}{z}")["Subnet"][
+            "SubnetId"
+        ]
+        for n, z in ((1, "a"), (2, "b"))
+    ]
+    provider_vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    pcx = ec2.create_vpc_peering_connection(VpcId=vpc, PeerVpcId=provider_vpc)["VpcPeeringConnection"][
+        "VpcPeeringConnectionId"
+    ]
+    ids = {"vpc": vpc, "subnets": subnets, "pcx": pcx, "apigw": apigw}
+    link_sg = link_group(ids, ports=(80, 80))
+    alb_sg = ec2.create_security_group(GroupName="open-banking-gateway-alb", Description="alb", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=alb_sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": link_sg}]}],
+    )
+    alb = elb.create_load_balancer(
+        Name="open-banking-alb",
+        Subnets=subnets,
+        SecurityGroups=[alb_sg],
+        Scheme="internal",
+        Type="application",
+        Tags=TAGS,
+    )["LoadBalancers"][0]
+    tg = elb.create_target_group(
+        Name="open-banking-payments-http",
+        Protocol="HTTP",
+        Port=8080,
+        VpcId=vpc,
+        TargetType="ip",
+        HealthCheckProtocol="HTTP",
+        HealthCheckPath="/health",
+        Matcher={"HttpCode": "200-399"},
+        Tags=TAGS + [{"Key": "multiaccount:service", "Value": "payments"}],
+    )["TargetGroups"][0]
+    other = elb.create_target_group(
+        Name="open-banking-other-http", Protocol="HTTP", Port=9000, VpcId=vpc, TargetType="ip"
+    )
+    elb.register_targets(
+        TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "10.0.1.25", "Port": 8080, "AvailabilityZone": "all"}]
+    )
+    listener = elb.create_listener(
+        LoadBalancerArn=alb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[
+            {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain"}}
+        ],
+    )["Listeners"][0]
+    forward = rule_target or tg["TargetGroupArn"]
+    if rule_target == "other":
+        forward = other["TargetGroups"][0]["TargetGroupArn"]
+    elb.create_rule(
+        ListenerArn=listener["ListenerArn"],
+        Priority=1,
+        Conditions=[{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/payments", "/payments/*"]}}],
+        Actions=[{"Type": "forward", "TargetGroupArn": forward}],
+    )
+    link = link_v2(ids, groups=[link_sg])
+    api = apigw.create_rest_api(name="open-banking", tags={"ManagedBy": "multiaccount.apigateway"})
+    root = apigw.get_resources(restApiId=api["id"])["items"][0]["id"]
+    resource = apigw.create_resource(restApiId=api["id"], parentId=root, pathPart="payments")["id"]
+    apigw.put_method(restApiId=api["id"], resourceId=resource, httpMethod="ANY", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api["id"],
+        resourceId=resource,
+        httpMethod="ANY",
+        type="HTTP_PROXY",
+        integrationHttpMethod="ANY",
+        uri=f"http://{alb['DNSName']}:80/payments",
+        connectionType="VPC_LINK",
+        connectionId=link,
+        integrationTarget=alb["LoadBalancerArn"],
+    )
+    ids.update(
+        alb=alb,
+        alb_sg=alb_sg,
+        link_sg=link_sg,
+        link=link,
+        tg=tg["TargetGroupArn"],
+        other_tg=other["TargetGroups"][0]["TargetGroupArn"],
+        listener=listener["ListenerArn"],
+        api=api["id"],
+    )
+    return ids
+
+
+def judge_alb(snap, ids):
+    service = {
+        "name": "payments",
+        "port": 8080,
+        "path": "payments",
+        "targets": ["10.0.1.25"],
+        "listener_port": 80,
+        "vpc_link_version": "v2",
+        "load_balancer_type": "application",
+        "nlb_arn": ids["alb"]["LoadBalancerArn"],
+        "integration_target_arn": ids["alb"]["LoadBalancerArn"],
+        "health_check": {"path": "/health", "matcher": "200-399"},
+    }
+    gateway = {"name": "shared", "snapshot": snap, "gateway_tag": "open-banking"}
+    provider = {"name": "payments", "account_id": "222222222222", "services": [service], "snapshot": {}}
+    result = topology.evaluate(gateway, [provider])["services"][0]
+    assert [hop["hop"] for hop in result["hops"]] == list(topology.ALB_HOPS)
+    return {hop["hop"]: hop for hop in result["hops"] if hop["hop"] in ALB_HOPS}
+
+
+def test_alb_installation_reads_rules_and_security_groups_in_one_call_each(capsys, monkeypatch, integration_fidelity):
+    ids = alb_account()
+    calls = record_calls(monkeypatch)
+    snap = run(ARGS, capsys)["gateway"]
+    # The nlb-v2 calls, plus one DescribeRules for the ALB's HTTP listener; the ALB's security group is
+    # read in the same DescribeSecurityGroups as the link's.
+    assert calls == ALB_CALLS
+
+    alb_arn = ids["alb"]["LoadBalancerArn"]
+    assert [(lb["arn"], lb["type"], lb["security_group_ids"]) for lb in snap["load_balancers"]] == [
+        (alb_arn, "application", [ids["alb_sg"]])
+    ]
+    listener = snap["listeners"][0]
+    assert (listener["protocol"], listener["port"], listener["default_action_type"]) == ("HTTP", 80, "fixed-response")
+    assert listener["target_group_arns"] == []
+    rules = [{key: rule[key] for key in rule if key != "arn"} for rule in listener["rules"]]
+    assert rules == [
+        {
+            "priority": 1,
+            "is_default": False,
+            "path_patterns": ["/payments", "/payments/*"],
+            "other_conditions": [],
+            "action_type": "forward",
+            "target_group_arns": [ids["tg"]],
+        },
+        {
+            "priority": None,
+            "is_default": True,
+            "path_patterns": [],
+            "other_conditions": [],
+            "action_type": "fixed-response",
+            "target_group_arns": [],
+        },
+    ]
+    # The target group the rule forwards to (the other one is neither tagged nor named).
+    assert [tg["arn"] for tg in snap["target_groups"]] == [ids["tg"]]
+    assert snap["target_groups"][0]["protocol"] == "HTTP"
+    assert snap["target_groups"][0]["health_check"] == {"protocol": "HTTP", "path": "/health", "matcher": "200-399"}
+    groups = {group["id"]: group for group in snap["security_groups"]}
+    assert set(groups) == {ids["link_sg"], ids["alb_sg"]}
+    assert groups[ids["alb_sg"]]["ingress"][0]["group_pairs"][0]["group_id"] == ids["link_sg"]
+    assert groups[ids["alb_sg"]]["egress"][0]["protocol"] == "-1"  # AWS's default egress rule
+
+    hops = judge_alb(snap, ids)
+    assert failed(hops) == [], [(h["hop"], h["detail"]) for h in hops.values() if h["status"] == "fail"]
+    assert hops["nlb"]["resource"] == f"ALB open-banking-alb ({alb_arn})"
+    assert hops["listener"]["detail"] == (
+        "HTTP:80 /payments, /payments/* -> open-banking-payments-http by rule 1 (/payments, /payments/*)"
+    )
+
+
+def test_alb_rule_forwarding_elsewhere_read_from_the_account_fails_the_listener(
+    capsys, monkeypatch, integration_fidelity
+):
+    ids = alb_account(rule_target="other")
+    snap = run(ARGS, capsys)["gateway"]
+    # The target group the rule forwards to is read too (it belongs to the ALB's rules).
+    assert sorted(tg["arn"] for tg in snap["target_groups"]) == sorted([ids["tg"], ids["other_tg"]])
+    hops = judge_alb(snap, ids)
+    assert failed(hops) == ["listener"], hops
+    assert "rule 1 (/payments, /payments/*), the rule of payments, forwards to open-banking-other-http" in (
+        hops["listener"]["detail"]
+    )
+    assert f"modify rule 1 to forward to {ids['tg']}" in hops["listener"]["fix"]
+
+
+def test_alb_security_group_without_the_link_read_from_the_account_fails_its_hop(
+    capsys, monkeypatch, integration_fidelity
+):
+    ids = alb_account()
+    boto3.client("ec2", region_name=REGION).revoke_security_group_ingress(
+        GroupId=ids["alb_sg"],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "UserIdGroupPairs": [{"GroupId": ids["link_sg"]}]}
+        ],
+    )
+    hops = judge_alb(run(ARGS, capsys)["gateway"], ids)
+    assert failed(hops) == ["alb_security_group"], hops
+    assert f"admits no tcp/80 from the VPC link v2 {ids['link']}" in hops["alb_security_group"]["detail"]
+    assert f"authorize ingress tcp/80 from {ids['link_sg']}" in hops["alb_security_group"]["fix"]

@@ -192,3 +192,32 @@ def test_unwritable_report_dir_fails_clearly(tmp_path, capsys):
     result, dummy = run(module_args(tmp_path, report_dir=str(blocker / "reports")), capsys)
     assert result["failed"] is True
     assert result["msg"].startswith("report_dir: cannot write the report into ")
+
+
+def test_alb_v2_paths_are_judged_with_their_alb_hop_and_drawn(tmp_path, capsys):
+    result, dummy = run(module_args(tmp_path, golden.to_alb), capsys)
+    assert result["ok"] is True, result["message"]
+    for service in result["services"]:
+        assert [hop["hop"] for hop in service["hops"]] == list(golden.topology.ALB_HOPS)
+        assert service["resolved"]["load_balancer_type"] == "application"
+        assert service["resolved"]["listener_rule"]["target_group_arns"] == [service["resolved"]["target_group_arn"]]
+    assert result["summary"][0] == "payments (/payments, provider payments): ok (14 hops checked)"
+    markdown = (tmp_path / "reports" / "path-verify.md").read_text()
+    assert "ALB open-banking-alb" in markdown and "| 5 | alb_security_group | ok |" in markdown
+
+    broken, dummy = run(
+        module_args(
+            tmp_path,
+            lambda gw, providers: (
+                golden.to_alb(gw, providers),
+                golden.alb_sg_without_ingress_from_the_link(gw, providers),
+            ),
+        ),
+        capsys,
+    )
+    assert broken["failed"] is True
+    assert sorted((hop["service"], hop["hop"]) for hop in broken["failures"]) == [
+        ("cards", "alb_security_group"),
+        ("payments", "alb_security_group"),
+    ]
+    assert "payments / alb_security_group (account 111111111111, security group(s) sg-alb of ALB" in broken["msg"]
