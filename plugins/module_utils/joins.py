@@ -14,6 +14,7 @@ plugins of ``plugins/filter/apply.py`` expose them to the roles. Every function 
 
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import (
+    ALB_LISTENER_PORT,
     CONTRACT_KEYS,
     DEFAULT_PRIVATE_INTEGRATION,
     GATEWAY_TAG,
@@ -296,17 +297,19 @@ def rest_api_routes(api_plan, gateway_state):
         if not balancer.get("dns_name") or not link.get("id") or (route.get("integration_target") and not target):
             unrouted.append(route["service"])
             continue
-        routes.append(
-            {
-                "path": route["path"],
-                "connection_type": "VPC_LINK",
-                "connection_id": link["id"],
-                "integration_target": target,
-                "target_url": f"http://{balancer['dns_name']}:{route['listener_port']}",
-                "proxy": True,
-                "timeout_in_millis": api_plan["timeout_in_millis"],
-            }
-        )
+        entry = {
+            "path": route["path"],
+            "connection_type": "VPC_LINK",
+            "connection_id": link["id"],
+            "integration_target": target,
+            "target_url": f"http://{balancer['dns_name']}:{route['listener_port']}",
+            "proxy": True,
+            "timeout_in_millis": api_plan["timeout_in_millis"],
+        }
+        # An ALB routes on the path: its integrations keep the API path (an NLB's get /).
+        if route.get("backend_path"):
+            entry["backend_path"] = route["backend_path"]
+        routes.append(entry)
     return {"routes": routes, "unrouted": unrouted}
 
 
@@ -421,6 +424,24 @@ def vpc_link_v2_changes(planned_links, existing, subnet_ids, security_group_ids)
     return {"apply": apply, "unchanged": unchanged}
 
 
+def security_group_ids(groups):
+    """``{name: id}`` of the security groups ec2_security_group made (its loop results) or found."""
+    result = {}
+    for group in groups or []:
+        if group.get("group_name") and group.get("group_id"):
+            result[group["group_name"]] = group["group_id"]
+    return result
+
+
+def groups_in_order(groups, names):
+    """The groups (ec2_security_group_info) in the order of ``names`` (e.g. the ALB's group before the
+    group its rules refer to); groups with other names are left out."""
+    by_group_name = {}
+    for group in groups or []:
+        by_group_name.setdefault(group.get("group_name"), []).append(group)
+    return [group for name in names or [] for group in by_group_name.get(name, [])]
+
+
 def foreign_groups(groups, ownership_tags):
     """The ids of the security groups (ec2_security_group_info) that lack one of ``ownership_tags``."""
     return [group.get("group_id") for group in groups or [] if _missing_tags(group.get("tags"), ownership_tags)]
@@ -486,8 +507,12 @@ def service_lines(plan, api_state, provider_states):
         account = ((plan.get("accounts") or {}).get(provider) or {}).get("account_id", "?")
         vpc = ((provider_states or {}).get(provider) or {}).get("vpc_id") or "vpc ?"
         link = "VPC link v2" if service.get("vpc_link_version") == "v2" else "VPC link"
+        if service.get("load_balancer_type") == "application":
+            hop = f"ALB :{ALB_LISTENER_PORT} /{service['path']}"
+        else:
+            hop = f"NLB :{service['listener_port']}"
         lines.append(
-            f"{service['name'].ljust(width)}  {text.ljust(url_width)}  -> {link} -> NLB :{service['listener_port']} "
+            f"{service['name'].ljust(width)}  {text.ljust(url_width)}  -> {link} -> {hop} "
             f"-> {provider} (account {account}, {vpc}) {','.join(service['targets'])}:{service['port']}"
         )
     return lines
@@ -511,13 +536,17 @@ def verify_providers(plan, gateway_state, snapshots):
             entry.update(
                 {
                     "target_group_arn": arn,
+                    # The service's load balancer: its NLB, or its ALB with alb-v2.
                     "nlb_arn": nlb,
+                    "load_balancer_type": service.get("load_balancer_type") or "network",
                     "vpc_link_id": link,
                     "vpc_link_version": version,
-                    # Over a VPC link v2 the integration names the service's NLB (integrationTarget).
+                    # Over a VPC link v2 the integration names the service's load balancer (integrationTarget).
                     "integration_target_arn": nlb if version == "v2" else None,
                 }
             )
+            if service.get("health_check"):
+                entry["health_check"] = dict(service["health_check"])
             services.append(entry)
         providers.append(
             {

@@ -32,6 +32,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.common imp
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import (
     DEFAULT_REGION,
     INVENTORY,
+    IP_TARGET_RANGES,
     PROVIDER,
     SHARED,
     check_inventory,
@@ -67,8 +68,14 @@ ENDPOINT_TYPES = ("REGIONAL", "EDGE", "PRIVATE")
 # How the REST API reaches the load balancers: a REST (v1) VPC link per NLB (the seed's path, legacy
 # for AWS since November 2025), or one VPC link v2 in the gateway subnets with the NLB named by each
 # integration (integrationTarget).
-PRIVATE_INTEGRATIONS = ("nlb-v1", "nlb-v2")
+PRIVATE_INTEGRATIONS = ("nlb-v1", "nlb-v2", "alb-v2")
 DEFAULT_PRIVATE_INTEGRATION = "nlb-v1"
+# alb-v2: one HTTP listener per ALB, one rule per service; the default quotas "Rules per Application
+# Load Balancer" and "Target groups per Application Load Balancer" are both 100.
+ALB_LISTENER_PORT = 80
+ALB_RULES_PER_LISTENER = 100
+# The health check of an ALB target group when the service sets none (AWS's defaults).
+DEFAULT_HEALTH_CHECK = {"path": "/", "matcher": "200"}
 MAX_INTEGRATION_TIMEOUT_MS = 300000
 MIN_INTEGRATION_TIMEOUT_MS = 50
 
@@ -371,12 +378,13 @@ def _region(values):
     return region.strip() if isinstance(region, str) and region.strip() else DEFAULT_REGION
 
 
-def _gateway_plan(host, values, options, services, providers):
+def _gateway_plan(report, host, values, options, services, providers):
     name = options["name"]
     region = _region(values)
     base = merge_tags(options["tags"], ownership_tags(name))
     resource_name = f"{name}-gateway"
     strategy = values.get("shared_gateway_nlb_strategy") or "shared"
+    vpc_cidr = str(values.get("shared_gateway_vpc_cidr")).strip()
     # Subnets are named <resource name>-<az> by vpc_target_subnets.
     subnets = [
         {"cidr": str(subnet["cidr"]).strip(), "az": str(subnet["az"]).strip()}
@@ -384,117 +392,133 @@ def _gateway_plan(host, values, options, services, providers):
     ]
 
     mode = options["private_integration"]
-    # nlb-v2: one VPC link v2 for every NLB of the gateway (it is placed in subnets, not bound to a
-    # load balancer); nlb-v1: a REST (v1) link per NLB, named after it.
-    link_v2_name = resource_name if mode == "nlb-v2" else None
+    # Both families are planned in every mode: the mode's one is built, the other one's names are kept
+    # (neither changed nor deleted) until the retire play, after a move, removes it.
+    nlb = _nlb_family(name, base, strategy, services, options)
+    alb = _alb_family(name, base, services, options)
+    family, other = (alb, nlb) if mode == "alb-v2" else (nlb, alb)
+    _family_checks(report, host, mode, subnets, services, nlb, alb)
 
-    target_groups = []
-    load_balancers = {}
+    # The VPC link v2 of each v2 mode, with its security group: nlb-v2 and alb-v2 have their own, so that
+    # a move between them builds the new link beside the old one.
+    links_v2 = {
+        "nlb-v2": {"name": resource_name, "security_group": f"{resource_name}-link"},
+        "alb-v2": {"name": f"{resource_name}-alb", "security_group": f"{resource_name}-alb-link"},
+    }
+    alb_group_name = f"{resource_name}-alb"
+    link_v2 = links_v2.get(mode)
+
     routes = []
-    shard_of = _shared_shards(name, services) if strategy != "dedicated" else {}
     for service in services:
-        group_name = lb_name(f"{name}-{service['name']}")
-        balancer = group_name if strategy == "dedicated" else shard_of[service["name"]]
-        service["target_group"] = group_name
-        service["load_balancer"] = balancer
-        service["vpc_link"] = link_v2_name or balancer
-        service["vpc_link_version"] = "v2" if link_v2_name else "v1"
-        target_groups.append(
-            {
-                "name": group_name,
-                "protocol": "TCP",
-                "port": service["port"],
-                "health_check": {
-                    "protocol": "TCP",
-                    "interval": options["interval"],
-                    "healthy_threshold": options["healthy"],
-                    "unhealthy_threshold": options["unhealthy"],
-                },
-                "targets": [{"ip": ip, "port": service["port"]} for ip in service["targets"]],
-                "tags": merge_tags(
-                    base,
-                    {"Name": group_name, SERVICE_TAG: service["name"], PROVIDER_TAG: service["provider"]},
-                ),
-            }
-        )
-        if balancer not in load_balancers:
-            tags = merge_tags(base, {"Name": balancer, STRATEGY_TAG: strategy})
-            if strategy == "dedicated":
-                tags.update({SERVICE_TAG: service["name"], PROVIDER_TAG: service["provider"]})
-            load_balancers[balancer] = {
-                "name": balancer,
-                "type": "network",
-                "scheme": "internal",
-                "cross_zone": options["cross_zone"],
-                "tags": tags,
-                "listeners": [],
-            }
-        load_balancers[balancer]["listeners"].append(
-            {"port": service["listener_port"], "protocol": "TCP", "target_group": group_name}
-        )
+        placed = dict(family["services"][service["name"]])
+        # The port of the load balancer's listener that serves it (the ALB's in alb-v2); the service's
+        # own listener_port stays what the inventory says.
+        service["lb_listener_port"] = placed.pop("listener_port")
+        service.update(placed)
+        service["vpc_link"] = link_v2["name"] if link_v2 else placed["load_balancer"]
+        service["vpc_link_version"] = "v2" if link_v2 else "v1"
         routes.append(
             {
                 "service": service["name"],
                 "path": service["path"],
-                "load_balancer": balancer,
+                "load_balancer": service["load_balancer"],
+                "load_balancer_type": service["load_balancer_type"],
                 "vpc_link": service["vpc_link"],
                 "vpc_link_version": service["vpc_link_version"],
                 # The load balancer an integration over a VPC link v2 names (integrationTarget).
-                "integration_target": balancer if link_v2_name else None,
-                "listener_port": service["listener_port"],
+                "integration_target": service["load_balancer"] if link_v2 else None,
+                "listener_port": service["lb_listener_port"],
+                # An ALB routes on the request path: the integration keeps the API path (None: /).
+                "backend_path": f"/{service['path']}" if mode == "alb-v2" else None,
             }
         )
 
     vpc_links = []
-    for balancer in load_balancers.values():
-        balancer["listeners"].sort(key=lambda listener: listener["port"])
-        if link_v2_name:
-            continue
-        tags = merge_tags(base, {STRATEGY_TAG: strategy})
-        if strategy == "dedicated":
-            tags.update({SERVICE_TAG: balancer["tags"][SERVICE_TAG], PROVIDER_TAG: balancer["tags"][PROVIDER_TAG]})
-        vpc_links.append(
-            {
-                "name": balancer["name"],
-                "version": "v1",
-                "load_balancer": balancer["name"],
-                "description": f"{name} gateway: NLB {balancer['name']}",
-                "tags": tags,
-            }
-        )
+    if mode == "nlb-v1":
+        for balancer in family["load_balancers"]:
+            tags = merge_tags(base, {STRATEGY_TAG: strategy})
+            if strategy == "dedicated":
+                tags.update({SERVICE_TAG: balancer["tags"][SERVICE_TAG], PROVIDER_TAG: balancer["tags"][PROVIDER_TAG]})
+            vpc_links.append(
+                {
+                    "name": balancer["name"],
+                    "version": "v1",
+                    "load_balancer": balancer["name"],
+                    "description": f"{name} gateway: NLB {balancer['name']}",
+                    "tags": tags,
+                }
+            )
 
     vpc_links_v2 = []
-    link_security_group = None
-    group_name = f"{resource_name}-link"
-    if link_v2_name:
-        ports = sorted(service["listener_port"] for service in services)
-        link_security_group = {
-            "name": group_name,
-            "description": f"multiaccount.apigateway: VPC link v2 of {name} to its NLB listeners",
-            # No ingress: the link only opens connections, to the NLB listeners in the gateway VPC.
-            "egress": (
-                [
-                    {
-                        "proto": "tcp",
-                        "from_port": ports[0],
-                        "to_port": ports[-1],
-                        "cidr_ip": str(values.get("shared_gateway_vpc_cidr")).strip(),
-                        "rule_desc": f"{name} NLB listeners",
-                    }
-                ]
-                if ports
-                else []
-            ),
-            "tags": merge_tags(base, {"Name": group_name}),
-        }
+    security_groups = []
+    if link_v2:
         vpc_links_v2.append(
             {
-                "name": link_v2_name,
+                "name": link_v2["name"],
                 "version": "v2",
-                "security_group": group_name,
-                "tags": merge_tags(base, {"Name": link_v2_name}),
+                "security_group": link_v2["security_group"],
+                "tags": merge_tags(base, {"Name": link_v2["name"]}),
             }
         )
+        ports = sorted({service["lb_listener_port"] for service in services})
+        what = "its ALB listener" if mode == "alb-v2" else "its NLB listeners"
+        security_groups.append(
+            {
+                "name": link_v2["security_group"],
+                "description": f"multiaccount.apigateway: VPC link v2 of {name} to {what}",
+                # No ingress: the link only opens connections, to the listeners in the gateway VPC.
+                "ingress": [],
+                "egress": (
+                    [
+                        {
+                            "proto": "tcp",
+                            "from_port": ports[0],
+                            "to_port": ports[-1],
+                            "cidr_ip": vpc_cidr,
+                            "rule_desc": f"{name} {'ALB listener' if mode == 'alb-v2' else 'NLB listeners'}",
+                        }
+                    ]
+                    if ports
+                    else []
+                ),
+                "tags": merge_tags(base, {"Name": link_v2["security_group"]}),
+            }
+        )
+    if mode == "alb-v2":
+        target_ports = sorted({service["port"] for service in services})
+        security_groups.append(
+            {
+                "name": alb_group_name,
+                "description": f"multiaccount.apigateway: internal ALB of {name}, reached only by its VPC link v2",
+                "ingress": [
+                    {
+                        "proto": "tcp",
+                        "from_port": ALB_LISTENER_PORT,
+                        "to_port": ALB_LISTENER_PORT,
+                        "group_name": link_v2["security_group"],
+                        "rule_desc": f"{name} VPC link v2",
+                    }
+                ],
+                # To the targets: AWS takes IP targets outside the VPC only from these ranges.
+                "egress": (
+                    [
+                        {
+                            "proto": "tcp",
+                            "from_port": target_ports[0],
+                            "to_port": target_ports[-1],
+                            "cidr_ip": list(IP_TARGET_RANGES),
+                            "rule_desc": f"{name} service targets",
+                        }
+                    ]
+                    if target_ports
+                    else []
+                ),
+                "tags": merge_tags(base, {"Name": alb_group_name}),
+            }
+        )
+    mode_groups = [group["name"] for group in security_groups]
+    # Deleted in this order (the ALB's group refers to the ALB link's group).
+    all_groups = [alb_group_name, links_v2["alb-v2"]["security_group"], links_v2["nlb-v2"]["security_group"]]
 
     peerings = [
         {
@@ -518,7 +542,7 @@ def _gateway_plan(host, values, options, services, providers):
         "ownership_filters": _tag_filters(ownership_tags(name)),
         "vpc": {
             "name": resource_name,
-            "cidr": str(values.get("shared_gateway_vpc_cidr")).strip(),
+            "cidr": vpc_cidr,
             "tags": merge_tags(base, {"Name": resource_name}),
             # The ``vpc`` of vpc_target_subnets: found again by its Name, marks and CIDR, else created.
             "spec": {
@@ -535,20 +559,29 @@ def _gateway_plan(host, values, options, services, providers):
         "subnet_cidrs": [subnet["cidr"] for subnet in subnets],
         "route_table": {"name": resource_name, "tags": merge_tags(base, {"Name": resource_name})},
         "strategy": strategy,
-        "load_balancers": sorted(load_balancers.values(), key=lambda balancer: balancer["name"]),
-        "target_groups": sorted(target_groups, key=lambda group: group["name"]),
+        "load_balancers": family["load_balancers"],
+        "target_groups": family["target_groups"],
+        # The other family's load balancers and target groups: a run neither changes nor deletes them
+        # (gateway_load_balancers keep), so that the paths they serve keep working during a move.
+        "keep": sorted(
+            [balancer["name"] for balancer in other["load_balancers"]]
+            + [group["name"] for group in other["target_groups"]]
+        ),
         "private_integration": mode,
         "vpc_links": sorted(vpc_links, key=lambda link: link["name"]),
         "vpc_links_v2": vpc_links_v2,
-        "link_security_group": link_security_group,
-        # Its name in every mode: teardown and the move back to nlb-v1 find it by name and tags.
-        "link_security_group_name": group_name,
-        # After a change of mode, once every path verified on the new one: what goes (our VPC links of
-        # the other flavour, and the VPC link v2's security group when leaving nlb-v2), and the tag the
-        # REST API then gets.
+        # The security groups of the mode, in the order they are made (a group a rule refers to first).
+        "security_groups": security_groups,
+        # Every group name the collection may make for the gateway in any mode, in the order of deletion:
+        # teardown and retire find them by name and the ownership tags.
+        "security_group_names": all_groups,
+        # After a change of mode, once every path verified on the new one: what goes (our VPC links and
+        # security groups of the other modes, and the other family's load balancers and target groups),
+        # and the tag the REST API then gets.
         "retire": {
-            "vpc_link_version": "v1" if link_v2_name else "v2",
-            "link_security_group": not link_v2_name,
+            "vpc_links_v1": mode != "nlb-v1",
+            "vpc_links_v2": sorted(link["name"] for key, link in links_v2.items() if key != mode),
+            "security_groups": [group for group in all_groups if group not in mode_groups],
             "api_tags": {PRIVATE_INTEGRATION_TAG: mode},
         },
         "peerings": peerings,
@@ -561,6 +594,165 @@ def _gateway_plan(host, values, options, services, providers):
             "tags": merge_tags(options["api_tags"], ownership_tags(api_name)),
             "routes": sorted(routes, key=lambda route: route["service"]),
         },
+    }
+
+
+def _family_checks(report, host, mode, subnets, services, nlb, alb):
+    """What the load balancers of the mode need from the inventory, as errors and warnings."""
+    if mode == "alb-v2" and len({subnet["az"] for subnet in subnets}) < 2:
+        report["errors"].append(
+            {
+                "host": host,
+                "field": "shared_gateway_subnets",
+                "message": (
+                    "an Application Load Balancer (shared_gateway_private_integration alb-v2) needs subnets in at "
+                    "least two availability zones: add a subnet in another zone"
+                ),
+            }
+        )
+    if mode != "alb-v2":
+        for service in services:
+            if service.get("health_check"):
+                report["warnings"].append(
+                    {
+                        "host": service["provider"],
+                        "field": f"{service.get('field', 'provider_vpc_services')}.health_check",
+                        "message": (
+                            f"is used only by the ALB of shared_gateway_private_integration alb-v2; the NLB of {mode} "
+                            "checks TCP connections: remove it, or move the gateway to alb-v2"
+                        ),
+                    }
+                )
+    # Both families are planned at once (the other one is kept during a move): a generated name must
+    # not name a resource of each.
+    owners = {}
+    for family in (nlb, alb):
+        for kind, items in (("load balancer", family["load_balancers"]), ("target group", family["target_groups"])):
+            for item in items:
+                owners.setdefault((kind, item["name"]), []).append(item)
+    for (kind, name), items in sorted(owners.items()):
+        if len(items) > 1:
+            services_named = sorted({item["tags"].get(SERVICE_TAG) for item in items if item["tags"].get(SERVICE_TAG)})
+            report["errors"].append(
+                {
+                    "host": host,
+                    "field": "provider_vpc_services",
+                    "message": (
+                        f"the {kind} name {name} would serve both the NLB and the ALB private integration "
+                        f"(services {', '.join(services_named) or 'of the gateway'}): rename one of those services"
+                    ),
+                }
+            )
+
+
+def _target_group(name, protocol, service, base, options, http_check=None):
+    """An IP target group of the service's targets: TCP health checks for an NLB, HTTP ones on the
+    service's path and codes for an ALB."""
+    health_check = {"protocol": protocol}
+    if http_check:
+        health_check.update(path=http_check["path"], matcher=http_check["matcher"])
+    health_check.update(
+        interval=options["interval"], healthy_threshold=options["healthy"], unhealthy_threshold=options["unhealthy"]
+    )
+    return {
+        "name": name,
+        "protocol": protocol,
+        "port": service["port"],
+        "health_check": health_check,
+        "targets": [{"ip": ip, "port": service["port"]} for ip in service["targets"]],
+        "tags": merge_tags(base, {"Name": name, SERVICE_TAG: service["name"], PROVIDER_TAG: service["provider"]}),
+    }
+
+
+def _nlb_family(name, base, strategy, services, options):
+    """The NLBs (shared, sharded by listener quota, or one per service), their TCP listeners and TCP
+    target groups, and where each service sits on them."""
+    target_groups = []
+    load_balancers = {}
+    placed = {}
+    shard_of = _shared_shards(name, services) if strategy != "dedicated" else {}
+    for service in services:
+        group_name = lb_name(f"{name}-{service['name']}")
+        balancer = group_name if strategy == "dedicated" else shard_of[service["name"]]
+        placed[service["name"]] = {
+            "target_group": group_name,
+            "load_balancer": balancer,
+            "load_balancer_type": "network",
+            "listener_port": service["listener_port"],
+        }
+        target_groups.append(_target_group(group_name, "TCP", service, base, options))
+        if balancer not in load_balancers:
+            tags = merge_tags(base, {"Name": balancer, STRATEGY_TAG: strategy})
+            if strategy == "dedicated":
+                tags.update({SERVICE_TAG: service["name"], PROVIDER_TAG: service["provider"]})
+            load_balancers[balancer] = {
+                "name": balancer,
+                "type": "network",
+                "scheme": "internal",
+                "cross_zone": options["cross_zone"],
+                "tags": tags,
+                "listeners": [],
+            }
+        load_balancers[balancer]["listeners"].append(
+            {"port": service["listener_port"], "protocol": "TCP", "target_group": group_name}
+        )
+    for balancer in load_balancers.values():
+        balancer["listeners"].sort(key=lambda listener: listener["port"])
+    return {
+        "load_balancers": sorted(load_balancers.values(), key=lambda balancer: balancer["name"]),
+        "target_groups": sorted(target_groups, key=lambda group: group["name"]),
+        "services": placed,
+    }
+
+
+def _alb_family(name, base, services, options):
+    """alb-v2: internal ALBs (``ALB_RULES_PER_LISTENER`` services each), one HTTP listener each with a
+    fixed 404 by default and a forward rule per service on its path, HTTP target groups with the
+    service's health check, and where each service sits on them."""
+    ordered = sorted(services, key=lambda service: service["name"])
+    shard_of = {
+        service["name"]: lb_name(
+            f"{name}-alb" if index < ALB_RULES_PER_LISTENER else f"{name}-alb-{index // ALB_RULES_PER_LISTENER + 1}"
+        )
+        for index, service in enumerate(ordered)
+    }
+    target_groups = []
+    load_balancers = {}
+    placed = {}
+    for service in ordered:
+        group_name = lb_name(f"{name}-{service['name']}-http")
+        balancer = shard_of[service["name"]]
+        check = dict(DEFAULT_HEALTH_CHECK, **(service.get("health_check") or {}))
+        placed[service["name"]] = {
+            "target_group": group_name,
+            "load_balancer": balancer,
+            "load_balancer_type": "application",
+            "listener_port": ALB_LISTENER_PORT,
+            "health_check": check,
+        }
+        target_groups.append(_target_group(group_name, "HTTP", service, base, options, check))
+        if balancer not in load_balancers:
+            load_balancers[balancer] = {
+                "name": balancer,
+                "type": "application",
+                "scheme": "internal",
+                "security_groups": [f"{name}-gateway-alb"],
+                "tags": merge_tags(base, {"Name": balancer}),
+                "listeners": [{"port": ALB_LISTENER_PORT, "protocol": "HTTP", "rules": []}],
+            }
+        load_balancers[balancer]["listeners"][0]["rules"].append(
+            {"path_patterns": [f"/{service['path']}", f"/{service['path']}/*"], "target_group": group_name}
+        )
+    for balancer in load_balancers.values():
+        rules = balancer["listeners"][0]["rules"]
+        # Deeper paths first: /cards/* would otherwise take /cards/limits/... away from its own rule.
+        rules.sort(key=lambda rule: (-rule["path_patterns"][0].count("/"), rule["path_patterns"][0]))
+        for index, rule in enumerate(rules):
+            rule["priority"] = index + 1
+    return {
+        "load_balancers": sorted(load_balancers.values(), key=lambda balancer: balancer["name"]),
+        "target_groups": sorted(target_groups, key=lambda group: group["name"]),
+        "services": placed,
     }
 
 
@@ -757,17 +949,21 @@ def _provider_plan(host, values, options, services, gateway):
             "dests": [{"dest": cidr} for cidr in gateway["subnet_cidrs"]],
         },
         "services": [
-            {
-                "name": service["name"],
-                "port": service["port"],
-                "listener_port": service["listener_port"],
-                "path": service["path"],
-                "targets": list(service["targets"]),
-                "target_group": service["target_group"],
-                "load_balancer": service["load_balancer"],
-                "vpc_link": service["vpc_link"],
-                "vpc_link_version": service["vpc_link_version"],
-            }
+            dict(
+                {
+                    "name": service["name"],
+                    "port": service["port"],
+                    "listener_port": service["lb_listener_port"],
+                    "path": service["path"],
+                    "targets": list(service["targets"]),
+                    "target_group": service["target_group"],
+                    "load_balancer": service["load_balancer"],
+                    "load_balancer_type": service["load_balancer_type"],
+                    "vpc_link": service["vpc_link"],
+                    "vpc_link_version": service["vpc_link_version"],
+                },
+                **({"health_check": service["health_check"]} if service["load_balancer_type"] == "application" else {}),
+            )
             for service in services
         ],
         "verify_targets": [
@@ -836,7 +1032,7 @@ def build_plan(accounts, known_regions=None):
         for host, values in providers
         if host not in leaving
     ]
-    gateway = _gateway_plan(gateway_host, gateway_values, gateway_options, services, provider_summaries)
+    gateway = _gateway_plan(report, gateway_host, gateway_values, gateway_options, services, provider_summaries)
     gateway["leaving"] = leaving
     _quota_warnings(report, gateway)
     if report["errors"]:
@@ -872,6 +1068,11 @@ def build_plan(accounts, known_regions=None):
             ),
         }
 
+    # Internal keys (the inventory field, the port of the load balancer's listener) stay in the plan.
+    services = [
+        {key: value for key, value in service.items() if key not in ("field", "lb_listener_port")}
+        for service in services
+    ]
     report["services"] = services
     report["plan"] = {
         "version": PLAN_VERSION,

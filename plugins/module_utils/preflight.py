@@ -45,7 +45,11 @@ DEFAULT_NLB_STRATEGY = "shared"
 # Generated NLB / target group names (32 characters at most) embed the service name.
 MAX_SERVICE_NAME_LENGTH = 20
 SERVICE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
-SERVICE_KEYS = ("name", "port", "path", "targets", "listener_port")
+SERVICE_KEYS = ("name", "port", "path", "targets", "listener_port", "health_check")
+HEALTH_CHECK_KEYS = ("path", "matcher")
+# An ALB health check: a path of at most 1024 characters, and HTTP codes 200-499 as 200, 200,202 or 200-299.
+HEALTH_CHECK_PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$")
+HEALTH_CHECK_MATCHER_RE = re.compile(r"^(?:[2-4][0-9]{2}(?:-[2-4][0-9]{2})?)(?:,[2-4][0-9]{2}(?:-[2-4][0-9]{2})?)*$")
 STAGE_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 VPC_ID_RE = re.compile(r"^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 REGION_RE = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
@@ -439,8 +443,59 @@ def _check_service(findings, host, field, service, provider):
         result["path"] = _parse(findings, host, f"{field}.path", normalise_path, path)
 
     result["targets"] = _check_targets(findings, host, f"{field}.targets", service.get("targets"), provider)
-    result["valid"] = all(result[key] is not None for key in ("name", "port", "listener_port", "path", "targets"))
+    result["health_check"] = _check_health_check(findings, host, f"{field}.health_check", service.get("health_check"))
+    result["valid"] = all(
+        result[key] is not None for key in ("name", "port", "listener_port", "path", "targets", "health_check")
+    )
     return result
+
+
+def _check_health_check(findings, host, field, value):
+    """The service's ALB health check ``{path, matcher}`` (each optional), {} when not set, None when wrong.
+
+    Only the ALB of shared_gateway_private_integration alb-v2 uses it (the NLB checks are TCP)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        findings.error(
+            host,
+            field,
+            f"must be a mapping, got {_describe_type(value)}; use e.g. {{path: /health, matcher: '200-299'}}",
+        )
+        return None
+    valid = True
+    for extra in sorted(set(value) - set(HEALTH_CHECK_KEYS)):
+        findings.error(
+            host, f"{field}.{extra}", f"is not a health check key; the keys are {', '.join(HEALTH_CHECK_KEYS)}"
+        )
+        valid = False
+    result = {}
+    path = value.get("path")
+    if path is not None:
+        if not isinstance(path, str) or not HEALTH_CHECK_PATH_RE.match(path):
+            findings.error(
+                host,
+                f"{field}.path",
+                f"{path!r} is not a health check path; start it with / and use at most 1024 URL characters, e.g. /health",
+            )
+            valid = False
+        else:
+            result["path"] = path
+    matcher = value.get("matcher")
+    if matcher is not None:
+        text = (
+            str(matcher).replace(" ", "") if isinstance(matcher, (str, int)) and not isinstance(matcher, bool) else ""
+        )
+        if not HEALTH_CHECK_MATCHER_RE.match(text):
+            findings.error(
+                host,
+                f"{field}.matcher",
+                f"{matcher!r} is not a set of HTTP codes; give codes from 200 to 499 as 200, 200,202 or 200-299",
+            )
+            valid = False
+        else:
+            result["matcher"] = text
+    return result if valid else None
 
 
 def _check_service_name(findings, host, field, name):
@@ -721,6 +776,8 @@ def _check_services(findings, gateways, providers):
             "listener_port": service["listener_port"],
             "path": service["path"],
             "targets": service["targets"],
+            "health_check": service["health_check"],
+            "field": service["field"],
         }
         for service in services
         if service["valid"]

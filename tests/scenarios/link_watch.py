@@ -3,7 +3,7 @@
 # Copyright: Contributors to the multiaccount.apigateway project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Watch the REST API's integrations while a converge moves the private integration (nlb-v1 <-> nlb-v2).
+"""Watch the REST API's integrations while a converge moves the private integration (nlb-v1, nlb-v2, alb-v2).
 
     python link_watch.py watch OUT.json   # samples until SIGTERM, then writes OUT.json
     python link_watch.py state            # one sample, as JSON, plus the links and groups that exist
@@ -11,10 +11,11 @@
 A sample reads the gateway account's REST API ``open-banking`` (GetResources with the methods
 embedded), and for every integration over a VPC link the link it names: a v2 link with the
 apigatewayv2 API when that API knows the id, else a REST (v1) link. The integration is *broken* when
-its link is missing or not AVAILABLE (INACTIVE counts as available: AWS reactivates it on use), or
-when a v2 link has no ``integrationTarget``. ``watch`` keeps every broken sample (time, path, method,
-link, why), the number of samples and the link flavours seen, so a test can assert that at no
-sampled moment of the move did an integration point at a link that could not carry it. Only talks to
+its link is missing or not AVAILABLE (INACTIVE counts as available: AWS reactivates it on use), when
+a v2 link has no ``integrationTarget``, or when the load balancer it names is missing or not active.
+``watch`` keeps every broken sample (time, path, method, link, why), the number of samples and the
+link flavours seen, so a test can assert that at no sampled moment of the move did an integration
+point at a link (or load balancer) that could not carry it. Only talks to
 the emulator at $AWS_ENDPOINT_URL (loopback).
 """
 
@@ -36,6 +37,14 @@ class Gateway:
         self.apigw = account_session.client("apigateway")
         self.apigw2 = account_session.client("apigatewayv2")
         self.ec2 = account_session.client("ec2")
+        self.elb = account_session.client("elbv2")
+
+    def balancers(self):
+        """``{arn: (name, type, state)}`` of every load balancer of the account."""
+        return {
+            lb["LoadBalancerArn"]: (lb["LoadBalancerName"], lb["Type"], lb["State"]["Code"])
+            for lb in self.elb.describe_load_balancers()["LoadBalancers"]
+        }
 
     def api_id(self):
         apis = [api for api in self.apigw.get_rest_apis(limit=500)["items"] if api["name"] == API_NAME]
@@ -54,6 +63,7 @@ class Gateway:
     def sample(self):
         api_id, tags = self.api_id()
         integrations = []
+        balancers = self.balancers()
         if api_id:
             items = self.apigw.get_resources(restApiId=api_id, embed=["methods"], limit=500)["items"]
             for item in items:
@@ -67,6 +77,11 @@ class Gateway:
                         why = f"link {integration.get('connectionId')} is {status}"
                     elif version == "v2" and not integration.get("integrationTarget"):
                         why = "a VPC link v2 without integrationTarget"
+                    elif (
+                        version == "v2"
+                        and (balancers.get(integration["integrationTarget"]) or ("", "", "missing"))[2] != "active"
+                    ):
+                        why = f"load balancer {integration['integrationTarget']} is missing or not active"
                     integrations.append(
                         {
                             "path": item["path"],
@@ -75,18 +90,24 @@ class Gateway:
                             "version": version,
                             "status": status,
                             "integration_target": integration.get("integrationTarget"),
+                            "target_type": (balancers.get(integration.get("integrationTarget")) or (None, None))[1],
                             "broken": why,
                         }
                     )
         return {"tag": tags.get("multiaccount:private-integration"), "integrations": integrations}
 
     def links(self):
-        """Every VPC link of the account (both flavours) and the link security groups."""
-        groups = self.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["*-gateway-link"]}])
+        """Every VPC link of the account (both flavours), the security groups of the links v2 and the
+        ALB, and the load balancers by type."""
+        names = ["*-gateway-link", "*-gateway-alb-link", "*-gateway-alb"]
+        groups = self.ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": names}])
+        balancers = self.balancers().values()
         return {
             "v1": sorted(link["name"] for link in self.apigw.get_vpc_links(limit=500)["items"]),
             "v2": sorted(link["Name"] for link in self.apigw2.get_vpc_links()["Items"]),
             "link_security_groups": sorted(group["GroupName"] for group in groups["SecurityGroups"]),
+            "network": sorted(name for name, kind, _state in balancers if kind == "network"),
+            "application": sorted(name for name, kind, _state in balancers if kind == "application"),
         }
 
 

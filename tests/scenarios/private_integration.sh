@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Scenario: shared_gateway_private_integration moves nlb-v1 -> nlb-v2 -> nlb-v1 -> nlb-v2 on a converged
-# inventories/local without downtime, then teardown. Against the emulator at $AWS_ENDPOINT_URL (fresh;
+# Scenario: shared_gateway_private_integration moves nlb-v1 -> alb-v2 -> nlb-v1 -> nlb-v2 -> alb-v2 on a
+# converged inventories/local without downtime, then teardown. Against the emulator at $AWS_ENDPOINT_URL (fresh;
 # the caller starts it, e.g. tools/with-emulator.sh 127.0.0.1 5190 tests/scenarios/private_integration.sh),
 # with new VPC links PENDING for 4 s (the realism knob), so that re-pointing the API before a link is
 # AVAILABLE would be seen.
 #
 # Every converge runs site.yml (it ends with the verifier: a broken hop fails the run). During each
 # move, tests/scenarios/link_watch.py samples the REST API every 0.25 s and records any integration
-# whose VPC link is missing or not AVAILABLE (or a v2 link without integrationTarget): there must be
-# none. After each move: the API's tag names the new mode (the move is complete), only the new mode's
-# links exist (the v2 link's security group only in nlb-v2), and after the first two moves a second
-# run changes nothing.
-# Finally teardown, in nlb-v2, leaves no VPC link, no link security group and nothing tagged, and every
+# whose VPC link is missing or not AVAILABLE (or a v2 link without integrationTarget, or naming a load
+# balancer that is missing or not active): there must be none. After each move: the API's tag names
+# the new mode (the move is complete), only the new mode's links, load balancers and security groups
+# exist, and after the first three moves a second run changes nothing.
+# Finally teardown, in alb-v2, leaves no VPC link, no security group of ours and nothing tagged, and every
 # call the collection's least-privilege roles made is allowed by their policies (policies/).
 set -euo pipefail
 started=$(date +%s)
@@ -79,29 +79,47 @@ print(f"    {summary['samples']} samples during the move to {sys.argv[2]}, none 
 EOF_PY
 }
 
-# $1: mode. The API says the move is complete and only that mode's links (and group) exist.
+# $1: mode. The API says the move is complete and only that mode's links, load balancers and groups exist.
 in_place() {
   "$python" "$watch" state >"$work/state.json"
   "$python" - "$work/state.json" "$1" <<'EOF_PY'
 import json, sys
 state, mode = json.load(open(sys.argv[1])), sys.argv[2]
-want = "v2" if mode == "nlb-v2" else "v1"
+want = "v1" if mode == "nlb-v1" else "v2"
+expected = {
+    "nlb-v1": {"v2": [], "link_security_groups": [], "application": [], "network": ["open-banking"]},
+    "nlb-v2": {
+        "v1": [],
+        "v2": ["open-banking-gateway"],
+        "link_security_groups": ["open-banking-gateway-link"],
+        "application": [],
+        "network": ["open-banking"],
+    },
+    "alb-v2": {
+        "v1": [],
+        "v2": ["open-banking-gateway-alb"],
+        "link_security_groups": ["open-banking-gateway-alb", "open-banking-gateway-alb-link"],
+        "application": ["open-banking-alb"],
+        "network": [],
+    },
+}[mode]
 problems = []
 if (state["tag"] or "nlb-v1") != mode:
     problems.append(f"API tag {state['tag']!r}, expected {mode}")
 versions = {i["version"] for i in state["integrations"]}
 if versions != {want}:
     problems.append(f"integrations use {versions}")
+kinds = {i["target_type"] for i in state["integrations"]}
+if kinds != ({"application"} if mode == "alb-v2" else {"network"} if mode == "nlb-v2" else {None}):
+    problems.append(f"integrations name load balancers of type {kinds}")
 if any(i["broken"] for i in state["integrations"]):
     problems.append("a broken integration")
 links = state["links"]
-if want == "v2" and (links["v1"] or links["v2"] != ["open-banking-gateway"]):
-    problems.append(f"links {links}")
-if want == "v1" and (links["v2"] or not links["v1"]):
-    problems.append(f"links {links}")
-groups = ["open-banking-gateway-link"] if want == "v2" else []
-if links["link_security_groups"] != groups:
-    problems.append(f"link security groups {links['link_security_groups']}")
+for key, value in expected.items():
+    if links[key] != value:
+        problems.append(f"{key} {links[key]}, expected {value}")
+if mode == "nlb-v1" and not links["v1"]:
+    problems.append("no VPC link v1")
 if problems:
     sys.exit(f"after the move to {mode}: " + "; ".join(problems))
 print(f"    in place: {mode}, {len(state['integrations'])} integrations over {want} links {links[want]}")
@@ -113,7 +131,7 @@ step "converge nlb-v1 (the default)"
 converge nlb-v1 v1-cold
 in_place nlb-v1
 
-for mode in nlb-v2 nlb-v1; do
+for mode in alb-v2 nlb-v1 nlb-v2; do
   step "move to $mode, watched; then again: nothing changes"
   move "$mode" "to-$mode"
   in_place "$mode"
@@ -121,12 +139,12 @@ for mode in nlb-v2 nlb-v1; do
   unchanged "again-$mode"
 done
 
-step "move to nlb-v2 again, watched (the links v1 it retires were created by the move back)"
-move nlb-v2 to-nlb-v2-again
-in_place nlb-v2
+step "move nlb-v2 -> alb-v2, watched (one VPC link v2 replaces the other)"
+move alb-v2 to-alb-v2-again
+in_place alb-v2
 
-step "teardown in nlb-v2: no VPC link, no link security group, nothing tagged"
-if ! ansible-playbook -i inventories/local playbooks/teardown.yml -e shared_gateway_private_integration=nlb-v2 \
+step "teardown in alb-v2: no VPC link, no security group of ours, nothing tagged"
+if ! ansible-playbook -i inventories/local playbooks/teardown.yml -e shared_gateway_private_integration=alb-v2 \
   >"$work/teardown.log" 2>&1; then
   tail -40 "$work/teardown.log" >&2
   fail "teardown failed"
@@ -136,7 +154,7 @@ fi
 import json, sys
 state = json.load(open(sys.argv[1]))
 links = state["links"]
-if links["v1"] or links["v2"] or links["link_security_groups"] or state["integrations"]:
+if any(links.values()) or state["integrations"]:
     sys.exit(f"teardown left {links} and {len(state['integrations'])} integrations")
 EOF_PY
 left=$("$python" tests/scenarios/foreign_resources.py ours)

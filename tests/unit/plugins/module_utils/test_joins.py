@@ -359,6 +359,7 @@ def test_verify_providers_join_the_gateway_ids_and_snapshots(plan):
             "targets": ["10.0.1.25"],
             "target_group_arn": "arn:tg-p",
             "nlb_arn": "arn:lb",
+            "load_balancer_type": "network",
             "vpc_link_id": "lnk1",
             "vpc_link_version": "v1",
             "integration_target_arn": None,
@@ -534,15 +535,17 @@ def test_verify_providers_over_a_vpc_link_v2(plan_v2):
             assert service["integration_target_arn"] == service["nlb_arn"] == "arn:lb"
 
 
-def test_retire_names_the_other_flavour(plan, plan_v2):
+def test_retire_names_the_other_modes(plan, plan_v2):
     assert plan["gateway"]["retire"] == {
-        "vpc_link_version": "v2",
-        "link_security_group": True,
+        "vpc_links_v1": False,
+        "vpc_links_v2": ["open-banking-gateway", "open-banking-gateway-alb"],
+        "security_groups": ["open-banking-gateway-alb", "open-banking-gateway-alb-link", "open-banking-gateway-link"],
         "api_tags": {"multiaccount:private-integration": "nlb-v1"},
     }
     assert plan_v2["gateway"]["retire"] == {
-        "vpc_link_version": "v1",
-        "link_security_group": False,
+        "vpc_links_v1": True,
+        "vpc_links_v2": ["open-banking-gateway-alb"],
+        "security_groups": ["open-banking-gateway-alb", "open-banking-gateway-alb-link"],
         "api_tags": {"multiaccount:private-integration": "nlb-v2"},
     }
 
@@ -550,3 +553,69 @@ def test_retire_names_the_other_flavour(plan, plan_v2):
 def test_service_lines_name_the_vpc_link_v2(plan_v2):
     lines = joins.service_lines(plan_v2, {}, {})
     assert all("-> VPC link v2 -> NLB :" in line for line in lines)
+
+
+# --- alb-v2 -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(name="plan_alb")
+def fixture_plan_alb():
+    accounts = copy.deepcopy(INVENTORY)
+    accounts[0]["vars"]["shared_gateway_private_integration"] = "alb-v2"
+    result = build_plan(accounts)
+    assert not result["errors"]
+    return result["plan"]
+
+
+STATE_ALB = {
+    "load_balancers": [{"name": "open-banking-alb", "arn": "arn:alb", "dns_name": "alb.example"}],
+    "target_groups": [{"name": "open-banking-payments-http", "arn": "arn:tg-pay"}],
+    "vpc_links": [{"name": "open-banking-gateway-alb", "id": "albv2", "version": "v2"}],
+}
+
+
+def test_rest_api_routes_over_the_alb_keep_the_api_path(plan_alb):
+    result = joins.rest_api_routes(plan_alb["gateway"]["api"], STATE_ALB)
+    assert result["unrouted"] == []
+    limits = next(route for route in result["routes"] if route["path"] == "limits")
+    assert limits == {
+        "path": "limits",
+        "connection_type": "VPC_LINK",
+        "connection_id": "albv2",
+        "integration_target": "arn:alb",
+        "target_url": "http://alb.example:80",
+        "proxy": True,
+        "timeout_in_millis": 29000,
+        "backend_path": "/limits",
+    }
+
+
+def test_verify_providers_over_the_alb(plan_alb):
+    providers = joins.verify_providers(plan_alb, STATE_ALB, {})
+    payments = next(s for p in providers for s in p["services"] if s["name"] == "payments")
+    assert payments["load_balancer_type"] == "application" and payments["listener_port"] == 80
+    assert payments["nlb_arn"] == payments["integration_target_arn"] == "arn:alb"
+    assert payments["target_group_arn"] == "arn:tg-pay" and payments["vpc_link_id"] == "albv2"
+    assert payments["health_check"] == {"path": "/", "matcher": "200"}
+
+
+def test_service_lines_name_the_alb_and_path(plan_alb):
+    lines = joins.service_lines(plan_alb, {}, {})
+    assert any("-> VPC link v2 -> ALB :80 /payments -> payments" in line for line in lines), lines
+
+
+def test_security_group_ids_and_groups_in_order():
+    groups = [
+        {"group_name": "gw-gateway-alb-link", "group_id": "sg-1"},
+        {"group_name": "gw-gateway-alb", "group_id": "sg-2"},
+        {"group_name": "other", "group_id": "sg-3"},
+        {"group_name": "pending"},
+    ]
+    assert joins.security_group_ids(groups) == {
+        "gw-gateway-alb-link": "sg-1",
+        "gw-gateway-alb": "sg-2",
+        "other": "sg-3",
+    }
+    ordered = joins.groups_in_order(groups, ["gw-gateway-alb", "gw-gateway-alb-link", "gw-gateway-link"])
+    assert [group["group_id"] for group in ordered] == ["sg-2", "sg-1"]
+    assert joins.groups_in_order(None, ["x"]) == []

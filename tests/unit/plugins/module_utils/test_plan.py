@@ -161,20 +161,23 @@ def test_nlb_v2_one_vpc_link_v2_for_every_nlb_and_each_route_names_its_nlb(accou
         }
     ]
     # No ingress; one egress rule to the gateway VPC over the listener ports (8080 .. 9082).
-    assert gateway["link_security_group"] == {
-        "name": "open-banking-gateway-link",
-        "description": "multiaccount.apigateway: VPC link v2 of open-banking to its NLB listeners",
-        "egress": [
-            {
-                "proto": "tcp",
-                "from_port": 8080,
-                "to_port": 9082,
-                "cidr_ip": "10.100.0.0/16",
-                "rule_desc": "open-banking NLB listeners",
-            }
-        ],
-        "tags": dict(OWNED, Name="open-banking-gateway-link"),
-    }
+    assert gateway["security_groups"] == [
+        {
+            "name": "open-banking-gateway-link",
+            "description": "multiaccount.apigateway: VPC link v2 of open-banking to its NLB listeners",
+            "ingress": [],
+            "egress": [
+                {
+                    "proto": "tcp",
+                    "from_port": 8080,
+                    "to_port": 9082,
+                    "cidr_ip": "10.100.0.0/16",
+                    "rule_desc": "open-banking NLB listeners",
+                }
+            ],
+            "tags": dict(OWNED, Name="open-banking-gateway-link"),
+        }
+    ]
     balancers = {balancer["name"] for balancer in gateway["load_balancers"]}
     for route in gateway["api"]["routes"]:
         assert route["vpc_link"] == "open-banking-gateway" and route["vpc_link_version"] == "v2"
@@ -193,7 +196,7 @@ def test_nlb_v2_one_vpc_link_v2_for_every_nlb_and_each_route_names_its_nlb(accou
 def test_private_integration_must_be_a_known_mode(accounts):
     set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v3")
     assert errors_of(accounts) == [
-        ("shared-services", "shared_gateway_private_integration", "'alb-v3' is not one of nlb-v1, nlb-v2")
+        ("shared-services", "shared_gateway_private_integration", "'alb-v3' is not one of nlb-v1, nlb-v2, alb-v2")
     ]
 
 
@@ -211,9 +214,11 @@ def test_listener_port_differs_from_the_target_port(accounts):
         "vpc_link_version": "v1",
         "integration_target": None,
         "listener_port": 9082,
+        "load_balancer_type": "network",
+        "backend_path": None,
     }
     assert gateway["private_integration"] == "nlb-v1"
-    assert gateway["vpc_links_v2"] == [] and gateway["link_security_group"] is None
+    assert gateway["vpc_links_v2"] == [] and gateway["security_groups"] == []
 
 
 def test_target_groups_carry_health_check_and_service_tags(accounts):
@@ -656,3 +661,266 @@ def test_every_provider_absent_is_an_error_pointing_at_teardown(accounts):
 def test_a_bad_provider_state_names_the_field(accounts):
     set_var(accounts, "cards", "provider_state", "gone")
     assert ("cards", "provider_state", "'gone' is not one of present, absent") in errors_of(accounts)
+
+
+# --- private integration alb-v2 ---------------------------------------------------------------------
+
+
+def test_alb_v2_one_internal_alb_one_rule_per_service_deeper_paths_first(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v2")
+    set_var(
+        accounts,
+        "cards",
+        "provider_vpc_services",
+        [
+            {"name": "cards", "port": 8081, "path": "cards", "targets": ["10.1.1.10"]},
+            {
+                "name": "card-limits",
+                "port": 8082,
+                "path": "cards/limits",
+                "targets": ["10.1.1.10"],
+                "health_check": {"path": "/health", "matcher": "200-299"},
+            },
+        ],
+    )
+    plan = plan_of(accounts)
+    gateway = plan["gateway"]
+    assert gateway["private_integration"] == "alb-v2"
+    assert gateway["load_balancers"] == [
+        {
+            "name": "open-banking-alb",
+            "type": "application",
+            "scheme": "internal",
+            "security_groups": ["open-banking-gateway-alb"],
+            "tags": dict(OWNED, Name="open-banking-alb"),
+            "listeners": [
+                {
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "rules": [
+                        # /cards/* would take /cards/limits/... if it came first.
+                        {
+                            "path_patterns": ["/cards/limits", "/cards/limits/*"],
+                            "target_group": "open-banking-card-limits-http",
+                            "priority": 1,
+                        },
+                        {
+                            "path_patterns": ["/cards", "/cards/*"],
+                            "target_group": "open-banking-cards-http",
+                            "priority": 2,
+                        },
+                        {
+                            "path_patterns": ["/payments", "/payments/*"],
+                            "target_group": "open-banking-payments-http",
+                            "priority": 3,
+                        },
+                    ],
+                }
+            ],
+        }
+    ]
+    groups = {group["name"]: group for group in gateway["target_groups"]}
+    assert groups["open-banking-card-limits-http"]["health_check"] == {
+        "protocol": "HTTP",
+        "path": "/health",
+        "matcher": "200-299",
+        "interval": 30,
+        "healthy_threshold": 3,
+        "unhealthy_threshold": 3,
+    }
+    # AWS's defaults when the service sets none.
+    assert groups["open-banking-cards-http"]["health_check"]["path"] == "/"
+    assert groups["open-banking-cards-http"]["health_check"]["matcher"] == "200"
+    assert groups["open-banking-cards-http"]["protocol"] == "HTTP"
+    assert groups["open-banking-cards-http"]["targets"] == [{"ip": "10.1.1.10", "port": 8081}]
+    # The NLB family is kept (neither changed nor deleted) until retire.
+    assert gateway["keep"] == [
+        "open-banking",
+        "open-banking-card-limits",
+        "open-banking-cards",
+        "open-banking-payments",
+    ]
+    assert gateway["vpc_links"] == []
+    assert gateway["vpc_links_v2"] == [
+        {
+            "name": "open-banking-gateway-alb",
+            "version": "v2",
+            "security_group": "open-banking-gateway-alb-link",
+            "tags": dict(OWNED, Name="open-banking-gateway-alb"),
+        }
+    ]
+    link_group, alb_group = gateway["security_groups"]
+    assert link_group["name"] == "open-banking-gateway-alb-link" and link_group["ingress"] == []
+    assert link_group["egress"] == [
+        {
+            "proto": "tcp",
+            "from_port": 80,
+            "to_port": 80,
+            "cidr_ip": "10.100.0.0/16",
+            "rule_desc": "open-banking ALB listener",
+        }
+    ]
+    # The ALB admits only the link's group; it reaches the targets on the service ports.
+    assert alb_group["name"] == "open-banking-gateway-alb"
+    assert alb_group["ingress"] == [
+        {
+            "proto": "tcp",
+            "from_port": 80,
+            "to_port": 80,
+            "group_name": "open-banking-gateway-alb-link",
+            "rule_desc": "open-banking VPC link v2",
+        }
+    ]
+    assert alb_group["egress"][0]["from_port"] == 8080 and alb_group["egress"][0]["to_port"] == 8082
+    assert "10.0.0.0/8" in alb_group["egress"][0]["cidr_ip"]
+    route = next(route for route in gateway["api"]["routes"] if route["service"] == "card-limits")
+    assert route == {
+        "service": "card-limits",
+        "path": "cards/limits",
+        "load_balancer": "open-banking-alb",
+        "load_balancer_type": "application",
+        "vpc_link": "open-banking-gateway-alb",
+        "vpc_link_version": "v2",
+        "integration_target": "open-banking-alb",
+        "listener_port": 80,
+        "backend_path": "/cards/limits",
+    }
+    assert gateway["retire"] == {
+        "vpc_links_v1": True,
+        "vpc_links_v2": ["open-banking-gateway"],
+        "security_groups": ["open-banking-gateway-link"],
+        "api_tags": {"multiaccount:private-integration": "alb-v2"},
+    }
+    service = next(s for s in plan["providers"]["cards"]["services"] if s["name"] == "card-limits")
+    assert service["listener_port"] == 80 and service["load_balancer_type"] == "application"
+    assert service["health_check"] == {"path": "/health", "matcher": "200-299"}
+    # The provider groups admit the gateway subnets, where the ALB sits, as for the NLB.
+    assert plan["providers"]["cards"]["security_groups"][0]["rules"][0]["cidrs"] == ["10.100.1.0/24", "10.100.2.0/24"]
+    # The published catalogue keeps the inventory's listener port.
+    catalogue = next(s for s in build_plan(accounts)["services"] if s["name"] == "card-limits")
+    assert catalogue["listener_port"] == 8082 and "field" not in catalogue
+
+
+def test_nlb_modes_keep_the_alb_family_and_warn_about_a_health_check(accounts):
+    set_var(
+        accounts,
+        "payments",
+        "provider_vpc_services",
+        [
+            {
+                "name": "payments",
+                "port": 8080,
+                "path": "payments",
+                "targets": ["10.0.1.25"],
+                "health_check": {"path": "/h"},
+            }
+        ],
+    )
+    result = build_plan(accounts)
+    gateway = result["plan"]["gateway"]
+    assert "open-banking-alb" in gateway["keep"] and "open-banking-payments-http" in gateway["keep"]
+    assert [(w["host"], w["field"]) for w in result["warnings"]] == [
+        ("payments", "provider_vpc_services[0].health_check")
+    ]
+    assert "health_check" not in result["plan"]["providers"]["payments"]["services"][0]
+
+
+def test_alb_v2_shards_at_100_rules_per_listener(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v2")
+    set_var(accounts, "payments", "provider_vpc_services", _many_services(150))
+    gateway = plan_of(accounts)["gateway"]
+    names = [balancer["name"] for balancer in gateway["load_balancers"]]
+    assert names == ["open-banking-alb", "open-banking-alb-2"]
+    assert [len(b["listeners"][0]["rules"]) for b in gateway["load_balancers"]] == [100, 52]
+    assert len(gateway["vpc_links_v2"]) == 1
+    route = next(route for route in gateway["api"]["routes"] if route["service"] == "svc149")
+    assert route["integration_target"] == route["load_balancer"] == "open-banking-alb-2"
+
+
+def test_alb_v2_needs_two_availability_zones(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v2")
+    set_var(accounts, "shared-services", "shared_gateway_subnets", [{"cidr": "10.100.1.0/24", "az": "us-east-1a"}])
+    assert errors_of(accounts) == [
+        (
+            "shared-services",
+            "shared_gateway_subnets",
+            "an Application Load Balancer (shared_gateway_private_integration alb-v2) needs subnets in at least two "
+            "availability zones: add a subnet in another zone",
+        )
+    ]
+
+
+def test_a_name_of_both_families_is_an_error(accounts):
+    # Service x-http's NLB target group would be named as service x's ALB target group.
+    set_var(
+        accounts,
+        "payments",
+        "provider_vpc_services",
+        [
+            {"name": "pay", "port": 8080, "path": "pay", "targets": ["10.0.1.25"]},
+            {"name": "pay-http", "port": 8090, "path": "pay2", "targets": ["10.0.1.25"]},
+        ],
+    )
+    (error,) = errors_of(accounts)
+    assert error[:2] == ("shared-services", "provider_vpc_services")
+    assert "target group name open-banking-pay-http" in error[2] and "services pay, pay-http" in error[2]
+
+
+@pytest.mark.parametrize(
+    "health_check, field, text",
+    [
+        ("/health", "health_check", "must be a mapping"),
+        ({"path": "health"}, "health_check.path", "start it with /"),
+        ({"matcher": "600"}, "health_check.matcher", "codes from 200 to 499"),
+        ({"matcher": "200-"}, "health_check.matcher", "codes from 200 to 499"),
+        ({"interval": 5}, "health_check.interval", "is not a health check key"),
+    ],
+)
+def test_a_bad_health_check_names_its_field(accounts, health_check, field, text):
+    set_var(
+        accounts,
+        "payments",
+        "provider_vpc_services",
+        [
+            {
+                "name": "payments",
+                "port": 8080,
+                "path": "payments",
+                "targets": ["10.0.1.25"],
+                "health_check": health_check,
+            }
+        ],
+    )
+    errors = errors_of(accounts)
+    assert any(
+        host == "payments" and error_field == f"provider_vpc_services[0].{field}" and text in message
+        for host, error_field, message in errors
+    ), errors
+
+
+def test_health_check_matcher_accepts_lists_and_ranges(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v2")
+    set_var(
+        accounts,
+        "payments",
+        "provider_vpc_services",
+        [
+            {
+                "name": "payments",
+                "port": 8080,
+                "path": "payments",
+                "targets": ["10.0.1.25"],
+                "health_check": {"matcher": 200},
+            },
+            {
+                "name": "pay2",
+                "port": 8090,
+                "path": "pay2",
+                "targets": ["10.0.1.25"],
+                "health_check": {"matcher": "200, 202-204"},
+            },
+        ],
+    )
+    groups = {group["name"]: group for group in plan_of(accounts)["gateway"]["target_groups"]}
+    assert groups["open-banking-payments-http"]["health_check"]["matcher"] == "200"
+    assert groups["open-banking-pay2-http"]["health_check"]["matcher"] == "200,202-204"

@@ -107,6 +107,8 @@ def test_valid_inventory_passes(accounts):
             "listener_port": 8080,
             "path": "payments",
             "targets": ["10.0.1.25"],
+            "health_check": {},
+            "field": "provider_vpc_services[0]",
         },
         {
             "name": "cards",
@@ -115,6 +117,8 @@ def test_valid_inventory_passes(accounts):
             "listener_port": 8081,
             "path": "cards/v2",
             "targets": ["10.1.1.10", "10.1.2.10"],
+            "health_check": {},
+            "field": "provider_vpc_services[0]",
         },
     ]
 

@@ -103,8 +103,10 @@ def test_success_returns_counts_and_services(module_calls):
             "listener_port": 8080,
             "path": "payments",
             "targets": ["10.0.1.25"],
+            "health_check": {},
             "target_group": "open-banking-payments",
             "load_balancer": "open-banking",
+            "load_balancer_type": "network",
             "vpc_link": "open-banking",
             "vpc_link_version": "v1",
         }
