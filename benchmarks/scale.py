@@ -9,6 +9,8 @@ on a reset emulator with the realism knobs at 0 (VPC links AVAILABLE and targets
   C  24 services over 4 provider accounts (collection): cold + no-op (with B: cost of an account)
   D  100 services over 20 provider accounts (collection): cold + no-op (scale); the shared NLB
      strategy, which the planner spreads over 2 NLBs (one NLB takes at most 50 listeners)
+  E  shared_gateway_private_integration alb-v2: 3 and 60 services over the same two provider accounts
+     (collection): cold + no-op each; 60 services sit behind one ALB (a rule each, no listener-port wall)
 
 Per run: wall time, AWS API calls counted by the emulator (writes / reads), AWS module executions and
 tasks executed per host (counted by benchmarks/callback_plugins/bench_stats.py), changed, failed.
@@ -45,7 +47,7 @@ LOCAL_INVENTORY = os.path.join(ROOT, "inventories", "local")
 KNOBS = {"vpc_link_pending_seconds": 0, "target_initial_seconds": 0}
 RUN_TIMEOUT = 3600
 PROGRESS = sys.stdout.isatty()  # "running ..." before each run, overwritten by its figures
-CASES = "ABCD"
+CASES = "ABCDE"
 NLB_LISTENER_QUOTA = 50
 PHASE_NAMES = {"cold": "cold", "noop": "no-op"}
 
@@ -200,8 +202,9 @@ def strategy(services):
     return "shared"
 
 
-def write_inventory(directory, providers, services):
-    """An inventory in the shape of inventories/local (same group_vars), with more providers/services."""
+def write_inventory(directory, providers, services, gateway_vars=None):
+    """An inventory in the shape of inventories/local (same group_vars), with more providers/services
+    (and ``gateway_vars`` on top of the gateway's)."""
     shutil.copytree(os.path.join(LOCAL_INVENTORY, "group_vars"), os.path.join(directory, "group_vars"))
     host_vars = os.path.join(directory, "host_vars")
     os.makedirs(host_vars)
@@ -219,7 +222,7 @@ def write_inventory(directory, providers, services):
     )
     _dump(
         os.path.join(host_vars, "shared-services.yml"),
-        dict(GATEWAY_VARS, shared_gateway_nlb_strategy=strategy(services)),
+        dict(GATEWAY_VARS, shared_gateway_nlb_strategy=strategy(services), **(gateway_vars or {})),
     )
     for host, values, svcs in layout:
         _dump(os.path.join(host_vars, f"{host}.yml"), dict(values, provider_vpc_services=svcs))
@@ -239,14 +242,14 @@ class Bench:
         self.work_dir = work_dir
         self.runs = []
 
-    def inventory(self, name, providers=None, services=None):
+    def inventory(self, name, providers=None, services=None, gateway_vars=None):
         directory = os.path.join(self.work_dir, "inventories", name)
         if os.path.isdir(directory):
             return directory
         if providers is None:
             shutil.copytree(LOCAL_INVENTORY, directory)
             return directory
-        return write_inventory(directory, providers, services)
+        return write_inventory(directory, providers, services, gateway_vars)
 
     def playbook(self, product):
         if product == "stock":
@@ -374,9 +377,9 @@ def case_a(bench, pairs):
     return medians
 
 
-def case_pair(bench, case, label, providers, services):
+def case_pair(bench, case, label, providers, services, gateway_vars=None):
     reset(bench.url)
-    inventory = bench.inventory(f"{case}-{label}", providers, services)
+    inventory = bench.inventory(f"{case}-{label}", providers, services, gateway_vars)
     return {phase: bench.run(case, label, "collection", phase, inventory) for phase in ("cold", "noop")}
 
 
@@ -399,6 +402,16 @@ def case_d(bench):
     print(f"\nD. 100 services over 20 provider accounts (collection; NLB strategy {strategy(100)})")
     print(header())
     return case_pair(bench, "D", "100svc-20prov", 20, 100)
+
+
+def case_e(bench):
+    print("\nE. alb-v2: 3 vs 60 services over the same two provider accounts (collection)")
+    print(header())
+    mode = {"shared_gateway_private_integration": "alb-v2"}
+    return {
+        3: case_pair(bench, "E", "alb-3svc-2prov", 2, 3, mode),
+        60: case_pair(bench, "E", "alb-60svc-2prov", 2, 60, mode),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -430,7 +443,7 @@ def per_host_diff(first, second):
 
 def summarize(results, pairs):
     s = Summary()
-    a, b, c, d = (results.get(case) for case in CASES)
+    a, b, c, d, e = (results.get(case) for case in CASES)
 
     # A: against the stock baseline, medians of the pairs.
     for phase, limit in (("cold", 1.0), ("noop", 0.5)):
@@ -570,6 +583,40 @@ def summarize(results, pairs):
     else:
         s.missing(criterion, "D and A (or B)")
 
+    # E: alb-v2 at 3 and 60 services, accounts fixed.
+    criterion = "alb-v2: 60 services behind one ALB converge; module runs the same (within 2) at 3 and 60 services"
+    if e:
+        diffs = {phase: e[60][phase]["module_runs"] - e[3][phase]["module_runs"] for phase in ("cold", "noop")}
+        created = {
+            key: e[60]["cold"]["call_counts"].get(f"elasticloadbalancing:{key}", 0)
+            for key in ("CreateLoadBalancer", "CreateRule", "CreateTargetGroup")
+        }
+        per_service = (e[60]["noop"]["calls"] - e[3]["noop"]["calls"]) / 57
+        s.check(
+            criterion,
+            "cold {} -> {} ({:+}), no-op {} -> {} ({:+}) module runs; the 60-service cold run made {} load balancer(s),"
+            " {} rules, {} target groups; no-op calls {} -> {} ({:.1f} per added service); cold wall {:.1f} -> {:.1f} s".format(
+                e[3]["cold"]["module_runs"],
+                e[60]["cold"]["module_runs"],
+                diffs["cold"],
+                e[3]["noop"]["module_runs"],
+                e[60]["noop"]["module_runs"],
+                diffs["noop"],
+                created["CreateLoadBalancer"],
+                created["CreateRule"],
+                created["CreateTargetGroup"],
+                e[3]["noop"]["calls"],
+                e[60]["noop"]["calls"],
+                per_service,
+                e[3]["cold"]["wall"],
+                e[60]["cold"]["wall"],
+            ),
+            all(abs(diff) <= 2 for diff in diffs.values()) and created["CreateLoadBalancer"] == 1,
+            (e[3]["cold"], e[3]["noop"], e[60]["cold"], e[60]["noop"]),
+        )
+    else:
+        s.missing(criterion, "E")
+
     # no-op changed = 0 everywhere (the collection's runs; the stock baseline's are shown beside).
     noops = [r for r in results["_runs"] if r["phase"] == "noop" and r["product"] == "collection"]
     criterion = "no-op changed = 0 everywhere (every no-op run of the collection)"
@@ -590,7 +637,9 @@ def summarize(results, pairs):
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cases", default="A,B,C,D", help="comma-separated cases to run, from A,B,C,D (default all)")
+    parser.add_argument(
+        "--cases", default="A,B,C,D,E", help="comma-separated cases to run, from A,B,C,D,E (default all)"
+    )
     parser.add_argument("--pairs", type=int, default=3, help="collection/stock pairs in case A (default 3)")
     parser.add_argument(
         "--keep-logs",
@@ -608,7 +657,7 @@ def parse_args(argv):
     cases = [case.strip().upper() for case in args.cases.split(",") if case.strip()]
     unknown = [case for case in cases if case not in CASES]
     if unknown or not cases:
-        parser.error(f"--cases: {', '.join(unknown) or 'nothing'} not among A,B,C,D")
+        parser.error(f"--cases: {', '.join(unknown) or 'nothing'} not among A,B,C,D,E")
     args.cases = [case for case in CASES if case in cases]
     if args.pairs < 1:
         parser.error("--pairs must be at least 1")
@@ -643,6 +692,8 @@ def main(argv=None):
             results["C"] = case_c(bench)
         if "D" in args.cases:
             results["D"] = case_d(bench)
+        if "E" in args.cases:
+            results["E"] = case_e(bench)
     finally:
         if not args.keep_logs:
             shutil.rmtree(work_dir, ignore_errors=True)
