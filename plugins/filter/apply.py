@@ -17,6 +17,7 @@ class FilterModule:
 
     def filters(self):
         return {
+            "certificate_host": joins.certificate_host,
             "demo_instance_specs": joins.demo_instance_specs,
             "foreign_groups": joins.foreign_groups,
             "gateway_routes": joins.gateway_routes,

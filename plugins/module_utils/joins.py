@@ -14,7 +14,6 @@ plugins of ``plugins/filter/apply.py`` expose them to the roles. Every function 
 
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import (
-    ALB_LISTENER_PORT,
     CONTRACT_KEYS,
     DEFAULT_PRIVATE_INTEGRATION,
     GATEWAY_TAG,
@@ -287,7 +286,7 @@ def rest_api_routes(api_plan, gateway_state):
     """
     balancers = by_name((gateway_state or {}).get("load_balancers"))
     links = by_name((gateway_state or {}).get("vpc_links"))
-    routes, unrouted = [], []
+    routes, unrouted, pending = [], [], []
     for route in api_plan.get("routes") or []:
         balancer = balancers.get(route["load_balancer"]) or {}
         link = links.get(route["vpc_link"]) or {}
@@ -296,13 +295,25 @@ def rest_api_routes(api_plan, gateway_state):
             target = (balancers.get(route["integration_target"]) or {}).get("arn")
         if not balancer.get("dns_name") or not link.get("id") or (route.get("integration_target") and not target):
             unrouted.append(route["service"])
+            pending.append(
+                _pending_route(route, missing_link=not link.get("id"), missing_lb=not balancer.get("dns_name"))
+            )
             continue
+        target_url = f"http://{balancer['dns_name']}:{route['listener_port']}"
+        if route.get("scheme") == "https":
+            # API Gateway verifies the ALB's certificate against the host of the URI.
+            host = (gateway_state or {}).get("certificate_host")
+            if not host:
+                unrouted.append(route["service"])
+                pending.append(_pending_route(route, missing_link=False, missing_lb=False) + " (certificate not read)")
+                continue
+            target_url = f"https://{host}" + ("" if route["listener_port"] == 443 else f":{route['listener_port']}")
         entry = {
             "path": route["path"],
             "connection_type": "VPC_LINK",
             "connection_id": link["id"],
             "integration_target": target,
-            "target_url": f"http://{balancer['dns_name']}:{route['listener_port']}",
+            "target_url": target_url,
             "proxy": True,
             "timeout_in_millis": api_plan["timeout_in_millis"],
         }
@@ -310,7 +321,34 @@ def rest_api_routes(api_plan, gateway_state):
         if route.get("backend_path"):
             entry["backend_path"] = route["backend_path"]
         routes.append(entry)
-    return {"routes": routes, "unrouted": unrouted}
+    return {"routes": routes, "unrouted": unrouted, "pending": pending}
+
+
+def _pending_route(route, missing_link, missing_lb):
+    """``/limits -> VPC link v2 gw-gateway-alb (new) -> ALB gw-alb :80 /limits (new)``: where a route
+    goes once its link and load balancer exist (check mode before they do)."""
+    link = f"VPC link{' v2' if route.get('vpc_link_version') == 'v2' else ''} {route['vpc_link']}"
+    kind = "ALB" if route.get("load_balancer_type") == "application" else "NLB"
+    balancer = f"{kind} {route['load_balancer']} :{route['listener_port']}"
+    if route.get("backend_path"):
+        balancer += f" {route['backend_path']}"
+    return f"/{route['path']} -> {link}{' (new)' if missing_link else ''} -> {balancer}{' (new)' if missing_lb else ''}"
+
+
+def certificate_host(certificate, gateway_name):
+    """The host name the HTTPS integrations call for the ALB's certificate (acm_certificate_info entry):
+    its domain name, or for a wildcard its first other name that is no wildcard, else the wildcard with
+    the gateway name in place of ``*``; "" without a certificate."""
+    names = [(certificate or {}).get("domain_name") or ""] + list(
+        (certificate or {}).get("subject_alternative_names") or []
+    )
+    names = [name for name in names if name]
+    for name in names:
+        if not name.startswith("*."):
+            return name.lower()
+    if names:
+        return f"{gateway_name}.{names[0][2:]}".lower()
+    return ""
 
 
 def private_integration_in_place(rest_api):
@@ -496,6 +534,8 @@ def service_lines(plan, api_state, provider_states):
     """One line per published service: invoke URL -> VPC link -> NLB port -> provider and targets."""
     urls = ((api_state or {}).get("services") or {}) if api_state else {}
     services = plan.get("services") or []
+    routes = ((plan.get("gateway") or {}).get("api") or {}).get("routes") or []
+    ports = {route["service"]: route["listener_port"] for route in routes}
     if not services:
         return ["no service published"]
     width = max(len(service["name"]) for service in services)
@@ -508,7 +548,7 @@ def service_lines(plan, api_state, provider_states):
         vpc = ((provider_states or {}).get(provider) or {}).get("vpc_id") or "vpc ?"
         link = "VPC link v2" if service.get("vpc_link_version") == "v2" else "VPC link"
         if service.get("load_balancer_type") == "application":
-            hop = f"ALB :{ALB_LISTENER_PORT} /{service['path']}"
+            hop = f"ALB :{ports.get(service['name'], '?')} /{service['path']}"
         else:
             hop = f"NLB :{service['listener_port']}"
         lines.append(
@@ -547,6 +587,9 @@ def verify_providers(plan, gateway_state, snapshots):
             )
             if service.get("health_check"):
                 entry["health_check"] = dict(service["health_check"])
+            # HTTPS to the ALB: the integrations name the certificate's host, not the ALB's DNS name.
+            if entry["load_balancer_type"] == "application" and (gateway_state or {}).get("certificate_host"):
+                entry["integration_host"] = gateway_state["certificate_host"]
             services.append(entry)
         providers.append(
             {

@@ -73,6 +73,10 @@ DEFAULT_PRIVATE_INTEGRATION = "nlb-v1"
 # alb-v2: one HTTP listener per ALB, one rule per service; the default quotas "Rules per Application
 # Load Balancer" and "Target groups per Application Load Balancer" are both 100.
 ALB_LISTENER_PORT = 80
+# With shared_gateway_certificate_arn: an HTTPS listener on 443 (the integrations use https and the
+# certificate's host name).
+ALB_HTTPS_PORT = 443
+_CERTIFICATE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate/[A-Za-z0-9-]+$")
 ALB_RULES_PER_LISTENER = 100
 # The health check of an ALB target group when the service sets none (AWS's defaults).
 DEFAULT_HEALTH_CHECK = {"path": "/", "matcher": "200"}
@@ -93,6 +97,7 @@ GATEWAY_OPTIONS = {
     "api_publish_tags": {},
     "api_publish_timeout_in_millis": 29000,
     "shared_gateway_private_integration": DEFAULT_PRIVATE_INTEGRATION,
+    "shared_gateway_certificate_arn": None,
 }
 PROVIDER_STATES = ("present", "absent")
 PROVIDER_OPTIONS = {
@@ -343,6 +348,11 @@ def _gateway_options(report, host, values):
             "api_publish_timeout_in_millis", MIN_INTEGRATION_TIMEOUT_MS, MAX_INTEGRATION_TIMEOUT_MS
         ),
         "private_integration": options.choice("shared_gateway_private_integration", PRIVATE_INTEGRATIONS),
+        "certificate_arn": options.text(
+            "shared_gateway_certificate_arn",
+            _CERTIFICATE_ARN_RE,
+            "give the ARN of an ACM certificate, arn:aws:acm:<region>:<account>:certificate/<id>",
+        ),
     }
 
 
@@ -396,8 +406,19 @@ def _gateway_plan(report, host, values, options, services, providers):
     # (neither changed nor deleted) until the retire play, after a move, removes it.
     nlb = _nlb_family(name, base, strategy, services, options)
     alb = _alb_family(name, base, services, options)
+    alb_port = ALB_HTTPS_PORT if options.get("certificate_arn") else ALB_LISTENER_PORT
     family, other = (alb, nlb) if mode == "alb-v2" else (nlb, alb)
-    _family_checks(report, host, mode, subnets, services, nlb, alb)
+    _family_checks(
+        report,
+        host,
+        mode,
+        subnets,
+        services,
+        nlb,
+        alb,
+        options.get("certificate_arn"),
+        (region, str(values.get("aws_account_id")).strip()),
+    )
 
     # The VPC link v2 of each v2 mode, with its security group: nlb-v2 and alb-v2 have their own, so that
     # a move between them builds the new link beside the old one.
@@ -430,6 +451,8 @@ def _gateway_plan(report, host, values, options, services, providers):
                 "listener_port": service["lb_listener_port"],
                 # An ALB routes on the request path: the integration keeps the API path (None: /).
                 "backend_path": f"/{service['path']}" if mode == "alb-v2" else None,
+                # https: the integration names the host of the ALB's certificate (shared_gateway_state).
+                "scheme": "https" if mode == "alb-v2" and options.get("certificate_arn") else "http",
             }
         )
 
@@ -493,8 +516,8 @@ def _gateway_plan(report, host, values, options, services, providers):
                 "ingress": [
                     {
                         "proto": "tcp",
-                        "from_port": ALB_LISTENER_PORT,
-                        "to_port": ALB_LISTENER_PORT,
+                        "from_port": alb_port,
+                        "to_port": alb_port,
                         "group_name": link_v2["security_group"],
                         "rule_desc": f"{name} VPC link v2",
                     }
@@ -568,6 +591,11 @@ def _gateway_plan(report, host, values, options, services, providers):
             + [group["name"] for group in other["target_groups"]]
         ),
         "private_integration": mode,
+        # alb-v2 with shared_gateway_certificate_arn: the role reads its host name (ACM) for the
+        # integrations.
+        "certificate": (
+            {"arn": options["certificate_arn"]} if mode == "alb-v2" and options.get("certificate_arn") else None
+        ),
         "vpc_links": sorted(vpc_links, key=lambda link: link["name"]),
         "vpc_links_v2": vpc_links_v2,
         # The security groups of the mode, in the order they are made (a group a rule refers to first).
@@ -597,8 +625,21 @@ def _gateway_plan(report, host, values, options, services, providers):
     }
 
 
-def _family_checks(report, host, mode, subnets, services, nlb, alb):
+def _family_checks(report, host, mode, subnets, services, nlb, alb, certificate_arn=None, where=None):
     """What the load balancers of the mode need from the inventory, as errors and warnings."""
+    match = _CERTIFICATE_ARN_RE.match(certificate_arn or "")
+    if match and (match.group(1), match.group(2)) != where:
+        report["errors"].append(
+            {
+                "host": host,
+                "field": "shared_gateway_certificate_arn",
+                "message": (
+                    f"names a certificate of account {match.group(2)} in {match.group(1)}; the ALB takes only "
+                    f"certificates of its own account and region ({where[1]} in {where[0]}): import or request "
+                    "it there"
+                ),
+            }
+        )
     if mode == "alb-v2" and len({subnet["az"] for subnet in subnets}) < 2:
         report["errors"].append(
             {
@@ -611,6 +652,17 @@ def _family_checks(report, host, mode, subnets, services, nlb, alb):
             }
         )
     if mode != "alb-v2":
+        if certificate_arn:
+            report["warnings"].append(
+                {
+                    "host": host,
+                    "field": "shared_gateway_certificate_arn",
+                    "message": (
+                        f"is used only by the ALB of shared_gateway_private_integration alb-v2 (the NLB of {mode} "
+                        "passes TCP through): remove it, or move the gateway to alb-v2"
+                    ),
+                }
+            )
         for service in services:
             if service.get("health_check"):
                 report["warnings"].append(
@@ -706,8 +758,8 @@ def _nlb_family(name, base, strategy, services, options):
 
 
 def _alb_family(name, base, services, options):
-    """alb-v2: internal ALBs (``ALB_RULES_PER_LISTENER`` services each), one HTTP listener each with a
-    fixed 404 by default and a forward rule per service on its path, HTTP target groups with the
+    """alb-v2: internal ALBs (``ALB_RULES_PER_LISTENER`` services each), one HTTP listener each (HTTPS
+    on 443 with the gateway's certificate) with a fixed 404 by default and a forward rule per service on its path, HTTP target groups with the
     service's health check, and where each service sits on them."""
     ordered = sorted(services, key=lambda service: service["name"])
     shard_of = {
@@ -716,6 +768,10 @@ def _alb_family(name, base, services, options):
         )
         for index, service in enumerate(ordered)
     }
+    # One listener per ALB: HTTP on 80, or HTTPS on 443 with the certificate.
+    listener = {"port": ALB_LISTENER_PORT, "protocol": "HTTP"}
+    if options.get("certificate_arn"):
+        listener = {"port": ALB_HTTPS_PORT, "protocol": "HTTPS", "certificate_arn": options["certificate_arn"]}
     target_groups = []
     load_balancers = {}
     placed = {}
@@ -727,7 +783,7 @@ def _alb_family(name, base, services, options):
             "target_group": group_name,
             "load_balancer": balancer,
             "load_balancer_type": "application",
-            "listener_port": ALB_LISTENER_PORT,
+            "listener_port": listener["port"],
             "health_check": check,
         }
         target_groups.append(_target_group(group_name, "HTTP", service, base, options, check))
@@ -738,7 +794,7 @@ def _alb_family(name, base, services, options):
                 "scheme": "internal",
                 "security_groups": [f"{name}-gateway-alb"],
                 "tags": merge_tags(base, {"Name": balancer}),
-                "listeners": [{"port": ALB_LISTENER_PORT, "protocol": "HTTP", "rules": []}],
+                "listeners": [dict(listener, rules=[])],
             }
         load_balancers[balancer]["listeners"][0]["rules"].append(
             {"path_patterns": [f"/{service['path']}", f"/{service['path']}/*"], "target_group": group_name}

@@ -274,8 +274,9 @@ def expected_services(gateway, providers):
     ``vpc_link_version`` (``v1`` or ``v2``) and ``integration_target_arn`` (the NLB an integration over
     a VPC link v2 names) are copied only when given: a service without them expects a REST v1 link.
     So are ``load_balancer_type`` (``network`` or ``application``; a service without it expects an NLB)
-    and ``health_check`` (``{path, matcher}`` of an ALB target group). ``nlb_arn`` is the service's load
-    balancer, an ALB with ``load_balancer_type: application``.
+    and ``health_check`` (``{path, matcher}`` of an ALB target group), and ``integration_host`` (HTTPS to
+    an ALB: the host of its certificate that the integration URIs name instead of the ALB's DNS name).
+    ``nlb_arn`` is the service's load balancer, an ALB with ``load_balancer_type: application``.
     """
     state_services = ((gateway or {}).get("state") or {}).get("services") or {}
     services = []
@@ -296,7 +297,13 @@ def expected_services(gateway, providers):
                     "vpc_link_id": service.get("vpc_link_id") or published.get("vpc_link_id"),
                 }
             )
-            for key in ("vpc_link_version", "integration_target_arn", "load_balancer_type", "health_check"):
+            for key in (
+                "vpc_link_version",
+                "integration_target_arn",
+                "load_balancer_type",
+                "health_check",
+                "integration_host",
+            ):
                 value = service.get(key) or published.get(key)
                 if value:
                     services[-1][key] = value
@@ -769,7 +776,9 @@ def _check_integration(ctx):
     if ctx.hops["api_route"]["status"] != OK or not methods:
         return _hop("integration", SKIPPED, ctx.account_a, svc["path"], "no method to integrate (see api_route)")
     links = {link.get("id"): link for link in gw.get("vpc_links") or []}
-    expected_dns = (ctx.nlb or {}).get("dns_name")
+    # HTTPS to an ALB: the URI names the host of its certificate (API Gateway verifies the certificate
+    # against it; integrationTarget says where the connection goes).
+    expected_dns = svc.get("integration_host") or (ctx.nlb or {}).get("dns_name")
     problems, seen, target_problems = [], [], []
     for path, name, method in methods:
         integration = method.get("integration")
@@ -803,7 +812,8 @@ def _check_integration(ctx):
             problems.append(f"{where}: URI {uri!r} has no host")
             continue
         if expected_dns and host != expected_dns.lower():
-            problems.append(f"{where}: URI host {host} is not the service's {ctx.lb} ({expected_dns})")
+            what = "the host of its ALB's certificate" if svc.get("integration_host") else f"the service's {ctx.lb}"
+            problems.append(f"{where}: URI host {host} is not {what} ({expected_dns})")
         if port != ctx.listener_port:
             listener_ports = sorted(
                 listener.get("port")
@@ -821,7 +831,8 @@ def _check_integration(ctx):
     if problems:
         target_url = f"http://{expected_dns or '<nlb dns>'}:{ctx.listener_port}/"
         if ctx.alb:
-            target_url = f"http://{expected_dns or '<alb dns>'}:{ctx.listener_port}{svc['path']}"
+            scheme = "https" if svc.get("integration_host") else "http"
+            target_url = f"{scheme}://{expected_dns or '<alb dns>'}:{ctx.listener_port}{svc['path']}"
         if ctx.expected_version == "v2":
             link = ctx.link if link_version(ctx.link) == "v2" else None
             link_hint = (link or {}).get("id") or svc.get("vpc_link_id") or "<vpc link v2 id>"

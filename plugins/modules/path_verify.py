@@ -115,6 +115,8 @@ options:
             the service's path goes through; V(network) when absent) and, for an application load balancer,
             C(health_check) (C(path) and C(matcher) its target group's health check must have). C(nlb_arn) is the
             service's load balancer, its ALB with V(application).
+          - Since version 0.3.0 also C(integration_host) - with HTTPS to an ALB, the host of its certificate,
+            which the integration URIs must name instead of the ALB's DNS name.
         type: list
         elements: dict
         required: true

@@ -7,6 +7,7 @@
 
     python link_watch.py watch OUT.json   # samples until SIGTERM, then writes OUT.json
     python link_watch.py state            # one sample, as JSON, plus the links and groups that exist
+    python link_watch.py certificate HOST # import a self-signed ACM certificate for HOST, print its ARN
 
 A sample reads the gateway account's REST API ``open-banking`` (GetResources with the methods
 embedded), and for every integration over a VPC link the link it names: a v2 link with the
@@ -87,6 +88,7 @@ class Gateway:
                             "path": item["path"],
                             "method": method,
                             "connection_id": integration.get("connectionId"),
+                            "uri": integration.get("uri"),
                             "version": version,
                             "status": status,
                             "integration_target": integration.get("integrationTarget"),
@@ -129,9 +131,44 @@ def watch(out):
         json.dump(summary, handle, indent=1, sort_keys=True)
 
 
+def certificate(host):
+    """Import a self-signed certificate for ``host`` into the gateway account's ACM (ISSUED, as an
+    imported certificate is) and return its ARN: the ALB's HTTPS listener of alb-v2 needs one."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    acm = session(*GATEWAY).client("acm")
+    return acm.import_certificate(
+        Certificate=cert.public_bytes(serialization.Encoding.PEM),
+        PrivateKey=key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )["CertificateArn"]
+
+
 def main():
     if sys.argv[1] == "watch":
         watch(sys.argv[2])
+    elif sys.argv[1] == "certificate":
+        print(certificate(sys.argv[2]))
     else:
         gateway = Gateway()
         print(json.dumps(dict(gateway.sample(), links=gateway.links()), sort_keys=True))

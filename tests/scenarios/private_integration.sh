@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Scenario: shared_gateway_private_integration moves nlb-v1 -> alb-v2 -> nlb-v1 -> nlb-v2 -> alb-v2 on a
-# converged inventories/local without downtime, then teardown. Against the emulator at $AWS_ENDPOINT_URL (fresh;
+# Scenario: shared_gateway_private_integration moves nlb-v1 -> alb-v2 -> nlb-v1 -> nlb-v2 -> alb-v2 (the
+# last one over HTTPS, with an imported certificate) on a converged inventories/local without
+# downtime, then teardown. Against the emulator at $AWS_ENDPOINT_URL (fresh;
 # the caller starts it, e.g. tools/with-emulator.sh 127.0.0.1 5190 tests/scenarios/private_integration.sh),
 # with new VPC links PENDING for 4 s (the realism knob), so that re-pointing the API before a link is
 # AVAILABLE would be seen.
@@ -41,9 +42,11 @@ watch="$root/tests/scenarios/link_watch.py"
 curl -fsS -X POST -H 'Content-Type: application/json' -d '{"vpc_link_pending_seconds": 4}' \
   "$AWS_ENDPOINT_URL/moto-api/emulator" >/dev/null
 
-# $1: mode, $2: log name. Fails unless site.yml passes.
+# $1: mode, $2: log name. Fails unless site.yml passes. $https: extra arguments (the certificate).
+https=""
 converge() {
-  if ! ansible-playbook -i inventories/local playbooks/site.yml -e "shared_gateway_private_integration=$1" \
+  # shellcheck disable=SC2086 # $https is empty or one -e argument
+  if ! ansible-playbook -i inventories/local playbooks/site.yml -e "shared_gateway_private_integration=$1" $https \
     >"$work/$2.log" 2>&1; then
     tail -40 "$work/$2.log" >&2
     fail "site.yml with $1 ($2) failed"
@@ -139,12 +142,26 @@ for mode in alb-v2 nlb-v1 nlb-v2; do
   unchanged "again-$mode"
 done
 
-step "move nlb-v2 -> alb-v2, watched (one VPC link v2 replaces the other)"
-move alb-v2 to-alb-v2-again
+step "move nlb-v2 -> alb-v2 over HTTPS (shared_gateway_certificate_arn), watched (one VPC link v2 replaces the other)"
+certificate=$("$python" "$watch" certificate api.open-banking.example)
+https="-e shared_gateway_certificate_arn=$certificate"
+move alb-v2 to-alb-v2-https
 in_place alb-v2
+"$python" "$watch" state >"$work/state.json"
+"$python" - "$work/state.json" <<'EOF_PY'
+import json, sys
+state = json.load(open(sys.argv[1]))
+uris = sorted({i["uri"].split("/")[2] for i in state["integrations"]})
+if uris != ["api.open-banking.example"] or not all(i["uri"].startswith("https://") for i in state["integrations"]):
+    sys.exit(f"HTTPS integrations call {uris}, expected https://api.open-banking.example")
+print(f"    {len(state['integrations'])} integrations call https://api.open-banking.example (the certificate's host)")
+EOF_PY
+converge alb-v2 again-alb-v2-https
+unchanged again-alb-v2-https
 
 step "teardown in alb-v2: no VPC link, no security group of ours, nothing tagged"
-if ! ansible-playbook -i inventories/local playbooks/teardown.yml -e shared_gateway_private_integration=alb-v2 \
+# shellcheck disable=SC2086 # $https is one -e argument
+if ! ansible-playbook -i inventories/local playbooks/teardown.yml -e shared_gateway_private_integration=alb-v2 $https \
   >"$work/teardown.log" 2>&1; then
   tail -40 "$work/teardown.log" >&2
   fail "teardown failed"

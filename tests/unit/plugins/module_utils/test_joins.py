@@ -277,6 +277,16 @@ def test_routes_without_link_or_dns_are_left_out_and_named(plan):
     state = dict(STATE, vpc_links=[])
     result = joins.rest_api_routes(plan["gateway"]["api"], state)
     assert result["routes"] == [] and result["unrouted"] == ["card-limits", "cards", "payments"]
+    assert result["pending"][0] == "/limits -> VPC link open-banking (new) -> NLB open-banking :9082"
+
+
+def test_pending_routes_show_the_move_to_the_alb(plan_alb):
+    # Check mode of a move: the NLB path exists, the ALB and its link do not yet.
+    result = joins.rest_api_routes(plan_alb["gateway"]["api"], STATE)
+    assert result["routes"] == [] and len(result["unrouted"]) == 3
+    assert "/payments -> VPC link v2 open-banking-gateway-alb (new) -> ALB open-banking-alb :80 /payments (new)" in (
+        result["pending"]
+    )
 
 
 def test_route_urls_by_service(plan):
@@ -619,3 +629,24 @@ def test_security_group_ids_and_groups_in_order():
     ordered = joins.groups_in_order(groups, ["gw-gateway-alb", "gw-gateway-alb-link", "gw-gateway-link"])
     assert [group["group_id"] for group in ordered] == ["sg-2", "sg-1"]
     assert joins.groups_in_order(None, ["x"]) == []
+
+
+def test_certificate_host_prefers_a_name_that_is_no_wildcard():
+    assert joins.certificate_host({"domain_name": "api.bank.example"}, "gw") == "api.bank.example"
+    certificate = {"domain_name": "*.bank.example", "subject_alternative_names": ["*.bank.example", "Gw.Bank.Example"]}
+    assert joins.certificate_host(certificate, "gw") == "gw.bank.example"
+    assert joins.certificate_host({"domain_name": "*.bank.example"}, "open-banking") == "open-banking.bank.example"
+    assert joins.certificate_host(None, "gw") == ""
+
+
+def test_https_routes_call_the_certificate_host_and_verify_expects_it(plan_alb):
+    api = copy.deepcopy(plan_alb["gateway"]["api"])
+    for route in api["routes"]:
+        route.update(scheme="https", listener_port=443)
+    state = dict(STATE_ALB, certificate_host="api.bank.example")
+    payments = next(route for route in joins.rest_api_routes(api, state)["routes"] if route["path"] == "payments")
+    assert payments["target_url"] == "https://api.bank.example" and payments["backend_path"] == "/payments"
+    missing = joins.rest_api_routes(api, STATE_ALB)
+    assert missing["routes"] == [] and all(line.endswith("(certificate not read)") for line in missing["pending"])
+    providers = joins.verify_providers(plan_alb, state, {})
+    assert {s["integration_host"] for p in providers for s in p["services"]} == {"api.bank.example"}

@@ -216,6 +216,7 @@ def test_listener_port_differs_from_the_target_port(accounts):
         "listener_port": 9082,
         "load_balancer_type": "network",
         "backend_path": None,
+        "scheme": "http",
     }
     assert gateway["private_integration"] == "nlb-v1"
     assert gateway["vpc_links_v2"] == [] and gateway["security_groups"] == []
@@ -784,6 +785,7 @@ def test_alb_v2_one_internal_alb_one_rule_per_service_deeper_paths_first(account
         "integration_target": "open-banking-alb",
         "listener_port": 80,
         "backend_path": "/cards/limits",
+        "scheme": "http",
     }
     assert gateway["retire"] == {
         "vpc_links_v1": True,
@@ -924,3 +926,49 @@ def test_health_check_matcher_accepts_lists_and_ranges(accounts):
     groups = {group["name"]: group for group in plan_of(accounts)["gateway"]["target_groups"]}
     assert groups["open-banking-payments-http"]["health_check"]["matcher"] == "200"
     assert groups["open-banking-pay2-http"]["health_check"]["matcher"] == "200,202-204"
+
+
+CERTIFICATE = "arn:aws:acm:us-east-1:111111111111:certificate/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab"
+
+
+def test_alb_v2_with_a_certificate_listens_https_on_443(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v2")
+    set_var(accounts, "shared-services", "shared_gateway_certificate_arn", CERTIFICATE)
+    plan = plan_of(accounts)
+    gateway = plan["gateway"]
+    (listener,) = gateway["load_balancers"][0]["listeners"]
+    assert (listener["port"], listener["protocol"], listener["certificate_arn"]) == (443, "HTTPS", CERTIFICATE)
+    assert gateway["certificate"] == {"arn": CERTIFICATE}
+    link_group, alb_group = gateway["security_groups"]
+    assert (link_group["egress"][0]["from_port"], link_group["egress"][0]["to_port"]) == (443, 443)
+    assert (alb_group["ingress"][0]["from_port"], alb_group["ingress"][0]["to_port"]) == (443, 443)
+    assert {(route["listener_port"], route["scheme"]) for route in gateway["api"]["routes"]} == {(443, "https")}
+    assert {s["listener_port"] for p in plan["providers"].values() for s in p["services"]} == {443}
+
+
+@pytest.mark.parametrize(
+    "arn, text",
+    [
+        ("arn:aws:acm:us-east-1:111111111111:cert/x", "is not a valid value"),
+        (CERTIFICATE.replace("us-east-1", "eu-west-1"), "of account 111111111111 in eu-west-1; the ALB takes only"),
+        (CERTIFICATE.replace("111111111111", "222222222222"), "of account 222222222222 in us-east-1"),
+    ],
+)
+def test_a_certificate_of_another_region_or_account_or_no_arn_is_an_error(accounts, arn, text):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v2")
+    set_var(accounts, "shared-services", "shared_gateway_certificate_arn", arn)
+    errors = errors_of(accounts)
+    assert [(host, field) for host, field, _message in errors] == [
+        ("shared-services", "shared_gateway_certificate_arn")
+    ]
+    assert text in errors[0][2]
+
+
+def test_a_certificate_without_alb_v2_is_a_warning(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_certificate_arn", CERTIFICATE)
+    result = build_plan(accounts)
+    assert [(w["host"], w["field"]) for w in result["warnings"]] == [
+        ("shared-services", "shared_gateway_certificate_arn")
+    ]
+    assert result["plan"]["gateway"]["certificate"] is None
+    assert result["plan"]["gateway"]["load_balancers"][0]["listeners"][0]["protocol"] == "TCP"

@@ -2036,3 +2036,34 @@ def test_alb_graph_draws_the_alb_and_the_rule():
     rule = graph.nodes["rule_open_banking_alb_80_payments"]
     assert rule["lines"] == ["HTTP:80 /payments, /payments/* -> open-banking-payments-http", "no rule"]
     assert rule["failed"] == ["listener"]
+
+
+# alb-v2 with shared_gateway_certificate_arn: HTTPS on 443, the integrations name the certificate's host.
+CERT_HOST = "api.bank.example"
+
+
+def to_https(gw, providers, host=CERT_HOST):
+    gw["listeners"][0].update(port=443, protocol="HTTPS")
+    https_in = [egress_rule(443, 443, [], group_pairs=[{"group_id": LINK_SG, "user_id": A, "peering_id": None}])]
+    gw["security_groups"] = [
+        link_security_group([egress_rule(443, 443, ["10.100.0.0/16"])]),
+        alb_security_group(ingress=https_in),
+    ]
+    for resource in gw["resources"]:
+        for spec in resource["methods"].values():
+            spec["integration"]["uri"] = spec["integration"]["uri"].replace(f"http://{ALB_DNS}:80", f"https://{host}")
+    for provider in providers.values():
+        for service in provider["services"]:
+            service.update(listener_port=443, integration_host=CERT_HOST)
+
+
+def test_alb_https_golden_passes_every_hop():
+    evaluation = run_alb(to_https)
+    assert evaluation["failed"] == [], [item["detail"] for item in evaluation["failed"]]
+
+
+def test_alb_https_integration_naming_the_alb_dns_fails_only_the_integration():
+    evaluation = run_alb(lambda gw, providers: to_https(gw, providers, host=ALB_DNS))
+    assert {item["hop"] for item in evaluation["failed"]} == {"integration"}
+    failure = next(item for item in evaluation["failed"] if item["service"] == "payments")
+    assert f"is not the host of its ALB's certificate ({CERT_HOST})" in failure["detail"]
