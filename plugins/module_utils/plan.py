@@ -80,6 +80,9 @@ _CERTIFICATE_ARN_RE = re.compile(r"^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):cer
 ALB_RULES_PER_LISTENER = 100
 # The health check of an ALB target group when the service sets none (AWS's defaults).
 DEFAULT_HEALTH_CHECK = {"path": "/", "matcher": "200"}
+# AWS's timeout of an HTTP health check of an IP target group (the plan sets none); the interval must
+# be longer.
+ALB_HEALTH_CHECK_TIMEOUT = 5
 MAX_INTEGRATION_TIMEOUT_MS = 300000
 MIN_INTEGRATION_TIMEOUT_MS = 50
 
@@ -418,6 +421,7 @@ def _gateway_plan(report, host, values, options, services, providers):
         alb,
         options.get("certificate_arn"),
         (region, str(values.get("aws_account_id")).strip()),
+        options.get("interval"),
     )
 
     # The VPC link v2 of each v2 mode, with its security group: nlb-v2 and alb-v2 have their own, so that
@@ -625,7 +629,7 @@ def _gateway_plan(report, host, values, options, services, providers):
     }
 
 
-def _family_checks(report, host, mode, subnets, services, nlb, alb, certificate_arn=None, where=None):
+def _family_checks(report, host, mode, subnets, services, nlb, alb, certificate_arn=None, where=None, interval=None):
     """What the load balancers of the mode need from the inventory, as errors and warnings."""
     match = _CERTIFICATE_ARN_RE.match(certificate_arn or "")
     if match and (match.group(1), match.group(2)) != where:
@@ -648,6 +652,18 @@ def _family_checks(report, host, mode, subnets, services, nlb, alb, certificate_
                 "message": (
                     "an Application Load Balancer (shared_gateway_private_integration alb-v2) needs subnets in at "
                     "least two availability zones: add a subnet in another zone"
+                ),
+            }
+        )
+    if mode == "alb-v2" and interval is not None and interval <= ALB_HEALTH_CHECK_TIMEOUT:
+        report["errors"].append(
+            {
+                "host": host,
+                "field": "shared_gateway_health_check_interval",
+                "message": (
+                    f"{interval} s is too short for the ALB's HTTP health checks, whose timeout is "
+                    f"{ALB_HEALTH_CHECK_TIMEOUT} s and must be shorter than the interval: give at least "
+                    f"{ALB_HEALTH_CHECK_TIMEOUT + 1}"
                 ),
             }
         )

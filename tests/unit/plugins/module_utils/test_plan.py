@@ -972,3 +972,13 @@ def test_a_certificate_without_alb_v2_is_a_warning(accounts):
     ]
     assert result["plan"]["gateway"]["certificate"] is None
     assert result["plan"]["gateway"]["load_balancers"][0]["listeners"][0]["protocol"] == "TCP"
+
+
+def test_alb_v2_needs_a_health_check_interval_longer_than_the_http_timeout(accounts):
+    set_var(accounts, "shared-services", "shared_gateway_private_integration", "alb-v2")
+    set_var(accounts, "shared-services", "shared_gateway_health_check_interval", 5)
+    ((host, field, message),) = errors_of(accounts)
+    assert (host, field) == ("shared-services", "shared_gateway_health_check_interval")
+    assert "give at least 6" in message
+    set_var(accounts, "shared-services", "shared_gateway_health_check_interval", 6)
+    assert plan_of(accounts)["gateway"]["target_groups"][0]["health_check"]["interval"] == 6
