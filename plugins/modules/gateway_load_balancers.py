@@ -1750,6 +1750,8 @@ def balancer_view(balancer, listeners):
         "tags": dict(balancer.get("tags") or {}),
     }
     if balancer.get("type") == "application":
+        # Always on for an ALB, and neither read nor set by the module.
+        del view["cross_zone"]
         view["security_groups"] = sorted(balancer.get("security_group_ids") or [])
     if listeners is not None:
         ordered = sorted(listeners, key=lambda item: item["port"])

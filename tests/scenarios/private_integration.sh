@@ -11,7 +11,9 @@
 # whose VPC link is missing or not AVAILABLE (or a v2 link without integrationTarget, or naming a load
 # balancer that is missing or not active): there must be none. After each move: the API's tag names
 # the new mode (the move is complete), only the new mode's links, load balancers and security groups
-# exist, and after the first three moves a second run changes nothing.
+# exist, and after the first three moves a second run changes nothing. Before the first move, a dry run
+# (--check --diff) must show it (each route with its new link and ALB, the new groups and target
+# groups) and leave everything as it was.
 # Finally teardown, in alb-v2, leaves no VPC link, no security group of ours and nothing tagged, and every
 # call the collection's least-privilege roles made is allowed by their policies (policies/).
 set -euo pipefail
@@ -132,6 +134,18 @@ EOF_PY
 # (The second run of the nlb-v1 converge is molecule "default"'s idempotence step.)
 step "converge nlb-v1 (the default)"
 converge nlb-v1 v1-cold
+in_place nlb-v1
+
+step "dry run of the move to alb-v2 (--check --diff): it shows the move and changes nothing"
+if ! ansible-playbook -i inventories/local playbooks/site.yml -e shared_gateway_private_integration=alb-v2 \
+  --check --diff >"$work/check-alb-v2.log" 2>&1; then
+  tail -40 "$work/check-alb-v2.log" >&2
+  fail "site.yml --check --diff with alb-v2 failed"
+fi
+for expected in "/payments -> VPC link v2 open-banking-gateway-alb (new) -> ALB open-banking-alb :80 /payments (new)" \
+  "+        open-banking-alb:" "+        open-banking-payments-http:" "+    group_name: open-banking-gateway-alb"; do
+  grep -qF -- "$expected" "$work/check-alb-v2.log" || fail "the dry run does not show: $expected"
+done
 in_place nlb-v1
 
 for mode in alb-v2 nlb-v1 nlb-v2; do

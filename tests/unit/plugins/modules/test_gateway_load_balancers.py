@@ -1308,7 +1308,7 @@ def test_alb_plan_nothing_to_do_when_aws_matches():
     view = planner.after["load_balancers"]["gw-alb"]
     assert view["listeners"] == {"80": "HTTP -> fixed-response 404"}
     assert view["rules"] == {"80": {"10": "/a, /a/* -> gw-a", "20": "/b/* -> gw-b", "30": "/c/* -> gw-c"}}
-    assert view["security_groups"] == ["sg-0123456789abcdef0"] and view["cross_zone"] is True
+    assert view["security_groups"] == ["sg-0123456789abcdef0"] and "cross_zone" not in view
 
 
 def test_alb_plan_default_action_security_groups_and_an_unlisted_rule_with_purge_false():
