@@ -409,7 +409,6 @@ def _gateway_plan(report, host, values, options, services, providers):
     # (neither changed nor deleted) until the retire play, after a move, removes it.
     nlb = _nlb_family(name, base, strategy, services, options)
     alb = _alb_family(name, base, services, options)
-    alb_port = ALB_HTTPS_PORT if options.get("certificate_arn") else ALB_LISTENER_PORT
     family, other = (alb, nlb) if mode == "alb-v2" else (nlb, alb)
     _family_checks(
         report,
@@ -520,8 +519,8 @@ def _gateway_plan(report, host, values, options, services, providers):
                 "ingress": [
                     {
                         "proto": "tcp",
-                        "from_port": alb_port,
-                        "to_port": alb_port,
+                        "from_port": alb["listener_port"],
+                        "to_port": alb["listener_port"],
                         "group_name": link_v2["security_group"],
                         "rule_desc": f"{name} VPC link v2",
                     }
@@ -825,6 +824,7 @@ def _alb_family(name, base, services, options):
         "load_balancers": sorted(load_balancers.values(), key=lambda balancer: balancer["name"]),
         "target_groups": sorted(target_groups, key=lambda group: group["name"]),
         "services": placed,
+        "listener_port": listener["port"],
     }
 
 
