@@ -7,8 +7,9 @@
 
 The planner (``plan.py``) gives each account its ``aws_checks``: the Availability Zones its subnets
 name, and for a provider that adopts a VPC how to find it and what must hold of it. The module
-``account_preflight`` reads the zones and the VPCs (two read-only calls at most) and these
-functions judge them; every problem names the inventory field and the fix.
+``account_preflight`` reads the zones, the VPCs and (alb-v2 over HTTPS) the ALB's certificate (three
+read-only calls at most) and these functions judge them; every problem names the inventory field and
+the fix.
 """
 
 import difflib
@@ -135,3 +136,29 @@ def judge_vpc(check, vpcs, region):
 def ec2_filters(filters):
     """A ``{name: value}`` filter mapping as the EC2 API's Filters list."""
     return [{"Name": key, "Values": [str(value)]} for key, value in sorted(filters.items())]
+
+
+def judge_certificate(check, certificate):
+    """Problems of the ALB's certificate (``check``: ``{arn, field}``; ``certificate``: the
+    DescribeCertificate answer, None when ACM does not know the ARN in this account and region)."""
+    if certificate is None:
+        return [
+            {
+                "field": check["field"],
+                "message": (
+                    f"{check['arn']} is not a certificate of this account and region; request or import it in ACM "
+                    "here, or correct the ARN"
+                ),
+            }
+        ]
+    if certificate.get("Status") != "ISSUED":
+        return [
+            {
+                "field": check["field"],
+                "message": (
+                    f"{check['arn']} is in status {certificate.get('Status')}; the ALB's HTTPS listener needs an ISSUED "
+                    "certificate: complete its validation (or import one), or remove the key"
+                ),
+            }
+        ]
+    return []

@@ -336,7 +336,7 @@ def _pending_route(route, missing_link, missing_lb):
 
 
 def certificate_host(certificate, gateway_name):
-    """The host name the HTTPS integrations call for the ALB's certificate (acm_certificate_info entry):
+    """The host name the HTTPS integrations call for the ALB's certificate (``certificate`` of account_preflight):
     its domain name, or for a wildcard its first other name that is no wildcard, else the wildcard with
     the gateway name in place of ``*``; "" without a certificate."""
     names = [(certificate or {}).get("domain_name") or ""] + list(

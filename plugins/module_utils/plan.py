@@ -197,6 +197,7 @@ RUNTIME_FACTS = (
     "account_credentials_identity",
     "preflight_plan",
     "preflight_services",
+    "preflight_certificate",
     "provider_vpc_state",
     "shared_gateway_state",
     "peering_accept_state",
@@ -1123,7 +1124,7 @@ def build_plan(accounts, known_regions=None):
             "kind": SHARED,
             "account_id": gateway["account_id"],
             "region": gateway["region"],
-            "aws_checks": _aws_checks("shared_gateway_subnets", gateway["subnets"]),
+            "aws_checks": _aws_checks("shared_gateway_subnets", gateway["subnets"], certificate=gateway["certificate"]),
         }
     }
     for host in provider_hosts:
@@ -1158,7 +1159,7 @@ def build_plan(accounts, known_regions=None):
     return report
 
 
-def _aws_checks(subnets_key, subnets, provider=None):
+def _aws_checks(subnets_key, subnets, provider=None, certificate=None):
     """What only the account's AWS can tell, checked read-only before the first write of the run.
 
     The Availability Zones that the host's subnets name (each with the field that names it), and for a
@@ -1180,7 +1181,9 @@ def _aws_checks(subnets_key, subnets, provider=None):
             "targets": list(provider["targets"]),
             "gateway_vpc_cidr": provider["gateway"]["vpc_cidr"],
         }
-    return {"needed": bool(zones or vpc), "availability_zones": zones, "vpc": vpc}
+    # alb-v2 over HTTPS: the ALB's certificate must exist in the gateway account and be ISSUED.
+    cert = {"arn": certificate["arn"], "field": "shared_gateway_certificate_arn"} if certificate else None
+    return {"needed": bool(zones or vpc or cert), "availability_zones": zones, "vpc": vpc, "certificate": cert}
 
 
 def inventory_level(finding):

@@ -19,6 +19,9 @@ description:
     C(DescribeVpcs) that exactly one such VPC exists, that C(provider_vpc_cidr) (when given) is one
     of its CIDRs, that every target IP of its services lies in it, and that it does not overlap the
     gateway VPC.
+  - For a gateway with C(shared_gateway_certificate_arn) (private integration V(alb-v2) over HTTPS), checks
+    with one C(acm:DescribeCertificate) that the certificate exists in the account and region and is
+    C(ISSUED), and returns its names (RV(certificate)), from which the HTTPS integrations take their host.
   - Every problem is reported at once, naming the host, the inventory field and the fix.
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
@@ -74,6 +77,19 @@ options:
           gateway_vpc_cidr:
             description: The gateway VPC's CIDR, which the VPC must not overlap.
             type: str
+      certificate:
+        description: The ACM certificate the gateway's ALB listens HTTPS with; null when there is none.
+        type: dict
+        version_added: 0.3.0
+        suboptions:
+          arn:
+            description: Its ARN.
+            type: str
+            required: true
+          field:
+            description: The field that names it, C(shared_gateway_certificate_arn).
+            type: str
+            required: true
 notes:
   - Read-only; the same checks run in check mode.
 seealso:
@@ -123,6 +139,27 @@ vpc:
       type: list
       elements: str
       sample: [10.0.0.0/16]
+certificate:
+  description: The certificate checked (C(checks.certificate)), or null when there is none.
+  returned: success
+  type: dict
+  version_added: 0.3.0
+  contains:
+    arn:
+      description: Its ARN.
+      type: str
+    status:
+      description: Its status, C(ISSUED).
+      type: str
+    domain_name:
+      description: Its domain name.
+      type: str
+      sample: api.bank.example
+    subject_alternative_names:
+      description: Its names.
+      type: list
+      elements: str
+      sample: [api.bank.example]
 problems:
   description: Each problem found, with the field that causes it (on failure).
   returned: failure
@@ -140,6 +177,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.account_checks import (
     ec2_filters,
+    judge_certificate,
     judge_vpc,
     judge_zones,
 )
@@ -169,17 +207,38 @@ def main():
                         gateway_vpc_cidr=dict(type="str"),
                     ),
                 ),
+                certificate=dict(
+                    type="dict",
+                    options=dict(arn=dict(type="str", required=True), field=dict(type="str", required=True)),
+                ),
             ),
         ),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     host, checks = module.params["host"], module.params["checks"]
-    if not checks["needed"] or not (checks["availability_zones"] or checks["vpc"]):
-        module.exit_json(changed=False, availability_zones=[], vpc=None)
+    if not checks["needed"] or not (checks["availability_zones"] or checks["vpc"] or checks["certificate"]):
+        module.exit_json(changed=False, availability_zones=[], vpc=None, certificate=None)
     region = module.region
     ec2 = module.client("ec2", retry_decorator=AWSRetry.jittered_backoff())
-    problems, zone_names, found = [], [], None
+    problems, zone_names, found, certificate = [], [], None, None
     try:
+        if checks["certificate"]:
+            acm = module.client("acm", retry_decorator=AWSRetry.jittered_backoff())
+            try:
+                raw = acm.describe_certificate(aws_retry=True, CertificateArn=checks["certificate"]["arn"])
+                raw = raw["Certificate"]
+            except botocore.exceptions.ClientError as e:
+                if e.response.get("Error", {}).get("Code") not in ("ResourceNotFoundException", "ValidationException"):
+                    raise
+                raw = None
+            problems += judge_certificate(checks["certificate"], raw)
+            if raw is not None:
+                certificate = {
+                    "arn": raw.get("CertificateArn"),
+                    "status": raw.get("Status"),
+                    "domain_name": raw.get("DomainName"),
+                    "subject_alternative_names": list(raw.get("SubjectAlternativeNames") or []),
+                }
         if checks["availability_zones"]:
             zones = ec2.describe_availability_zones(aws_retry=True)["AvailabilityZones"]
             zone_names = sorted(zone["ZoneName"] for zone in zones)
@@ -190,13 +249,13 @@ def main():
             vpc_problems, found = judge_vpc(checks["vpc"], vpcs, region)
             problems += vpc_problems
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
-        module.fail_json_aws(e, msg=f"{host}: could not read the account's Availability Zones or VPCs")
+        module.fail_json_aws(e, msg=f"{host}: could not read the account's Availability Zones, VPCs or certificate")
     if problems:
         module.fail_json(
             msg=f"{host}: " + "; ".join(f"{problem['field']}: {problem['message']}" for problem in problems),
             problems=problems,
         )
-    module.exit_json(changed=False, availability_zones=zone_names, vpc=found)
+    module.exit_json(changed=False, availability_zones=zone_names, vpc=found, certificate=certificate)
 
 
 if __name__ == "__main__":

@@ -368,6 +368,7 @@ def test_aws_checks_name_each_zone_with_its_field_and_the_vpc_to_adopt(accounts)
             {"az": "us-east-1b", "field": "shared_gateway_subnets[1].az"},
         ],
         "vpc": None,
+        "certificate": None,
     }
     assert view["payments"]["aws_checks"] == {
         "needed": True,
@@ -379,6 +380,7 @@ def test_aws_checks_name_each_zone_with_its_field_and_the_vpc_to_adopt(accounts)
             "targets": ["10.0.1.25"],
             "gateway_vpc_cidr": "10.100.0.0/16",
         },
+        "certificate": None,
     }
     cards = view["cards"]["aws_checks"]
     assert cards["availability_zones"] == [{"az": "us-west-2c", "field": "provider_vpc_subnets[0].az"}]
@@ -391,6 +393,7 @@ def test_a_created_vpc_without_named_zones_needs_no_aws_check(accounts):
         "needed": False,
         "availability_zones": [],
         "vpc": None,
+        "certificate": None,
     }
 
 
@@ -939,6 +942,9 @@ def test_alb_v2_with_a_certificate_listens_https_on_443(accounts):
     (listener,) = gateway["load_balancers"][0]["listeners"]
     assert (listener["port"], listener["protocol"], listener["certificate_arn"]) == (443, "HTTPS", CERTIFICATE)
     assert gateway["certificate"] == {"arn": CERTIFICATE}
+    # Checked in the gateway account before any write (exists, ISSUED).
+    checks = plan["accounts"]["shared-services"]["aws_checks"]
+    assert checks["needed"] and checks["certificate"] == {"arn": CERTIFICATE, "field": "shared_gateway_certificate_arn"}
     link_group, alb_group = gateway["security_groups"]
     assert (link_group["egress"][0]["from_port"], link_group["egress"][0]["to_port"]) == (443, 443)
     assert (alb_group["ingress"][0]["from_port"], alb_group["ingress"][0]["to_port"]) == (443, 443)

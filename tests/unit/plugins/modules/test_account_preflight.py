@@ -60,3 +60,72 @@ def test_a_missing_zone_and_a_missing_vpc_fail_together_naming_host_and_fields(m
     )
     assert "provider_vpc_id: no VPC vpc-0123456789abcdef0 in this account in us-east-1" in result["msg"]
     assert [problem["field"] for problem in result["problems"]] == ["shared_gateway_subnets[1].az", "provider_vpc_id"]
+
+
+def import_certificate(host):
+    """A self-signed certificate for ``host`` imported into ACM (imported certificates are ISSUED)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    pem_key = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return boto3.client("acm", region_name=REGION).import_certificate(
+        Certificate=cert.public_bytes(serialization.Encoding.PEM), PrivateKey=pem_key
+    )["CertificateArn"]
+
+
+def certificate_checks(arn):
+    return dict(
+        checks(["us-east-1a"]), needed=True, certificate={"arn": arn, "field": "shared_gateway_certificate_arn"}
+    )
+
+
+def test_an_issued_certificate_passes_with_one_read_and_returns_its_names(monkeypatch, capsys):
+    with mocked_aws(monkeypatch):
+        arn = import_certificate("api.bank.example")
+        calls = record_api_calls(monkeypatch)
+        result = run_module(
+            module_under_test.main, {"host": "shared-services", "checks": certificate_checks(arn)}, capsys
+        )
+    assert not result.get("failed"), result
+    assert result["certificate"]["domain_name"] == "api.bank.example"
+    assert result["certificate"]["status"] == "ISSUED"
+    assert calls == ["DescribeCertificate", "DescribeAvailabilityZones"] and writes(calls) == []
+
+
+def test_a_certificate_not_issued_or_unknown_fails_naming_the_field(monkeypatch, capsys):
+    with mocked_aws(monkeypatch):
+        acm = boto3.client("acm", region_name=REGION)
+        pending = acm.request_certificate(DomainName="api.bank.example")["CertificateArn"]
+        result = run_module(
+            module_under_test.main, {"host": "shared-services", "checks": certificate_checks(pending)}, capsys
+        )
+        assert result["failed"]
+        assert (
+            "shared_gateway_certificate_arn: " in result["msg"] and "is in status PENDING_VALIDATION" in result["msg"]
+        )
+        unknown = pending[:-4] + "0000"
+        result = run_module(
+            module_under_test.main, {"host": "shared-services", "checks": certificate_checks(unknown)}, capsys
+        )
+    assert result["failed"]
+    assert "is not a certificate of this account and region" in result["msg"]
