@@ -39,8 +39,10 @@ their choosing, so that no assertion races the clock on a loaded machine.
 import fnmatch
 import ipaddress
 import json
+import math
 import os
 import random
+import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -1461,6 +1463,545 @@ def patch_G23():
 
 
 # --------------------------------------------------------------------------------------------------
+# G28 / G29: custom domain names (REST) and their base path mappings
+# --------------------------------------------------------------------------------------------------
+
+
+def _certificate_problem(account_id, region_name, arn):
+    """Why ``arn`` cannot be the certificate of a custom domain name, or None for an ISSUED ACM certificate
+    of the account and region."""
+    from moto.acm.models import acm_backends
+
+    try:
+        certificate = acm_backends[account_id][region_name].get_certificate(arn)
+    except Exception:  # pylint: disable=broad-except
+        return f"Certificate {arn} not found in account {account_id} {region_name}"
+    if certificate.status != "ISSUED":
+        return f"Certificate {arn} is {certificate.status}; it must be ISSUED"
+    return None
+
+
+_DOMAIN_PATCH_PATHS = [
+    "/certificateArn",
+    "/certificateName",
+    "/regionalCertificateArn",
+    "/regionalCertificateName",
+    "/securityPolicy",
+    "/mutualTlsAuthentication/truststoreUri",
+    "/mutualTlsAuthentication/truststoreVersion",
+]
+
+
+def patch_G28():
+    """G28: custom domain names keep mutual TLS, can be updated and tagged, and need a real certificate.
+
+    AWS (API reference: CreateDomainName, GetDomainName, UpdateDomainName, TagResource; "Patch
+    Operations", UpdateDomainName): CreateDomainName stores ``mutualTlsAuthentication`` (``truststoreUri``,
+    ``truststoreVersion``) and Create/Get/UpdateDomainName return it; mutual TLS needs the ``TLS_1_2``
+    security policy. UpdateDomainName applies ``replace`` of ``/regionalCertificateArn``,
+    ``/regionalCertificateName``, ``/certificateArn``, ``/certificateName`` and ``/securityPolicy``, and
+    ``add``/``replace``/``remove`` of ``/mutualTlsAuthentication/truststoreUri`` and ``.../truststoreVersion``
+    (replacing the truststore URI with an empty value turns mutual TLS off, as the developer guide's
+    "Disable mutual TLS" says); other paths are ``BadRequestException``, an unknown domain
+    ``NotFoundException``. A certificate that is not an ISSUED ACM certificate of the account (regional:
+    the domain's region; edge: us-east-1) is ``BadRequestException``. TagResource, UntagResource and
+    GetTags work on ``arn:aws:apigateway:<region>::/domainnames/<name>`` and GetDomainName returns the
+    current tags. moto 5.2.5 drops ``mutualTlsAuthentication``, answers UpdateDomainName with HTTP 500
+    (not implemented), accepts any certificate ARN and routes no domain-name ARN for tags (404).
+    """
+    from urllib.parse import unquote
+
+    from moto.apigateway import urls
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.models import DomainName
+    from moto.apigateway.responses import APIGatewayResponse
+
+    urls.url_paths[_TAG_ROUTE % ("domainnames", "domain_name")] = APIGatewayResponse.dispatch
+
+    orig_to_json = DomainName.to_json
+    orig_create = APIGatewayResponse.create_domain_name
+    orig_tags = {name: getattr(APIGatewayResponse, name) for name in ("get_tags", "tag_resource", "untag_resource")}
+
+    def check_certificate(self, path, arn):
+        region = "us-east-1" if path in ("/certificateArn", "certificateArn") else self.region
+        problem = _certificate_problem(self.current_account, region, arn)
+        if problem:
+            raise BadRequestException(problem)
+
+    def check_truststore(mtls, security_policy):
+        if not mtls.get("truststoreUri"):
+            return
+        if not str(mtls["truststoreUri"]).startswith("s3://"):
+            raise BadRequestException(f"Invalid truststore URI {mtls['truststoreUri']}: expected s3://bucket/key")
+        if security_policy != "TLS_1_2":
+            raise BadRequestException("Mutual TLS authentication requires the TLS_1_2 security policy")
+
+    def to_json(self):
+        data = orig_to_json(self)
+        mtls = getattr(self, "emu_mutual_tls", None) or {}
+        if mtls.get("truststoreUri"):
+            data["mutualTlsAuthentication"] = {key: value for key, value in mtls.items() if value}
+        return data
+
+    def create_domain_name(self):
+        for key in ("regionalCertificateArn", "certificateArn"):
+            if self._get_param(key):
+                check_certificate(self, key, self._get_param(key))
+        mtls = self._get_param("mutualTlsAuthentication") or {}
+        check_truststore(mtls, self._get_param("securityPolicy") or "TLS_1_2")
+        status, headers, _body = orig_create(self)
+        domain = self.backend.get_domain_name(self._get_param("domainName"))
+        domain.emu_mutual_tls = (
+            {"truststoreUri": mtls["truststoreUri"], "truststoreVersion": mtls.get("truststoreVersion")}
+            if mtls.get("truststoreUri")
+            else None
+        )
+        return status, headers, json.dumps(domain.to_json())
+
+    def update_domain_name(self):
+        domain = self.backend.get_domain_name(unquote(self.path.split("/")[2]))  # NotFoundException
+        values = {
+            "/certificateArn": domain.certificate_arn,
+            "/certificateName": domain.certificate_name,
+            "/regionalCertificateArn": domain.regional_certificate_arn,
+            "/regionalCertificateName": domain.regional_certificate_name,
+            "/securityPolicy": domain.security_policy,
+        }
+        mtls = dict(getattr(domain, "emu_mutual_tls", None) or {})
+        for operation in self._get_param("patchOperations") or []:
+            op, path, value = operation.get("op"), operation.get("path"), operation.get("value")
+            if path in values and op == "replace":
+                if path in ("/certificateArn", "/regionalCertificateArn"):
+                    check_certificate(self, path, value)
+                if path == "/securityPolicy" and value not in ("TLS_1_0", "TLS_1_2"):
+                    raise BadRequestException(f"Invalid security policy {value}: must be TLS_1_0 or TLS_1_2")
+                values[path] = value
+            elif path == "/mutualTlsAuthentication/truststoreUri" and op in ("add", "replace", "remove"):
+                if op == "remove" or not value:
+                    mtls = {}
+                elif value != mtls.get("truststoreUri"):
+                    mtls = {"truststoreUri": value}
+            elif path == "/mutualTlsAuthentication/truststoreVersion" and op in ("add", "replace", "remove"):
+                if not mtls.get("truststoreUri"):
+                    raise BadRequestException("Mutual TLS authentication is not configured for this domain name")
+                mtls["truststoreVersion"] = None if op == "remove" else value
+            else:
+                raise _invalid_patch_path(op, path, _DOMAIN_PATCH_PATHS)
+        check_truststore(mtls, values["/securityPolicy"] or "TLS_1_2")
+        domain.certificate_arn = values["/certificateArn"]
+        domain.certificate_name = values["/certificateName"]
+        domain.regional_certificate_arn = values["/regionalCertificateArn"]
+        domain.regional_certificate_name = values["/regionalCertificateName"]
+        domain.security_policy = values["/securityPolicy"]
+        domain.emu_mutual_tls = mtls or None
+        return 200, {}, json.dumps(domain.to_json())
+
+    def _domain_of(self):
+        """The DomainName of a ``...::/domainnames/<name>`` ARN in the path, None for any other ARN."""
+        arn = unquote(self.path.split("/tags/", 1)[1])
+        parts = (arn.split("::", 1)[1] if "::" in arn else "").strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "domainnames":
+            return self.backend.get_domain_name(parts[1])
+        return None
+
+    def get_tags(self):
+        domain = _domain_of(self)
+        if domain is None:
+            return orig_tags["get_tags"](self)
+        return json.dumps({"tags": dict(domain.tags or {})})
+
+    def tag_resource(self):
+        domain = _domain_of(self)
+        if domain is None:
+            return orig_tags["tag_resource"](self)
+        domain.tags = {**(domain.tags or {}), **(self._get_param("tags") or {})}
+        return 204, {}, ""
+
+    def untag_resource(self):
+        domain = _domain_of(self)
+        if domain is None:
+            return orig_tags["untag_resource"](self)
+        keys = self.querystring.get("tagKeys") or []
+        domain.tags = {key: value for key, value in (domain.tags or {}).items() if key not in keys}
+        return 204, {}, ""
+
+    DomainName.to_json = to_json
+    APIGatewayResponse.create_domain_name = create_domain_name
+    APIGatewayResponse.update_domain_name = update_domain_name
+    APIGatewayResponse.get_tags = get_tags
+    APIGatewayResponse.tag_resource = tag_resource
+    APIGatewayResponse.untag_resource = untag_resource
+
+
+def patch_G29():
+    """G29: base path mappings of a custom domain name belong to it.
+
+    AWS (API reference: GetBasePathMappings, CreateBasePathMapping, DeleteDomainName): GetBasePathMappings
+    of a domain without mappings answers an empty list, as do GetBasePathMapping/UpdateBasePathMapping/
+    DeleteBasePathMapping (``NotFoundException`` for the missing base path); DeleteDomainName deletes the
+    domain with its mappings, so a domain created again under the same name has none; a second mapping
+    of the root (``(none)``) is ``ConflictException`` ("Only one base path mapping is allowed if the base
+    path is empty"), as a second mapping of any base path is. moto 5.2.5 answers HTTP 500 (KeyError) for
+    the mappings of a domain that never had one, keeps the mappings of a deleted domain (the next domain
+    of that name inherits them) and silently replaces a root mapping.
+    """
+    from moto.apigateway.exceptions import ConflictException
+    from moto.apigateway.models import APIGatewayBackend
+
+    orig_create_domain = APIGatewayBackend.create_domain_name
+    orig_delete_domain = APIGatewayBackend.delete_domain_name
+    orig_create_mapping = APIGatewayBackend.create_base_path_mapping
+
+    def create_domain_name(self, domain_name, *args, **kwargs):
+        domain = orig_create_domain(self, domain_name, *args, **kwargs)
+        self.base_path_mappings.setdefault(domain_name, {})
+        return domain
+
+    def delete_domain_name(self, domain_name):
+        orig_delete_domain(self, domain_name)
+        self.base_path_mappings.pop(domain_name, None)
+
+    def create_base_path_mapping(self, domain_name, rest_api_id, base_path, stage):
+        if base_path in (None, "", "(none)") and "(none)" in self.base_path_mappings.get(domain_name, {}):
+            raise ConflictException("Only one base path mapping is allowed if the base path is empty.")
+        return orig_create_mapping(self, domain_name, rest_api_id, base_path, stage)
+
+    APIGatewayBackend.create_domain_name = create_domain_name
+    APIGatewayBackend.delete_domain_name = delete_domain_name
+    APIGatewayBackend.create_base_path_mapping = create_base_path_mapping
+
+
+# --------------------------------------------------------------------------------------------------
+# G24 / G25: usage plans (api_partners)
+# --------------------------------------------------------------------------------------------------
+
+
+def _usage_plan_number(value, path, kind, minimum=0):
+    """A patch value as AWS types it (int or double); BadRequestException when it is not one."""
+    from moto.apigateway.exceptions import BadRequestException
+
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or math.isnan(number) or number < minimum or (kind is int and not number.is_integer()):
+        raise BadRequestException(f"Invalid value '{value}' specified for '{path}'")
+    return int(number) if kind is int else number
+
+
+def patch_G24():
+    """G24: UpdateUsagePlan applies its patch operations as AWS does.
+
+    AWS (API reference, UpdateUsagePlan and PatchOperation; the paths are the ones API Gateway lists in its
+    ``Invalid patch path`` answer): ``replace /name``, ``/description``; ``add|replace|remove /productCode``;
+    ``add|replace /quota/limit`` (int), ``/quota/offset`` (int), ``/quota/period`` (DAY, WEEK, MONTH) and
+    ``remove /quota``; ``add|replace /throttle/rateLimit`` (double), ``/throttle/burstLimit`` (int) and
+    ``remove /throttle``; ``add|remove /apiStages`` with the value ``<apiId>:<stage>`` (removing a stage
+    the plan does not have is ``BadRequestException`` "Invalid API Stage specified"), also for a stage
+    with per-method throttles; ``add|replace
+    /apiStages/<apiId>:<stage>/throttle/<resourcePath>/<httpMethod>/rateLimit`` (and ``burstLimit``),
+    the resource path one JSON-pointer token (``~1payments~1{proxy+}``), which sets the throttle of the
+    key ``<resource path>/<httpMethod>`` (``/payments/{proxy+}/ANY``) of that stage;
+    ``remove /apiStages/<apiId>:<stage>/throttle/<resourcePath>/<httpMethod>`` and ``remove
+    /apiStages/<apiId>:<stage>/throttle``; a throttle path of a stage the plan does not have is
+    ``NotFoundException``; any other path ``BadRequestException``. The operations of one call apply
+    together or not at all. moto 5.2.5 ignores every ``/apiStages/.../throttle`` operation, turns a
+    fractional rate limit into HTTP 500 (``int('2.5')``) and fails to remove a stage that has
+    per-method throttles (HTTP 500).
+    """
+    import copy
+    import re
+
+    from moto.apigateway.exceptions import BadRequestException, NotFoundException
+    from moto.apigateway.models import UsagePlan
+
+    stage_path = re.compile(r"^/apiStages/([^/:]+):([^/]+)/throttle(?:/([^/]+)/([A-Z]+)(?:/(rateLimit|burstLimit))?)?$")
+    top_paths = ["/name", "/description", "/productCode", "/quota/limit", "/quota/offset", "/quota/period"]
+    top_paths += ["/throttle/rateLimit", "/throttle/burstLimit", "/apiStages", "/quota", "/throttle"]
+    top_paths.append("/apiStages/<apiId:stageName>/throttle/<resourcePath>/<httpMethod>[/rateLimit|/burstLimit]")
+
+    def find_stage(stages, api_id, stage):
+        for item in stages:
+            if item.get("apiId") == api_id and item.get("stage") == stage:
+                return item
+        return None
+
+    def apply_patch_operations(self, patch_operations):
+        state = {
+            "name": self.name,
+            "description": self.description,
+            "product_code": self.product_code,
+            "quota": dict(self.quota or {}),
+            "throttle": dict(self.throttle or {}),
+            "api_stages": copy.deepcopy(self.api_stages or []),
+        }
+        for operation in patch_operations or []:
+            op, path, value = operation.get("op"), operation.get("path") or "", operation.get("value")
+            setting = op in ("add", "replace")
+            match = stage_path.match(path)
+            if path in ("/name", "/description") and op == "replace":
+                state[path[1:]] = value
+            elif path == "/productCode" and op in ("add", "replace", "remove"):
+                state["product_code"] = None if op == "remove" else value
+            elif path == "/quota" and op == "remove":
+                state["quota"] = {}
+            elif path in ("/quota/limit", "/quota/offset") and setting:
+                minimum = 1 if path == "/quota/limit" else 0
+                state["quota"][path.rsplit("/", 1)[1]] = _usage_plan_number(value, path, int, minimum)
+            elif path == "/quota/period" and setting:
+                if value not in ("DAY", "WEEK", "MONTH"):
+                    raise BadRequestException(f"Invalid value '{value}' specified for '{path}'")
+                state["quota"]["period"] = value
+            elif path == "/throttle" and op == "remove":
+                state["throttle"] = {}
+            elif path in ("/throttle/rateLimit", "/throttle/burstLimit") and setting:
+                kind = float if path.endswith("rateLimit") else int
+                state["throttle"][path.rsplit("/", 1)[1]] = _usage_plan_number(value, path, kind)
+            elif path == "/apiStages" and op in ("add", "remove"):
+                api_id, _sep, stage = str(value or "").partition(":")
+                current = find_stage(state["api_stages"], api_id, stage)
+                if op == "add" and current is None:
+                    state["api_stages"].append({"apiId": api_id, "stage": stage})
+                elif op == "remove":
+                    if current is None:
+                        raise BadRequestException("Invalid API Stage specified")
+                    state["api_stages"].remove(current)
+            elif match and (op == "remove" and not match.group(5) or setting and match.group(5)):
+                api_id, stage, resource_path, method, field = match.groups()
+                current = find_stage(state["api_stages"], api_id, stage)
+                if current is None:
+                    raise NotFoundException(f"API Stage not found: {api_id}:{stage}")
+                throttle = current.setdefault("throttle", {})
+                if resource_path is None:
+                    throttle.clear()
+                else:
+                    key = _json_pointer_key("/" + resource_path, "/") + "/" + method
+                    if op == "remove":
+                        throttle.pop(key, None)
+                    else:
+                        kind = float if field == "rateLimit" else int
+                        throttle.setdefault(key, {})[field] = _usage_plan_number(value, path, kind)
+                if not throttle:
+                    current.pop("throttle", None)
+            else:
+                raise _invalid_patch_path(op, path, top_paths)
+        self.name, self.description = state["name"], state["description"]
+        self.product_code = state["product_code"]
+        self.quota, self.throttle, self.api_stages = state["quota"], state["throttle"], state["api_stages"]
+
+    UsagePlan.apply_patch_operations = apply_patch_operations
+
+
+def patch_G25():
+    """G25: DeleteUsagePlan refuses a plan still bound to API stages; deletes of unknown ids are 404.
+
+    AWS (API reference, DeleteUsagePlan; the answer SDK users quote): a plan that still has API stages is
+    ``BadRequestException`` ("Cannot delete Usage Plan <id> because there are API Stages associated with it,
+    including <apiId>:<stage>"): remove them with UpdateUsagePlan ``remove /apiStages`` first. Deleting an
+    unknown plan is ``NotFoundException`` ("Invalid Usage Plan ID specified"); DeleteUsagePlanKey of a key
+    that is not on the plan is ``NotFoundException``; a deleted plan takes its key associations with it.
+    moto 5.2.5 deletes a bound plan, answers HTTP 500 (KeyError) for unknown ids and keeps the key
+    associations of deleted plans.
+    """
+    from moto.apigateway.exceptions import BadRequestException, NotFoundException, UsagePlanNotFoundException
+    from moto.apigateway.models import APIGatewayBackend
+
+    def delete_usage_plan(self, usage_plan_id):
+        plan = self.usage_plans.get(usage_plan_id)
+        if plan is None:
+            raise UsagePlanNotFoundException()
+        if plan.api_stages:
+            first = plan.api_stages[0]
+            raise BadRequestException(
+                f"Cannot delete Usage Plan {usage_plan_id} because there are API Stages associated with it, "
+                f"including {first.get('apiId')}:{first.get('stage')}"
+            )
+        self.usage_plans.pop(usage_plan_id)
+        self.usage_plan_keys.pop(usage_plan_id, None)
+
+    def delete_usage_plan_key(self, usage_plan_id, key_id):
+        if usage_plan_id not in self.usage_plans:
+            raise UsagePlanNotFoundException()
+        if key_id not in self.usage_plan_keys.get(usage_plan_id, {}):
+            raise NotFoundException("Invalid Usage Plan Key identifier specified")
+        self.usage_plan_keys[usage_plan_id].pop(key_id)
+
+    APIGatewayBackend.delete_usage_plan = delete_usage_plan
+    APIGatewayBackend.delete_usage_plan_key = delete_usage_plan_key
+
+
+# --------------------------------------------------------------------------------------------------
+# G26 / G27: stage policy (api_stage): method settings, logging role, web ACL association
+# --------------------------------------------------------------------------------------------------
+
+
+def _enables_cloudwatch_logging(operation):
+    """True when an UpdateStage operation turns on execution logging or CloudWatch access logging."""
+    op, path, value = operation.get("op"), operation.get("path") or "", str(operation.get("value") or "")
+    if op not in ("add", "replace"):
+        return False
+    if path.endswith("/logging/loglevel"):
+        return value.upper() in ("ERROR", "INFO")
+    if path.endswith("/logging/dataTrace"):
+        return value.lower() == "true"
+    return path == "/accessLogSettings/destinationArn" and ":logs:" in value
+
+
+def patch_G26():
+    """G26: UpdateStage removes method settings and refuses CloudWatch logging without the account role.
+
+    AWS (API reference: UpdateStage, MethodSetting; "Patch Operations" of a Stage; developer guide "Set up
+    CloudWatch logging for REST APIs in API Gateway"): ``remove /<resourcePath>/<httpMethod>`` (for
+    example ``remove /~1payments/ANY`` or ``remove /*/*``) deletes that method setting, and removing one the
+    stage does not have is ``BadRequestException`` ("Cannot remove method setting <key> because there is
+    no method setting for this method"). Turning on execution logging (``/<key>/logging/loglevel`` ERROR
+    or INFO, ``/<key>/logging/dataTrace`` true) or access logging to a CloudWatch Logs log group
+    (``/accessLogSettings/destinationArn``) while the account has no ``cloudwatchRoleArn`` in the region
+    is ``BadRequestException`` ("CloudWatch Logs role ARN must be set in account settings to enable
+    logging"). moto 5.2.5 ignores ``remove`` of a method setting (the setting stays) and enables logging
+    without any role, so a module that purges overrides or sets the role after the stage goes unnoticed.
+    """
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.models import APIGatewayBackend, Stage
+
+    orig_apply = Stage.apply_operations
+    orig_update_stage = APIGatewayBackend.update_stage
+
+    def apply_operations(self, patch_operations):
+        rest = []
+        for operation in patch_operations:
+            path = operation.get("path") or ""
+            parts = path.split("/")
+            if (
+                operation.get("op") == "remove"
+                and len(parts) == 3
+                and parts[0] == ""
+                and parts[1] not in ("accessLogSettings", "canarySettings", "variables")
+            ):
+                key = f"{parts[1]}/{parts[2]}"
+                if key not in self.method_settings:
+                    raise BadRequestException(
+                        f"Cannot remove method setting {key} because there is no method setting for this method"
+                    )
+                orig_apply(self, rest)
+                rest = []
+                del self.method_settings[key]
+            else:
+                rest.append(operation)
+        return orig_apply(self, rest)
+
+    def update_stage(self, function_id, stage_name, patch_operations):
+        if any(_enables_cloudwatch_logging(op) for op in patch_operations or []) and not (
+            self.account.cloudwatch_role_arn
+        ):
+            self.get_stage(function_id, stage_name)  # NotFoundException first, as AWS
+            raise BadRequestException("CloudWatch Logs role ARN must be set in account settings to enable logging")
+        return orig_update_stage(self, function_id, stage_name, patch_operations)
+
+    Stage.apply_operations = apply_operations
+    APIGatewayBackend.update_stage = update_stage
+
+
+def patch_G27():
+    """G27: a resource has one web ACL: AssociateWebACL replaces the previous association.
+
+    AWS (WAF API reference: AssociateWebACL, DisassociateWebACL, GetWebACLForResource; WAF developer
+    guide "Associating or disassociating a web ACL with an AWS resource": a resource can be associated
+    with only one web ACL): associating a resource (an API Gateway stage
+    ``arn:aws:apigateway:<region>::/restapis/<id>/stages/<stage>``) that already has a web ACL with another
+    one moves it: GetWebACLForResource answers the new web ACL and DisassociateWebACL then leaves the
+    resource with none. moto 5.2.5 keeps the resource in the old web ACL's list too, so
+    GetWebACLForResource keeps answering the old web ACL (the first one created) and, after
+    DisassociateWebACL, still one of them.
+    """
+    from moto.wafv2.models import WAFV2Backend
+
+    orig_associate = WAFV2Backend.associate_web_acl
+    orig_disassociate = WAFV2Backend.disassociate_web_acl
+
+    def associate_web_acl(self, web_acl_arn, resource_arn):
+        if web_acl_arn in self.wacls:
+            for web_acl in self.wacls.values():
+                while resource_arn in web_acl.associated_resources:
+                    web_acl.associated_resources.remove(resource_arn)
+        return orig_associate(self, web_acl_arn, resource_arn)
+
+    def disassociate_web_acl(self, resource_arn):
+        orig_disassociate(self, resource_arn)
+        for web_acl in self.wacls.values():
+            while resource_arn in web_acl.associated_resources:
+                web_acl.associated_resources.remove(resource_arn)
+
+    WAFV2Backend.associate_web_acl = associate_web_acl
+    WAFV2Backend.disassociate_web_acl = disassociate_web_acl
+
+
+def patch_G30():
+    """G30: AWS managed policies exist in every account.
+
+    AWS: ``arn:aws:iam::aws:policy/<path><name>`` names the same AWS managed policy in every account;
+    AttachRolePolicy and GetPolicy find it (for example
+    ``service-role/AmazonAPIGatewayPushToCloudWatchLogs``, the policy of API Gateway's logging role).
+    moto 5.2.5 knows them only when started with ``MOTO_IAM_LOAD_MANAGED_POLICIES=true``, which loads
+    all of them (about 1,300) into every account at its first IAM call (0.7-1.2 s and tens of MB each);
+    without it AttachRolePolicy is ``NoSuchEntity``. The patch loads one when it is first named.
+    """
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, IAMBackend
+
+    catalogue = {}
+
+    def _aws_policy(backend, policy_arn):
+        match = re.match(r"^arn:aws[a-z-]*:iam::aws:policy(/.*/|/)([^/]+)$", policy_arn or "")
+        if not match or policy_arn in backend.managed_policies:
+            return
+        if not catalogue:
+            catalogue.update(json.loads(aws_managed_policies_data))
+        data = catalogue.get(match.group(2))
+        if data is None or data.get("Path", "/") != match.group(1):
+            return
+        policy = AWSManagedPolicy.from_data(match.group(2), backend.account_id, backend.region_name, data)
+        if policy.arn == policy_arn:
+            backend.aws_managed_policies.append(policy)
+            backend.managed_policies[policy.arn] = policy
+
+    for name in ("attach_role_policy", "get_policy", "get_policy_version", "detach_role_policy"):
+        original = getattr(IAMBackend, name)
+
+        def wrapper(self, *args, _original=original, _name=name, **kwargs):
+            arn = kwargs.get("policy_arn") if "policy_arn" in kwargs else (args[0] if args else None)
+            _aws_policy(self, arn)
+            return _original(self, *args, **kwargs)
+
+        setattr(IAMBackend, name, wrapper)
+
+
+def patch_G31():
+    """G31: CreateDeployment to an existing stage moves the stage to the new deployment and keeps it.
+
+    AWS: "stageName - the name of the Stage resource for the Deployment resource to create"; for an
+    existing stage the deployment is what changes: its method settings (throttling, logging), tracing,
+    access log settings, web ACL, tags and variables stay (variables given in the call are set on top).
+    moto 5.2.5 replaces the stage with a new, empty one, so every redeployment loses the stage policy.
+    """
+    from moto.apigateway.models import RestAPI
+
+    original = RestAPI.create_deployment
+
+    def create_deployment(self, name, description, stage_variables=None):
+        existing = self.stages.get(name) if name else None
+        deployment = original(self, name, description, stage_variables)
+        if existing is not None:
+            fresh = self.stages[name]
+            existing.deployment_id = fresh.deployment_id
+            existing.variables = dict(existing.variables or {}, **(stage_variables or {}))
+            self.stages[name] = existing
+        return deployment
+
+    RestAPI.create_deployment = create_deployment
+
+
+# --------------------------------------------------------------------------------------------------
 # control endpoint and entry point
 # --------------------------------------------------------------------------------------------------
 
@@ -1489,6 +2030,14 @@ PATCHES = OrderedDict(
         ("G20", patch_G20),
         ("G22", patch_G22),
         ("G23", patch_G23),
+        ("G24", patch_G24),
+        ("G25", patch_G25),
+        ("G26", patch_G26),
+        ("G27", patch_G27),
+        ("G28", patch_G28),
+        ("G29", patch_G29),
+        ("G30", patch_G30),
+        ("G31", patch_G31),
     )
 )
 
@@ -1714,6 +2263,70 @@ def record_resource_tags(principal, service, key, environ):
                 entry["untagged"].append(resource)
 
 
+# Calls whose statements in policies/ name their resource (not "*") or test a request parameter: the
+# resource ARN each was made on and the parameters the conditions test, by principal and action, so that
+# tools/iam_policies.py matches them to the statements (the IAM role and the log group of API Gateway's
+# logging). Each entry: (ARN template over the request parameters, {condition key: parameter}).
+_ROLE = ("arn:aws:iam::{account}:role/{RoleName}", {})
+_LOG_GROUP = ("arn:aws:logs:{region}:{account}:log-group:{logGroupName}", {})
+NAMED_PARAMS = {
+    **{
+        f"iam:{action}": _ROLE
+        for action in (
+            "CreateRole",
+            "DeleteRole",
+            "GetRole",
+            "ListAttachedRolePolicies",
+            "ListInstanceProfilesForRole",
+            "ListRolePolicies",
+            "TagRole",
+            "DetachRolePolicy",
+        )
+    },
+    "iam:AttachRolePolicy": (_ROLE[0], {"iam:PolicyARN": "PolicyArn"}),
+    **{
+        f"logs:{action}": _LOG_GROUP
+        for action in ("CreateLogGroup", "DeleteLogGroup", "PutRetentionPolicy", "ListTagsLogGroup")
+    },
+}
+RESOURCE_NAMES = {}
+
+
+def _json_params(environ):
+    """The parameters of a JSON-protocol call (X-Amz-Target; the body is put back for moto)."""
+    import io
+
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        params = json.loads(body.decode("utf-8") or "{}")
+    except ValueError:
+        return {}
+    return {key: [value] for key, value in params.items() if isinstance(value, str)}
+
+
+def record_resource_names(principal, key, environ):
+    """Record the resource ARN and the tested parameters of a NAMED_PARAMS call."""
+    entry = NAMED_PARAMS.get(key)
+    if not entry:
+        return
+    template, conditions = entry
+    scope = environ.get("HTTP_AUTHORIZATION", "").split("Credential=", 1)[-1].split("/")
+    params = _json_params(environ) if environ.get("HTTP_X_AMZ_TARGET") else _form_params(environ)
+    values = {name: found[0] for name, found in params.items() if found}
+    values.update(account=principal.split(":", 1)[0], region=scope[2] if len(scope) > 2 else "us-east-1")
+    try:
+        named = {"resource": template.format(**values)}
+    except KeyError:
+        named = {"resource": None}
+    named["conditions"] = {condition: values.get(param) for condition, param in conditions.items()}
+    with _LOCK:
+        recorded = RESOURCE_NAMES.setdefault(principal, {}).setdefault(key, [])
+        if named not in recorded:
+            recorded.append(named)
+
+
 THROTTLED = Counter()
 _RANDOM = random.Random()
 # Throttles in a row of one call (access key, service, action). AWS throttles with a token bucket: a
@@ -1779,6 +2392,7 @@ def count_calls():
                 return [data]
             principal = principal_of(streak[0])
             record_resource_tags(principal, service, key, environ)
+            record_resource_names(principal, key, environ)
             with _LOCK:
                 CALLS[key] += 1
                 BY_PRINCIPAL.setdefault(principal, Counter())[key] += 1
@@ -1794,7 +2408,8 @@ def _calls_endpoint(request, full_url, headers):
 
     With ?by=principal, "calls" is {"<account>:role/<name>" or "<account>:caller": {"service:Action": n}}
     and "resource_tags" {principal: {"service:Action": {"tagged": n, "untagged": [ids]}}} for the calls
-    of TAG_SCOPED_PARAMS.
+    of TAG_SCOPED_PARAMS, "resource_names" {principal: {"service:Action": [{"resource", "conditions"}]}}
+    for the calls of NAMED_PARAMS.
     """
     from urllib.parse import parse_qs, urlparse
 
@@ -1808,6 +2423,7 @@ def _calls_endpoint(request, full_url, headers):
             _STREAKS.clear()
             BY_PRINCIPAL.clear()
             RESOURCE_TAGS.clear()
+            RESOURCE_NAMES.clear()
         calls = (
             {name: dict(sorted(counts.items())) for name, counts in sorted(BY_PRINCIPAL.items())}
             if by
@@ -1823,6 +2439,10 @@ def _calls_endpoint(request, full_url, headers):
             body["resource_tags"] = {
                 name: {key: dict(entry) for key, entry in sorted(entries.items())}
                 for name, entries in sorted(RESOURCE_TAGS.items())
+            }
+            body["resource_names"] = {
+                name: {key: list(entry) for key, entry in sorted(entries.items())}
+                for name, entries in sorted(RESOURCE_NAMES.items())
             }
     return 200, {"Content-Type": "application/json"}, json.dumps(body)
 

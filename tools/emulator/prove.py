@@ -9,11 +9,12 @@
 
 For each patch id (default: all), start an emulator on a free loopback port with
 ``EMULATOR_DISABLE_PATCHES=<id>``, run the tests named ``test_<id>_*`` of
-tests/emulator/test_patches.py against it, and expect them to fail. Prints one line per patch and
+tests/emulator/test_patches*.py against it, and expect them to fail. Prints one line per patch and
 exits 1 when a patch's tests pass without it (the patch is no longer needed: moto fixed the gap) or
 when a patch has no test.
 """
 
+import glob
 import os
 import socket
 import subprocess
@@ -23,7 +24,8 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 LAUNCHER = os.path.join(HERE, "launcher.py")
-TESTS = os.path.join(ROOT, "tests", "emulator", "test_patches.py")
+# test_patches.py and the test_patches_<module>.py files of later modules.
+TESTS = sorted(glob.glob(os.path.join(ROOT, "tests", "emulator", "test_patches*.py")))
 sys.path.insert(0, HERE)
 import patches  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -46,7 +48,7 @@ def prove(patch_id, state_dir):
         env.pop("EMULATOR_DISABLE_PATCHES")
         selector = f"test_{patch_id.lower()}_"
         run = subprocess.run(
-            [sys.executable, "-m", "pytest", TESTS, "-q", "-k", selector, "-p", "no:cacheprovider"],
+            [sys.executable, "-m", "pytest", *TESTS, "-q", "-k", selector, "-p", "no:cacheprovider"],
             env=env,
             capture_output=True,
             text=True,
