@@ -27,6 +27,10 @@ from urllib.parse import urlsplit
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.api_authorization import (
+    AUTHORIZER_KINDS,
+    validate_route_authorization,
+)
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import aws_retry
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import normalise_path
 
@@ -163,7 +167,8 @@ def validate_routes(routes):
 
     Returns ``None`` when ``routes`` is ``None`` (routes left alone), else a list of dicts with
     every default applied: path, target_url, connection_type, connection_id, integration_target,
-    http_method, proxy, backend_path, timeout_in_millis.
+    http_method, proxy, backend_path, timeout_in_millis, authorization_type, authorizer,
+    authorization_scopes, api_key_required.
     """
     if routes is None:
         return None
@@ -209,6 +214,8 @@ def validate_routes(routes):
         backend_path = _collect(problems, validate_backend_path, route.get("backend_path"), f"{prefix}.backend_path")
         timeout = _collect(problems, validate_timeout, route.get("timeout_in_millis"), f"{prefix}.timeout_in_millis")
         proxy = route.get("proxy")
+        authorization, auth_problems = validate_route_authorization(route, prefix)
+        problems.extend(auth_problems)
         errors.extend(problems)
         if problems:
             continue
@@ -223,6 +230,7 @@ def validate_routes(routes):
                 "proxy": True if proxy is None else bool(proxy),
                 "backend_path": backend_path,
                 "timeout_in_millis": timeout,
+                **authorization,
             }
         )
     if errors:
@@ -285,11 +293,26 @@ def _integration(route, uri, http_method, request_parameters):
     return integration
 
 
+def method_authorization(route):
+    """The authorization fields of a route's methods (``authorization_type`` always; ``authorizer``,
+    ``authorization_scopes`` and ``api_key_required`` only when set, so that a route open to anyone
+    keeps the shape, and the configuration fingerprint, it had before they existed)."""
+    fields = {"authorization_type": route.get("authorization_type") or AUTHORIZATION_TYPE}
+    if route.get("authorizer"):
+        fields["authorizer"] = route["authorizer"]
+    if route.get("authorization_scopes"):
+        fields["authorization_scopes"] = sorted(route["authorization_scopes"])
+    if route.get("api_key_required"):
+        fields["api_key_required"] = True
+    return fields
+
+
 def desired_tree(routes):
     """Resource tree the routes need: ``{path: {"methods": {method: {...}}}}``.
 
     Intermediate resources of nested paths appear with no methods; the root is always present.
-    Each method is ``{"authorization_type", "request_parameters", "integration"}``.
+    Each method is ``{"authorization_type", "request_parameters", "integration"}`` plus, when set,
+    ``authorizer`` (its name), ``authorization_scopes`` and ``api_key_required``.
     """
     tree = {ROOT_PATH: {"methods": {}}}
     for route in routes:
@@ -297,24 +320,24 @@ def desired_tree(routes):
         for depth in range(1, len(parts)):
             tree.setdefault(resource_path("/".join(parts[:depth])), {"methods": {}})
         node = tree.setdefault(resource_path(route["path"]), {"methods": {}})
-        node["methods"][route["http_method"]] = {
-            "authorization_type": AUTHORIZATION_TYPE,
-            "request_parameters": {},
-            "integration": _integration(route, route_uri(route), route["http_method"], {}),
-        }
+        node["methods"][route["http_method"]] = dict(
+            method_authorization(route),
+            request_parameters={},
+            integration=_integration(route, route_uri(route), route["http_method"], {}),
+        )
         if route["proxy"]:
             tree[proxy_resource_path(route["path"])] = {
                 "methods": {
-                    "ANY": {
-                        "authorization_type": AUTHORIZATION_TYPE,
-                        "request_parameters": {PROXY_METHOD_PARAMETER: True},
-                        "integration": _integration(
+                    "ANY": dict(
+                        method_authorization(route),
+                        request_parameters={PROXY_METHOD_PARAMETER: True},
+                        integration=_integration(
                             route,
                             route_proxy_uri(route),
                             "ANY",
                             {PROXY_INTEGRATION_PARAMETER: PROXY_METHOD_PARAMETER},
                         ),
-                    }
+                    )
                 }
             }
     return tree
@@ -339,26 +362,35 @@ def normalise_integration(raw):
     return integration
 
 
-def normalise_method(raw):
+def normalise_method(raw, authorizer_names=None):
     """Method as API Gateway returns it -> the tree's form.
 
-    ``complete`` is False when the answer did not say whether the method has an integration (no
-    ``methodIntegration`` key): the caller then reads the method itself, for managed methods only.
+    ``authorizer_names`` maps authorizer ids to names (``authorizer`` is the name, or the id when
+    unknown). ``complete`` is False when the answer did not say whether the method has an integration
+    (no ``methodIntegration`` key): the caller then reads the method itself, for managed methods only.
     """
     raw = raw or {}
-    return {
+    method = {
         "authorization_type": raw.get("authorizationType"),
+        "authorizer_id": raw.get("authorizerId") or None,
+        "authorization_scopes": sorted(raw.get("authorizationScopes") or []),
+        "api_key_required": bool(raw.get("apiKeyRequired")),
         "request_parameters": dict(raw.get("requestParameters") or {}),
         "integration": normalise_integration(raw.get("methodIntegration")),
         "complete": "methodIntegration" in raw,
     }
+    if method["authorizer_id"] and method["authorization_type"] in AUTHORIZER_KINDS:
+        method["authorizer"] = (authorizer_names or {}).get(method["authorizer_id"], method["authorizer_id"])
+    return method
 
 
-def current_tree(resources):
+def current_tree(resources, authorizer_names=None):
     """``GetResources(embed=methods)`` items -> ``{path: {"id", "methods": {method: {...}}}}``."""
     tree = {}
     for item in resources:
-        methods = {name: normalise_method(raw) for name, raw in (item.get("resourceMethods") or {}).items()}
+        methods = {
+            name: normalise_method(raw, authorizer_names) for name, raw in (item.get("resourceMethods") or {}).items()
+        }
         tree[item["path"]] = {"id": item["id"], "methods": methods}
     return tree
 
@@ -393,15 +425,30 @@ def _patch_value(value):
     return str(value)
 
 
-def method_patch_ops(current, desired):
+def method_patch_ops(current, desired, authorizer_ids=None):
     """UpdateMethod operations that bring ``current`` to ``desired`` (empty list: nothing to do).
 
-    Only what the module manages is touched: the authorization type and the request parameters
-    the routes need (other request parameters are left alone).
+    Only what the module manages is touched: the authorization (type, authorizer, scopes, API key
+    requirement) and the request parameters the routes need (other request parameters are left
+    alone). ``authorizer_ids`` maps authorizer names to ids (``None`` for one a dry run would create).
     """
     ops = []
     if current.get("authorization_type") != desired["authorization_type"]:
         ops.append({"op": "replace", "path": "/authorizationType", "value": desired["authorization_type"]})
+    if desired.get("authorizer"):
+        wanted = (authorizer_ids or {}).get(desired["authorizer"])
+        if wanted is None or current.get("authorizer_id") != wanted:
+            ops.append({"op": "replace", "path": "/authorizerId", "value": wanted or f"<new {desired['authorizer']}>"})
+    have_scopes = set(current.get("authorization_scopes") or [])
+    want_scopes = set(desired.get("authorization_scopes") or [])
+    for scope in sorted(want_scopes - have_scopes):
+        ops.append({"op": "add", "path": "/authorizationScopes", "value": scope})
+    for scope in sorted(have_scopes - want_scopes):
+        ops.append({"op": "remove", "path": "/authorizationScopes", "value": scope})
+    if bool(current.get("api_key_required")) != bool(desired.get("api_key_required")):
+        ops.append(
+            {"op": "replace", "path": "/apiKeyRequired", "value": _patch_value(bool(desired.get("api_key_required")))}
+        )
     current_parameters = current.get("request_parameters") or {}
     for key, value in sorted(desired["request_parameters"].items()):
         if key not in current_parameters:
@@ -443,7 +490,7 @@ def integration_patch_ops(current, desired):
     return ops
 
 
-def plan_changes(current, desired, purge):
+def plan_changes(current, desired, purge, authorizer_ids=None):
     """Ordered list of actions that turn the ``current`` tree into the ``desired`` one.
 
     Each action is a dict with ``action`` and ``path`` (and ``method``, ``patch_operations``,
@@ -476,7 +523,7 @@ def plan_changes(current, desired, purge):
                 actions.append(dict(base, action="put_method"))
                 actions.append(dict(base, action="put_integration"))
                 continue
-            ops = method_patch_ops(state, spec)
+            ops = method_patch_ops(state, spec, authorizer_ids)
             if ops:
                 actions.append(dict(base, action="update_method", patch_operations=ops))
             if state["integration"] is None:
@@ -528,7 +575,16 @@ def apply_plan(current, actions, resource_ids=None):
             if kind in ("put_method", "update_method"):
                 parameters = dict(state.get("request_parameters") or {})
                 parameters.update(spec["request_parameters"])
-                state.update(authorization_type=spec["authorization_type"], request_parameters=parameters)
+                state.update(
+                    authorization_type=spec["authorization_type"],
+                    authorization_scopes=list(spec.get("authorization_scopes") or []),
+                    api_key_required=bool(spec.get("api_key_required")),
+                    request_parameters=parameters,
+                )
+                if spec.get("authorizer"):
+                    state["authorizer"] = spec["authorizer"]
+                else:
+                    state.pop("authorizer", None)
             else:
                 state["integration"] = copy.deepcopy(spec["integration"])
             state["complete"] = True
@@ -557,6 +613,16 @@ def routes_view(tree):
             }
             if integration.get("integration_target"):
                 entry[method]["integration_target"] = integration["integration_target"]
+            # Who may call it, when anything but anyone without a key.
+            state = methods[method]
+            if state.get("authorization_type") not in (None, AUTHORIZATION_TYPE):
+                entry[method]["authorization"] = state["authorization_type"] + (
+                    f" {state['authorizer']}" if state.get("authorizer") else ""
+                )
+            if state.get("authorization_scopes"):
+                entry[method]["authorization_scopes"] = list(state["authorization_scopes"])
+            if state.get("api_key_required"):
+                entry[method]["api_key_required"] = True
         view[path.lstrip("/") or ROOT_PATH] = entry
     return view
 
@@ -566,9 +632,19 @@ def routes_view(tree):
 # ---------------------------------------------------------------------------------------------
 
 
-def fingerprint(tree):
-    """Stable sha256 hex digest of a desired tree (independent of route order and dict order)."""
-    canonical = json.dumps({"version": FINGERPRINT_VERSION, "resources": tree}, sort_keys=True, separators=(",", ":"))
+def fingerprint(tree, authorizers=None, policy=""):
+    """Stable sha256 hex digest of a desired tree (independent of route order and dict order).
+
+    The authorizers (as :func:`api_authorization.desired_authorizer` gives them) and the canonical
+    resource policy are part of what a deployment serves; they count only when there are any, so that
+    an API without them keeps the fingerprint it had before they existed.
+    """
+    config = {"version": FINGERPRINT_VERSION, "resources": tree}
+    if authorizers:
+        config["authorizers"] = sorted(authorizers, key=lambda item: item["name"])
+    if policy:
+        config["policy"] = policy
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -682,10 +758,12 @@ def list_rest_apis(client):
 
 @RestApiErrorHandler.common_error_handler("create REST API")
 @aws_retry
-def create_rest_api(client, name, endpoint_type, tags, description=None):
+def create_rest_api(client, name, endpoint_type, tags, description=None, policy=None):
     params = {"name": name, "endpointConfiguration": {"types": [endpoint_type]}, "tags": tags}
     if description is not None:
         params["description"] = description
+    if policy:
+        params["policy"] = policy
     return client.create_rest_api(**params)
 
 
@@ -731,15 +809,21 @@ def get_method(client, rest_api_id, resource_id, http_method):
 
 @RestApiErrorHandler.common_error_handler("put method")
 @aws_retry
-def put_method(client, rest_api_id, resource_id, http_method, authorization_type, request_parameters):
+def put_method(client, rest_api_id, resource_id, http_method, spec, authorizer_id=None):
     params = {
         "restApiId": rest_api_id,
         "resourceId": resource_id,
         "httpMethod": http_method,
-        "authorizationType": authorization_type,
+        "authorizationType": spec["authorization_type"],
     }
-    if request_parameters:
-        params["requestParameters"] = request_parameters
+    if authorizer_id:
+        params["authorizerId"] = authorizer_id
+    if spec.get("authorization_scopes"):
+        params["authorizationScopes"] = list(spec["authorization_scopes"])
+    if spec.get("api_key_required"):
+        params["apiKeyRequired"] = True
+    if spec["request_parameters"]:
+        params["requestParameters"] = spec["request_parameters"]
     return client.put_method(**params)
 
 
@@ -824,4 +908,31 @@ def tag_resource(client, arn, tags):
 @aws_retry
 def untag_resource(client, arn, tag_keys):
     client.untag_resource(resourceArn=arn, tagKeys=tag_keys)
+    return True
+
+
+@RestApiErrorHandler.list_error_handler("get authorizers", [])
+@aws_retry
+def get_authorizers(client, rest_api_id):
+    paginator = client.get_paginator("get_authorizers")
+    return paginator.paginate(restApiId=rest_api_id).build_full_result().get("items", [])
+
+
+@RestApiErrorHandler.common_error_handler("create authorizer")
+@aws_retry
+def create_authorizer(client, rest_api_id, item):
+    params = {key: value for key, value in item.items() if key not in ("id",)}
+    return client.create_authorizer(restApiId=rest_api_id, **params)
+
+
+@RestApiErrorHandler.common_error_handler("update authorizer")
+@aws_retry
+def update_authorizer(client, rest_api_id, authorizer_id, patch_operations):
+    return client.update_authorizer(restApiId=rest_api_id, authorizerId=authorizer_id, patchOperations=patch_operations)
+
+
+@RestApiErrorHandler.deletion_error_handler("delete authorizer")
+@aws_retry
+def delete_authorizer(client, rest_api_id, authorizer_id):
+    client.delete_authorizer(restApiId=rest_api_id, authorizerId=authorizer_id)
     return True

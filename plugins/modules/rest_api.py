@@ -15,7 +15,7 @@ description:
     VPC link to an internal Network Load Balancer.
   - For each route the module manages the resource V(/<path>) (creating the intermediate resources
     of nested paths such as V(cards/limits)) with the method O(routes[].http_method)
-    (authorization V(NONE)) and an V(HTTP_PROXY) integration to
+    (with the authorization of the route, V(NONE) by default) and an V(HTTP_PROXY) integration to
     V(<target_url><backend_path>); with O(routes[].proxy=true) also the child resource
     V(/<path>/{proxy+}) with method V(ANY) and an integration to V(<target_url><backend_path>/{proxy})
     that passes the greedy path through.
@@ -66,7 +66,7 @@ options:
   endpoint_type:
     description:
       - Endpoint type of the API. An existing API of another type is converted.
-      - V(PRIVATE) APIs need a resource policy before they can be deployed; this module does not manage it.
+      - V(PRIVATE) APIs need a resource policy (O(policy)) before they can be deployed.
     type: str
     choices: [REGIONAL, EDGE, PRIVATE]
     default: REGIONAL
@@ -138,6 +138,97 @@ options:
             through a Service Quotas increase; this module still enforces V(29000).
         type: int
         default: 29000
+      authorization_type:
+        description:
+          - Who may call the route's methods (V(/<path>) and V(/<path>/{proxy+})).
+          - V(NONE) anyone; V(AWS_IAM) requests signed by IAM principals the caller's policies allow;
+            V(CUSTOM) requests a Lambda authorizer (C(TOKEN) or C(REQUEST)) accepts;
+            V(COGNITO_USER_POOLS) requests with a token of a user pool of a Cognito authorizer.
+        type: str
+        choices: [NONE, AWS_IAM, COGNITO_USER_POOLS, CUSTOM]
+        default: NONE
+        version_added: 0.4.0
+      authorizer:
+        description:
+          - Name of the authorizer, required with O(routes[].authorization_type=CUSTOM) (a C(TOKEN) or
+            C(REQUEST) authorizer) or V(COGNITO_USER_POOLS) (a C(COGNITO_USER_POOLS) authorizer), and
+            refused otherwise. Declared in O(authorizers), or already on the API when O(authorizers) is omitted.
+        type: str
+        version_added: 0.4.0
+      authorization_scopes:
+        description:
+          - OAuth scopes one of which the Cognito access token must carry; only with
+            O(routes[].authorization_type=COGNITO_USER_POOLS).
+        type: list
+        elements: str
+        version_added: 0.4.0
+      api_key_required:
+        description:
+          - The route's methods need an API key (header C(x-api-key)) of a usage plan bound to the stage.
+        type: bool
+        default: false
+        version_added: 0.4.0
+  authorizers:
+    description:
+      - The API's authorizers, reconciled by name. Omitted, the API's authorizers are left alone.
+      - They are created and updated before the methods that name them, and deleted (with
+        O(purge_authorizers)) after no method names them any more.
+      - A change of an authorizer counts as a change of the API's configuration, so the stage is deployed again.
+    type: list
+    elements: dict
+    version_added: 0.4.0
+    suboptions:
+      name:
+        description: Name of the authorizer, unique in the list.
+        type: str
+        required: true
+      type:
+        description:
+          - V(TOKEN) (a Lambda function gets the bearer token of one header), V(REQUEST) (a Lambda function
+            gets the identity sources) or V(COGNITO_USER_POOLS).
+        type: str
+        required: true
+        choices: [TOKEN, REQUEST, COGNITO_USER_POOLS]
+      function_arn:
+        description:
+          - ARN of the Lambda function of a V(TOKEN) or V(REQUEST) authorizer.
+          - API Gateway needs the permission to invoke it, either a statement of the function's resource policy
+            for the principal C(apigateway.amazonaws.com), or O(authorizers[].credentials_role_arn).
+        type: str
+      user_pool_arns:
+        description: ARNs of the Cognito user pools of a V(COGNITO_USER_POOLS) authorizer (at least one).
+        type: list
+        elements: str
+      identity_source:
+        description:
+          - Where the identity is read. V(TOKEN) and V(COGNITO_USER_POOLS) take one header,
+            V(method.request.header.Authorization) by default; V(REQUEST) needs a comma-separated list.
+        type: str
+      result_ttl:
+        description: Seconds API Gateway caches the authorizer's answer, V(0) (no cache) to V(3600).
+        type: int
+        default: 300
+      identity_validation_expression:
+        description: Regular expression a V(TOKEN) authorizer's token must match before the function is called.
+        type: str
+      credentials_role_arn:
+        description: IAM role API Gateway assumes to invoke the function of a V(TOKEN) or V(REQUEST) authorizer.
+        type: str
+  purge_authorizers:
+    description: Delete the API's authorizers that O(authorizers) does not declare (only when O(authorizers) is given).
+    type: bool
+    default: true
+    version_added: 0.4.0
+  policy:
+    description:
+      - The API's resource policy, an IAM policy document (a dict or its JSON text). C({}) removes it;
+        omitted, the policy is left alone.
+      - Resources may be written V(execute-api:/*); API Gateway gives them back as the API's ARN, and the
+        module compares the two as equal.
+      - A change of the policy counts as a change of the API's configuration, so the stage is deployed again
+        (API Gateway applies a resource policy with the next deployment).
+    type: raw
+    version_added: 0.4.0
   purge_routes:
     description:
       - Delete the methods and resources of the API that no route needs, including methods on
@@ -185,8 +276,10 @@ attributes:
   diff_mode:
     support: full
     details:
-      - The API (name, description, endpoint type, tags), its routes keyed by path then HTTP method (the
-        integration URI, the VPC link id, the integration target of a VPC link v2 and the timeout) and, with O(stage_name), the stage with the
+      - The API (name, description, endpoint type, tags), its resource policy and authorizers (when
+        given), its routes keyed by path then HTTP method (the integration URI, the VPC link id, the
+        integration target of a VPC link v2, the timeout and, when not V(NONE), the authorization and API
+        key requirement) and, with O(stage_name), the stage with the
         deployment it serves; a deployment the run makes says why (for example C(new deployment (routes
         changed))). With O(state=absent), what is deleted.
   platform:
@@ -248,6 +341,31 @@ EXAMPLES = r"""
         backend_path: /loans
         connection_id: "{{ vpc_link_v2.vpc_link.id }}"
         integration_target: "{{ shared_alb_arn }}"
+
+- name: Govern who may call - IAM for one service, a Lambda authorizer and an API key for another
+  multiaccount.apigateway.rest_api:
+    name: open-banking
+    stage_name: v1
+    authorizers:
+      - name: partner-jwt
+        type: TOKEN
+        function_arn: arn:aws:lambda:us-east-1:111111111111:function:partner-authorizer
+        result_ttl: 300
+    policy:
+      Version: "2012-10-17"
+      Statement:
+        - {Effect: Allow, Principal: "*", Action: "execute-api:Invoke", Resource: "execute-api:/*"}
+    routes:
+      - path: payments
+        target_url: http://internal-shared-nlb-0123.elb.us-east-1.amazonaws.com:8080
+        connection_id: a1b2c3
+        authorization_type: AWS_IAM
+      - path: cards
+        target_url: http://internal-shared-nlb-0123.elb.us-east-1.amazonaws.com:8081
+        connection_id: a1b2c3
+        authorization_type: CUSTOM
+        authorizer: partner-jwt
+        api_key_required: true
 
 - name: Add a route without touching the others
   multiaccount.apigateway.rest_api:
@@ -353,10 +471,46 @@ routes:
       description: Integration timeout.
       type: int
       sample: 29000
+    authorization_type:
+      description: Who may call the route's methods.
+      type: str
+      sample: CUSTOM
+      version_added: 0.4.0
+    authorizer:
+      description: Name of the route's authorizer, null without one.
+      type: str
+      sample: partner-jwt
+      version_added: 0.4.0
+    authorization_scopes:
+      description: OAuth scopes of a Cognito route.
+      type: list
+      elements: str
+      sample: [bank/read]
+      version_added: 0.4.0
+    api_key_required:
+      description: Whether the route's methods need an API key.
+      type: bool
+      sample: true
+      version_added: 0.4.0
     invoke_url:
       description: URL of the route on the stage, null without O(stage_name) or API id.
       type: str
       sample: https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/v1/cards/limits
+authorizers:
+  description: The authorizers of O(authorizers) with their ids (null in check mode for a new one).
+  returned: when O(state=present)
+  type: list
+  elements: dict
+  version_added: 0.4.0
+  contains:
+    name:
+      description: Name of the authorizer.
+      type: str
+      sample: partner-jwt
+    id:
+      description: Id of the authorizer.
+      type: str
+      sample: a1b2c3
 deployment:
   description: The stage's deployment.
   returned: when O(state=present)
@@ -389,7 +543,10 @@ changes:
            "update integration ANY /payments (replace /connectionId)", "create deployment on stage v1 (routes changed)"]
 """
 
+import json
+
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import api_authorization as authz
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import rest_apis
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import (
     MANAGED_TAG_KEY,
@@ -436,7 +593,7 @@ def find_rest_api(module, client):
     return (managed[0] if managed else None), [api for api in namesakes if not is_managed(api.get("tags"))]
 
 
-def run_actions(client, rest_api_id, current, actions):
+def run_actions(client, rest_api_id, current, actions, authorizer_ids=None):
     """Execute the planned actions in order; return the ids of the resources created."""
     ids = {path: node["id"] for path, node in current.items()}
     created = {}
@@ -460,9 +617,8 @@ def run_actions(client, rest_api_id, current, actions):
         if kind == "delete_method":
             rest_apis.delete_method(client, rest_api_id, resource_id, method)
         elif kind == "put_method":
-            rest_apis.put_method(
-                client, rest_api_id, resource_id, method, spec["authorization_type"], spec["request_parameters"]
-            )
+            authorizer_id = (authorizer_ids or {}).get(spec["authorizer"]) if spec.get("authorizer") else None
+            rest_apis.put_method(client, rest_api_id, resource_id, method, spec, authorizer_id)
         elif kind == "update_method":
             rest_apis.update_method(client, rest_api_id, resource_id, method, action["patch_operations"])
         elif kind == "put_integration":
@@ -475,14 +631,14 @@ def run_actions(client, rest_api_id, current, actions):
     return created
 
 
-def complete_current_tree(client, rest_api_id, current, desired):
+def complete_current_tree(client, rest_api_id, current, desired, authorizer_names=None):
     """Read the methods the routes manage whose integration GetResources did not include."""
     for path, method in rest_apis.incomplete_methods(current, desired):
         raw = rest_apis.get_method(client, rest_api_id, current[path]["id"], method)
         if raw is None:
             del current[path]["methods"][method]
         else:
-            state = rest_apis.normalise_method(raw)
+            state = rest_apis.normalise_method(raw, authorizer_names)
             state["complete"] = True
             current[path]["methods"][method] = state
 
@@ -505,6 +661,8 @@ def ensure_api(module, client, changes):
             )
         tags = managed_tags(params["tags"])
         changes.append(f"create REST API {params['name']}")
+        policy = module.params["policy"]
+        policy_text = json.dumps(policy) if policy else None
         if module.check_mode:
             api = {
                 "id": None,
@@ -513,10 +671,11 @@ def ensure_api(module, client, changes):
                 "endpointConfiguration": {"types": [params["endpoint_type"]]},
                 "rootResourceId": None,
                 "tags": tags,
+                "policy": policy_text,
             }
         else:
             api = rest_apis.create_rest_api(
-                client, params["name"], params["endpoint_type"], tags, params["description"]
+                client, params["name"], params["endpoint_type"], tags, params["description"], policy_text
             )
             api["tags"] = dict(api.get("tags") or tags)
         return api, None, True
@@ -524,6 +683,11 @@ def ensure_api(module, client, changes):
     before = dict(api)
     after = dict(api)
     ops = rest_apis.rest_api_patch_ops(api, params["name"], params["description"], params["endpoint_type"])
+    policy = params["policy"]
+    if policy is not None and authz.canonical_policy(authz.parse_policy(api.get("policy"))) != authz.canonical_policy(
+        policy
+    ):
+        ops.append({"op": "replace", "path": "/policy", "value": json.dumps(policy) if policy else ""})
     if ops:
         changes.append("update REST API (" + ", ".join(f"{op['op']} {op['path']}" for op in ops) + ")")
         if not module.check_mode:
@@ -532,6 +696,8 @@ def ensure_api(module, client, changes):
         if params["description"] is not None:
             after["description"] = params["description"]
         after["endpointConfiguration"] = dict(api.get("endpointConfiguration") or {}, types=[params["endpoint_type"]])
+        if policy is not None:
+            after["policy"] = json.dumps(policy) if policy else None
 
     current_tags = dict(api.get("tags") or {})
     to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
@@ -561,7 +727,7 @@ def stage_view(stage_name, deployment_id, reason=None):
     return {"name": stage_name, "deployment": labelled(deployment_id, f"new deployment: {reason}")}
 
 
-def ensure_deployment(module, client, api, created, actions, final, digest, changes):
+def ensure_deployment(module, client, api, created, changed, final, digest, changes):
     """Create the run's deployment when needed.
 
     Returns ``(deployment result, stage before, stage after)``; the stage views are for the diff
@@ -575,8 +741,8 @@ def ensure_deployment(module, client, api, created, actions, final, digest, chan
     before = None
     if created:
         reason = "new API"
-    elif actions:
-        reason = "routes changed"
+    elif changed:
+        reason = " and ".join(changed) + " changed"
         # Only to show which deployment the new one replaces (--diff): not needed otherwise.
         stage = rest_apis.get_stage(client, api["id"], stage_name) if module._diff else None
         if stage is not None:
@@ -634,19 +800,87 @@ def route_results(routes, final, api_id, region, stage_name):
                 "connection_id": route["connection_id"],
                 "integration_target": route["integration_target"],
                 "timeout_in_millis": route["timeout_in_millis"],
+                "authorization_type": route["authorization_type"],
+                "authorizer": route["authorizer"],
+                "authorization_scopes": list(route["authorization_scopes"]),
+                "api_key_required": route["api_key_required"],
                 "invoke_url": rest_apis.invoke_url(api_id, region, stage_name, route["path"]),
             }
         )
     return results
 
 
-def ensure_present(module, client, routes):
+def read_authorizers(module, client, api_id, created, specs, routes):
+    """The API's authorizers (normalised), read only when the run declares or uses any."""
+    uses = specs is not None or any(route.get("authorizer") for route in routes or [])
+    if created or not uses:
+        return []
+    return [authz.normalise_authorizer(raw) for raw in rest_apis.get_authorizers(client, api_id)]
+
+
+def ensure_authorizers(module, client, api_id, specs, current, changes):
+    """Create and update the declared authorizers (deletions come after the methods stop naming them).
+
+    Returns ``(ids by name, deletes, changed)``; in check mode a new authorizer's id is ``None``.
+    """
+    ids = {item["name"]: item["id"] for item in reversed(current)}
+    if specs is None:
+        return ids, [], False
+    desired = [authz.desired_authorizer(spec) for spec in specs]
+    creates, updates, deletes = authz.plan_authorizers(current, desired, module.params["purge_authorizers"])
+    for item in creates:
+        changes.append(f"create authorizer {item['name']} ({item['type']})")
+        ids[item["name"]] = None if module.check_mode else authz_create(client, api_id, item)
+    for item, ops in updates:
+        changes.append(
+            f"update authorizer {item['name']} (" + ", ".join(f"{op['op']} {op['path']}" for op in ops) + ")"
+        )
+        if not module.check_mode:
+            rest_apis.update_authorizer(client, api_id, item["id"], ops)
+    return ids, deletes, bool(creates or updates or deletes)
+
+
+def authz_create(client, api_id, item):
+    return rest_apis.create_authorizer(client, api_id, item)["id"]
+
+
+def delete_authorizers(module, client, api_id, deletes, changes):
+    for item in deletes:
+        changes.append(f"delete authorizer {item['name']}")
+        if not module.check_mode:
+            rest_apis.delete_authorizer(client, api_id, item["id"])
+
+
+def check_route_authorizers(module, routes, ids):
+    """Every authorizer a route names exists (declared in this run or already on the API)."""
+    missing = [
+        f"routes[{index}].authorizer: no authorizer named {route['authorizer']!r} on the API; declare it in authorizers"
+        for index, route in enumerate(routes or [])
+        if route.get("authorizer") and route["authorizer"] not in ids
+    ]
+    if missing:
+        module.fail_json(msg="; ".join(missing))
+
+
+def ensure_present(module, client, routes, specs):
     params = module.params
     changes = []
     desired = rest_apis.desired_tree(routes) if routes is not None else None
 
     api, api_before, created = ensure_api(module, client, changes)
     api_id = api.get("id")
+    changed = []
+    if api_before is not None and any(line.startswith("update REST API") and "/policy" in line for line in changes):
+        changed.append("resource policy")
+
+    current_authorizers = read_authorizers(module, client, api_id, created, specs, routes)
+    names = {item["id"]: item["name"] for item in current_authorizers}
+    authorizer_ids, deletes, authorizers_changed = ensure_authorizers(
+        module, client, api_id, specs, current_authorizers, changes
+    )
+    check_route_authorizers(module, routes, authorizer_ids)
+    if authorizers_changed:
+        changed.append("authorizers")
 
     current = final = None
     actions = []
@@ -654,22 +888,38 @@ def ensure_present(module, client, routes):
         if created:
             current = {rest_apis.ROOT_PATH: {"id": api.get("rootResourceId"), "methods": {}}}
         else:
-            current = rest_apis.current_tree(rest_apis.get_resources(client, api_id))
-            complete_current_tree(client, api_id, current, desired)
-        actions = rest_apis.plan_changes(current, desired, params["purge_routes"])
+            current = rest_apis.current_tree(rest_apis.get_resources(client, api_id), names)
+            complete_current_tree(client, api_id, current, desired, names)
+        actions = rest_apis.plan_changes(current, desired, params["purge_routes"], authorizer_ids)
         changes.extend(rest_apis.describe_action(action) for action in actions)
         created_ids = {}
         if actions and not module.check_mode:
-            created_ids = run_actions(client, api_id, current, actions)
+            created_ids = run_actions(client, api_id, current, actions, authorizer_ids)
         final = rest_apis.apply_plan(current, actions, created_ids)
+        if actions:
+            changed.insert(0, "routes")
+    delete_authorizers(module, client, api_id, deletes, changes)
 
-    digest = rest_apis.fingerprint(desired) if desired is not None else None
+    digest = None
+    if desired is not None:
+        digest = rest_apis.fingerprint(
+            desired,
+            [authz.desired_authorizer(spec) for spec in specs or []],
+            authz.canonical_policy(params["policy"]) if params["policy"] is not None else "",
+        )
     deployment, stage_before, stage_after = ensure_deployment(
-        module, client, api, created, actions, final, digest, changes
+        module, client, api, created, changed, final, digest, changes
     )
 
     before = {"rest_api": rest_api_view(api_before)}
     after = {"rest_api": rest_api_view(api)}
+    if params["policy"] is not None:
+        before["policy"] = authz.parse_policy((api_before or {}).get("policy")) if api_before else {}
+        after["policy"] = params["policy"] or {}
+    if specs is not None:
+        before["authorizers"] = authz.authorizers_view(current_authorizers)
+        kept = [] if params["purge_authorizers"] else [item for item in current_authorizers if item in deletes]
+        after["authorizers"] = authz.authorizers_view(kept + [authz.desired_authorizer(spec) for spec in specs])
     if desired is not None:
         before["routes"] = {} if created else rest_apis.routes_view(current)
         after["routes"] = rest_apis.routes_view(final)
@@ -680,6 +930,9 @@ def ensure_present(module, client, routes):
         "changed": bool(changes),
         "changes": changes,
         "rest_api": rest_api_view(api),
+        "authorizers": [
+            {"name": name, "id": authorizer_ids.get(name)} for name in sorted(spec["name"] for spec in specs or [])
+        ],
         "routes": route_results(routes, final or {}, api_id, module.region, params["stage_name"]),
         "deployment": deployment,
         "stage_name": params["stage_name"],
@@ -723,6 +976,20 @@ def main():
         proxy=dict(type="bool", default=True),
         backend_path=dict(type="str", default="/"),
         timeout_in_millis=dict(type="int", default=rest_apis.DEFAULT_TIMEOUT_MS),
+        authorization_type=dict(type="str", choices=authz.AUTHORIZATION_TYPES, default="NONE"),
+        authorizer=dict(type="str"),
+        authorization_scopes=dict(type="list", elements="str"),
+        api_key_required=dict(type="bool", default=False),
+    )
+    authorizer_spec = dict(
+        name=dict(type="str", required=True),
+        type=dict(type="str", required=True, choices=authz.AUTHORIZER_TYPES),
+        function_arn=dict(type="str"),
+        user_pool_arns=dict(type="list", elements="str"),
+        identity_source=dict(type="str"),
+        result_ttl=dict(type="int", default=authz.DEFAULT_RESULT_TTL),
+        identity_validation_expression=dict(type="str"),
+        credentials_role_arn=dict(type="str"),
     )
     argument_spec = dict(
         state=dict(type="str", choices=["present", "absent"], default="present"),
@@ -732,6 +999,9 @@ def main():
         endpoint_type=dict(type="str", choices=rest_apis.ENDPOINT_TYPES, default="REGIONAL"),
         routes=dict(type="list", elements="dict", options=route_spec),
         purge_routes=dict(type="bool", default=True),
+        authorizers=dict(type="list", elements="dict", options=authorizer_spec),
+        purge_authorizers=dict(type="bool", default=True),
+        policy=dict(type="raw"),
         stage_name=dict(type="str"),
         deployment_description=dict(type="str"),
         tags=dict(type="dict", aliases=["resource_tags"]),
@@ -745,6 +1015,11 @@ def main():
             raise ValueError("name: the REST API name is empty")
         rest_apis.validate_stage_name(module.params["stage_name"])
         routes = rest_apis.validate_routes(module.params["routes"])
+        specs = authz.validate_authorizers(module.params["authorizers"])
+        module.params["policy"] = authz.policy_document(module.params["policy"])
+        problems = authz.check_route_authorizers(routes, specs)
+        if problems:
+            raise ValueError("; ".join(problems))
     except ValueError as error:
         module.fail_json(msg=str(error))
 
@@ -753,7 +1028,7 @@ def main():
         if module.params["state"] == "absent":
             result = ensure_absent(module, client)
         else:
-            result = ensure_present(module, client, routes)
+            result = ensure_present(module, client, routes, specs)
     except AnsibleRestApiError as error:
         module.fail_json_aws_error(error)
     module.exit_json(**result)

@@ -81,6 +81,10 @@ def test_validate_routes_applies_defaults_and_normalises():
         "proxy": True,
         "backend_path": "/",
         "timeout_in_millis": 29000,
+        "authorization_type": "NONE",
+        "authorizer": None,
+        "authorization_scopes": [],
+        "api_key_required": False,
     }
     assert result[1]["path"] == "cards/limits"
     assert result[1]["http_method"] == "GET"

@@ -11,7 +11,7 @@ import json
 from unittest import mock
 
 import pytest
-from ansible_collections.multiaccount.apigateway.plugins.module_utils import rest_apis
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import api_authorization, rest_apis
 from ansible_collections.multiaccount.apigateway.plugins.modules import rest_api
 from botocore.exceptions import ClientError
 
@@ -154,9 +154,9 @@ class FakeApiGateway:
         self.calls.append("get_method")
         return copy.deepcopy(self._method(kwargs, "GetMethod"))
 
-    def put_method(self, restApiId, resourceId, httpMethod, authorizationType, requestParameters=None):
+    def put_method(self, restApiId, resourceId, httpMethod, authorizationType, requestParameters=None, **auth):
         self.calls.append("put_method")
-        method = {"httpMethod": httpMethod, "authorizationType": authorizationType}
+        method = dict(auth, httpMethod=httpMethod, authorizationType=authorizationType)
         if requestParameters:
             method["requestParameters"] = dict(requestParameters)
         self.resources[restApiId][resourceId]["methods"][httpMethod] = method
@@ -264,6 +264,9 @@ class FakeModule:
             "deployment_description": None,
             "tags": None,
             "purge_tags": True,
+            "authorizers": None,
+            "purge_authorizers": True,
+            "policy": None,
         }
         self.params.update(params)
         self.check_mode = check_mode
@@ -291,7 +294,8 @@ def run(client, check_mode=False, **params):
     if module.params["state"] == "absent":
         return rest_api.ensure_absent(module, client), module
     routes = rest_apis.validate_routes(module.params["routes"])
-    return rest_api.ensure_present(module, client, routes), module
+    specs = api_authorization.validate_authorizers(module.params["authorizers"])
+    return rest_api.ensure_present(module, client, routes, specs), module
 
 
 def test_create_then_idempotent():
@@ -354,7 +358,7 @@ def test_diff_shows_the_stage_and_why_a_deployment_is_made():
     client.calls = []
     module = FakeModule(routes=two_routes(port=8181))
     module._diff = False
-    result = rest_api.ensure_present(module, client, rest_apis.validate_routes(module.params["routes"]))
+    result = rest_api.ensure_present(module, client, rest_apis.validate_routes(module.params["routes"]), None)
     assert "get_stage" not in client.calls and result["diff"]["before"]["stage"] == {}
 
 

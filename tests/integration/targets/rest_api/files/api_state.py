@@ -10,7 +10,8 @@ Credentials, region and endpoint come from the environment (boto3 reads AWS_ENDP
     python api_state.py by-name <name>  -> {"ids": [ids of the APIs with that name]}
     python api_state.py by-id <api_id>  -> {"exists": bool, "tags", "resources": {path: {"id", "methods"}},
                                             "deployments": N, "stages": {stage: deployment id},
-                                            "stage_tags": {stage: tags}}
+                                            "stage_tags": {stage: tags}, "authorizers": {name: {...}},
+                                            "policy": the policy text}
 """
 
 import json
@@ -43,6 +44,9 @@ def by_id(client, api_id):
             integration = detail.get("methodIntegration") or {}
             methods[method] = {
                 "authorization_type": detail.get("authorizationType"),
+                "authorizer_id": detail.get("authorizerId"),
+                "authorization_scopes": detail.get("authorizationScopes") or [],
+                "api_key_required": bool(detail.get("apiKeyRequired")),
                 "request_parameters": detail.get("requestParameters") or {},
                 "integration": {
                     "type": integration.get("type"),
@@ -67,6 +71,18 @@ def by_id(client, api_id):
         "deployments": len(deployments),
         "stages": {stage["stageName"]: stage.get("deploymentId") for stage in stages},
         "stage_tags": {stage["stageName"]: stage.get("tags") or {} for stage in stages},
+        "authorizers": {
+            item["name"]: {
+                "id": item["id"],
+                "type": item.get("type"),
+                "authorizer_uri": item.get("authorizerUri"),
+                "provider_arns": item.get("providerARNs") or [],
+                "identity_source": item.get("identitySource"),
+                "result_ttl": item.get("authorizerResultTtlInSeconds"),
+            }
+            for item in client.get_authorizers(restApiId=api_id).get("items", [])
+        },
+        "policy": api.get("policy"),
     }
 
 
