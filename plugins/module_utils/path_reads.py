@@ -173,6 +173,58 @@ def test_invoke_method(client, rest_api_id, resource_id, http_method, path_with_
     )
 
 
+# API Gateway governance (gateway_path_info governance: true, domain_name). API key values never leave
+# these functions: GetUsagePlanKeys always returns them, so they are dropped here; GetApiKeys is asked
+# without them.
+
+
+def _without_values(items):
+    return [{key: value for key, value in item.items() if key != "value"} for item in items or []]
+
+
+@PathReadErrorHandler.list_error_handler("get the authorizers", [])
+@aws_retry
+def get_authorizers(client, rest_api_id):
+    paginator = client.get_paginator("get_authorizers")
+    return paginator.paginate(restApiId=rest_api_id).build_full_result().get("items", [])
+
+
+@PathReadErrorHandler.list_error_handler("get the usage plans", [])
+@aws_retry
+def get_usage_plans(client):
+    paginator = client.get_paginator("get_usage_plans")
+    return paginator.paginate().build_full_result().get("items", [])
+
+
+@PathReadErrorHandler.list_error_handler("get the keys of a usage plan", [])
+@aws_retry
+def get_usage_plan_keys(client, usage_plan_id):
+    """The keys of a usage plan, without their ``value`` (which GetUsagePlanKeys always returns)."""
+    paginator = client.get_paginator("get_usage_plan_keys")
+    return _without_values(paginator.paginate(usagePlanId=usage_plan_id).build_full_result().get("items", []))
+
+
+@PathReadErrorHandler.list_error_handler("get the API keys", [])
+@aws_retry
+def get_api_keys(client):
+    """Every API key of the account and region, without values (includeValues false, and dropped anyway)."""
+    paginator = client.get_paginator("get_api_keys")
+    return _without_values(paginator.paginate(includeValues=False).build_full_result().get("items", []))
+
+
+@PathReadErrorHandler.list_error_handler("get the custom domain name")
+@aws_retry
+def get_domain_name(client, domain_name):
+    return client.get_domain_name(domainName=domain_name)
+
+
+@PathReadErrorHandler.list_error_handler("get the base path mappings", [])
+@aws_retry
+def get_base_path_mappings(client, domain_name):
+    paginator = client.get_paginator("get_base_path_mappings")
+    return paginator.paginate(domainName=domain_name).build_full_result().get("items", [])
+
+
 # ---------------------------------------------------------------------------------------------
 # Normalisers (pure): AWS answers -> snapshot shapes
 # ---------------------------------------------------------------------------------------------
@@ -475,6 +527,157 @@ def exported_integrations(body):
             if "integrationTarget" in integration:
                 found[-1]["integration_target"] = integration.get("integrationTarget")
     return found if any_extension else None
+
+
+def parse_policy(text):
+    """A REST API's resource policy: ``(document, unparsed)``.
+
+    GetRestApi returns the policy as a JSON string whose quotes are escaped once more
+    (``{\\"Version\\":...}``); a plain JSON string is read too. ``(None, None)`` without a policy;
+    ``(None, text)`` when it is not JSON after unescaping.
+    """
+    if not text:
+        return None, None
+    if isinstance(text, dict):
+        return text, None
+    candidates = [text, text.replace('\\"', '"').replace("\\/", "/")]
+    try:
+        candidates.append(json.loads(f'"{text}"'))
+    except ValueError:
+        pass
+    for candidate in candidates:
+        try:
+            document = json.loads(candidate)
+        except (TypeError, ValueError):
+            continue
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except ValueError:
+                continue
+        if isinstance(document, dict):
+            return document, None
+    return None, text
+
+
+def normalise_method_governance(raw):
+    """What a method says about its callers (from GetResources(embed=methods) or GetMethod)."""
+    raw = raw or {}
+    return {
+        "authorizer_id": raw.get("authorizerId") or None,
+        "authorization_scopes": list(raw.get("authorizationScopes") or []),
+        "api_key_required": bool(raw.get("apiKeyRequired")),
+    }
+
+
+def normalise_stage_settings(raw):
+    """The stage's policy settings: method settings (keyed as AWS keys them: ``*/*``,
+    ``~1payments/ANY``), the access log, X-Ray tracing and the WAF web ACL."""
+    settings = {}
+    for key, entry in sorted((raw.get("methodSettings") or {}).items()):
+        entry = entry or {}
+        settings[key] = {
+            "throttling_rate_limit": entry.get("throttlingRateLimit"),
+            "throttling_burst_limit": entry.get("throttlingBurstLimit"),
+            "logging_level": entry.get("loggingLevel") or "OFF",
+            "data_trace_enabled": bool(entry.get("dataTraceEnabled")),
+            "metrics_enabled": bool(entry.get("metricsEnabled")),
+            "caching_enabled": bool(entry.get("cachingEnabled")),
+        }
+    access = raw.get("accessLogSettings") or {}
+    return {
+        "method_settings": settings,
+        "access_log": (
+            {"destination_arn": access.get("destinationArn"), "format": access.get("format")}
+            if access.get("destinationArn")
+            else None
+        ),
+        "tracing_enabled": bool(raw.get("tracingEnabled")),
+        "web_acl_arn": raw.get("webAclArn") or None,
+    }
+
+
+def normalise_authorizer(raw):
+    return {
+        "id": raw.get("id"),
+        "name": raw.get("name"),
+        "type": raw.get("type"),
+        "authorizer_uri": raw.get("authorizerUri"),
+        "provider_arns": list(raw.get("providerARNs") or []),
+        "identity_source": raw.get("identitySource"),
+        "identity_validation_expression": raw.get("identityValidationExpression"),
+        "result_ttl": raw.get("authorizerResultTtlInSeconds"),
+    }
+
+
+def _throttle(raw):
+    if not raw or raw.get("rateLimit") is None and raw.get("burstLimit") is None:
+        return None
+    return {"rate_limit": raw.get("rateLimit"), "burst_limit": raw.get("burstLimit")}
+
+
+def normalise_usage_plan(raw, keys=None):
+    """A usage plan with its API stages (per-method throttles keyed ``/<path>/<METHOD>``) and its keys."""
+    quota = raw.get("quota") or {}
+    tags = raw.get("tags") or {}
+    if isinstance(tags, list):
+        tags = tags_dict(tags)
+    return {
+        "id": raw.get("id"),
+        "name": raw.get("name"),
+        "description": raw.get("description"),
+        "api_stages": [
+            {
+                "api_id": entry.get("apiId"),
+                "stage": entry.get("stage"),
+                "throttle": {key: _throttle(value) for key, value in sorted((entry.get("throttle") or {}).items())},
+            }
+            for entry in raw.get("apiStages") or []
+        ],
+        "throttle": _throttle(raw.get("throttle")),
+        "quota": (
+            {"limit": quota.get("limit"), "period": quota.get("period"), "offset": quota.get("offset") or 0}
+            if quota.get("limit") is not None
+            else None
+        ),
+        "tags": dict(tags),
+        "keys": list(keys or []),
+    }
+
+
+def normalise_usage_plan_key(raw, api_key=None):
+    """A key of a usage plan: id, name, type and (from GetApiKeys) whether it is enabled; never its value."""
+    return {
+        "id": raw.get("id"),
+        "name": raw.get("name"),
+        "type": raw.get("type"),
+        "enabled": None if api_key is None else bool(api_key.get("enabled")),
+    }
+
+
+def normalise_domain(raw, mappings):
+    """A custom domain name with its base path mappings (the root is ``""``, which AWS calls ``(none)``)."""
+    types = (raw.get("endpointConfiguration") or {}).get("types") or []
+    mutual = raw.get("mutualTlsAuthentication") or {}
+    return {
+        "domain_name": raw.get("domainName"),
+        "status": raw.get("domainNameStatus"),
+        "status_message": raw.get("domainNameStatusMessage"),
+        "endpoint_type": types[0] if types else None,
+        "certificate_arn": raw.get("regionalCertificateArn") or raw.get("certificateArn"),
+        "security_policy": raw.get("securityPolicy"),
+        "truststore_uri": mutual.get("truststoreUri") or None,
+        "regional_domain_name": raw.get("regionalDomainName"),
+        "regional_hosted_zone_id": raw.get("regionalHostedZoneId"),
+        "mappings": [
+            {
+                "base_path": "" if item.get("basePath") in (None, "", "(none)") else item.get("basePath"),
+                "rest_api_id": item.get("restApiId"),
+                "stage": item.get("stage"),
+            }
+            for item in mappings or []
+        ],
+    }
 
 
 def normalise_test_invoke(path, http_method, raw):

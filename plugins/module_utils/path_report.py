@@ -17,6 +17,8 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import topology
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs import file_diff
 
+THROTTLE_OPTIONS = dict(rate_limit=dict(type="float", required=True), burst_limit=dict(type="int", required=True))
+
 ARGUMENT_SPEC = dict(
     gateway=dict(
         type="dict",
@@ -47,6 +49,80 @@ ARGUMENT_SPEC = dict(
     render_images=dict(type="bool", default=True),
     fail_on_broken=dict(type="bool", default=True),
     dry_run=dict(type="bool", default=False),
+    governance=dict(
+        type="dict",
+        options=dict(
+            authorizers=dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    name=dict(type="str", required=True),
+                    type=dict(type="str", required=True, choices=list(topology.AUTHORIZER_TYPES)),
+                    function_arn=dict(type="str"),
+                    user_pool_arns=dict(type="list", elements="str"),
+                    identity_source=dict(type="str"),
+                    result_ttl=dict(type="int"),
+                ),
+            ),
+            services=dict(type="dict"),
+            partners=dict(
+                type="list",
+                elements="dict",
+                options=dict(
+                    name=dict(type="str", required=True),
+                    resource_name=dict(type="str"),
+                    description=dict(type="str"),
+                    services=dict(type="list", elements="str"),
+                    enabled=dict(type="bool"),
+                    quota=dict(
+                        type="dict",
+                        options=dict(
+                            limit=dict(type="int", required=True),
+                            period=dict(type="str", required=True, choices=list(topology.QUOTA_PERIODS)),
+                            offset=dict(type="int"),
+                        ),
+                    ),
+                    throttle=dict(type="dict", options=THROTTLE_OPTIONS),
+                    methods=dict(type="dict"),
+                ),
+            ),
+            stage=dict(
+                type="dict",
+                options=dict(
+                    throttle=dict(type="dict", options=THROTTLE_OPTIONS),
+                    logging_level=dict(type="str", choices=list(topology.LOGGING_LEVELS)),
+                    data_trace=dict(type="bool"),
+                    metrics=dict(type="bool"),
+                    tracing=dict(type="bool"),
+                    access_log=dict(
+                        type="dict",
+                        options=dict(
+                            destination_arn=dict(type="str", required=True),
+                            format=dict(type="str", required=True),
+                        ),
+                    ),
+                    web_acl=dict(
+                        type="dict",
+                        options=dict(arn=dict(type="str"), name=dict(type="str")),
+                        mutually_exclusive=[["arn", "name"]],
+                        required_one_of=[["arn", "name"]],
+                    ),
+                ),
+            ),
+            policy=dict(type="raw"),
+            domain=dict(
+                type="dict",
+                options=dict(
+                    name=dict(type="str", required=True),
+                    certificate_arn=dict(type="str"),
+                    security_policy=dict(type="str", choices=list(topology.SECURITY_POLICIES)),
+                    base_path=dict(type="str"),
+                    truststore_uri=dict(type="str"),
+                    truststore_version=dict(type="str"),
+                ),
+            ),
+        ),
+    ),
 )
 
 
@@ -139,7 +215,15 @@ def verify_paths(params, check_mode, find_dot, run_command):
             if missing:
                 raise ReportError(f"providers[{provider['name']}].services[{index}]: missing {', '.join(missing)}")
 
-    evaluation = topology.evaluate(gateway, providers)
+    governance = params.get("governance")
+    if governance is not None:
+        # Checked (every bad field named) before anything is judged; the defaults filled in.
+        names = [service.get("name") for provider in providers for service in provider["services"]]
+        try:
+            governance = topology.expected_governance(governance, names)
+        except topology.GovernanceError as error:
+            raise ReportError(str(error))
+    evaluation = topology.evaluate(gateway, providers, governance)
     probes = judge_probes(params["probes"])
     graph = topology.build_graph(gateway, providers, evaluation)
     mermaid = topology.render_mermaid(graph)

@@ -33,6 +33,18 @@ the link on the listener port and let the ALB reach the targets), absent from th
     api_route -> integration -> stage_deployment -> vpc_link -> alb_security_group -> nlb -> listener
     -> target_group -> ... -> service_endpoint
 
+With the expected governance (issue 11: :func:`expected_governance` checks it and fills its defaults),
+every service gets three hops more after its path's hops, and a fourth with a custom domain::
+
+    ... -> service_endpoint -> authorization -> partners -> stage_policy [-> domain]
+
+``authorization`` judges the service's methods (type, authorizer, scopes, API key requirement),
+``partners`` the partners' usage plans and API keys on the stage (and that the others are blocked),
+``stage_policy`` the stage's settings, the service's method throttles and the API's resource policy,
+``domain`` the custom domain and its base path mapping. They are skipped when the API (or the stage)
+is missing, which is ``api_route``'s (or ``stage_deployment``'s) fault. Without governance the hops and
+the result are exactly the ones of before.
+
 A fault fails exactly its own hop. Each hop is judged on its own facts against the *expected*
 resources of the service, which are resolved once from the intent, the published state and the
 tags (:func:`resolve_service`), never from what the previous hop happens to point at. So a VPC
@@ -46,8 +58,11 @@ Graphviz DOT source for SVG/PNG.
 """
 
 import ipaddress
+import json
 import re
 from urllib.parse import urlsplit
+
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import api_authorization as authz
 
 HOPS = (
     "api_route",
@@ -633,8 +648,10 @@ def _name(item, fallback="?"):
 class _Context:
     """Everything one service's hops look at, computed once."""
 
-    def __init__(self, service, gateway, provider):
+    def __init__(self, service, gateway, provider, governance=None):
         self.service = service
+        # The expected governance (expected_governance's result), None without governance hops.
+        self.governance = governance
         self.gateway = gateway or {}
         self.provider = provider or {}
         self.gw = self.gateway.get("snapshot") or {}
@@ -886,6 +903,8 @@ def _check_stage_deployment(ctx):
     deployed = deployment.get("fingerprint")
     config = gw.get("config") or {}
     current = [value for value in (config.get("fingerprint"), config.get("published_fingerprint")) if value]
+    # The same with the API's authorizers and resource policy, which rest_api fingerprints when it manages them.
+    current += list(config.get("governed_fingerprints") or [])
     if deployed:
         if deployed in current:
             return _hop(
@@ -1774,6 +1793,1090 @@ def _check_service_endpoint(ctx):
     return _hop("service_endpoint", OK, ctx.account_b, resource, "; ".join(fine))
 
 
+# ---------------------------------------------------------------------------------------------
+# Governance (issue 11): who may call each service, the partners' usage plans, the stage policy and
+# the custom domain. Judged only when the caller gives the expected governance.
+# ---------------------------------------------------------------------------------------------
+
+# The hops every service gets after its path's hops when governance is given; ``domain`` only when a
+# custom domain is expected.
+GOVERNANCE_HOPS = ("authorization", "partners", "stage_policy")
+DOMAIN_HOP = "domain"
+
+AUTHORIZATION_TYPES = ("NONE", "AWS_IAM", "COGNITO_USER_POOLS", "CUSTOM")
+AUTHORIZER_TYPES = ("TOKEN", "REQUEST", "COGNITO_USER_POOLS")
+# The authorizer types a method's authorization type takes.
+AUTHORIZER_TYPES_OF = {"CUSTOM": ("TOKEN", "REQUEST"), "COGNITO_USER_POOLS": ("COGNITO_USER_POOLS",)}
+LOGGING_LEVELS = ("OFF", "ERROR", "INFO")
+QUOTA_PERIODS = ("DAY", "WEEK", "MONTH")
+SECURITY_POLICIES = ("TLS_1_0", "TLS_1_2")
+HTTP_METHODS = ("ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+# The stage's method settings that apply to every method.
+STAGE_DEFAULT_SETTINGS = "*/*"
+# The key of a usage plan's per-method throttle: ``<resource path>/<METHOD>``.
+PLAN_METHOD_KEY_RE = re.compile(r"^(/.*)/([A-Z]+)$")
+
+# The inventory keys that declare each part of the governance (the fixes name them; module_utils/governance.py
+# plans them).
+INVENTORY_KEYS = {
+    "authorization": "provider_vpc_services[].authorization",
+    "authorizer": "provider_vpc_services[].authorizer",
+    "scopes": "provider_vpc_services[].authorization_scopes",
+    "api_key_required": "provider_vpc_services[].api_key_required",
+    "throttle": "provider_vpc_services[].throttle",
+    "authorizers": "api_publish_authorizers",
+    "partners": "api_publish_partners",
+    "stage_throttle": "api_publish_throttle",
+    "logging_level": "api_publish_logging_level",
+    "data_trace": "api_publish_data_trace",
+    "metrics": "api_publish_metrics",
+    "tracing": "api_publish_tracing",
+    "access_log": "api_publish_access_log",
+    "web_acl": "api_publish_web_acl",
+    "policy": "api_publish_resource_policy (or api_publish_source_ip_allow)",
+    "domain": "api_publish_domain",
+}
+RERUN = "re-run site.yml"
+
+GOVERNANCE_KEYS = ("authorizers", "services", "partners", "stage", "policy", "domain")
+AUTHORIZER_KEYS = ("name", "type", "function_arn", "user_pool_arns", "identity_source", "result_ttl")
+SERVICE_GOVERNANCE_KEYS = ("authorization", "authorizer", "scopes", "api_key_required", "throttle")
+# ``description`` (of a partner) and ``truststore_version`` (of the domain) are what the planner gives too;
+# they are accepted and not judged.
+PARTNER_KEYS = ("name", "resource_name", "description", "services", "enabled", "quota", "throttle", "methods")
+STAGE_POLICY_KEYS = ("throttle", "logging_level", "data_trace", "metrics", "tracing", "access_log", "web_acl")
+DOMAIN_KEYS = ("name", "certificate_arn", "security_policy", "base_path", "truststore_uri", "truststore_version")
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+
+
+class GovernanceError(ValueError):
+    """The expected governance is not valid; ``problems`` lists each field with its fix."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        super().__init__("governance: " + "; ".join(self.problems))
+
+
+def plan_method_key(resource_path, method):
+    """The key of a usage plan's per-method throttle: ``/payments/{proxy+}/ANY``."""
+    return f"{resource_path}/{method}"
+
+
+def stage_setting_key(resource_path, method):
+    """The key of a stage's method setting: the resource path with every ``/`` escaped as ``~1``, then the
+    method (``/payments/{proxy+}`` ANY -> ``~1payments~1{proxy+}/ANY``), as in UpdateStage's patch paths."""
+    return f"{resource_path.replace('/', '~1')}/{method}"
+
+
+def authorizer_function(uri):
+    """The Lambda function ARN of a Lambda authorizer's URI (``.../functions/<arn>/invocations``), or None."""
+    match = re.search(r"/functions/(.+?)/invocations", uri or "")
+    return match.group(1) if match else None
+
+
+def web_acl_name(arn):
+    """The name part of a WAFv2 web ACL ARN (``.../regional/webacl/<name>/<id>``), or None."""
+    match = re.search(r"/webacl/([^/]+)/[^/]+$", arn or "")
+    return match.group(1) if match else None
+
+
+def base_path_of(value):
+    """A base path mapping's path as the inventory writes it: the root (``(none)`` in API Gateway) is ``""``."""
+    text = str(value or "").strip("/")
+    return "" if text == "(none)" else text
+
+
+def domain_url(domain, base_path, path):
+    """``https://<domain>/<base_path>/<path>`` without empty parts."""
+    parts = [part for part in (base_path_of(base_path), api_path(path).strip("/")) if part]
+    return f"https://{domain}/" + "/".join(parts)
+
+
+def _throttle_text(throttle):
+    if not throttle:
+        return "none"
+    return f"{_number(throttle.get('rate_limit'))}/{throttle.get('burst_limit')}"
+
+
+def _number(value):
+    """``50.0`` -> ``50``, ``0.5`` -> ``0.5`` (rates are doubles in API Gateway)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(number)) if number.is_integer() else str(number)
+
+
+def same_throttle(want, have):
+    """True when a throttle (``{rate_limit, burst_limit}`` or None) is what is expected."""
+    if not want or not have:
+        return not want and not have
+    try:
+        return float(want["rate_limit"]) == float(have.get("rate_limit")) and int(want["burst_limit"]) == int(
+            have.get("burst_limit")
+        )
+    except (TypeError, ValueError):
+        return False
+
+
+def blocked(throttle):
+    """A per-method throttle of 0 requests per second and a burst of 0: the key may not call the method."""
+    return same_throttle({"rate_limit": 0, "burst_limit": 0}, throttle)
+
+
+def same_quota(want, have):
+    if not want or not have:
+        return not want and not have
+    return (
+        int(want["limit"]) == int(have.get("limit") or -1)
+        and str(want["period"]) == str(have.get("period"))
+        and int(want.get("offset") or 0) == int(have.get("offset") or 0)
+    )
+
+
+def _quota_text(quota):
+    if not quota:
+        return "none"
+    offset = f" offset {quota.get('offset')}" if quota.get("offset") else ""
+    return f"{quota.get('limit')} per {quota.get('period')}{offset}"
+
+
+# ----- the expected governance: checked, defaults filled ------------------------------------
+
+
+def _bool(value, field, problems, default):
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    problems.append(f"{field}: {value!r} is not a boolean; write true or false")
+    return default
+
+
+def _int(value, field, problems, minimum=0, maximum=None):
+    if isinstance(value, bool) or value is None:
+        problems.append(f"{field}: {value!r} is not an integer; write a whole number >= {minimum}")
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or not number.is_integer():
+        problems.append(f"{field}: {value!r} is not an integer; write a whole number >= {minimum}")
+        return None
+    number = int(number)
+    if number < minimum or (maximum is not None and number > maximum):
+        bounds = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        problems.append(f"{field}: {number} is out of range; write a whole number {bounds}")
+        return None
+    return number
+
+
+def _rate(value, field, problems):
+    if isinstance(value, bool) or value is None:
+        problems.append(f"{field}: {value!r} is not a number; write requests per second >= 0")
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        problems.append(f"{field}: {value!r} is not a number; write requests per second >= 0")
+        return None
+    if number < 0:
+        problems.append(f"{field}: {value} is negative; write requests per second >= 0")
+        return None
+    return number
+
+
+def _choice(value, field, problems, choices, default=None):
+    if value is None:
+        return default
+    text = str(value).upper()
+    if text not in choices:
+        problems.append(f"{field}: {value!r} is not one of {', '.join(choices)}")
+        return default
+    return text
+
+
+def _unknown_keys(value, allowed, field, problems):
+    extra = sorted(str(key) for key in value if key not in allowed)
+    if extra:
+        problems.append(f"{field}: unknown key(s) {', '.join(extra)}; the keys are {', '.join(allowed)}")
+
+
+def _dict(value, field, problems, what):
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        problems.append(f"{field}: expected {what}, got {type(value).__name__} {value!r}")
+        return None
+    return value
+
+
+def _str(value, field, problems, required=False):
+    if value is None or value == "":
+        if required:
+            problems.append(f"{field}: missing; it is required")
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{field}: {value!r} is not a string")
+        return None
+    return value
+
+
+def _str_list(value, field, problems):
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        problems.append(f"{field}: expected a list of strings, got {value!r}")
+        return []
+    items = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str) or not item:
+            problems.append(f"{field}[{index}]: {item!r} is not a non-empty string")
+        else:
+            items.append(item)
+    return items
+
+
+def _throttle(value, field, problems):
+    value = _dict(value, field, problems, "{rate_limit, burst_limit} or null")
+    if value is None:
+        return None
+    _unknown_keys(value, ("rate_limit", "burst_limit"), field, problems)
+    missing = [key for key in ("rate_limit", "burst_limit") if value.get(key) is None]
+    if missing:
+        problems.append(f"{field}: missing {', '.join(missing)}; give both rate_limit and burst_limit, or null")
+        return None
+    rate = _rate(value["rate_limit"], f"{field}.rate_limit", problems)
+    burst = _int(value["burst_limit"], f"{field}.burst_limit", problems)
+    if rate is None or burst is None:
+        return None
+    return {"rate_limit": rate, "burst_limit": burst}
+
+
+def _authorizers(value, problems):
+    found = {}
+    if value is None:
+        return found
+    if not isinstance(value, (list, tuple)):
+        problems.append(f"governance.authorizers: expected a list, got {value!r}")
+        return found
+    for index, item in enumerate(value):
+        field = f"governance.authorizers[{index}]"
+        item = _dict(item, field, problems, "a dict")
+        if item is None:
+            continue
+        _unknown_keys(item, AUTHORIZER_KEYS, field, problems)
+        name = _str(item.get("name"), f"{field}.name", problems, required=True)
+        kind = _choice(item.get("type"), f"{field}.type", problems, AUTHORIZER_TYPES)
+        if item.get("type") is None:
+            problems.append(f"{field}.type: missing; write one of {', '.join(AUTHORIZER_TYPES)}")
+        entry = {
+            "name": name,
+            "type": kind,
+            "function_arn": _str(item.get("function_arn"), f"{field}.function_arn", problems),
+            "user_pool_arns": _str_list(item.get("user_pool_arns"), f"{field}.user_pool_arns", problems),
+            "identity_source": _str(item.get("identity_source"), f"{field}.identity_source", problems),
+            "result_ttl": (
+                None
+                if item.get("result_ttl") is None
+                else _int(item["result_ttl"], f"{field}.result_ttl", problems, 0, 3600)
+            ),
+        }
+        if kind in ("TOKEN", "REQUEST") and not entry["function_arn"]:
+            problems.append(f"{field}.function_arn: a {kind} authorizer calls a Lambda function; give its ARN")
+        if kind == "COGNITO_USER_POOLS" and not entry["user_pool_arns"]:
+            problems.append(f"{field}.user_pool_arns: a COGNITO_USER_POOLS authorizer needs the user pool ARN(s)")
+        if name in found:
+            problems.append(f"{field}.name: {name} is declared twice; authorizer names are unique in an API")
+        if name:
+            found[name] = entry
+    return found
+
+
+def _service_governance(name, value, authorizers, problems):
+    field = f"governance.services.{name}"
+    value = _dict(value, field, problems, "a dict") or {}
+    _unknown_keys(value, SERVICE_GOVERNANCE_KEYS, field, problems)
+    authorization = _choice(value.get("authorization"), f"{field}.authorization", problems, AUTHORIZATION_TYPES, "NONE")
+    authorizer = _str(value.get("authorizer"), f"{field}.authorizer", problems)
+    scopes = _str_list(value.get("scopes"), f"{field}.scopes", problems)
+    if authorization in AUTHORIZER_TYPES_OF:
+        wanted = AUTHORIZER_TYPES_OF[authorization]
+        if not authorizer:
+            problems.append(f"{field}.authorizer: authorization {authorization} needs the name of an authorizer")
+        elif authorizer not in authorizers:
+            known = ", ".join(sorted(authorizers)) or "none"
+            problems.append(
+                f"{field}.authorizer: {authorizer} is not in governance.authorizers (declared: {known}); declare it"
+            )
+        elif authorizers[authorizer]["type"] and authorizers[authorizer]["type"] not in wanted:
+            problems.append(
+                f"{field}.authorizer: {authorizer} is a {authorizers[authorizer]['type']} authorizer, authorization "
+                f"{authorization} takes a {' or '.join(wanted)} one"
+            )
+    elif authorizer:
+        problems.append(f"{field}.authorizer: authorization {authorization} takes no authorizer; remove it")
+    if scopes and authorization != "COGNITO_USER_POOLS":
+        problems.append(f"{field}.scopes: only COGNITO_USER_POOLS authorization takes scopes; remove them")
+    return {
+        "authorization": authorization,
+        "authorizer": authorizer if authorization in AUTHORIZER_TYPES_OF else None,
+        "scopes": sorted(scopes) if authorization == "COGNITO_USER_POOLS" else [],
+        "api_key_required": _bool(value.get("api_key_required"), f"{field}.api_key_required", problems, False),
+        "throttle": _throttle(value.get("throttle"), f"{field}.throttle", problems),
+    }
+
+
+def _partners(value, service_names, problems):
+    partners = []
+    if value is None:
+        return partners
+    if not isinstance(value, (list, tuple)):
+        problems.append(f"governance.partners: expected a list, got {value!r}")
+        return partners
+    names, resource_names = set(), set()
+    for index, item in enumerate(value):
+        field = f"governance.partners[{index}]"
+        item = _dict(item, field, problems, "a dict")
+        if item is None:
+            continue
+        _unknown_keys(item, PARTNER_KEYS, field, problems)
+        name = _str(item.get("name"), f"{field}.name", problems, required=True)
+        resource_name = _str(item.get("resource_name"), f"{field}.resource_name", problems) or name
+        services = _str_list(item.get("services"), f"{field}.services", problems)
+        for position, service in enumerate(services):
+            if service not in service_names:
+                problems.append(
+                    f"{field}.services[{position}]: no provider publishes a service named {service} "
+                    f"(known: {', '.join(sorted(service_names)) or 'none'})"
+                )
+        quota = _dict(item.get("quota"), f"{field}.quota", problems, "{limit, period, offset} or null")
+        if quota is not None:
+            _unknown_keys(quota, ("limit", "period", "offset"), f"{field}.quota", problems)
+            period = _choice(quota.get("period"), f"{field}.quota.period", problems, QUOTA_PERIODS)
+            if quota.get("period") is None:
+                problems.append(f"{field}.quota.period: missing; write one of {', '.join(QUOTA_PERIODS)}")
+            quota = {
+                "limit": _int(quota.get("limit"), f"{field}.quota.limit", problems, 1),
+                "period": period,
+                "offset": _int(quota.get("offset") or 0, f"{field}.quota.offset", problems),
+            }
+        methods = {}
+        raw_methods = _dict(item.get("methods"), f"{field}.methods", problems, "a dict") or {}
+        for key, throttle in raw_methods.items():
+            where = f"{field}.methods[{key!r}]"
+            match = PLAN_METHOD_KEY_RE.match(str(key))
+            if not match or match.group(2) not in HTTP_METHODS:
+                problems.append(
+                    f"{where}: write the key as <resource path>/<METHOD>, for example /payments/ANY or "
+                    "/payments/{proxy+}/ANY"
+                )
+                continue
+            value_throttle = _throttle(throttle, where, problems)
+            if value_throttle is None and throttle is None:
+                problems.append(f"{where}: give {{rate_limit, burst_limit}} (0 and 0 block the method for the key)")
+            if value_throttle is not None:
+                methods[str(key)] = value_throttle
+        if name in names:
+            problems.append(f"{field}.name: {name} is declared twice")
+        if resource_name in resource_names:
+            problems.append(f"{field}.resource_name: {resource_name} is the usage plan of another partner too")
+        names.add(name)
+        resource_names.add(resource_name)
+        partners.append(
+            {
+                "name": name,
+                "resource_name": resource_name,
+                "services": services,
+                "enabled": _bool(item.get("enabled"), f"{field}.enabled", problems, True),
+                "quota": quota,
+                "throttle": _throttle(item.get("throttle"), f"{field}.throttle", problems),
+                "methods": methods,
+            }
+        )
+    return partners
+
+
+def _stage_policy(value, problems):
+    field = "governance.stage"
+    value = _dict(value, field, problems, "a dict") or {}
+    _unknown_keys(value, STAGE_POLICY_KEYS, field, problems)
+    access_log = _dict(value.get("access_log"), f"{field}.access_log", problems, "{destination_arn, format} or null")
+    if access_log is not None:
+        _unknown_keys(access_log, ("destination_arn", "format"), f"{field}.access_log", problems)
+        access_log = {
+            "destination_arn": _str(
+                access_log.get("destination_arn"), f"{field}.access_log.destination_arn", problems, required=True
+            ),
+            "format": _str(access_log.get("format"), f"{field}.access_log.format", problems, required=True),
+        }
+        if access_log["destination_arn"]:
+            access_log["destination_arn"] = access_log["destination_arn"].rstrip("*").rstrip(":")
+    web_acl = _dict(value.get("web_acl"), f"{field}.web_acl", problems, "{arn} or {name} or null")
+    if web_acl is not None:
+        _unknown_keys(web_acl, ("arn", "name"), f"{field}.web_acl", problems)
+        given = [key for key in ("arn", "name") if web_acl.get(key)]
+        if len(given) != 1:
+            problems.append(f"{field}.web_acl: give exactly one of arn and name")
+        web_acl = {
+            "arn": _str(web_acl.get("arn"), f"{field}.web_acl.arn", problems),
+            "name": _str(web_acl.get("name"), f"{field}.web_acl.name", problems),
+        }
+    return {
+        "throttle": _throttle(value.get("throttle"), f"{field}.throttle", problems),
+        "logging_level": _choice(value.get("logging_level"), f"{field}.logging_level", problems, LOGGING_LEVELS, "OFF"),
+        "data_trace": _bool(value.get("data_trace"), f"{field}.data_trace", problems, False),
+        "metrics": _bool(value.get("metrics"), f"{field}.metrics", problems, False),
+        "tracing": _bool(value.get("tracing"), f"{field}.tracing", problems, False),
+        "access_log": access_log,
+        "web_acl": web_acl,
+    }
+
+
+def _policy(value, problems):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError as error:
+            problems.append(f"governance.policy: not a JSON policy document ({error}); give the document as a dict")
+            return None
+    if not isinstance(value, dict):
+        problems.append(f"governance.policy: expected an IAM policy document (a dict) or null, got {value!r}")
+        return None
+    return value
+
+
+def _domain(value, problems):
+    field = "governance.domain"
+    value = _dict(value, field, problems, "a dict or null")
+    if value is None:
+        return None
+    _unknown_keys(value, DOMAIN_KEYS, field, problems)
+    base_path = value.get("base_path")
+    if base_path is not None and not isinstance(base_path, str):
+        problems.append(f'{field}.base_path: {base_path!r} is not a string ("" is the root)')
+        base_path = ""
+    return {
+        "name": (_str(value.get("name"), f"{field}.name", problems, required=True) or "").lower() or None,
+        "certificate_arn": _str(value.get("certificate_arn"), f"{field}.certificate_arn", problems),
+        "security_policy": _choice(
+            value.get("security_policy"), f"{field}.security_policy", problems, SECURITY_POLICIES, "TLS_1_2"
+        ),
+        "base_path": base_path_of(base_path),
+        "truststore_uri": _str(value.get("truststore_uri"), f"{field}.truststore_uri", problems),
+    }
+
+
+def expected_governance(governance, service_names):
+    """The expected governance with every default filled in, or GovernanceError naming each bad field.
+
+    ``governance``: path_verify's option (authorizers, services, partners, stage, policy, domain);
+    ``service_names``: the services the providers publish. A service without an entry in ``services``
+    expects no authorization (``NONE``), no API key and no method throttle; ``stage`` without a key
+    expects API Gateway's defaults (logging ``OFF``, no data trace, no metrics, no tracing, no access log,
+    no web ACL; a ``null`` throttle is not judged: the account's default applies); ``policy: null``
+    leaves the resource policy unjudged (as rest_api leaves it alone), ``policy: {}`` expects none.
+    Idempotent: its own result gives the same result.
+    """
+    problems = []
+    if not isinstance(governance, dict):
+        raise GovernanceError([f"governance: expected a dict, got {governance!r}"])
+    _unknown_keys(governance, GOVERNANCE_KEYS, "governance", problems)
+    names = list(dict.fromkeys(service_names or []))
+    authorizers = _authorizers(governance.get("authorizers"), problems)
+    declared = _dict(governance.get("services"), "governance.services", problems, "a dict keyed by service name") or {}
+    for name in declared:
+        if name not in names:
+            problems.append(
+                f"governance.services.{name}: no provider publishes a service named {name} "
+                f"(known: {', '.join(names) or 'none'})"
+            )
+    services = {name: _service_governance(name, declared.get(name), authorizers, problems) for name in names}
+    result = {
+        "authorizers": [authorizers[name] for name in authorizers],
+        "services": services,
+        "partners": _partners(governance.get("partners"), set(names), problems),
+        "stage": _stage_policy(governance.get("stage"), problems),
+        "policy": _policy(governance.get("policy"), problems),
+        "domain": _domain(governance.get("domain"), problems),
+    }
+    if problems:
+        raise GovernanceError(problems)
+    return result
+
+
+# ----- the governance hops -----------------------------------------------------------------
+
+
+def _governance_read(gw):
+    """The governance part of the gateway snapshot (None when gateway_path_info was not asked for it)."""
+    read = gw.get("governance")
+    return read if isinstance(read, dict) else None
+
+
+NOT_READ = (
+    "the gateway snapshot has no governance reads (authorizers, usage plans): read it with "
+    "multiaccount.apigateway.gateway_path_info governance: true"
+)
+
+
+def _skip_without_api(ctx, hop, resource):
+    """The ``skipped`` hop when the API (or, for the stage hops, the stage) is missing, else None."""
+    gw = ctx.gw
+    if not gw.get("rest_api"):
+        return _hop(hop, SKIPPED, ctx.account_a, resource, "no REST API (see api_route)")
+    if hop in ("partners", "stage_policy") and not gw.get("stage"):
+        stage = gw.get("stage_name") or "?"
+        return _hop(hop, SKIPPED, ctx.account_a, resource, f"no stage {stage} (see stage_deployment)")
+    return None
+
+
+def _authorization_text(want, declared=None):
+    """How a caller gets through the service's methods, in words."""
+    kind = want["authorization"]
+    if kind == "AWS_IAM":
+        return "IAM-signed requests (AWS_IAM)"
+    if kind == "CUSTOM":
+        flavour = (declared or {}).get("type") or "TOKEN"
+        what = "tokens" if flavour == "TOKEN" else "requests"
+        return f"{what} accepted by Lambda authorizer {want['authorizer']} (CUSTOM, {flavour})"
+    if kind == "COGNITO_USER_POOLS":
+        pools = ", ".join((declared or {}).get("user_pool_arns") or []) or "?"
+        scopes = f" with scope(s) {', '.join(want['scopes'])}" if want["scopes"] else ""
+        return f"tokens of Cognito user pool(s) {pools}{scopes} (authorizer {want['authorizer']}, COGNITO_USER_POOLS)"
+    return "anyone (NONE)"
+
+
+def _authorizer_problems(found, declared, authorization):
+    """What differs between the authorizer a method uses and the one the inventory declares."""
+    name = found.get("name")
+    problems = []
+    if name != declared["name"]:
+        problems.append(f"the methods use authorizer {name} ({found.get('id')}), expected {declared['name']}")
+    allowed = AUTHORIZER_TYPES_OF.get(authorization, ())
+    if found.get("type") != declared["type"] or found.get("type") not in allowed:
+        problems.append(f"authorizer {name} is of type {found.get('type')}, expected {declared['type']}")
+    if declared["type"] in ("TOKEN", "REQUEST") and declared["function_arn"]:
+        function = authorizer_function(found.get("authorizer_uri"))
+        if function != declared["function_arn"]:
+            problems.append(
+                f"authorizer {name} calls {function or 'no Lambda function'}, expected {declared['function_arn']}"
+            )
+    if declared["type"] == "COGNITO_USER_POOLS" and sorted(found.get("provider_arns") or []) != sorted(
+        declared["user_pool_arns"]
+    ):
+        problems.append(
+            f"authorizer {name} accepts the user pool(s) {', '.join(found.get('provider_arns') or []) or 'none'}, "
+            f"expected {', '.join(declared['user_pool_arns'])}"
+        )
+    if declared["identity_source"] and found.get("identity_source") != declared["identity_source"]:
+        problems.append(
+            f"authorizer {name} reads {found.get('identity_source') or 'no identity source'}, expected "
+            f"{declared['identity_source']}"
+        )
+    if declared["result_ttl"] is not None and found.get("result_ttl") != declared["result_ttl"]:
+        problems.append(
+            f"authorizer {name} caches for {found.get('result_ttl')} s, expected {declared['result_ttl']} s"
+        )
+    return problems
+
+
+def _check_authorization(ctx):
+    """Each method of the service has the expected authorization type, authorizer, scopes and API key requirement."""
+    svc, gw, want = ctx.service, ctx.gw, ctx.governance["services"][ctx.service["name"]]
+    resource = f"methods of {svc['path']}"
+    skipped = _skip_without_api(ctx, "authorization", resource)
+    if skipped:
+        return skipped
+    methods = service_methods(gw, svc["path"])
+    if ctx.hops["api_route"]["status"] != OK or not methods:
+        return _hop("authorization", SKIPPED, ctx.account_a, resource, "no method to authorize (see api_route)")
+    declared = next((item for item in ctx.governance["authorizers"] if item["name"] == want["authorizer"]), None)
+    read = _governance_read(gw)
+    kind = want["authorization"]
+    problems, authorizer_problems, used = [], [], {}
+    for path, name, method in methods:
+        where = f"{name} {path}"
+        actual = method.get("authorization_type") or "NONE"
+        if actual != kind:
+            problems.append(f"{where}: authorization {actual}, expected {kind}")
+        elif kind in AUTHORIZER_TYPES_OF:
+            authorizer_id = method.get("authorizer_id")
+            if read is None:
+                problems.append(NOT_READ)
+            elif not authorizer_id:
+                problems.append(f"{where}: no authorizer, expected {want['authorizer']}")
+            else:
+                found = _by(read.get("authorizers"), "id", authorizer_id)
+                if found is None:
+                    problems.append(f"{where}: authorizerId {authorizer_id} names no authorizer of the API")
+                else:
+                    used[authorizer_id] = found
+            if kind == "COGNITO_USER_POOLS" and sorted(method.get("authorization_scopes") or []) != want["scopes"]:
+                problems.append(
+                    f"{where}: scopes {', '.join(sorted(method.get('authorization_scopes') or [])) or 'none'}, "
+                    f"expected {', '.join(want['scopes']) or 'none'}"
+                )
+        required = bool(method.get("api_key_required"))
+        if required != want["api_key_required"]:
+            problems.append(
+                f"{where}: API key {'required' if required else 'not required'}, expected "
+                f"{'required' if want['api_key_required'] else 'not required'}"
+            )
+    for found in used.values():
+        for problem in _authorizer_problems(found, declared, kind):
+            if problem not in authorizer_problems:
+                authorizer_problems.append(problem)
+    problems = list(dict.fromkeys(problems))
+    key_words = "an API key required" if want["api_key_required"] else "no API key"
+    resource = f"{resource} ({', '.join(f'{name} {path}' for path, name, dummy in methods)})"
+    if problems or authorizer_problems:
+        fixes = []
+        if problems:
+            keys = [INVENTORY_KEYS["authorization"], INVENTORY_KEYS["api_key_required"]]
+            if kind in AUTHORIZER_TYPES_OF:
+                keys.insert(1, INVENTORY_KEYS["authorizer"])
+            if kind == "COGNITO_USER_POOLS":
+                keys.append(INVENTORY_KEYS["scopes"])
+            by = f" by {want['authorizer']}" if want["authorizer"] else ""
+            fixes.append(
+                f"{RERUN} so that rest_api sets authorization {kind}{by} and {key_words} on every method of "
+                f"{svc['path']} and redeploys the stage ({', '.join(keys)} of {svc['name']}, or the "
+                "api_publish_default_* keys)"
+            )
+        if authorizer_problems:
+            fixes.append(
+                f"{RERUN} so that rest_api puts the authorizer {want['authorizer']} back as declared "
+                f"({INVENTORY_KEYS['authorizers']}), then redeploys the stage"
+            )
+        if NOT_READ in problems:
+            fixes = ["read the gateway with multiaccount.apigateway.gateway_path_info governance: true, then verify"]
+        return _hop(
+            "authorization", FAIL, ctx.account_a, resource, "; ".join(problems + authorizer_problems), "; ".join(fixes)
+        )
+    detail = _authorization_text(want, declared)
+    if kind in AUTHORIZER_TYPES_OF:
+        ids = ", ".join(sorted(used))
+        detail += f" [{ids}]"
+    return _hop("authorization", OK, ctx.account_a, resource, f"{detail}; {key_words}")
+
+
+def _bound_stage(plan, api_id, stage_name):
+    """The plan's API stage entry for this API and stage (``{api_id, stage, throttle}``), or None."""
+    for entry in plan.get("api_stages") or []:
+        if entry.get("api_id") == api_id and entry.get("stage") == stage_name:
+            return entry
+    return None
+
+
+def _plan_named(plans, name, api_id, stage_name):
+    """The usage plan named ``name``, the one bound to the stage first."""
+    named = [plan for plan in plans or [] if plan.get("name") == name]
+    named.sort(key=lambda plan: (_bound_stage(plan, api_id, stage_name) is None, plan.get("id") or ""))
+    return named[0] if named else None
+
+
+def _check_partners(ctx):
+    """The usage plans and API keys of the partners that may call the service (and of those that may not)."""
+    svc, gw, gov = ctx.service, ctx.gw, ctx.governance
+    want = gov["services"][svc["name"]]
+    stage_name = gw.get("stage_name") or (gw.get("stage") or {}).get("name")
+    resource = f"usage plans of stage {stage_name}"
+    skipped = _skip_without_api(ctx, "partners", resource)
+    if skipped:
+        return skipped
+    read = _governance_read(gw)
+    if read is None:
+        return _hop(
+            "partners",
+            FAIL,
+            ctx.account_a,
+            resource,
+            NOT_READ,
+            "read the gateway with multiaccount.apigateway.gateway_path_info governance: true, then verify",
+        )
+    api_id = gw["rest_api"].get("id")
+    plans = read.get("usage_plans") or []
+    methods = [plan_method_key(path, name) for path, name, dummy in service_methods(gw, svc["path"])]
+    callers = [partner for partner in gov["partners"] if svc["name"] in partner["services"]]
+    others = [partner for partner in gov["partners"] if svc["name"] not in partner["services"]]
+    problems, fine, unexpected = [], [], []
+    for partner in callers:
+        who = f"partner {partner['name']}"
+        plan = _plan_named(plans, partner["resource_name"], api_id, stage_name)
+        if plan is None:
+            problems.append(f"{who}: no usage plan {partner['resource_name']}")
+            continue
+        label = f"usage plan {plan.get('name')} ({plan.get('id')})"
+        entry = _bound_stage(plan, api_id, stage_name)
+        if entry is None:
+            bound = ", ".join(f"{item.get('api_id')}:{item.get('stage')}" for item in plan.get("api_stages") or [])
+            problems.append(
+                f"{who}: {label} is not bound to {api_id} stage {stage_name} (bound to {bound or 'nothing'})"
+            )
+            continue
+        throttles = entry.get("throttle") or {}
+        shown = []
+        for key in methods:
+            expected, actual = partner["methods"].get(key), throttles.get(key)
+            if not same_throttle(expected, actual):
+                problems.append(
+                    f"{who}: {label} throttles {key} at {_throttle_text(actual)}, expected {_throttle_text(expected)}"
+                )
+            elif expected:
+                shown.append(f"{key} {_throttle_text(expected)}")
+        if not same_throttle(partner["throttle"], plan.get("throttle")):
+            problems.append(
+                f"{who}: {label} throttle {_throttle_text(plan.get('throttle'))}, expected "
+                f"{_throttle_text(partner['throttle'])}"
+            )
+        if not same_quota(partner["quota"], plan.get("quota")):
+            problems.append(
+                f"{who}: {label} quota {_quota_text(plan.get('quota'))}, expected {_quota_text(partner['quota'])}"
+            )
+        keys = plan.get("keys") or []
+        own = [key for key in keys if key.get("name") == partner["resource_name"]]
+        extra = [key for key in keys if key.get("name") != partner["resource_name"]]
+        if not own:
+            problems.append(f"{who}: {label} has no API key {partner['resource_name']}")
+        if extra:
+            names = ", ".join(f"{key.get('name') or '?'} ({key.get('id')})" for key in extra)
+            problems.append(f"{who}: {label} also has the API key(s) {names}; a partner's plan has its key only")
+        for key in own:
+            if key.get("enabled") is not None and bool(key["enabled"]) != partner["enabled"]:
+                state = "enabled" if key["enabled"] else "disabled"
+                problems.append(
+                    f"{who}: API key {key.get('name')} ({key.get('id')}) is {state}, expected "
+                    f"{'enabled' if partner['enabled'] else 'disabled'}"
+                )
+        if len(own) > 1:
+            problems.append(f"{who}: {label} has {len(own)} API keys named {partner['resource_name']}")
+        fine.append(f"{partner['name']} ({plan.get('name')}" + (f": {', '.join(shown)})" if shown else ")"))
+    blocked_for = []
+    if want["api_key_required"]:
+        for partner in others:
+            plan = _plan_named(plans, partner["resource_name"], api_id, stage_name)
+            entry = _bound_stage(plan, api_id, stage_name) if plan else None
+            if entry is None:
+                continue  # no plan on the stage: the partner's key opens nothing here
+            throttles = entry.get("throttle") or {}
+            open_keys = [key for key in methods if not blocked(throttles.get(key))]
+            if open_keys:
+                problems.append(
+                    f"partner {partner['name']} may not call {svc['name']}, but usage plan {plan.get('name')} "
+                    f"({plan.get('id')}) does not block {', '.join(open_keys)} (0/0)"
+                )
+            else:
+                blocked_for.append(partner["name"])
+        declared = {partner["resource_name"] for partner in gov["partners"]}
+        for plan in plans:
+            if plan.get("name") not in declared and _bound_stage(plan, api_id, stage_name):
+                unexpected.append(plan)
+                problems.append(
+                    f"usage plan {plan.get('name')} ({plan.get('id')}) is bound to stage {stage_name} but no partner "
+                    f"declares it: its keys can call {svc['name']}"
+                )
+    resource = f"{resource} ({', '.join(partner['resource_name'] for partner in callers) or 'none for ' + svc['name']})"
+    if problems:
+        fixes = [
+            f"{RERUN} so that api_partners reconciles the usage plans and API keys of the partners "
+            f"({INVENTORY_KEYS['partners']}: services, methods, throttle, quota, enabled)"
+        ]
+        for plan in unexpected:
+            fixes.append(
+                f"declare usage plan {plan.get('name')} in {INVENTORY_KEYS['partners']}, or remove its binding to "
+                f"{api_id}:{stage_name} (aws apigateway update-usage-plan --usage-plan-id {plan.get('id')} "
+                f"--patch-operations op=remove,path=/apiStages,value={api_id}:{stage_name})"
+            )
+        return _hop("partners", FAIL, ctx.account_a, resource, "; ".join(problems), "; ".join(fixes))
+    if not want["api_key_required"] and not callers:
+        return _hop("partners", OK, ctx.account_a, resource, "no API key needed")
+    parts = ["API key required" if want["api_key_required"] else "no API key needed"]
+    parts.append("callers: " + ("; ".join(fine) if fine else "no partner"))
+    if blocked_for:
+        parts.append(f"blocked (0/0) for {', '.join(blocked_for)}")
+    return _hop("partners", OK, ctx.account_a, resource, ", ".join(parts))
+
+
+def _settings_throttle(entry):
+    """A method setting's throttle as ``{rate_limit, burst_limit}`` (None without one)."""
+    if not entry or entry.get("throttling_rate_limit") is None:
+        return None
+    return {"rate_limit": entry.get("throttling_rate_limit"), "burst_limit": entry.get("throttling_burst_limit")}
+
+
+def canonical_policy(policy):
+    """A resource policy in the form two policies compare in (the one rest_api fingerprints): keys sorted,
+    the API's ``arn:aws:execute-api:<region>:<account>:<api id>/`` resources (AWS expands them) written as
+    ``execute-api:/``. ``""`` for no policy."""
+    return authz.canonical_policy(policy)
+
+
+def _check_stage_policy(ctx):
+    """The stage's settings (``*/*`` throttle, logging, data trace, metrics; tracing; access log; web ACL),
+    the service's per-method throttle, and the API's resource policy."""
+    svc, gw, gov = ctx.service, ctx.gw, ctx.governance
+    want, stage = gov["stage"], gw.get("stage") or {}
+    stage_name = gw.get("stage_name") or stage.get("name")
+    resource = f"stage {stage_name} of {(gw.get('rest_api') or {}).get('id')}"
+    skipped = _skip_without_api(ctx, "stage_policy", resource)
+    if skipped:
+        return skipped
+    if "method_settings" not in stage:
+        return _hop(
+            "stage_policy",
+            FAIL,
+            ctx.account_a,
+            resource,
+            "the stage snapshot has no settings (method settings, tracing, access log, web ACL): it was read by a "
+            "gateway_path_info older than 0.4.0",
+            "read the gateway again with multiaccount.apigateway.gateway_path_info 0.4.0 or later, then verify",
+        )
+    settings = stage.get("method_settings") or {}
+    default = settings.get(STAGE_DEFAULT_SETTINGS) or {}
+    # (problem, the inventory key that declares it)
+    problems, fine = [], []
+    if want["throttle"] is not None:
+        have = _settings_throttle(default)
+        if not same_throttle(want["throttle"], have):
+            problems.append(
+                (f"*/* throttle {_throttle_text(have)}, expected {_throttle_text(want['throttle'])}", "stage_throttle")
+            )
+        else:
+            fine.append(f"*/* throttle {_throttle_text(have)}")
+    level = str(default.get("logging_level") or "OFF").upper()
+    if level != want["logging_level"]:
+        problems.append((f"*/* logging level {level}, expected {want['logging_level']}", "logging_level"))
+    else:
+        fine.append(f"logging {level}")
+    for key, label in (("data_trace", "data trace"), ("metrics", "metrics")):
+        have = bool(default.get(f"{key}_enabled"))
+        if have != want[key]:
+            problems.append((f"*/* {label} {'on' if have else 'off'}, expected {'on' if want[key] else 'off'}", key))
+    tracing = bool(stage.get("tracing_enabled"))
+    if tracing != want["tracing"]:
+        problems.append(
+            (f"X-Ray tracing {'on' if tracing else 'off'}, expected {'on' if want['tracing'] else 'off'}", "tracing")
+        )
+    elif tracing:
+        fine.append("X-Ray tracing on")
+    access_log = stage.get("access_log") or None
+    if access_log and not access_log.get("destination_arn"):
+        access_log = None
+    if want["access_log"] is None:
+        if access_log:
+            problems.append((f"access log to {access_log.get('destination_arn')}, expected none", "access_log"))
+    elif not access_log:
+        problems.append((f"no access log, expected one to {want['access_log']['destination_arn']}", "access_log"))
+    else:
+        destination = str(access_log.get("destination_arn") or "").rstrip("*").rstrip(":")
+        if destination != want["access_log"]["destination_arn"]:
+            problems.append(
+                (f"access log to {destination}, expected {want['access_log']['destination_arn']}", "access_log")
+            )
+        elif access_log.get("format") != want["access_log"]["format"]:
+            problems.append(
+                (
+                    f"access log format {access_log.get('format')!r}, expected {want['access_log']['format']!r}",
+                    "access_log",
+                )
+            )
+        else:
+            fine.append(f"access log to {destination}")
+    acl = stage.get("web_acl_arn") or None
+    wanted_acl = want["web_acl"]
+    if wanted_acl is None:
+        if acl:
+            problems.append((f"web ACL {acl}, expected none", "web_acl"))
+    elif not acl:
+        problems.append((f"no web ACL, expected {wanted_acl['arn'] or wanted_acl['name']}", "web_acl"))
+    elif wanted_acl["arn"] and acl != wanted_acl["arn"]:
+        problems.append((f"web ACL {acl}, expected {wanted_acl['arn']}", "web_acl"))
+    elif wanted_acl["name"] and web_acl_name(acl) != wanted_acl["name"]:
+        problems.append((f"web ACL {web_acl_name(acl) or acl} ({acl}), expected {wanted_acl['name']}", "web_acl"))
+    else:
+        fine.append(f"web ACL {web_acl_name(acl) or acl}")
+    throttle = gov["services"][svc["name"]]["throttle"]
+    for path, name, dummy in service_methods(gw, svc["path"]):
+        key = stage_setting_key(path, name)
+        entry = settings.get(key)
+        if throttle is None:
+            if entry is not None:
+                problems.append(
+                    (
+                        f"method setting {key} overrides the stage for {name} {path} (throttle "
+                        f"{_throttle_text(_settings_throttle(entry))}), {svc['name']} declares no throttle",
+                        "throttle",
+                    )
+                )
+        elif entry is None:
+            problems.append((f"no method setting {key}, expected throttle {_throttle_text(throttle)}", "throttle"))
+        elif not same_throttle(throttle, _settings_throttle(entry)):
+            problems.append(
+                (
+                    f"method setting {key} throttle {_throttle_text(_settings_throttle(entry))}, expected "
+                    f"{_throttle_text(throttle)}",
+                    "throttle",
+                )
+            )
+        else:
+            fine.append(f"{key} throttle {_throttle_text(throttle)}")
+    api = gw.get("rest_api") or {}
+    if gov["policy"] is None:
+        fine.append("resource policy not declared (not judged)")
+    elif api.get("policy_unparsed"):
+        problems.append(("the resource policy is not a JSON document", "policy"))
+    elif canonical_policy(api.get("policy")) != canonical_policy(gov["policy"]):
+        if not gov["policy"]:
+            problems.append(("the API has a resource policy, expected none", "policy"))
+        elif not api.get("policy"):
+            problems.append(("the API has no resource policy, expected the declared one", "policy"))
+        else:
+            problems.append(("the resource policy differs from the declared one", "policy"))
+    else:
+        fine.append("resource policy as declared" if gov["policy"] else "no resource policy")
+    if problems:
+        keys = list(dict.fromkeys(key for dummy, key in problems))
+        fixes = []
+        stage_keys = [INVENTORY_KEYS[key] for key in keys if key not in ("throttle", "policy")]
+        if stage_keys:
+            fixes.append(f"{RERUN} so that api_stage sets the stage policy ({', '.join(stage_keys)})")
+        if "throttle" in keys:
+            fixes.append(
+                f"{RERUN} so that api_stage sets the method throttles of {svc['name']} ({INVENTORY_KEYS['throttle']})"
+            )
+        if "policy" in keys:
+            fixes.append(
+                f"{RERUN} so that rest_api sets the resource policy ({INVENTORY_KEYS['policy']}) and redeploys the stage"
+            )
+        detail = "; ".join(problem for problem, dummy in problems)
+        return _hop("stage_policy", FAIL, ctx.account_a, resource, detail, "; ".join(fixes))
+    return _hop("stage_policy", OK, ctx.account_a, resource, ", ".join(fine))
+
+
+def _check_domain(ctx):
+    """The custom domain exists, is available and regional, has the certificate, TLS policy and truststore
+    expected, and maps the base path to this API's stage."""
+    gw, want = ctx.gw, ctx.governance["domain"]
+    resource = f"custom domain {want['name']}"
+    skipped = _skip_without_api(ctx, "domain", resource)
+    if skipped:
+        return skipped
+    fix = f"{RERUN} so that api_domain sets the custom domain ({INVENTORY_KEYS['domain']})"
+    if "domain" not in gw or str(gw.get("domain_name") or "").lower() != want["name"]:
+        return _hop(
+            "domain",
+            FAIL,
+            ctx.account_a,
+            resource,
+            f"the gateway snapshot has no read of {want['name']}",
+            f"read the gateway with multiaccount.apigateway.gateway_path_info domain_name: {want['name']}, then verify",
+        )
+    domain = gw.get("domain")
+    if not domain:
+        return _hop(
+            "domain", FAIL, ctx.account_a, resource, f"no custom domain {want['name']} in account {ctx.account_a}", fix
+        )
+    api_id, stage_name = gw["rest_api"].get("id"), gw.get("stage_name")
+    problems = []
+    if domain.get("status") != "AVAILABLE":
+        message = f" ({domain.get('status_message')})" if domain.get("status_message") else ""
+        problems.append(f"status {domain.get('status')}{message}")
+    if domain.get("endpoint_type") != "REGIONAL":
+        problems.append(f"endpoint type {domain.get('endpoint_type')}, expected REGIONAL")
+    if want["certificate_arn"] and domain.get("certificate_arn") != want["certificate_arn"]:
+        problems.append(f"certificate {domain.get('certificate_arn')}, expected {want['certificate_arn']}")
+    if domain.get("security_policy") != want["security_policy"]:
+        problems.append(f"security policy {domain.get('security_policy')}, expected {want['security_policy']}")
+    if (domain.get("truststore_uri") or None) != want["truststore_uri"]:
+        problems.append(
+            f"mutual TLS truststore {domain.get('truststore_uri') or 'none'}, expected {want['truststore_uri'] or 'none'}"
+        )
+    shown = want["base_path"] or "(none)"
+    mapping = next(
+        (item for item in domain.get("mappings") or [] if base_path_of(item.get("base_path")) == want["base_path"]),
+        None,
+    )
+    if mapping is None:
+        problems.append(f"no base path mapping {shown}, expected {shown} -> {api_id}:{stage_name}")
+    elif mapping.get("rest_api_id") != api_id or mapping.get("stage") != stage_name:
+        problems.append(
+            f"base path {shown} maps to {mapping.get('rest_api_id')}:{mapping.get('stage')}, expected {api_id}:{stage_name}"
+        )
+    resource = f"{resource} ({domain.get('regional_domain_name') or '-'})"
+    if problems:
+        return _hop("domain", FAIL, ctx.account_a, resource, "; ".join(problems), fix)
+    return _hop(
+        "domain",
+        OK,
+        ctx.account_a,
+        resource,
+        f"AVAILABLE, REGIONAL, {domain.get('security_policy')}, base path {shown} -> {api_id}:{stage_name}, "
+        f"{domain_url(want['name'], want['base_path'], ctx.service['path'])}",
+    )
+
+
+GOVERNANCE_CHECKS = (
+    ("authorization", _check_authorization),
+    ("partners", _check_partners),
+    ("stage_policy", _check_stage_policy),
+    (DOMAIN_HOP, _check_domain),
+)
+
+
+def service_access(service, gateway, governance):
+    """Who can call the service, as declared (the report's "Who can call each service" and the summary)."""
+    gw = (gateway or {}).get("snapshot") or {}
+    want = governance["services"][service["name"]]
+    declared = next((item for item in governance["authorizers"] if item["name"] == want["authorizer"]), None)
+    callers = [partner["name"] for partner in governance["partners"] if service["name"] in partner["services"]]
+    blocked_for = [partner["name"] for partner in governance["partners"] if partner["name"] not in callers]
+    urls = []
+    invoke_url = (gw.get("stage") or {}).get("invoke_url")
+    if invoke_url:
+        urls.append(invoke_url.rstrip("/") + service["path"])
+    if governance["domain"]:
+        urls.append(domain_url(governance["domain"]["name"], governance["domain"]["base_path"], service["path"]))
+    partner_throttles = {}
+    methods = [plan_method_key(path, name) for path, name, dummy in service_methods(gw, service["path"])]
+    for partner in governance["partners"]:
+        if partner["name"] in callers:
+            values = {key: partner["methods"][key] for key in methods if key in partner["methods"]}
+            partner_throttles[partner["name"]] = {"plan": partner["throttle"], "methods": values}
+    return {
+        "authorization": want["authorization"],
+        "authorizer": want["authorizer"],
+        "authorizer_type": (declared or {}).get("type"),
+        "scopes": list(want["scopes"]),
+        "who": _authorization_text(want, declared),
+        "api_key_required": want["api_key_required"],
+        "partners": callers,
+        "blocked_partners": blocked_for if want["api_key_required"] else [],
+        "stage_throttle": governance["stage"]["throttle"],
+        "throttle": want["throttle"],
+        "partner_throttles": partner_throttles,
+        "urls": urls,
+    }
+
+
+def access_suffix(access):
+    """`` auth=AWS_IAM key=fintech-a,fintech-b`` for the summary line."""
+    if access["api_key_required"]:
+        keys = ",".join(access["partners"]) or "required-no-partner"
+    else:
+        keys = "none"
+    return f" auth={access['authorization']} key={keys}"
+
+
 CHECKS = (
     ("api_route", _check_api_route),
     ("integration", _check_integration),
@@ -1792,11 +2895,24 @@ CHECKS = (
 )
 
 
-def evaluate_service(service, gateway, provider):
-    """Ordered hop list of one service path, plus the resolved resources (for the picture)."""
-    ctx = _Context(service, gateway, provider)
-    order = ALB_HOPS if ctx.alb else HOPS
-    for name, check in CHECKS:
+def hop_order(alb=False, governance=None):
+    """The hop ids of a service path: the NLB's or the ALB's, then the governance hops when governance is
+    given (``domain`` only when a custom domain is expected)."""
+    order = ALB_HOPS if alb else HOPS
+    if governance is not None:
+        order = order + GOVERNANCE_HOPS + ((DOMAIN_HOP,) if governance.get("domain") else ())
+    return order
+
+
+def evaluate_service(service, gateway, provider, governance=None):
+    """Ordered hop list of one service path, plus the resolved resources (for the picture).
+
+    ``governance``: the expected governance as :func:`expected_governance` returns it; with it the
+    service gets the governance hops and an ``access`` entry (who can call it, as declared).
+    """
+    ctx = _Context(service, gateway, provider, governance)
+    order = hop_order(ctx.alb, governance)
+    for name, check in CHECKS + GOVERNANCE_CHECKS:
         if name in order:
             ctx.hops[name] = check(ctx)
     hops = [ctx.hops[name] for name in order]
@@ -1831,45 +2947,58 @@ def evaluate_service(service, gateway, provider):
             if rule
             else None
         )
+    if governance is not None:
+        result["access"] = service_access(service, gateway, governance)
     return result
 
 
-def evaluate(gateway, providers):
+def evaluate(gateway, providers, governance=None):
     """Judge every published path.
 
     ``gateway``: ``{name, account_id, region, gateway_tag, snapshot, state}``;
-    ``providers``: ``[{name, account_id, region, services, snapshot}]``.
-    Returns ``{ok, services: [...], failed: [{service, hop, account, resource, detail, fix}], summary: [str]}``.
+    ``providers``: ``[{name, account_id, region, services, snapshot}]``;
+    ``governance``: the expected governance (path_verify's option, checked by :func:`expected_governance`,
+    which raises GovernanceError), or None for no governance hops.
+    Returns ``{ok, services: [...], failed: [{service, hop, account, resource, detail, fix}], summary: [str]}``
+    (and ``governance``, the expected governance with its defaults, when it was given).
     """
     by_name = {provider.get("name"): provider for provider in providers or []}
+    services = expected_services(gateway, providers)
+    if governance is not None:
+        governance = expected_governance(governance, [service["name"] for service in services])
     results = []
-    for service in expected_services(gateway, providers):
-        results.append(evaluate_service(service, gateway, by_name.get(service["provider"])))
+    for service in services:
+        results.append(evaluate_service(service, gateway, by_name.get(service["provider"]), governance))
     failed = []
     for result in results:
         for hop in result["hops"]:
             if hop["status"] == FAIL:
                 failed.append(dict(hop, service=result["name"]))
-    return {
+    evaluation = {
         "ok": not failed,
         "services": results,
         "failed": failed,
         "summary": [summary_line(result) for result in results],
     }
+    if governance is not None:
+        evaluation["governance"] = governance
+    return evaluation
 
 
 def summary_line(result):
-    """One line per service: ``payments (/payments): ok (13 hops)`` or the failed hops with their fix."""
+    """One line per service: ``payments (/payments): ok (13 hops)`` or the failed hops with their fix; with
+    governance, who may call it: `` auth=AWS_IAM key=fintech-a,fintech-b``."""
     head = f"{result['name']} ({result['path']}, provider {result['provider']})"
+    suffix = access_suffix(result["access"]) if result.get("access") else ""
     if result["status"] == OK:
         checked = sum(1 for hop in result["hops"] if hop["status"] == OK)
-        return f"{head}: ok ({checked} hops checked)"
+        return f"{head}: ok ({checked} hops checked){suffix}"
     parts = [
         f"{hop['hop']} [{hop['account']}] {hop['resource']}: {hop['detail']} -> fix: {hop['fix']}"
         for hop in result["hops"]
         if hop["status"] == FAIL
     ]
-    return f"{head}: BROKEN at " + " | ".join(parts)
+    return f"{head}: BROKEN at " + " | ".join(parts) + suffix
 
 
 def failure_message(evaluation):
@@ -1903,6 +3032,10 @@ HOP_NODE = {
     "provider_route": "target",
     "security_group": "target",
     "service_endpoint": "target",
+    "authorization": "resource",
+    "partners": "api",
+    "stage_policy": "api",
+    "domain": "api",
 }
 
 
@@ -2214,6 +3347,56 @@ def _cell(text):
     return str(text if text is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
+def _throttle_words(throttle):
+    return f"{_number(throttle['rate_limit'])} req/s, burst {throttle['burst_limit']}"
+
+
+def render_access(evaluation):
+    """The report's section "Who can call each service": authorization, API keys, throttles and URLs, as
+    declared, with the verdict of the governance hops (never a key value: the snapshot has none)."""
+    lines = ["## Who can call each service", ""]
+    for result in evaluation["services"]:
+        access = result["access"]
+        hops = {hop["hop"]: hop for hop in result["hops"]}
+        if access["api_key_required"]:
+            keys = (
+                f"with an API key of: {', '.join(access['partners'])}"
+                if access["partners"]
+                else "an API key is required, but no partner may call it"
+            )
+            if access["blocked_partners"]:
+                keys += f" (blocked for: {', '.join(access['blocked_partners'])})"
+        else:
+            keys = "no API key"
+        throttles = []
+        if access["stage_throttle"]:
+            throttles.append(f"stage {_throttle_words(access['stage_throttle'])} (*/*)")
+        if access["throttle"]:
+            throttles.append(f"its methods {_throttle_words(access['throttle'])}")
+        for name, values in access["partner_throttles"].items():
+            parts = [f"{key} {_throttle_text(value)}" for key, value in values["methods"].items()]
+            if values["plan"]:
+                parts.insert(0, f"plan {_throttle_words(values['plan'])}")
+            if parts:
+                throttles.append(f"{name}: {', '.join(parts)}")
+        verdict = ", ".join(
+            f"{name} {'**FAIL**' if hops[name]['status'] == FAIL else hops[name]['status']}"
+            for name in GOVERNANCE_HOPS + (DOMAIN_HOP,)
+            if name in hops
+        )
+        lines += [
+            f"### {result['name']} ({result['path']})",
+            "",
+            f"- Authorization: {access['who']}",
+            f"- API key: {keys}",
+            f"- Throttles: {'; '.join(throttles) or 'the account defaults'}",
+            f"- URLs: {', '.join(access['urls']) or 'none (no stage)'}",
+            f"- Verdict: {verdict}",
+            "",
+        ]
+    return lines
+
+
 def render_markdown(gateway, evaluation, mermaid, images=None, notes=None, probes=None):
     """The Markdown report: verdict, Mermaid topology, image links and one hop table per service."""
     gw = (gateway or {}).get("snapshot") or {}
@@ -2248,6 +3431,8 @@ def render_markdown(gateway, evaluation, mermaid, images=None, notes=None, probe
                 + f" | {'ok' if probe.get('ok') else 'FAIL'} |"
             )
         lines.append("")
+    if evaluation.get("governance") is not None:
+        lines += render_access(evaluation)
     for result in evaluation["services"]:
         lines += [
             f"## {result['name']}: {result['path']} (provider {result['provider']}, port {result['port']}) {result['status'].upper()}",

@@ -41,6 +41,13 @@ description:
   - Application load balancers (V(alb-v2)) cost one C(elbv2:DescribeRules) per HTTP or HTTPS listener, and
     their security groups are read in the same C(ec2:DescribeSecurityGroups) call as those of the VPC links
     v2. An installation without an application load balancer makes no call more.
+  - Governance (version 0.4.0). Every method carries what it says about its callers (authorizer, scopes, API
+    key requirement), the stage its policy settings (method settings, access log, X-Ray tracing, web ACL) and
+    the API its resource policy - they come with the reads above, at no call more. With O(governance) the
+    module also reads the API's authorizers, the usage plans bound to the stage with their API keys (never
+    their values) and whether each key is enabled; with O(domain_name) the custom domain and its base path
+    mappings. Without them it makes exactly the calls it made before, except one C(GetAuthorizers) when a
+    method names an authorizer (its name is part of the configuration fingerprint).
   - Read-only. Makes no change, supports check mode, and always returns RV(ignore:changed=false).
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
@@ -107,6 +114,25 @@ options:
         it changes nothing, but it needs the real AWS data plane (the local emulator cannot serve it).
     type: bool
     default: false
+  governance:
+    description:
+      - Also read who may call the API - one paginated C(GetAuthorizers), one paginated C(GetUsagePlans)
+        (keeping the plans bound to the API's O(stage_name), and those tagged V(multiaccount:gateway=<gateway>)
+        when O(gateway) is set, so that a partner's plan that lost its binding is still seen), one
+        C(GetUsagePlanKeys) per plan kept, and one paginated C(GetApiKeys) (without values) when a plan has a key,
+        for whether each key is enabled.
+      - API key values are never read or returned - C(GetUsagePlanKeys) returns them, and they are dropped
+        before anything else sees the answer.
+      - M(multiaccount.apigateway.path_verify) needs it to judge its O(multiaccount.apigateway.path_verify#module:governance).
+    type: bool
+    default: false
+    version_added: 0.4.0
+  domain_name:
+    description:
+      - A custom domain name to read with its base path mappings (C(GetDomainName), and paginated
+        C(GetBasePathMappings) when it exists), for the C(domain) hop of M(multiaccount.apigateway.path_verify).
+    type: str
+    version_added: 0.4.0
 notes:
   - Every call is retried with jittered backoff, including C(TooManyRequestsException).
   - Run it with the credentials of the gateway account; M(multiaccount.apigateway.provider_path_info)
@@ -141,6 +167,16 @@ EXAMPLES = r"""
     stage_name: v1
     gateway: open-banking
     paths: [payments, cards, cards/limits]
+  register: gateway_paths
+
+- name: Read the gateway half with its governance (authorizers, partners' usage plans, custom domain)
+  multiaccount.apigateway.gateway_path_info:
+    rest_api_name: open-banking
+    stage_name: v1
+    gateway: open-banking
+    paths: [payments, cards]
+    governance: true
+    domain_name: api.bank.example
   register: gateway_paths
 
 # Cross-account: account A's credentials come from an assumed role.
@@ -200,10 +236,13 @@ gateway:
       returned: always
       sample: open-banking
     rest_api:
-      description: The REST API (V(null) when it does not exist).
+      description:
+        - The REST API (V(null) when it does not exist).
+        - Since version 0.4.0 also C(policy), its resource policy as a dict (V(null) without one; AWS returns it
+          as a JSON string with escaped quotes), and C(policy_unparsed), the text, only when it is not JSON.
       type: dict
       returned: always
-      sample: {"id": "a1b2c3d4e5", "name": "open-banking", "endpoint_type": "REGIONAL", "tags": {}}
+      sample: {"id": "a1b2c3d4e5", "name": "open-banking", "endpoint_type": "REGIONAL", "tags": {}, "policy": null}
     resources:
       description:
         - Every resource of the API with its methods, keyed by method; each method has
@@ -211,6 +250,8 @@ gateway:
           C(uri), C(connection_type), C(connection_id), C(timeout_in_millis), C(request_parameters)).
         - An integration over a VPC link v2 also has C(integration_target), the ARN of the load balancer
           it reaches (C(integrationTarget)); the key is absent from other integrations (version 0.3.0).
+        - Since version 0.4.0 each method also has C(authorizer_id) (V(null) without one),
+          C(authorization_scopes) and C(api_key_required).
       type: list
       elements: dict
       returned: always
@@ -220,6 +261,9 @@ gateway:
           methods:
             ANY:
               authorization_type: NONE
+              authorizer_id: null
+              authorization_scopes: []
+              api_key_required: false
               request_parameters: {}
               integration:
                 type: HTTP_PROXY
@@ -230,8 +274,14 @@ gateway:
                 timeout_in_millis: 29000
                 request_parameters: {}
     config:
-      description: Fingerprints of the API as it is now (C(fingerprint) for the whole API,
-        C(published_fingerprint) for the part O(paths) owns, V(null) without O(paths)).
+      description:
+        - Fingerprints of the API as it is now (C(fingerprint) for the whole API,
+          C(published_fingerprint) for the part O(paths) owns, V(null) without O(paths)), in the form
+          M(multiaccount.apigateway.rest_api) fingerprints its configuration (a method's authorizer, scopes and API
+          key requirement count when it has them).
+        - Since version 0.4.0 also C(governed_fingerprints), only when the API has authorizers (read) or a resource
+          policy - the same fingerprints with the authorizers, with the policy and with both, which rest_api
+          counts when it manages them.
       type: dict
       returned: always
       sample: {"fingerprint": "9f86d0...", "published_fingerprint": "9f86d0...", "paths": ["/payments"]}
@@ -239,9 +289,23 @@ gateway:
       description:
         - The stage (V(null) when missing) with C(deployment_id), C(invoke_url) and C(variables) (a connectionId
           written as V(${stageVariables.<name>}) is resolved through them).
+        - Since version 0.4.0 also C(method_settings) (keyed as AWS keys them - V(*/*) for every method,
+          V(~1payments/ANY) for one method, each with C(throttling_rate_limit), C(throttling_burst_limit),
+          C(logging_level), C(data_trace_enabled), C(metrics_enabled), C(caching_enabled)), C(access_log)
+          (C(destination_arn) and C(format), V(null) when off), C(tracing_enabled) and C(web_acl_arn).
       type: dict
       returned: always
-      sample: {"name": "v1", "deployment_id": "d1e2f3", "invoke_url": "https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/v1"}
+      sample:
+        name: v1
+        deployment_id: d1e2f3
+        invoke_url: https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/v1
+        variables: {}
+        method_settings:
+          "*/*": {"throttling_rate_limit": 100.0, "throttling_burst_limit": 200, "logging_level": INFO,
+                  "data_trace_enabled": false, "metrics_enabled": true, "caching_enabled": false}
+        access_log: null
+        tracing_enabled: true
+        web_acl_arn: arn:aws:wafv2:us-east-1:111111111111:regional/webacl/open-banking/abcd-1234
     deployment:
       description:
         - The deployment the stage serves (V(null) when none) with C(id), C(description),
@@ -402,6 +466,66 @@ gateway:
       type: list
       elements: dict
       returned: always
+    governance:
+      description:
+        - Who may call the API (no key value anywhere) - C(authorizers) (C(id), C(name), C(type), C(authorizer_uri),
+          C(provider_arns), C(identity_source), C(identity_validation_expression), C(result_ttl)) and
+          C(usage_plans) (C(id), C(name), C(description), C(api_stages) with C(api_id), C(stage) and C(throttle) -
+          the per-method throttles keyed V(/<resource path>/<METHOD>), each C(rate_limit) and C(burst_limit) -,
+          C(throttle), C(quota) with C(limit), C(period), C(offset), C(tags), and C(keys) with C(id), C(name),
+          C(type) and C(enabled)).
+        - Both lists are empty when the API does not exist.
+      type: dict
+      returned: when O(governance)
+      version_added: 0.4.0
+      sample:
+        authorizers:
+          - id: au1
+            name: partner-jwt
+            type: TOKEN
+            authorizer_uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:111111111111:function:jwt/invocations
+            provider_arns: []
+            identity_source: method.request.header.Authorization
+            identity_validation_expression: null
+            result_ttl: 300
+        usage_plans:
+          - id: up1
+            name: open-banking-fintech-a
+            description: Partner fintech-a of open-banking
+            api_stages:
+              - api_id: a1b2c3d4e5
+                stage: v1
+                throttle: {"/payments/ANY": {"rate_limit": 50.0, "burst_limit": 100}}
+            throttle: null
+            quota: {"limit": 10000, "period": DAY, "offset": 0}
+            tags: {"multiaccount:gateway": open-banking}
+            keys: [{"id": "k1", "name": "open-banking-fintech-a", "type": "API_KEY", "enabled": true}]
+    domain_name:
+      description: The O(domain_name) asked for.
+      type: str
+      returned: when O(domain_name)
+      version_added: 0.4.0
+      sample: api.bank.example
+    domain:
+      description:
+        - The custom domain (V(null) when it does not exist) - C(domain_name), C(status), C(status_message),
+          C(endpoint_type), C(certificate_arn), C(security_policy), C(truststore_uri) (V(null) without mutual TLS),
+          C(regional_domain_name), C(regional_hosted_zone_id) and C(mappings) (C(base_path), V("") for the root
+          that AWS calls V((none)), C(rest_api_id), C(stage)).
+      type: dict
+      returned: when O(domain_name)
+      version_added: 0.4.0
+      sample:
+        domain_name: api.bank.example
+        status: AVAILABLE
+        status_message: null
+        endpoint_type: REGIONAL
+        certificate_arn: arn:aws:acm:us-east-1:111111111111:certificate/0123
+        security_policy: TLS_1_2
+        truststore_uri: null
+        regional_domain_name: d-abc123.execute-api.us-east-1.amazonaws.com
+        regional_hosted_zone_id: Z1UJRXOUMOOFQ8
+        mappings: [{"base_path": "", "rest_api_id": "a1b2c3d4e5", "stage": "v1"}]
 invoke_url:
   description: The stage's invoke URL (V(null) when the API or stage is missing).
   returned: always
@@ -411,7 +535,9 @@ invoke_url:
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import api_authorization as authz
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import elbv2, path_reads, rest_apis, vpc_links
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.api_authorization import AUTHORIZER_KINDS
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.topology import (
     GATEWAY_TAG,
@@ -447,8 +573,15 @@ def find_rest_api(module, client):
 
 
 def read_resources(client, api_id):
-    """The API's resources with complete methods (integration included), and the tree for fingerprints."""
-    tree = rest_apis.current_tree(rest_apis.get_resources(client, api_id))
+    """The API's resources with complete methods (integration included, and what each method says about
+    its callers: authorizer id, scopes, API key requirement)."""
+    raw_items = rest_apis.get_resources(client, api_id)
+    tree = rest_apis.current_tree(raw_items)
+    callers = {
+        (item.get("path"), name): path_reads.normalise_method_governance(raw)
+        for item in raw_items
+        for name, raw in (item.get("resourceMethods") or {}).items()
+    }
     for path, node in tree.items():
         for method, state in list(node["methods"].items()):
             if state.get("complete", True):
@@ -458,25 +591,76 @@ def read_resources(client, api_id):
                 del node["methods"][method]
             else:
                 node["methods"][method] = rest_apis.normalise_method(raw)
+                callers[(path, method)] = path_reads.normalise_method_governance(raw)
     resources = []
     for path in sorted(tree):
         node = tree[path]
-        methods = {name: {key: state.get(key) for key in METHOD_KEYS} for name, state in node["methods"].items()}
+        methods = {}
+        for name, state in node["methods"].items():
+            methods[name] = {key: state.get(key) for key in METHOD_KEYS}
+            methods[name].update(callers.get((path, name)) or path_reads.normalise_method_governance({}))
         resources.append({"id": node["id"], "path": path, "methods": methods})
     return resources
 
 
-def fingerprints(resources, paths):
-    tree = {item["path"]: {"methods": item["methods"]} for item in resources}
+def fingerprint_tree(resources, authorizer_names):
+    """The API's resources in the form rest_api fingerprints its desired tree in: each method's authorization
+    type, request parameters and integration, plus its authorizer (by name), scopes and API key requirement
+    only when it has them (so that an API without them keeps the fingerprint it always had)."""
+    tree = {}
+    for item in resources:
+        methods = {}
+        for name, method in item["methods"].items():
+            entry = {key: method.get(key) for key in METHOD_KEYS}
+            if method.get("authorizer_id") and method.get("authorization_type") in AUTHORIZER_KINDS:
+                entry["authorizer"] = authorizer_names.get(method["authorizer_id"], method["authorizer_id"])
+            if method.get("authorization_scopes"):
+                entry["authorization_scopes"] = sorted(method["authorization_scopes"])
+            if method.get("api_key_required"):
+                entry["api_key_required"] = True
+            methods[name] = entry
+        tree[item["path"]] = {"methods": methods}
+    return tree
+
+
+def fingerprints(resources, paths, authorizers=None, policy=None):
+    """The fingerprint of the whole API and of the part ``paths`` own.
+
+    ``authorizers``: the API's authorizers as GetAuthorizers gives them (None when they were not read);
+    ``policy``: its resource policy (a dict or None). rest_api fingerprints the authorizers and the policy
+    only when it manages them, so the fingerprints with them (with each, and with both) are returned as
+    ``governed_fingerprints``, only when the API has any.
+    """
+    names = {raw.get("id"): raw.get("name") for raw in authorizers or []}
+    tree = fingerprint_tree(resources, names)
     result = {
         "fingerprint": rest_apis.fingerprint(tree) if resources else None,
         "published_fingerprint": None,
         "paths": [],
     }
-    if paths and resources:
-        owned = subset_paths(sorted(tree), paths)
+    owned = subset_paths(sorted(tree), paths) if paths and resources else []
+    if owned:
         result["published_fingerprint"] = rest_apis.fingerprint({path: tree[path] for path in owned})
         result["paths"] = owned
+    forms = []
+    for raw in authorizers or []:
+        form = authz.normalise_authorizer(raw)
+        form.pop("id", None)
+        forms.append(form)
+    canonical = authz.canonical_policy(policy) if policy else ""
+    governed = []
+    if resources and (forms or canonical):
+        for with_authorizers in ([], forms) if forms else ([],):
+            for with_policy in ("", canonical) if canonical else ("",):
+                if not with_authorizers and not with_policy:
+                    continue
+                governed.append(rest_apis.fingerprint(tree, with_authorizers, with_policy))
+                if owned:
+                    governed.append(
+                        rest_apis.fingerprint({path: tree[path] for path in owned}, with_authorizers, with_policy)
+                    )
+    if governed:
+        result["governed_fingerprints"] = governed
     return result
 
 
@@ -491,6 +675,8 @@ def read_stage(client, module, api, resources):
         "invoke_url": rest_apis.invoke_url(api["id"], module.region, stage_name),
         "variables": dict(stage.get("variables") or {}),
     }
+    # The stage's policy settings (version 0.4.0): method settings, access log, tracing, web ACL.
+    stage_view.update(path_reads.normalise_stage_settings(stage))
     deployment = None
     if stage.get("deploymentId"):
         raw = rest_apis.get_deployment(client, api["id"], stage["deploymentId"])
@@ -629,6 +815,53 @@ def read_load_balancing(module, apigw, elb, resources, stage=None):
     }
 
 
+def read_governance(client, api, stage_name, gateway, raw_authorizers):
+    """The API's authorizers (``raw_authorizers``, read once by the caller), the usage plans bound to its
+    stage (and those with the gateway tag, so that a plan that lost its binding is still seen) with their
+    keys, and whether each key is enabled.
+
+    One paginated GetUsagePlans, one GetUsagePlanKeys per plan kept, and one paginated GetApiKeys when a
+    plan has a key. No API key value is read or kept.
+    """
+    if api is None:
+        return {"authorizers": [], "usage_plans": []}
+    authorizers = [path_reads.normalise_authorizer(raw) for raw in raw_authorizers or []]
+    kept = []
+    for raw in path_reads.get_usage_plans(client):
+        bound = any(
+            entry.get("apiId") == api["id"] and entry.get("stage") == stage_name for entry in raw.get("apiStages") or []
+        )
+        tags = raw.get("tags") or {}
+        if isinstance(tags, list):
+            tags = path_reads.tags_dict(tags)
+        if bound or tagged_for(tags, gateway):
+            kept.append(raw)
+    kept.sort(key=lambda raw: (raw.get("name") or "", raw.get("id") or ""))
+    keys = {raw["id"]: path_reads.get_usage_plan_keys(client, raw["id"]) for raw in kept}
+    api_keys = {}
+    if any(keys.values()):
+        api_keys = {key.get("id"): key for key in path_reads.get_api_keys(client)}
+    plans = [
+        path_reads.normalise_usage_plan(
+            raw,
+            [path_reads.normalise_usage_plan_key(key, api_keys.get(key.get("id"))) for key in keys[raw["id"]]],
+        )
+        for raw in kept
+    ]
+    return {
+        "authorizers": sorted(authorizers, key=lambda item: (item["name"] or "", item["id"] or "")),
+        "usage_plans": plans,
+    }
+
+
+def read_domain(client, domain_name):
+    """The custom domain with its base path mappings (None when it does not exist)."""
+    raw = path_reads.get_domain_name(client, domain_name)
+    if raw is None:
+        return None
+    return path_reads.normalise_domain(raw, path_reads.get_base_path_mappings(client, domain_name))
+
+
 def read_network(ec2, vpc_ids):
     if not vpc_ids:
         return [], [], [], []
@@ -680,9 +913,21 @@ def read_gateway(module):
 
     api = find_rest_api(module, apigw)
     resources, stage, deployment, tests = [], None, None, []
+    raw_authorizers = None
     if api is not None:
         resources = read_resources(apigw, api["id"])
         stage, deployment = read_stage(apigw, module, api, resources)
+        # The authorizers: with governance, and whenever a method names one (its name is in the fingerprint).
+        named = any(method.get("authorizer_id") for item in resources for method in item["methods"].values())
+        if params["governance"] or named:
+            raw_authorizers = path_reads.get_authorizers(apigw, api["id"])
+    policy, unparsed = path_reads.parse_policy((api or {}).get("policy"))
+    governance = None
+    if params["governance"]:
+        governance = read_governance(apigw, api, params["stage_name"], params["gateway"], raw_authorizers)
+    domain = None
+    if params["domain_name"]:
+        domain = read_domain(apigw, params["domain_name"])
     balancing = read_load_balancing(module, apigw, elb, resources, stage)
     vpc_ids = {lb["vpc_id"] for lb in balancing["load_balancers"] if lb.get("vpc_id")}
     vpc_ids.update(tg["vpc_id"] for tg in balancing["target_groups"] if tg.get("vpc_id"))
@@ -713,7 +958,7 @@ def read_gateway(module):
         "gateway_tag": params["gateway"],
         "rest_api": None,
         "resources": resources,
-        "config": fingerprints(resources, params["paths"]),
+        "config": fingerprints(resources, params["paths"], raw_authorizers, policy),
         "stage": stage,
         "deployment": deployment,
         "vpc_links": balancing["vpc_links"],
@@ -728,13 +973,21 @@ def read_gateway(module):
         "peerings": peerings,
         "test_invoke": tests,
     }
+    if params["governance"]:
+        snapshot["governance"] = governance
+    if params["domain_name"]:
+        snapshot["domain_name"] = params["domain_name"]
+        snapshot["domain"] = domain
     if api is not None:
         snapshot["rest_api"] = {
             "id": api["id"],
             "name": api.get("name"),
             "endpoint_type": rest_apis.endpoint_type_of(api),
             "tags": dict(api.get("tags") or {}),
+            "policy": policy,
         }
+        if unparsed:
+            snapshot["rest_api"]["policy_unparsed"] = unparsed
     return snapshot
 
 
@@ -750,6 +1003,8 @@ def main():
         target_group_arns=dict(type="list", elements="str", default=[]),
         vpc_link_ids=dict(type="list", elements="str", default=[]),
         test_invoke=dict(type="bool", default=False),
+        governance=dict(type="bool", default=False),
+        domain_name=dict(type="str"),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

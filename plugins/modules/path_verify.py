@@ -48,6 +48,22 @@ description:
     port and let the ALB open connections to the targets on the service port. The paths of an NLB have no such
     hop. A load balancer of the other type than the service expects fails C(nlb), and its listener is not
     judged (V(skipped))."
+  - "Governance (version 0.4.0, only with O(governance)): every service gets three hops more after its path's
+    hops, four with a custom domain -
+    C(authorization) (each of the service's methods, V(/<path>) and V(/<path>/{proxy+}), has the expected
+    authorization type and API key requirement; with V(CUSTOM) or V(COGNITO_USER_POOLS) its authorizer exists
+    with the expected name and type, Lambda function or user pools, identity source and cache TTL, and with
+    V(COGNITO_USER_POOLS) the scopes are the expected ones),
+    C(partners) (each partner that may call the service has its usage plan, bound to the API's stage, with the
+    expected per-method throttles, plan throttle and quota, and exactly one API key, its own, enabled as expected;
+    each partner that may not call a service that needs a key has its methods blocked, V(0/0); a usage plan bound
+    to the stage that no partner declares fails it for every service that needs a key),
+    C(stage_policy) (the stage's V(*/*) throttle, logging level, data trace and metrics, the service's
+    per-method throttles, X-Ray tracing, the access log, the WAF web ACL, and the API's resource policy),
+    C(domain) (the custom domain is AVAILABLE and REGIONAL with the expected certificate, TLS security policy and
+    truststore, and maps the base path to the API's stage). They are skipped when the API (or, for C(partners)
+    and C(stage_policy), the stage) is missing, which is another hop's fault. The report then has a section
+    \"Who can call each service\" and each RV(summary) line ends with V(auth=<type> key=<partners>)."
   - Each hop is judged on its own facts against the service's expected resources (from the inventory,
     the published state and the collection's tags), so a fault fails exactly its own hop; a hop whose
     subject cannot exist because of another hop is V(skipped).
@@ -167,6 +183,192 @@ options:
     type: bool
     default: false
     version_added: 0.2.0
+  governance:
+    description:
+      - The governance the API is expected to have (the planner's C(verify) part of the gateway's plan). Without it
+        (V(null)) no governance hop is judged and the result is the one of version 0.3.0.
+      - Checked before anything is judged - a bad field fails the task with its name (for example
+        V(governance.partners[1].quota.period)) and the fix.
+      - The gateway snapshot must come from M(multiaccount.apigateway.gateway_path_info) with
+        O(multiaccount.apigateway.gateway_path_info#module:governance=true) (and
+        O(multiaccount.apigateway.gateway_path_info#module:domain_name) for O(governance.domain)).
+    type: dict
+    version_added: 0.4.0
+    suboptions:
+      authorizers:
+        description: The authorizers declared on the API, by their name in API Gateway.
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: Name of the authorizer.
+            type: str
+            required: true
+          type:
+            description: Type of the authorizer.
+            type: str
+            required: true
+            choices: [TOKEN, REQUEST, COGNITO_USER_POOLS]
+          function_arn:
+            description: The Lambda function of a V(TOKEN) or V(REQUEST) authorizer (its C(authorizerUri) must call it).
+            type: str
+          user_pool_arns:
+            description: The user pools of a V(COGNITO_USER_POOLS) authorizer (compared as a set).
+            type: list
+            elements: str
+          identity_source:
+            description: The identity source, for example V(method.request.header.Authorization); not judged when omitted.
+            type: str
+          result_ttl:
+            description: Seconds the answer is cached (0 to 3600); not judged when omitted.
+            type: int
+      services:
+        description:
+          - Per service name (the names of O(providers[].services)) - C(authorization) (V(NONE), V(AWS_IAM),
+            V(COGNITO_USER_POOLS) or V(CUSTOM); default V(NONE)), C(authorizer) (the name of a declared authorizer,
+            required with V(CUSTOM) and V(COGNITO_USER_POOLS)), C(scopes) (V(COGNITO_USER_POOLS) only),
+            C(api_key_required) (default V(false)) and C(throttle) (C(rate_limit), C(burst_limit) of the service's
+            method settings in the stage, or V(null) for none).
+          - A service without an entry expects V(NONE), no API key and no method throttle.
+        type: dict
+      partners:
+        description: The partners, one usage plan and one API key each.
+        type: list
+        elements: dict
+        suboptions:
+          name:
+            description: Name of the partner.
+            type: str
+            required: true
+          resource_name:
+            description: Name of its usage plan and of its API key (default O(governance.partners[].name)).
+            type: str
+          description:
+            description: Description of the partner (not judged).
+            type: str
+          services:
+            description: The services the partner may call.
+            type: list
+            elements: str
+          enabled:
+            description: Whether its API key is enabled (default V(true)).
+            type: bool
+          quota:
+            description: The plan's quota, V(null) for none.
+            type: dict
+            suboptions:
+              limit:
+                description: Requests per period.
+                type: int
+                required: true
+              period:
+                description: The period.
+                type: str
+                required: true
+                choices: [DAY, WEEK, MONTH]
+              offset:
+                description: Days (or weeks) the period starts later (default 0).
+                type: int
+          throttle:
+            description: The plan's throttle, V(null) for none.
+            type: dict
+            suboptions:
+              rate_limit:
+                description: Requests per second.
+                type: float
+                required: true
+              burst_limit:
+                description: Burst.
+                type: int
+                required: true
+          methods:
+            description:
+              - The per-method throttles of the plan's stage, keyed V(/<resource path>/<METHOD>) (for example
+                V(/payments/ANY) and V(/payments/{proxy+}/ANY)), each C(rate_limit) and C(burst_limit);
+                V(0) and V(0) block the method for the partner's key.
+            type: dict
+      stage:
+        description:
+          - The stage policy. Omitted keys expect API Gateway's defaults.
+        type: dict
+        suboptions:
+          throttle:
+            description: The C(*/*) throttle (C(rate_limit), C(burst_limit)); V(null) is not judged (the account's default applies).
+            type: dict
+            suboptions:
+              rate_limit:
+                description: Requests per second.
+                type: float
+                required: true
+              burst_limit:
+                description: Burst.
+                type: int
+                required: true
+          logging_level:
+            description: The C(*/*) execution logging level (default V(OFF)).
+            type: str
+            choices: ["OFF", ERROR, INFO]
+          data_trace:
+            description: Full request and response logging (default V(false)).
+            type: bool
+          metrics:
+            description: Detailed CloudWatch metrics (default V(false)).
+            type: bool
+          tracing:
+            description: X-Ray tracing (default V(false)).
+            type: bool
+          access_log:
+            description: The access log, V(null) for none.
+            type: dict
+            suboptions:
+              destination_arn:
+                description: ARN of the CloudWatch Logs log group (a trailing V(:*) is ignored).
+                type: str
+                required: true
+              format:
+                description: The log format.
+                type: str
+                required: true
+          web_acl:
+            description: The WAFv2 web ACL associated with the stage (by C(arn), or by C(name) - the name part of the ARN), V(null) for none.
+            type: dict
+            suboptions:
+              arn:
+                description: ARN of the web ACL.
+                type: str
+              name:
+                description: Name of the web ACL.
+                type: str
+      policy:
+        description:
+          - The API's resource policy (an IAM policy document, or its JSON text), compared with the API's in the
+            form API Gateway keeps it (C(execute-api:/...) resources expanded to the API's ARN count as equal).
+          - V(null) does not judge the policy (rest_api then leaves it alone); V({}) expects none.
+        type: raw
+      domain:
+        description: The custom domain, V(null) for none (no C(domain) hop).
+        type: dict
+        suboptions:
+          name:
+            description: The domain name.
+            type: str
+            required: true
+          certificate_arn:
+            description: The ACM certificate of the regional domain; not judged when omitted.
+            type: str
+          security_policy:
+            description: The TLS security policy (default V(TLS_1_2)).
+            type: str
+            choices: [TLS_1_0, TLS_1_2]
+          base_path:
+            description: The base path that maps to the API's stage (V("") or omitted - the root).
+            type: str
+          truststore_uri:
+            description: The mutual TLS truststore (V(s3://bucket/key)), V(null) for no mutual TLS.
+            type: str
+          truststore_version:
+            description: The truststore's version (not judged).
+            type: str
 notes:
   - In check mode the module judges everything and compares the report with the files in O(report_dir);
     RV(ignore:changed) and the diff say whether and how they would change, but no file is written
@@ -225,6 +427,40 @@ EXAMPLES = r"""
 - name: One line per service
   ansible.builtin.debug:
     msg: "{{ verdict.summary }}"
+
+- name: Judge the paths and the governance (who may call, partners, stage policy, custom domain)
+  multiaccount.apigateway.path_verify:
+    gateway:
+      snapshot: "{{ gateway_snapshot }}"  # gateway_path_info with governance true and domain_name
+    providers: "{{ provider_entries }}"
+    governance:
+      authorizers:
+        - name: partner-jwt
+          type: TOKEN
+          function_arn: arn:aws:lambda:us-east-1:111111111111:function:partner-authorizer
+      services:
+        payments: {authorization: CUSTOM, authorizer: partner-jwt, api_key_required: true}
+        cards: {authorization: AWS_IAM}
+      partners:
+        - name: fintech-a
+          resource_name: open-banking-fintech-a
+          services: [payments]
+          quota: {limit: 10000, period: DAY}
+          methods:
+            /payments/ANY: {rate_limit: 50, burst_limit: 100}
+            /payments/{proxy+}/ANY: {rate_limit: 50, burst_limit: 100}
+      stage:
+        throttle: {rate_limit: 100, burst_limit: 200}
+        logging_level: ERROR
+        metrics: true
+        tracing: true
+        web_acl: {name: open-banking}
+      domain:
+        name: api.bank.example
+        certificate_arn: arn:aws:acm:us-east-1:111111111111:certificate/0123
+        base_path: ""
+  delegate_to: localhost
+  run_once: true
 """
 
 RETURN = r"""
@@ -270,6 +506,8 @@ services:
         - Every hop - C(hop), C(status) (V(ok), V(fail), V(skipped)), C(account), C(resource), C(detail), C(fix).
         - 13 hops; 14 for a service behind an application load balancer (C(alb_security_group) after C(vpc_link),
           version 0.3.0).
+        - With O(governance) (version 0.4.0) C(authorization), C(partners), C(stage_policy) and, with a custom
+          domain, C(domain) come last.
       type: list
       elements: dict
       returned: always
@@ -303,6 +541,29 @@ services:
         provider_vpc_ids: [vpc-0b2]
         found_by: {"target_group": "published state", "nlb": "published state", "listener_port": "inventory/state listener_port",
                    "vpc_link": "the integration's connectionId"}
+    access:
+      description:
+        - Who may call the service, as O(governance) declares it - C(authorization), C(authorizer),
+          C(authorizer_type), C(scopes), C(who) (in words), C(api_key_required), C(partners) (the partners that may
+          call it), C(blocked_partners), C(stage_throttle), C(throttle) (its methods'), C(partner_throttles) (per
+          partner, C(plan) and C(methods)) and C(urls) (the execute-api URL and the custom domain's).
+        - Never an API key value.
+      type: dict
+      returned: when O(governance)
+      version_added: 0.4.0
+      sample:
+        authorization: CUSTOM
+        authorizer: partner-jwt
+        authorizer_type: TOKEN
+        scopes: []
+        who: tokens accepted by Lambda authorizer partner-jwt (CUSTOM, TOKEN)
+        api_key_required: true
+        partners: [fintech-a]
+        blocked_partners: []
+        stage_throttle: {"rate_limit": 100.0, "burst_limit": 200}
+        throttle: null
+        partner_throttles: {"fintech-a": {"plan": null, "methods": {"/payments/ANY": {"rate_limit": 50.0, "burst_limit": 100}}}}
+        urls: [https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/v1/payments, https://api.bank.example/payments]
 failures:
   description:
     - Every failed hop, flattened, with its C(service) (not called C(failed), which Ansible reserves for the task status).
@@ -317,7 +578,10 @@ message:
   type: str
   sample: "1 hop(s) failed:\n- payments / provider_route (account 222222222222, route tables rtb-0abc): ...\nReport: /work/reports/path-verify.md"
 summary:
-  description: One line per service (ok, or the failed hops with account, resource and fix).
+  description:
+    - One line per service (ok, or the failed hops with account, resource and fix).
+    - With O(governance) each line ends with who may call the service, for example V(auth=CUSTOM key=fintech-a,fintech-b)
+      (V(key=none) when it needs no API key).
   returned: always
   type: list
   elements: str

@@ -174,7 +174,12 @@ def test_fingerprints_follow_the_rest_api_convention(capsys):
     snap = run(ARGS, capsys)["gateway"]
     config = snap["config"]
     assert config["paths"] == ["/", "/payments"]
-    tree = {r["path"]: {"methods": r["methods"]} for r in snap["resources"]}
+    # Methods without authorizer, scopes or API key: rest_api's form is their type, parameters and integration.
+    keys = gateway_path_info.METHOD_KEYS
+    tree = {
+        r["path"]: {"methods": {name: {key: m[key] for key in keys} for name, m in r["methods"].items()}}
+        for r in snap["resources"]
+    }
     assert config["fingerprint"] == rest_apis.fingerprint(tree)
     assert config["published_fingerprint"] == rest_apis.fingerprint({p: tree[p] for p in ("/", "/payments")})
     assert config["published_fingerprint"] != config["fingerprint"]
@@ -800,3 +805,354 @@ def test_alb_security_group_without_the_link_read_from_the_account_fails_its_hop
     assert failed(hops) == ["alb_security_group"], hops
     assert f"admits no tcp/80 from the VPC link v2 {ids['link']}" in hops["alb_security_group"]["detail"]
     assert f"authorize ingress tcp/80 from {ids['link_sg']}" in hops["alb_security_group"]["fix"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Governance (version 0.4.0): authorizers, usage plans and keys, stage policy, custom domain
+# ---------------------------------------------------------------------------------------------
+
+FUNCTION = "arn:aws:lambda:us-east-1:123456789012:function:partner-authorizer"
+GOVERNED_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}],
+}
+LOG_GROUP = f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/apigateway/open-banking/v1/access"
+GOVERNED_ARGS = dict(ARGS, paths=["payments", "cards"], governance=True, domain_name="api.bank.example")
+
+
+def governed_account():
+    """gateway_account() with governance: /cards behind a Lambda authorizer and an API key, two partners' usage
+    plans with their keys (one bound to the stage, one tagged and bound to nothing any more), a foreign plan of
+    another API, the stage's settings, a web ACL, a resource policy (as AWS returns it: escaped) and a custom
+    domain mapped to the stage."""
+    ids = gateway_account()
+    apigw = ids["apigw"]
+    api = ids["api"]
+    authorizer = apigw.create_authorizer(
+        restApiId=api,
+        name="partner-jwt",
+        type="TOKEN",
+        authorizerUri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{FUNCTION}/invocations",
+        identitySource="method.request.header.Authorization",
+        authorizerResultTtlInSeconds=300,
+    )["id"]
+    root = next(item["id"] for item in apigw.get_resources(restApiId=api)["items"] if item["path"] == "/")
+    cards = apigw.create_resource(restApiId=api, parentId=root, pathPart="cards")["id"]
+    apigw.put_method(
+        restApiId=api,
+        resourceId=cards,
+        httpMethod="ANY",
+        authorizationType="CUSTOM",
+        authorizerId=authorizer,
+        apiKeyRequired=True,
+    )
+    apigw.put_integration(
+        restApiId=api,
+        resourceId=cards,
+        httpMethod="ANY",
+        type="HTTP_PROXY",
+        integrationHttpMethod="ANY",
+        uri=f"http://{ids['nlb']['DNSName']}:8080/",
+        connectionType="VPC_LINK",
+        connectionId=ids["link"],
+    )
+    deploy(ids, "by hand")
+    tags = {"ManagedBy": "multiaccount.apigateway", "multiaccount:gateway": "open-banking"}
+    keys, plans = {}, {}
+    for name in ("open-banking-fintech-a", "open-banking-fintech-b", "foreign"):
+        keys[name] = apigw.create_api_key(name=name, enabled=name != "open-banking-fintech-b", tags=tags)["id"]
+    plans["a"] = apigw.create_usage_plan(
+        name="open-banking-fintech-a",
+        apiStages=[{"apiId": api, "stage": "v1", "throttle": {"/cards/ANY": {"rateLimit": 50.0, "burstLimit": 100}}}],
+        quota={"limit": 10000, "period": "DAY", "offset": 0},
+        tags=tags,
+    )["id"]
+    plans["b"] = apigw.create_usage_plan(name="open-banking-fintech-b", tags=tags)["id"]
+    plans["foreign"] = apigw.create_usage_plan(name="foreign", apiStages=[{"apiId": "otherapi", "stage": "v1"}])["id"]
+    for plan, key in (("a", "open-banking-fintech-a"), ("b", "open-banking-fintech-b"), ("foreign", "foreign")):
+        apigw.create_usage_plan_key(usagePlanId=plans[plan], keyId=keys[key], keyType="API_KEY")
+    apigw.update_stage(
+        restApiId=api,
+        stageName="v1",
+        patchOperations=[
+            {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "100"},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "200"},
+            {"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"},
+            {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"},
+            {"op": "replace", "path": "/~1cards/ANY/throttling/rateLimit", "value": "20"},
+            {"op": "replace", "path": "/~1cards/ANY/throttling/burstLimit", "value": "40"},
+            {"op": "replace", "path": "/tracingEnabled", "value": "true"},
+            {"op": "replace", "path": "/accessLogSettings/destinationArn", "value": LOG_GROUP},
+            {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+        ],
+    )
+    wafv2 = boto3.client("wafv2", region_name=REGION)
+    acl = wafv2.create_web_acl(
+        Name="open-banking",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "ob"},
+    )["Summary"]["ARN"]
+    wafv2.associate_web_acl(WebACLArn=acl, ResourceArn=f"arn:aws:apigateway:{REGION}::/restapis/{api}/stages/v1")
+    escaped = json.dumps(GOVERNED_POLICY).replace('"', '\\"')
+    apigw.update_rest_api(restApiId=api, patchOperations=[{"op": "replace", "path": "/policy", "value": escaped}])
+    certificate = f"arn:aws:acm:{REGION}:123456789012:certificate/0123"
+    apigw.create_domain_name(
+        domainName="api.bank.example",
+        regionalCertificateArn=certificate,
+        endpointConfiguration={"types": ["REGIONAL"]},
+        securityPolicy="TLS_1_2",
+    )
+    apigw.create_base_path_mapping(domainName="api.bank.example", restApiId=api, stage="v1")
+    values = [apigw.get_api_key(apiKey=key, includeValue=True)["value"] for key in keys.values()]
+    return dict(ids, authorizer=authorizer, keys=keys, plans=plans, acl=acl, certificate=certificate, values=values)
+
+
+GOVERNANCE_CALLS = [
+    ("sts", "GetCallerIdentity"),
+    ("apigateway", "GetRestApis"),
+    ("apigateway", "GetResources"),
+    ("apigateway", "GetStage"),
+    ("apigateway", "GetDeployment"),
+    ("apigateway", "GetExport"),
+    ("apigateway", "GetAuthorizers"),
+    ("apigateway", "GetUsagePlans"),
+    ("apigateway", "GetUsagePlanKeys"),
+    ("apigateway", "GetUsagePlanKeys"),
+    ("apigateway", "GetApiKeys"),
+    ("apigateway", "GetDomainName"),
+    ("apigateway", "GetBasePathMappings"),
+] + V1_CALLS[4:]
+
+
+def test_governance_reads_authorizers_plans_keys_stage_policy_and_domain(capsys, monkeypatch, integration_fidelity):
+    ids = governed_account()
+    calls = record_calls(monkeypatch)
+    result = run(GOVERNED_ARGS, capsys)
+    assert calls == GOVERNANCE_CALLS
+    snap = result["gateway"]
+    cards = next(item for item in snap["resources"] if item["path"] == "/cards")["methods"]["ANY"]
+    assert (cards["authorization_type"], cards["authorizer_id"], cards["api_key_required"]) == (
+        "CUSTOM",
+        ids["authorizer"],
+        True,
+    )
+    payments = next(item for item in snap["resources"] if item["path"] == "/payments")["methods"]["ANY"]
+    assert (payments["authorizer_id"], payments["authorization_scopes"], payments["api_key_required"]) == (
+        None,
+        [],
+        False,
+    )
+    governance = snap["governance"]
+    assert governance["authorizers"] == [
+        {
+            "id": ids["authorizer"],
+            "name": "partner-jwt",
+            "type": "TOKEN",
+            "authorizer_uri": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{FUNCTION}/invocations",
+            "provider_arns": [],
+            "identity_source": "method.request.header.Authorization",
+            "identity_validation_expression": None,
+            "result_ttl": 300,
+        }
+    ]
+    # The bound plan and the tagged one (bound to nothing); not the plan of another API.
+    assert [plan["name"] for plan in governance["usage_plans"]] == ["open-banking-fintech-a", "open-banking-fintech-b"]
+    plan_a, plan_b = governance["usage_plans"]
+    assert plan_a["api_stages"] == [
+        {"api_id": ids["api"], "stage": "v1", "throttle": {"/cards/ANY": {"rate_limit": 50.0, "burst_limit": 100}}}
+    ]
+    assert plan_a["quota"] == {"limit": 10000, "period": "DAY", "offset": 0} and plan_a["throttle"] is None
+    assert plan_a["keys"] == [
+        {
+            "id": ids["keys"]["open-banking-fintech-a"],
+            "name": "open-banking-fintech-a",
+            "type": "API_KEY",
+            "enabled": True,
+        }
+    ]
+    assert plan_b["api_stages"] == [] and plan_b["keys"][0]["enabled"] is False
+    stage = snap["stage"]
+    assert stage["method_settings"]["*/*"]["throttling_rate_limit"] == 100.0
+    assert stage["method_settings"]["*/*"]["throttling_burst_limit"] == 200
+    assert stage["method_settings"]["*/*"]["logging_level"] == "INFO"
+    assert stage["method_settings"]["*/*"]["metrics_enabled"] is True
+    assert stage["method_settings"]["~1cards/ANY"]["throttling_rate_limit"] == 20.0
+    assert stage["access_log"] == {"destination_arn": LOG_GROUP, "format": "$context.requestId"}
+    assert stage["tracing_enabled"] is True and stage["web_acl_arn"] == ids["acl"]
+    assert snap["rest_api"]["policy"] == GOVERNED_POLICY and "policy_unparsed" not in snap["rest_api"]
+    assert snap["domain_name"] == "api.bank.example"
+    assert snap["domain"]["status"] == "AVAILABLE" and snap["domain"]["endpoint_type"] == "REGIONAL"
+    assert snap["domain"]["certificate_arn"] == ids["certificate"]
+    assert snap["domain"]["mappings"] == [{"base_path": "", "rest_api_id": ids["api"], "stage": "v1"}]
+    # No API key value anywhere in the result (GetUsagePlanKeys returned them).
+    text = json.dumps(result)
+    assert all(value and value not in text for value in ids["values"])
+
+
+def test_governance_read_from_the_account_is_judged(capsys, monkeypatch, integration_fidelity):
+    """The snapshot of the account, judged: ok where it is as declared, each fault on its own hop."""
+    ids = governed_account()
+    snap = run(GOVERNED_ARGS, capsys)["gateway"]
+    service = {"name": "cards", "port": 8080, "path": "cards", "targets": ["10.0.1.25"]}
+    governance = {
+        "authorizers": [{"name": "partner-jwt", "type": "TOKEN", "function_arn": FUNCTION, "result_ttl": 300}],
+        "services": {"cards": {"authorization": "CUSTOM", "authorizer": "partner-jwt", "api_key_required": True}},
+        "partners": [
+            {
+                "name": "fintech-a",
+                "resource_name": "open-banking-fintech-a",
+                "services": ["cards"],
+                "quota": {"limit": 10000, "period": "DAY"},
+                "methods": {"/cards/ANY": {"rate_limit": 50, "burst_limit": 100}},
+            }
+        ],
+        "stage": {
+            "throttle": {"rate_limit": 100, "burst_limit": 200},
+            "logging_level": "INFO",
+            "metrics": True,
+            "tracing": True,
+            "access_log": {"destination_arn": LOG_GROUP + ":*", "format": "$context.requestId"},
+            "web_acl": {"name": "open-banking"},
+        },
+        "policy": GOVERNED_POLICY,
+        "domain": {"name": "api.bank.example", "certificate_arn": ids["certificate"], "base_path": ""},
+    }
+    gateway = {"name": "shared", "snapshot": snap, "gateway_tag": "open-banking"}
+    provider = {"name": "cards", "account_id": "222222222222", "services": [service], "snapshot": {}}
+
+    def governance_hops():
+        result = topology.evaluate(gateway, [provider], governance)["services"][0]
+        return {hop["hop"]: hop for hop in result["hops"][-4:]}
+
+    hops = governance_hops()
+    # cards has its own method setting (20/40) that governance() does not declare; the unbound tagged plan of
+    # fintech-b is no partner's and is not bound: it is not a caller.
+    assert hops["stage_policy"]["status"] == "fail"
+    assert hops["stage_policy"]["detail"] == (
+        "method setting ~1cards/ANY overrides the stage for ANY /cards (throttle 20/40), cards declares no throttle"
+    )
+    governance["services"]["cards"]["throttle"] = {"rate_limit": 20, "burst_limit": 40}
+    hops = governance_hops()
+    assert {name: hop["status"] for name, hop in hops.items()} == {
+        "authorization": "ok",
+        "partners": "ok",
+        "stage_policy": "ok",
+        "domain": "ok",
+    }, hops
+    governance["partners"][0]["enabled"] = False
+    governance["stage"]["tracing"] = False
+    hops = governance_hops()
+    assert hops["partners"]["detail"] == (
+        f"partner fintech-a: API key open-banking-fintech-a ({ids['keys']['open-banking-fintech-a']}) is enabled, "
+        "expected disabled"
+    )
+    assert hops["stage_policy"]["detail"] == "X-Ray tracing on, expected off"
+
+
+def test_a_method_that_names_an_authorizer_reads_the_authorizers_without_governance(capsys, monkeypatch):
+    ids = governed_account()
+    calls = record_calls(monkeypatch)
+    snap = run(ARGS, capsys)["gateway"]
+    assert [call for call in calls if call[0] == "apigateway"] == [
+        ("apigateway", "GetRestApis"),
+        ("apigateway", "GetResources"),
+        ("apigateway", "GetStage"),
+        ("apigateway", "GetDeployment"),
+        ("apigateway", "GetExport"),
+        ("apigateway", "GetAuthorizers"),
+        ("apigateway", "GetVpcLinks"),
+    ]
+    assert "governance" not in snap and "domain" not in snap and "domain_name" not in snap
+    # The authorizer's name (not its id) is in the fingerprint, and the API's policy gives the governed ones.
+    assert len(snap["config"]["governed_fingerprints"]) == 6
+    assert ids["authorizer"]
+
+
+def test_missing_domain_and_api_without_governance_objects(capsys, monkeypatch):
+    gateway_account()
+    calls = record_calls(monkeypatch)
+    snap = run(dict(ARGS, governance=True, domain_name="nowhere.bank.example"), capsys)["gateway"]
+    assert snap["domain"] is None and snap["domain_name"] == "nowhere.bank.example"
+    assert snap["governance"] == {"authorizers": [], "usage_plans": []}
+    # No plan, no key: no GetUsagePlanKeys and no GetApiKeys; no domain: no GetBasePathMappings.
+    assert [call[1] for call in calls if call[0] == "apigateway"] == [
+        "GetRestApis",
+        "GetResources",
+        "GetStage",
+        "GetAuthorizers",
+        "GetUsagePlans",
+        "GetDomainName",
+        "GetVpcLinks",
+    ]
+    assert snap["rest_api"]["policy"] is None and "governed_fingerprints" not in snap["config"]
+
+
+def test_the_configuration_rest_api_deploys_with_authorizers_and_a_policy_is_current(capsys, monkeypatch):
+    """rest_api fingerprints its routes with their authorization, its authorizers and its policy; the
+    fingerprints read back from the account must contain the deployed one (stage_deployment ok)."""
+    from ansible_collections.multiaccount.apigateway.plugins.modules import rest_api
+
+    routes = [
+        {
+            "path": "payments",
+            "target_url": "http://payments.example.internal",
+            "connection_type": "INTERNET",
+            "authorization_type": "AWS_IAM",
+        },
+        {
+            "path": "cards",
+            "target_url": "http://cards.example.internal",
+            "connection_type": "INTERNET",
+            "authorization_type": "CUSTOM",
+            "authorizer": "partner-jwt",
+            "api_key_required": True,
+        },
+    ]
+    authorizers = [{"name": "partner-jwt", "type": "TOKEN", "function_arn": FUNCTION}]
+    variants = [
+        {"routes": routes, "authorizers": authorizers, "policy": GOVERNED_POLICY},
+        {"routes": routes, "authorizers": authorizers},
+        # No authorizer: the routes alone (IAM and an API key), as before rest_api managed authorizers.
+        {"routes": [dict(routes[0], api_key_required=True), dict(routes[0], path="cards")]},
+    ]
+    for index, extra in enumerate(variants):
+        name = f"governed-{index}"
+        published = run_module(rest_api.main, dict(extra, name=name, stage_name="v1"), capsys)
+        assert published["changed"] is True, published
+        snap = run({"rest_api_name": name, "stage_name": "v1", "paths": ["payments", "cards"]}, capsys)["gateway"]
+        service = {"name": "cards", "port": 80, "path": "cards", "targets": []}
+        gateway = {"name": "shared", "snapshot": snap}
+        provider = {"name": "cards", "services": [service], "snapshot": {}}
+        result = topology.evaluate(gateway, [provider])["services"][0]
+        hop = next(hop for hop in result["hops"] if hop["hop"] == "stage_deployment")
+        assert hop["status"] == "ok", (extra.keys(), hop)
+        assert hop["detail"].startswith("deployed configuration is current")
+
+
+def test_governance_normalisers():
+    escaped = json.dumps(GOVERNED_POLICY).replace('"', '\\"')
+    assert path_reads.parse_policy(escaped) == (GOVERNED_POLICY, None)
+    assert path_reads.parse_policy(json.dumps(GOVERNED_POLICY)) == (GOVERNED_POLICY, None)
+    assert path_reads.parse_policy(None) == (None, None)
+    assert path_reads.parse_policy("{not json") == (None, "{not json")
+    assert path_reads.normalise_stage_settings({}) == {
+        "method_settings": {},
+        "access_log": None,
+        "tracing_enabled": False,
+        "web_acl_arn": None,
+    }
+    plan = path_reads.normalise_usage_plan(
+        {"id": "p", "name": "n", "apiStages": [{"apiId": "a", "stage": "v1"}], "tags": [{"Key": "k", "Value": "v"}]},
+        [],
+    )
+    assert plan["api_stages"] == [{"api_id": "a", "stage": "v1", "throttle": {}}]
+    assert plan["tags"] == {"k": "v"} and plan["quota"] is None and plan["throttle"] is None
+    key = path_reads.normalise_usage_plan_key({"id": "k", "name": "n", "type": "API_KEY", "value": "secret"})
+    assert key == {"id": "k", "name": "n", "type": "API_KEY", "enabled": None}
+    domain = path_reads.normalise_domain(
+        {"domainName": "d", "mutualTlsAuthentication": {"truststoreUri": "s3://b/k"}},
+        [{"basePath": "(none)", "restApiId": "a", "stage": "v1"}, {"basePath": "v2", "restApiId": "a", "stage": "v2"}],
+    )
+    assert domain["truststore_uri"] == "s3://b/k"
+    assert [item["base_path"] for item in domain["mappings"]] == ["", "v2"]

@@ -18,6 +18,8 @@ from ansible_collections.multiaccount.apigateway.plugins.modules import path_ver
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "module_utils"))
 import test_topology as golden  # noqa: E402  pylint: disable=wrong-import-position
 
+from ..module_utils import test_topology_governance as governed  # noqa: E402  pylint: disable=wrong-import-position
+
 
 def module_args(tmp_path, mutate=None, **extra):
     gateway, providers = golden.golden()
@@ -221,3 +223,93 @@ def test_alb_v2_paths_are_judged_with_their_alb_hop_and_drawn(tmp_path, capsys):
         ("payments", "alb_security_group"),
     ]
     assert "payments / alb_security_group (account 111111111111, security group(s) sg-alb of ALB" in broken["msg"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Governance (version 0.4.0)
+# ---------------------------------------------------------------------------------------------
+
+
+def governed_args(tmp_path, mutate=None, **extra):
+    args = module_args(tmp_path, lambda gw, providers: governed.govern(gw))
+    wanted = governed.governance()
+    if mutate:
+        mutate(args["gateway"]["snapshot"], wanted)
+    args["governance"] = wanted
+    args.update(extra)
+    return args
+
+
+def test_governance_hops_the_access_section_and_the_summary(tmp_path, capsys):
+    result, dummy = run(governed_args(tmp_path), capsys)
+    assert result["ok"] is True, result["message"]
+    for service in result["services"]:
+        assert [hop["hop"] for hop in service["hops"]][-4:] == ["authorization", "partners", "stage_policy", "domain"]
+    assert result["services"][0]["access"]["partners"] == ["fintech-a", "fintech-b"]
+    assert result["summary"] == [
+        "payments (/payments, provider payments): ok (17 hops checked) auth=CUSTOM key=fintech-a,fintech-b",
+        "cards (/cards, provider cards): ok (17 hops checked) auth=COGNITO_USER_POOLS key=fintech-a",
+    ]
+    markdown = (tmp_path / "reports" / "path-verify.md").read_text()
+    assert "## Who can call each service" in markdown
+    assert "- API key: with an API key of: fintech-a, fintech-b" in markdown
+    again, dummy = run(governed_args(tmp_path), capsys)
+    assert again["changed"] is False
+
+
+def test_a_governance_fault_fails_the_module_naming_its_hop(tmp_path, capsys):
+    result, dummy = run(governed_args(tmp_path, governed.stage_tracing_off), capsys)
+    assert result["failed"] is True
+    assert sorted((f["service"], f["hop"]) for f in result["failures"]) == [
+        ("cards", "stage_policy"),
+        ("payments", "stage_policy"),
+    ]
+    assert "- payments / stage_policy (account 111111111111, stage v1 of api123): X-Ray tracing off, expected on." in (
+        result["msg"]
+    )
+    assert "api_publish_tracing" in result["msg"]
+
+
+def test_without_governance_the_module_result_is_unchanged(tmp_path, capsys):
+    plain, dummy = run(module_args(tmp_path / "plain"), capsys)
+    snapshot_only, dummy = run(module_args(tmp_path / "governed", lambda gw, providers: governed.govern(gw)), capsys)
+    assert [hop["hop"] for hop in snapshot_only["services"][0]["hops"]] == list(golden.topology.HOPS)
+    assert all("access" not in service for service in snapshot_only["services"])
+    assert snapshot_only["summary"][0] == plain["summary"][0]
+
+
+def test_bad_governance_fails_before_judging_naming_the_field(tmp_path, capsys):
+    result, dummy = run(
+        governed_args(tmp_path, lambda gw, wanted: wanted["partners"][1].update(services=["loans"])), capsys
+    )
+    assert result["failed"] is True and "services" not in result
+    assert result["msg"] == (
+        "governance: governance.partners[1].services[0]: no provider publishes a service named loans "
+        "(known: cards, payments)"
+    )
+    assert not (tmp_path / "reports").exists()
+    # The option's own checks (type, choices) name the field too.
+    result, dummy = run(
+        governed_args(tmp_path, lambda gw, wanted: wanted["partners"][0]["quota"].update(period="YEAR")), capsys
+    )
+    assert result["failed"] is True
+    assert "period" in result["msg"] and "YEAR" in result["msg"] and "governance" in result["msg"]
+
+
+def test_the_action_plugin_judges_the_governance_like_the_module(tmp_path, capsys):
+    from ansible_collections.multiaccount.apigateway.plugins.action import path_verify as verify_action
+
+    module_result, dummy = run(governed_args(tmp_path / "module", governed.partner_key_disabled), capsys)
+    task = mock.MagicMock()
+    task.args = governed_args(tmp_path / "action", governed.partner_key_disabled)
+    task.check_mode = False
+    task.async_val = 0
+    play_context = mock.MagicMock()
+    play_context.check_mode = False
+    plugin = verify_action.ActionModule(task, mock.MagicMock(), play_context, None, None, None)
+    with mock.patch.object(verify_action.shutil, "which", return_value=None):
+        result = plugin.run(task_vars={"inventory_hostname": "shared-services"})
+    assert result["failed"] is True
+    for key in ("services", "failures", "summary"):
+        assert result[key] == module_result[key]
+    assert [(f["service"], f["hop"]) for f in result["failures"]] == [("payments", "partners")]
