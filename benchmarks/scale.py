@@ -3,7 +3,7 @@
 Runs ansible-playbook on the local emulator and prints figures; nothing is asserted. Each case starts
 on a reset emulator with the realism knobs at 0 (VPC links AVAILABLE and targets healthy at once):
 
-  A  3 accounts / 3 services (a copy of inventories/local): this collection (site.yml) against the
+  A  3 accounts / 3 services (inventories/local, without the gateway's policy): this collection (site.yml) against the
      stock baseline (benchmarks/stock/site.yml), cold converge then no-op, interleaved, --pairs times
   B  3 and 24 services over the same two provider accounts (collection): cold + no-op each
   C  24 services over 4 provider accounts (collection): cold + no-op (with B: cost of an account)
@@ -11,6 +11,12 @@ on a reset emulator with the realism knobs at 0 (VPC links AVAILABLE and targets
      strategy, which the planner spreads over 2 NLBs (one NLB takes at most 50 listeners)
   E  shared_gateway_private_integration alb-v2: 3 and 60 services over the same two provider accounts
      (collection): cold + no-op each; 60 services sit behind one ALB (a rule each, no listener-port wall)
+  F  the gateway's policy: inventories/local as it is (authorizer, partners, throttling, logs, tracing,
+     web ACL) against the same inventory with it stripped (case A's collection inventory): cold + no-op
+
+Case A compares like with like: the stock baseline publishes every service open, with no partner or
+stage policy, so A's collection inventory is inventories/local with the gateway's policy stripped
+(api_publish_default_authorization NONE, no governance key); F is what the policy costs.
 
 Per run: wall time, AWS API calls counted by the emulator (writes / reads), AWS module executions and
 tasks executed per host (counted by benchmarks/callback_plugins/bench_stats.py), changed, failed.
@@ -36,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import yaml
 import urllib.parse
 import urllib.request
 
@@ -47,7 +55,7 @@ LOCAL_INVENTORY = os.path.join(ROOT, "inventories", "local")
 KNOBS = {"vpc_link_pending_seconds": 0, "target_initial_seconds": 0}
 RUN_TIMEOUT = 3600
 PROGRESS = sys.stdout.isatty()  # "running ..." before each run, overwritten by its figures
-CASES = "ABCDE"
+CASES = "ABCDEF"
 NLB_LISTENER_QUOTA = 50
 PHASE_NAMES = {"cold": "cold", "noop": "no-op"}
 
@@ -69,6 +77,7 @@ GATEWAY_VARS = {
     "shared_gateway_nlb_strategy": "shared",
     "api_publish_name": "open-banking",
     "api_publish_stage": "v1",
+    "api_publish_default_authorization": "NONE",
 }
 LOCAL_PROVIDERS = [
     (
@@ -202,6 +211,46 @@ def strategy(services):
     return "shared"
 
 
+# The gateway's policy: gateway keys (module_utils/governance.py) and service keys.
+GOVERNANCE_PREFIXES = ("api_publish_default_", "api_publish_authorizers", "api_publish_partners")
+GOVERNANCE_KEYS = (
+    "api_publish_throttle",
+    "api_publish_logging_level",
+    "api_publish_data_trace",
+    "api_publish_metrics",
+    "api_publish_tracing",
+    "api_publish_access_log",
+    "api_publish_cloudwatch_role_arn",
+    "api_publish_web_acl",
+    "api_publish_resource_policy",
+    "api_publish_source_ip_allow",
+    "api_publish_domain",
+)
+SERVICE_ACCESS_KEYS = ("authorization", "authorizer", "authorization_scopes", "api_key_required", "throttle")
+
+
+def strip_governance(directory):
+    """The inventory at ``directory`` without the gateway's policy: every service open (NONE), as the
+    stock baseline publishes them."""
+    host_vars = os.path.join(directory, "host_vars")
+    for name in sorted(os.listdir(host_vars)):
+        path = os.path.join(host_vars, name)
+        with open(path, encoding="utf-8") as stream:
+            values = yaml.safe_load(stream) or {}
+        values = {
+            key: value
+            for key, value in values.items()
+            if not key.startswith(GOVERNANCE_PREFIXES) and key not in GOVERNANCE_KEYS
+        }
+        if "api_publish_name" in values:
+            values["api_publish_default_authorization"] = "NONE"
+        for service in values.get("provider_vpc_services") or []:
+            for key in SERVICE_ACCESS_KEYS:
+                service.pop(key, None)
+        with open(path, "w", encoding="utf-8") as stream:
+            yaml.safe_dump(values, stream, sort_keys=False)
+
+
 def write_inventory(directory, providers, services, gateway_vars=None):
     """An inventory in the shape of inventories/local (same group_vars), with more providers/services
     (and ``gateway_vars`` on top of the gateway's)."""
@@ -242,12 +291,14 @@ class Bench:
         self.work_dir = work_dir
         self.runs = []
 
-    def inventory(self, name, providers=None, services=None, gateway_vars=None):
+    def inventory(self, name, providers=None, services=None, gateway_vars=None, governed=False):
         directory = os.path.join(self.work_dir, "inventories", name)
         if os.path.isdir(directory):
             return directory
         if providers is None:
             shutil.copytree(LOCAL_INVENTORY, directory)
+            if not governed:
+                strip_governance(directory)
             return directory
         return write_inventory(directory, providers, services, gateway_vars)
 
@@ -404,6 +455,18 @@ def case_d(bench):
     return case_pair(bench, "D", "100svc-20prov", 20, 100)
 
 
+def case_f(bench):
+    print("\nF. the gateway's policy: inventories/local as it is vs without the policy (collection)")
+    print(header())
+    runs = {}
+    for governed in (False, True):
+        reset(bench.url)
+        label = "governed" if governed else "open"
+        inventory = bench.inventory(f"F-{label}", governed=governed)
+        runs[governed] = {phase: bench.run("F", label, "collection", phase, inventory) for phase in ("cold", "noop")}
+    return runs
+
+
 def case_e(bench):
     print("\nE. alb-v2: 3 vs 60 services over the same two provider accounts (collection)")
     print(header())
@@ -443,7 +506,7 @@ def per_host_diff(first, second):
 
 def summarize(results, pairs):
     s = Summary()
-    a, b, c, d, e = (results.get(case) for case in CASES)
+    a, b, c, d, e, f = (results.get(case) for case in CASES)
 
     # A: against the stock baseline, medians of the pairs.
     for phase, limit in (("cold", 1.0), ("noop", 0.5)):
@@ -617,6 +680,19 @@ def summarize(results, pairs):
     else:
         s.missing(criterion, "E")
 
+    # F: what the gateway's policy costs (a figure, no criterion of issue 8).
+    if f:
+        figures = []
+        for phase in ("cold", "noop"):
+            open_run, governed = f[False][phase], f[True][phase]
+            figures.append(
+                f"{PHASE_NAMES[phase]}: module runs {open_run['module_runs']} -> {governed['module_runs']}, "
+                f"calls {open_run['calls']} -> {governed['calls']}, wall {open_run['wall']:.1f} -> {governed['wall']:.1f} s"
+            )
+        s.lines.append(
+            "   info  the gateway's policy (F, inventories/local without -> with it)\n         " + "; ".join(figures)
+        )
+
     # no-op changed = 0 everywhere (the collection's runs; the stock baseline's are shown beside).
     noops = [r for r in results["_runs"] if r["phase"] == "noop" and r["product"] == "collection"]
     criterion = "no-op changed = 0 everywhere (every no-op run of the collection)"
@@ -694,6 +770,8 @@ def main(argv=None):
             results["D"] = case_d(bench)
         if "E" in args.cases:
             results["E"] = case_e(bench)
+        if "F" in args.cases:
+            results["F"] = case_f(bench)
     finally:
         if not args.keep_logs:
             shutil.rmtree(work_dir, ignore_errors=True)

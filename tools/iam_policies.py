@@ -191,6 +191,41 @@ def _verdict(policies, action, resource, record_of_tags):
     return True, "", used
 
 
+# Conditions on request parameters the emulator records for the calls of NAMED_PARAMS (patches.py).
+PARAMETER_TESTS = {"ArnLike": fnmatch.fnmatchcase, "StringEquals": lambda value, expected: value == expected}
+
+
+def _parameters_satisfy(statement, recorded):
+    """Whether a statement's conditions hold for the recorded parameters (None: it has other conditions)."""
+    for test, keys in (statement.get("Condition") or {}).items():
+        if test not in PARAMETER_TESTS:
+            return None
+        for key, expected in keys.items():
+            if key not in recorded:
+                return None
+            if not any(PARAMETER_TESTS[test](str(recorded[key]), pattern) for pattern in _as_list(expected)):
+                return False
+    return True
+
+
+def _named_verdict(policies, action, entries):
+    """(allowed, why not, statements that allowed it) for a call on named resources with tested parameters."""
+    used, refused = [], []
+    for entry in entries:
+        matching = [
+            statement
+            for statement in allows(policies, action, entry.get("resource"))
+            if _parameters_satisfy(statement, entry.get("conditions") or {})
+        ]
+        if matching:
+            used += matching
+        else:
+            refused.append(entry.get("resource") or "?")
+    if refused:
+        return False, f" on {', '.join(sorted(set(refused)))}", used
+    return True, "", used
+
+
 def check(record, exceptions=None, allowed_only=False):
     """(findings, report lines) of a record {"calls": {principal: {call: n}}, "resource_tags": {...}}.
 
@@ -208,6 +243,7 @@ def check(record, exceptions=None, allowed_only=False):
     exercised = set()
     skipped = []
     tags = record.get("resource_tags", {})
+    named = record.get("resource_names", {})
     for principal, calls in sorted(record["calls"].items()):
         role = principal.split(":role/", 1)[1] if ":role/" in principal else None
         names = CALLER_POLICIES if principal.endswith(":caller") else ROLES.get(role)
@@ -229,9 +265,13 @@ def check(record, exceptions=None, allowed_only=False):
                 )
                 if not record_of_tags["untagged"] and not record_of_tags["tagged"]:
                     continue
-            allowed, why, statements = _verdict(policies, action, resource, record_of_tags)
-            if any(_condition_kind(statement) == "unsupported" for statement in allows(policies, action, None)):
-                findings.append(f"{principal}: {action}: a condition this check cannot prove")
+            entries = named.get(principal, {}).get(call)
+            if entries:
+                allowed, why, statements = _named_verdict(policies, action, entries)
+            else:
+                allowed, why, statements = _verdict(policies, action, resource, record_of_tags)
+                if any(_condition_kind(s) == "unsupported" for s in allows(policies, action, None)):
+                    findings.append(f"{principal}: {action}: a condition this check cannot prove")
             if not allowed:
                 where = f" on {resource}" if resource else ""
                 findings.append(f"{principal}: {count} x {action}{where} not allowed by {', '.join(names)}{why}")

@@ -320,6 +320,10 @@ def rest_api_routes(api_plan, gateway_state):
         # An ALB routes on the path: its integrations keep the API path (an NLB's get /).
         if route.get("backend_path"):
             entry["backend_path"] = route["backend_path"]
+        # Who may call it (the plan's governance; a route without it is open to anyone).
+        for key in ("authorization_type", "authorizer", "authorization_scopes", "api_key_required"):
+            if route.get(key) and route[key] != "NONE":
+                entry[key] = route[key]
         routes.append(entry)
     return {"routes": routes, "unrouted": unrouted, "pending": pending}
 

@@ -29,6 +29,10 @@ import hashlib
 import re
 
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.governance import (
+    GOVERNANCE_OPTIONS,
+    plan_governance,
+)
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import (
     DEFAULT_REGION,
     INVENTORY,
@@ -101,6 +105,8 @@ GATEWAY_OPTIONS = {
     "api_publish_timeout_in_millis": 29000,
     "shared_gateway_private_integration": DEFAULT_PRIVATE_INTEGRATION,
     "shared_gateway_certificate_arn": None,
+    # The central gateway's policy (module_utils/governance.py).
+    **GOVERNANCE_OPTIONS,
 }
 PROVIDER_STATES = ("present", "absent")
 PROVIDER_OPTIONS = {
@@ -559,6 +565,21 @@ def _gateway_plan(report, host, values, options, services, providers):
     ]
 
     api_name = str(values.get("api_publish_name")).strip()
+    api_stage = str(values.get("api_publish_stage")).strip()
+    api_tags = merge_tags(options["api_tags"], ownership_tags(api_name))
+    policy = plan_governance(
+        report,
+        host,
+        values,
+        {"name": api_name, "stage": api_stage},
+        services,
+        region,
+        str(values.get("aws_account_id")).strip(),
+        merge_tags(options["api_tags"], ownership_tags(name)),
+    )
+    for route in routes:
+        access = policy["access"].get(route["service"]) or {}
+        route.update({key: value for key, value in access.items() if key != "throttle"})
     return {
         "host": host,
         "name": name,
@@ -619,12 +640,26 @@ def _gateway_plan(report, host, values, options, services, providers):
         "peerings": peerings,
         "api": {
             "name": api_name,
-            "stage": str(values.get("api_publish_stage")).strip(),
+            "stage": api_stage,
             "description": options["api_description"],
             "endpoint_type": options["endpoint_type"],
             "timeout_in_millis": options["timeout"],
-            "tags": merge_tags(options["api_tags"], ownership_tags(api_name)),
+            "tags": api_tags,
             "routes": sorted(routes, key=lambda route: route["service"]),
+            # Who may call (authorizers and each route's authorization), the resource policy (None: left
+            # alone), the partners' keys and usage plans, the stage policy with its log group and the
+            # account's CloudWatch role, the custom domain, and what the verifier expects of all that.
+            "authorizers": policy["authorizers"],
+            "policy": policy["policy"],
+            "open_services": policy["open_services"],
+            "partners": policy["partners"],
+            "stage_policy": policy["stage"],
+            "log_group": policy["log_group"],
+            "cloudwatch_role": policy["cloudwatch_role"],
+            "web_acl": policy["web_acl"],
+            "usage_plans": policy["usage_plans"],
+            "domain": policy["domain"],
+            "governance": policy["verify"],
         },
     }
 

@@ -19,6 +19,10 @@ missing, which lets the role pass every contract key with ``default(None)``.
 import difflib
 import re
 
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.governance import (
+    SERVICE_ACCESS_KEYS,
+    check_service_access,
+)
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import (
     check_account_id,
     find_overlaps,
@@ -45,7 +49,7 @@ DEFAULT_NLB_STRATEGY = "shared"
 # Generated NLB / target group names (32 characters at most) embed the service name.
 MAX_SERVICE_NAME_LENGTH = 20
 SERVICE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
-SERVICE_KEYS = ("name", "port", "path", "targets", "listener_port", "health_check")
+SERVICE_KEYS = ("name", "port", "path", "targets", "listener_port", "health_check") + SERVICE_ACCESS_KEYS
 HEALTH_CHECK_KEYS = ("path", "matcher")
 # An ALB health check: a path of at most 1024 characters, and HTTP codes 200-499 as 200, 200,202 or 200-299.
 HEALTH_CHECK_PATH_RE = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$")
@@ -444,8 +448,10 @@ def _check_service(findings, host, field, service, provider):
 
     result["targets"] = _check_targets(findings, host, f"{field}.targets", service.get("targets"), provider)
     result["health_check"] = _check_health_check(findings, host, f"{field}.health_check", service.get("health_check"))
+    result["access"] = check_service_access(findings, host, field, service)
     result["valid"] = all(
-        result[key] is not None for key in ("name", "port", "listener_port", "path", "targets", "health_check")
+        result[key] is not None
+        for key in ("name", "port", "listener_port", "path", "targets", "health_check", "access")
     )
     return result
 
@@ -777,6 +783,7 @@ def _check_services(findings, gateways, providers):
             "path": service["path"],
             "targets": service["targets"],
             "health_check": service["health_check"],
+            "access": service["access"],
             "field": service["field"],
         }
         for service in services

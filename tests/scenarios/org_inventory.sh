@@ -50,6 +50,7 @@ shared_gateway_subnets:
 shared_gateway_nlb_strategy: shared
 api_publish_name: open-banking
 api_publish_stage: v1
+api_publish_default_authorization: NONE
 EOF
 cat >"$work/inventory/catalogue/payments.yml" <<'EOF'
 ---

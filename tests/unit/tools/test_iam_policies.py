@@ -29,7 +29,7 @@ def granted(name):
 
 def full_record():
     """A record in which every principal called every action its policies grant (tag scopes held)."""
-    calls, tags = {}, {}
+    calls, tags, named = {}, {}, {}
     for principal, names in (
         (GATEWAY, iam.ROLES["ApiGatewayPlatformDeployer"]),
         (PROVIDER, iam.ROLES["ApiGatewayProviderDeployer"]),
@@ -47,12 +47,21 @@ def full_record():
                 else:
                     key = action
                 calls[principal][key] = 1
-                if iam._condition_kind(statement) == "tag":
+                tests = {
+                    key_name: iam._as_list(expected)[0].replace("*", "x")
+                    for test in (statement.get("Condition") or {}).values()
+                    for key_name, expected in test.items()
+                }
+                if action.split(":")[0] in ("iam", "logs") and statement["Resource"] != "*":
+                    # A named resource (IAM role, log group) and the parameters its conditions test.
+                    arn = iam._as_list(statement["Resource"])[0].replace("*", "x")
+                    named.setdefault(principal, {})[key] = [{"resource": arn, "conditions": tests}]
+                elif iam._condition_kind(statement) == "tag":
                     tags.setdefault(principal, {})[key] = {"tagged": 1, "untagged": []}
                 elif statement["Resource"] != "*" and not action.startswith("apigateway:"):
                     arns = [arn.replace("::*:", "::123456789012:") for arn in iam._as_list(statement["Resource"])]
                     tags.setdefault(principal, {})[key] = {"tagged": 0, "untagged": arns}
-    return {"calls": calls, "resource_tags": tags}
+    return {"calls": calls, "resource_tags": tags, "resource_names": named}
 
 
 def everything_excepted():
@@ -95,10 +104,33 @@ def test_a_call_outside_the_policy_is_named():
 
 def test_an_api_call_outside_the_allowed_paths_is_named():
     record = full_record()
-    record["calls"][GATEWAY]["apigateway:POST /domainnames"] = 1
+    record["calls"][GATEWAY]["apigateway:POST /clientcertificates"] = 1
     findings = iam.check(record, exceptions=everything_excepted())[0]
     assert findings == [
-        f"{GATEWAY}: 1 x apigateway:POST on arn:aws:apigateway:us-east-1::/domainnames not allowed by gateway-deployer.json"
+        f"{GATEWAY}: 1 x apigateway:POST on arn:aws:apigateway:us-east-1::/clientcertificates not allowed by "
+        "gateway-deployer.json"
+    ]
+
+
+def test_a_call_on_a_named_resource_outside_the_statement_is_named():
+    """The logging role of API Gateway: only roles named *-apigateway-logs, and only its managed policy."""
+    record = full_record()
+    record["resource_names"][GATEWAY]["iam:CreateRole"] = [
+        {"resource": "arn:aws:iam::111111111111:role/Administrator", "conditions": {}}
+    ]
+    record["resource_names"][GATEWAY]["iam:AttachRolePolicy"] = [
+        {
+            "resource": "arn:aws:iam::111111111111:role/open-banking-apigateway-logs",
+            "conditions": {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"},
+        }
+    ]
+    findings = iam.check(record, exceptions=everything_excepted())[0]
+    assert findings == [
+        f"{GATEWAY}: 1 x iam:AttachRolePolicy not allowed by gateway-deployer.json on "
+        "arn:aws:iam::111111111111:role/open-banking-apigateway-logs",
+        f"{GATEWAY}: 1 x iam:CreateRole not allowed by gateway-deployer.json on arn:aws:iam::111111111111:role/Administrator",
+        "gateway-deployer.json: grants iam:AttachRolePolicy, never used (remove it, or explain it in exceptions.yml)",
+        "gateway-deployer.json: grants iam:CreateRole, never used (remove it, or explain it in exceptions.yml)",
     ]
 
 

@@ -273,6 +273,23 @@ def test_rest_api_routes_call_the_load_balancer_on_the_listener_port(plan):
     }
 
 
+def test_rest_api_routes_carry_who_may_call(plan):
+    api = dict(plan["gateway"]["api"])
+    api["routes"] = [
+        (
+            dict(route, authorization_type="CUSTOM", authorizer="partner-jwt", api_key_required=True)
+            if route["service"] == "cards"
+            else route
+        )
+        for route in api["routes"]
+    ]
+    routes = {route["path"]: route for route in joins.rest_api_routes(api, STATE)["routes"]}
+    assert routes["cards"]["authorization_type"] == "CUSTOM" and routes["cards"]["authorizer"] == "partner-jwt"
+    assert routes["cards"]["api_key_required"] is True
+    # Open to anyone: the rest_api defaults, nothing passed.
+    assert "authorization_type" not in routes["payments"] and "authorization_scopes" not in routes["payments"]
+
+
 def test_routes_without_link_or_dns_are_left_out_and_named(plan):
     state = dict(STATE, vpc_links=[])
     result = joins.rest_api_routes(plan["gateway"]["api"], state)

@@ -42,6 +42,7 @@ INVENTORY = [
             "shared_gateway_nlb_strategy": "shared",
             "api_publish_name": "open-banking",
             "api_publish_stage": "v1",
+            "api_publish_default_authorization": "NONE",
         },
     },
     {
@@ -217,6 +218,10 @@ def test_listener_port_differs_from_the_target_port(accounts):
         "load_balancer_type": "network",
         "backend_path": None,
         "scheme": "http",
+        "authorization_type": "NONE",
+        "authorizer": None,
+        "authorization_scopes": [],
+        "api_key_required": False,
     }
     assert gateway["private_integration"] == "nlb-v1"
     assert gateway["vpc_links_v2"] == [] and gateway["security_groups"] == []
@@ -789,6 +794,10 @@ def test_alb_v2_one_internal_alb_one_rule_per_service_deeper_paths_first(account
         "listener_port": 80,
         "backend_path": "/cards/limits",
         "scheme": "http",
+        "authorization_type": "NONE",
+        "authorizer": None,
+        "authorization_scopes": [],
+        "api_key_required": False,
     }
     assert gateway["retire"] == {
         "vpc_links_v1": True,

@@ -24,6 +24,7 @@ VALID = [
             "shared_gateway_nlb_strategy": "shared",
             "api_publish_name": "open-banking",
             "api_publish_stage": "v1",
+            "api_publish_default_authorization": "NONE",
         },
     },
     {
@@ -108,6 +109,13 @@ def test_valid_inventory_passes(accounts):
             "path": "payments",
             "targets": ["10.0.1.25"],
             "health_check": {},
+            "access": {
+                "authorization": None,
+                "authorizer": None,
+                "authorization_scopes": None,
+                "api_key_required": None,
+                "throttle": None,
+            },
             "field": "provider_vpc_services[0]",
         },
         {
@@ -118,6 +126,13 @@ def test_valid_inventory_passes(accounts):
             "path": "cards/v2",
             "targets": ["10.1.1.10", "10.1.2.10"],
             "health_check": {},
+            "access": {
+                "authorization": None,
+                "authorizer": None,
+                "authorization_scopes": None,
+                "api_key_required": None,
+                "throttle": None,
+            },
             "field": "provider_vpc_services[0]",
         },
     ]

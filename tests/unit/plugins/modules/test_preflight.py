@@ -67,6 +67,7 @@ ACCOUNTS = [
             "shared_gateway_nlb_strategy": "shared",
             "api_publish_name": "open-banking",
             "api_publish_stage": "v1",
+            "api_publish_default_authorization": "NONE",
         },
     },
     {
@@ -104,6 +105,13 @@ def test_success_returns_counts_and_services(module_calls):
             "path": "payments",
             "targets": ["10.0.1.25"],
             "health_check": {},
+            "access": {
+                "authorization": None,
+                "authorizer": None,
+                "authorization_scopes": None,
+                "api_key_required": None,
+                "throttle": None,
+            },
             "target_group": "open-banking-payments",
             "load_balancer": "open-banking",
             "load_balancer_type": "network",
