@@ -42,10 +42,10 @@ import subprocess
 import sys
 import tempfile
 import time
-
-import yaml
 import urllib.parse
 import urllib.request
+
+import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STOCK_PLAYBOOK = os.path.join(ROOT, "benchmarks", "stock", "site.yml")
