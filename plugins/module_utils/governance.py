@@ -727,7 +727,7 @@ def plan_governance(report, host, values, api, services, region, account_id, tag
             "web_acl": stage["web_acl"],
         },
         "policy": policy,
-        "domain": domain,
+        "domain": {key: value for key, value in domain.items() if key != "mutual_tls"} if domain else None,
     }
     return {
         "authorizers": authorizers,

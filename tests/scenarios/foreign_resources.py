@@ -153,7 +153,27 @@ def ours():
             f"{account} security-group {g['GroupName']}"
             for g in ec2.describe_security_groups(Filters=OURS)["SecurityGroups"]
         ]
+    lines += [f"{GATEWAY[0]} {item}" for item in governance_left(session(*GATEWAY))]
     print("\n".join(sorted(lines)))
+
+
+def governance_left(gateway):
+    """The gateway's policy resources that carry ManagedBy: API keys (never their values), usage plans,
+    domains, REGIONAL web ACLs, log groups and IAM roles."""
+    apigw, wafv2, logs, iam = (gateway.client(name) for name in ("apigateway", "wafv2", "logs", "iam"))
+    left = [f"api-key {key['name']}" for key in apigw.get_api_keys()["items"] if _tagged(key.get("tags"))]
+    left += [f"usage-plan {plan['name']}" for plan in apigw.get_usage_plans()["items"] if _tagged(plan.get("tags"))]
+    left += [f"domain {item['domainName']}" for item in apigw.get_domain_names()["items"] if _tagged(item.get("tags"))]
+    for acl in wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]:
+        if _tagged(wafv2.list_tags_for_resource(ResourceARN=acl["ARN"])["TagInfoForResource"].get("TagList")):
+            left.append(f"web-acl {acl['Name']}")
+    for group in logs.describe_log_groups()["logGroups"]:
+        if _tagged(logs.list_tags_log_group(logGroupName=group["logGroupName"]).get("tags")):
+            left.append(f"log-group {group['logGroupName']}")
+    for role in iam.list_roles()["Roles"]:
+        if _tagged(iam.list_role_tags(RoleName=role["RoleName"])["Tags"]):
+            left.append(f"role {role['RoleName']}")
+    return left
 
 
 def _tagged(tags):

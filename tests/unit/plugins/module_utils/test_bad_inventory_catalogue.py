@@ -808,6 +808,31 @@ CATALOGUE = [
         put("payments", "provider_vpc_cidr", DROP),
         renumber(GW, "10.100.", "10.0."),
     ),
+    planner(
+        "authorization-unsaid",
+        "no api_publish_default_authorization, and services with no authorization of their own",
+        GW,
+        "api_publish_default_authorization",
+        "set api_publish_default_authorization",
+        put(GW, "api_publish_default_authorization", DROP),
+    ),
+    planner(
+        "partner-unknown-service",
+        "a partner that lists a service nobody publishes",
+        GW,
+        "api_publish_partners[0].services",
+        "published:",
+        put(GW, "api_publish_partners", [{"name": "fintech-a", "services": ["loans"]}]),
+    ),
+    planner(
+        "authorizer-undeclared",
+        "a service whose authorizer is not in api_publish_authorizers",
+        "cards",
+        f"{SVC}[0].authorizer",
+        "is not in api_publish_authorizers",
+        put("cards", f"{SVC}[0].authorization", "CUSTOM"),
+        put("cards", f"{SVC}[0].authorizer", "jwt"),
+    ),
 ]
 
 
