@@ -26,6 +26,7 @@ the method's setting. Users write method keys as ``/<resource path>/<METHOD>`` (
 import copy
 import math
 import re
+import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
@@ -619,9 +620,28 @@ def get_account(client):
     return client.get_account()
 
 
+# A role created moments before (the api_publish role makes it in the same run) can take a few seconds
+# before API Gateway may assume it: AWS answers BadRequestException ("The role ARN does not have required
+# permissions set to API Gateway") until IAM has propagated it.
+ROLE_PROPAGATION_ATTEMPTS = 6
+ROLE_PROPAGATION_DELAY = 5
+
+
 @ApiStageErrorHandler.common_error_handler("update the API Gateway account settings")
+def update_account_role(client, role_arn, sleep=time.sleep):
+    for attempt in range(ROLE_PROPAGATION_ATTEMPTS):
+        try:
+            return _update_account_role(client, role_arn)
+        except is_boto3_error_code("BadRequestException") as error:
+            message = error.response.get("Error", {}).get("Message", "")
+            if "role" not in message.lower() or attempt + 1 == ROLE_PROPAGATION_ATTEMPTS:
+                raise
+            sleep(ROLE_PROPAGATION_DELAY)
+    return None
+
+
 @aws_retry
-def update_account_role(client, role_arn):
+def _update_account_role(client, role_arn):
     return client.update_account(patchOperations=[_replace("/cloudwatchRoleArn", role_arn)])
 
 

@@ -395,3 +395,37 @@ def test_find_web_acl_and_stage_arn():
         api_stages.stage_arn("us-east-1", "a1b2c3d4e5", "v1")
         == "arn:aws:apigateway:us-east-1::/restapis/a1b2c3d4e5/stages/v1"
     )
+
+
+def test_a_role_created_moments_before_is_retried_until_api_gateway_may_assume_it():
+    from botocore.exceptions import ClientError
+
+    class Client:
+        def __init__(self, failures):
+            self.failures = failures
+            self.calls = 0
+
+        def update_account(self, patchOperations):
+            self.calls += 1
+            if self.calls <= self.failures:
+                raise ClientError(
+                    {
+                        "Error": {
+                            "Code": "BadRequestException",
+                            "Message": "The role ARN does not have required permissions set to API Gateway",
+                        }
+                    },
+                    "UpdateAccount",
+                )
+            return {"cloudwatchRoleArn": patchOperations[0]["value"]}
+
+    sleeps = []
+    client = Client(failures=2)
+    result = api_stages.update_account_role(client, "arn:aws:iam::111111111111:role/gw-apigateway-logs", sleeps.append)
+    assert result["cloudwatchRoleArn"].endswith("gw-apigateway-logs")
+    assert client.calls == 3 and sleeps == [api_stages.ROLE_PROPAGATION_DELAY] * 2
+    # Never more than ROLE_PROPAGATION_ATTEMPTS calls; then the error is the module's.
+    client = Client(failures=99)
+    with pytest.raises(api_stages.AnsibleApiStageError):
+        api_stages.update_account_role(client, "arn:aws:iam::111111111111:role/gw-apigateway-logs", sleeps.append)
+    assert client.calls == api_stages.ROLE_PROPAGATION_ATTEMPTS
