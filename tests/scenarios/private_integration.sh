@@ -47,8 +47,10 @@ curl -fsS -X POST -H 'Content-Type: application/json' -d '{"vpc_link_pending_sec
 # $1: mode, $2: log name. Fails unless site.yml passes. $https: extra arguments (the certificate).
 https=""
 converge() {
+  # The verifier's report goes to a directory of this run (other lanes converge inventories/local too).
   # shellcheck disable=SC2086 # $https is empty or one -e argument
   if ! ansible-playbook -i inventories/local playbooks/site.yml -e "shared_gateway_private_integration=$1" $https \
+    -e "verify_report_dir=$work/reports" \
     >"$work/$2.log" 2>&1; then
     tail -40 "$work/$2.log" >&2
     fail "site.yml with $1 ($2) failed"
@@ -138,6 +140,7 @@ in_place nlb-v1
 
 step "dry run of the move to alb-v2 (--check --diff): it shows the move and changes nothing"
 if ! ansible-playbook -i inventories/local playbooks/site.yml -e shared_gateway_private_integration=alb-v2 \
+  -e "verify_report_dir=$work/reports" \
   --check --diff >"$work/check-alb-v2.log" 2>&1; then
   tail -40 "$work/check-alb-v2.log" >&2
   fail "site.yml --check --diff with alb-v2 failed"
