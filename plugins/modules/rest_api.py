@@ -643,6 +643,16 @@ def complete_current_tree(client, rest_api_id, current, desired, authorizer_name
             current[path]["methods"][method] = state
 
 
+def policy_op(api, policy):
+    """The UpdateRestApi operation that gives ``api`` the resource policy ``policy`` (None: leave it
+    alone, or it already has it)."""
+    if policy is None or authz.canonical_policy(authz.parse_policy(api.get("policy"))) == authz.canonical_policy(
+        policy
+    ):
+        return None
+    return {"op": "replace", "path": "/policy", "value": json.dumps(policy) if policy else ""}
+
+
 def ensure_api(module, client, changes):
     """Find, create or update the API itself and its tags.
 
@@ -684,10 +694,7 @@ def ensure_api(module, client, changes):
     after = dict(api)
     ops = rest_apis.rest_api_patch_ops(api, params["name"], params["description"], params["endpoint_type"])
     policy = params["policy"]
-    if policy is not None and authz.canonical_policy(authz.parse_policy(api.get("policy"))) != authz.canonical_policy(
-        policy
-    ):
-        ops.append({"op": "replace", "path": "/policy", "value": json.dumps(policy) if policy else ""})
+    ops += [op for op in (policy_op(api, policy),) if op]
     if ops:
         changes.append("update REST API (" + ", ".join(f"{op['op']} {op['path']}" for op in ops) + ")")
         if not module.check_mode:
@@ -810,7 +817,7 @@ def route_results(routes, final, api_id, region, stage_name):
     return results
 
 
-def read_authorizers(module, client, api_id, created, specs, routes):
+def read_authorizers(client, api_id, created, specs, routes):
     """The API's authorizers (normalised), read only when the run declares or uses any."""
     uses = specs is not None or any(route.get("authorizer") for route in routes or [])
     if created or not uses:
@@ -830,7 +837,7 @@ def ensure_authorizers(module, client, api_id, specs, current, changes):
     creates, updates, deletes = authz.plan_authorizers(current, desired, module.params["purge_authorizers"])
     for item in creates:
         changes.append(f"create authorizer {item['name']} ({item['type']})")
-        ids[item["name"]] = None if module.check_mode else authz_create(client, api_id, item)
+        ids[item["name"]] = None if module.check_mode else rest_apis.create_authorizer(client, api_id, item)["id"]
     for item, ops in updates:
         changes.append(
             f"update authorizer {item['name']} (" + ", ".join(f"{op['op']} {op['path']}" for op in ops) + ")"
@@ -838,10 +845,6 @@ def ensure_authorizers(module, client, api_id, specs, current, changes):
         if not module.check_mode:
             rest_apis.update_authorizer(client, api_id, item["id"], ops)
     return ids, deletes, bool(creates or updates or deletes)
-
-
-def authz_create(client, api_id, item):
-    return rest_apis.create_authorizer(client, api_id, item)["id"]
 
 
 def delete_authorizers(module, client, api_id, deletes, changes):
@@ -869,11 +872,9 @@ def ensure_present(module, client, routes, specs):
 
     api, api_before, created = ensure_api(module, client, changes)
     api_id = api.get("id")
-    changed = []
-    if api_before is not None and any(line.startswith("update REST API") and "/policy" in line for line in changes):
-        changed.append("resource policy")
+    changed = ["resource policy"] if api_before is not None and policy_op(api_before, params["policy"]) else []
 
-    current_authorizers = read_authorizers(module, client, api_id, created, specs, routes)
+    current_authorizers = read_authorizers(client, api_id, created, specs, routes)
     names = {item["id"]: item["name"] for item in current_authorizers}
     authorizer_ids, deletes, authorizers_changed = ensure_authorizers(
         module, client, api_id, specs, current_authorizers, changes
