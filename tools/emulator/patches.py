@@ -37,6 +37,7 @@ their choosing, so that no assertion races the clock on a loaded machine.
 """
 
 import fnmatch
+import inspect
 import ipaddress
 import json
 import math
@@ -2002,6 +2003,1180 @@ def patch_G31():
 
 
 # --------------------------------------------------------------------------------------------------
+# G32 / G33: a transit gateway shared with other accounts through RAM
+# --------------------------------------------------------------------------------------------------
+
+# How patch_G32 and patch_G33 install their code: plain setattr and dict items, or, for an in-process
+# moto test, through a pytest monkeypatch (undoable()) that puts everything back when the test ends.
+_INSTALL = {"attr": setattr, "item": dict.__setitem__}
+
+
+def undoable(monkeypatch):
+    """Make the next ``patch_G32()`` / ``patch_G33()`` of this module install through ``monkeypatch``.
+
+    For in-process moto tests (``mock_aws``): every attribute they replace or add and every URL route
+    they add is restored when the test ends::
+
+        patches.undoable(monkeypatch)
+        patches.patch_G32()
+        patches.patch_G33()
+    """
+    _INSTALL["attr"] = lambda obj, name, value: monkeypatch.setattr(obj, name, value, raising=False)
+    _INSTALL["item"] = monkeypatch.setitem
+
+
+def _install(obj, **attributes):
+    for name, value in attributes.items():
+        _INSTALL["attr"](obj, name, value)
+
+
+def _require_moto():
+    """The patches replace private code of one moto release: refuse any other (also in-process)."""
+    import moto
+
+    if moto.__version__ != MOTO_VERSION:
+        raise RuntimeError(f"tools/emulator/patches.py targets moto {MOTO_VERSION} exactly, found {moto.__version__}")
+
+
+# ---- G32 helpers: organizations, shares, invitations ----------------------------------------------
+
+_ORG_PRINCIPAL = re.compile(r"^arn:aws[a-z-]*:organizations::\d{12}:(?:organization/(o-\w+)|ou/(o-\w+)/(ou-[\w-]+))$")
+
+
+def _ram_error(code, message):
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError(code, message)
+
+
+def _organization_of(account_id, partition="aws"):
+    """(organizations backend of the management account, organization) of an account, or (None, None)."""
+    from moto.organizations.models import organizations_backends
+
+    backend = organizations_backends[account_id][partition]
+    if backend.org is None:
+        management = organizations_backends.master_accounts.get(account_id)
+        if management is None:
+            return None, None
+        backend = organizations_backends[management[0]][management[1]]
+        if backend.org is None or not any(account.id == account_id for account in backend.accounts):
+            return None, None
+    return backend, backend.org
+
+
+def _ram_sharing_enabled(account_id, partition):
+    """EnableSharingWithAwsOrganization was called: RAM has trusted access in the account's organization."""
+    backend, org = _organization_of(account_id, partition)
+    return org is not None and any(s["ServicePrincipal"] == "ram.amazonaws.com" for s in backend.services)
+
+
+def _org_principal_covers(principal, account_id, partition):
+    """True when ``principal``, an organization or OU ARN, contains ``account_id``."""
+    match = _ORG_PRINCIPAL.match(principal)
+    backend, org = _organization_of(account_id, partition) if match else (None, None)
+    if org is None or org.id not in (match.group(1), match.group(2)):
+        return False
+    if match.group(1):
+        return True
+    parent, seen = next((a.parent_id for a in backend.accounts if a.id == account_id), None), set()
+    while parent and parent not in seen:
+        if parent == match.group(3):
+            return True
+        seen.add(parent)
+        parent = next((getattr(ou, "parent_id", None) for ou in backend.ou if ou.id == parent), None)
+    return False
+
+
+def _share_state(share):
+    """G32's bookkeeping of a resource share: its tags and its associations, keyed (type, entity)."""
+    state = share.__dict__.get("_g32")
+    if state is None:
+        state = share._g32 = {"tags": [], "associations": OrderedDict()}
+    return state
+
+
+def _associations(share, kind, statuses=None):
+    return [
+        (entity, entry)
+        for (k, entity), entry in _share_state(share)["associations"].items()
+        if k == kind and (statuses is None or entry["status"] in statuses)
+    ]
+
+
+def _set_association(share, kind, entity, status, external=False):
+    from moto.core.utils import utcnow
+
+    now = utcnow()
+    entry = _share_state(share)["associations"].setdefault((kind, entity), {"created": now, "external": external})
+    entry.update(status=status, updated=now)
+    # moto's own lists: what is associated now
+    share.principals = [e for e, _status in _associations(share, "PRINCIPAL", ("ASSOCIATING", "ASSOCIATED"))]
+    share.resource_arns = [e for e, _status in _associations(share, "RESOURCE", ("ASSOCIATING", "ASSOCIATED"))]
+    return entry
+
+
+def _association_json(share, kind, entity, entry, status=None):
+    from moto.core.utils import unix_time
+
+    return {
+        "resourceShareArn": share.arn,
+        "resourceShareName": share.name,
+        "associatedEntity": entity,
+        "associationType": kind,
+        "status": status or entry["status"],
+        "creationTime": unix_time(entry["created"]),
+        "lastUpdatedTime": unix_time(entry["updated"]),
+        "external": entry["external"],
+    }
+
+
+def _invitations(ram_backend):
+    """The invitations an account received in a region (kept in its RAM backend: a reset forgets them)."""
+    store = ram_backend.__dict__.get("_g32_invitations")
+    if store is None:
+        store = ram_backend._g32_invitations = OrderedDict()
+    return store
+
+
+def _invite(share, account_id):
+    from moto.core.utils import unix_time
+    from moto.moto_api._internal import mock_random
+    from moto.ram.models import ram_backends
+
+    store = _invitations(ram_backends[account_id][share.region])
+    if any(i["resourceShareArn"] == share.arn and i["status"] == "PENDING" for i in store.values()):
+        return
+    prefix = f"arn:{share.partition}:ram:{share.region}:{share.owning_account_id}"  # the sender's account
+    arn = f"{prefix}:resource-share-invitation/{mock_random.uuid4()}"
+    store[arn] = {
+        "resourceShareInvitationArn": arn,
+        "resourceShareName": share.name,
+        "resourceShareArn": share.arn,
+        "senderAccountId": share.owning_account_id,
+        "receiverAccountId": account_id,
+        "invitationTimestamp": unix_time(),
+        "status": "PENDING",
+    }
+
+
+def _withdraw_invitations(share, account_id):
+    """Pending invitations of ``share`` to ``account_id`` go away (principal removed, share deleted)."""
+    from moto.ram.models import ram_backends
+
+    if not re.match(r"^\d{12}$", account_id):
+        return
+    store = _invitations(ram_backends[account_id][share.region])
+    for arn in [a for a, i in store.items() if i["resourceShareArn"] == share.arn and i["status"] == "PENDING"]:
+        del store[arn]
+
+
+def _ram_has_access(share, account_id):
+    """True when ``account_id`` may use what another account shares in ``share``."""
+    if share.status != "ACTIVE" or account_id == share.owning_account_id:
+        return False
+    return any(
+        entity == account_id or _org_principal_covers(entity, account_id, share.partition)
+        for entity, _status in _associations(share, "PRINCIPAL", ("ASSOCIATED",))
+    )
+
+
+def _ram_shares(region):
+    """Every resource share of every account in ``region``."""
+    from moto.ram.models import ram_backends
+
+    return [
+        share
+        for _account, name, backend in list(ram_backends.iter_backends())
+        if name == region
+        for share in list(backend.resource_shares)
+    ]
+
+
+def ram_shared_with(account_id, region):
+    """``[(share, resource ARN)]`` that other accounts share with ``account_id`` in ``region`` (G32 state;
+    nothing without G32)."""
+    return [
+        (share, arn)
+        for share in _ram_shares(region)
+        if _ram_has_access(share, account_id)
+        for arn, _status in _associations(share, "RESOURCE", ("ASSOCIATED",))
+    ]
+
+
+def _ram_resource_type(arn):
+    """``arn:aws:ec2:r:a:transit-gateway/tgw-1`` -> ``ec2:TransitGateway`` (RAM's resource type)."""
+    parts = arn.split(":", 5)
+    kind = re.split(r"[/:]", parts[5], maxsplit=1)[0] if len(parts) == 6 else ""
+    return f"{parts[2] if len(parts) > 2 else ''}:" + "".join(word.capitalize() for word in kind.split("-"))
+
+
+def _ram_owner(value):
+    from moto.ram.exceptions import InvalidParameterException
+
+    if value not in ("SELF", "OTHER-ACCOUNTS"):
+        raise InvalidParameterException(
+            f"{value} is not a valid resource owner. Specify either SELF or OTHER-ACCOUNTS and try again."
+        )
+    return value
+
+
+def _ram_visible_shares(backend, owner):
+    """The shares the caller owns (SELF) or may use (OTHER-ACCOUNTS)."""
+    if owner == "SELF":
+        return list(backend.resource_shares)
+    return [share for share in _ram_shares(backend.region_name) if _ram_has_access(share, backend.account_id)]
+
+
+def _ram_share_of(backend, arn, active=False):
+    from moto.ram.exceptions import UnknownResourceException
+
+    share = next((s for s in backend.resource_shares if s.arn == arn), None)
+    if share is None:
+        raise UnknownResourceException(f"ResourceShare {arn} could not be found.")
+    if active and share.status != "ACTIVE":
+        raise _ram_error("InvalidStateTransitionException", f"The resource share {arn} is {share.status}.")
+    return share
+
+
+def _ram_associate(backend, share, resource_arns, principals):
+    """Add resources and principals to ``share``; the resourceShareAssociations AWS answers (ASSOCIATING).
+
+    An account principal gets a PENDING invitation and stays ASSOCIATING until it accepts, unless it is
+    in the owner's organization and sharing with AWS Organizations is enabled (ASSOCIATED at once). An
+    organization or OU principal needs that sharing enabled (OperationNotPermittedException) and is
+    ASSOCIATED at once: every account under it gets access. Other principals (IAM ARNs, services) are
+    recorded ASSOCIATED and give no account access.
+    """
+    resource_arns, principals = list(resource_arns or []), list(principals or [])
+    share.add_resources(resource_arns)  # moto's checks of the ARNs (MalformedArnException)
+    share.add_principals(principals)  # ... and of the principals (InvalidParameterException, unknown org)
+    enabled = _ram_sharing_enabled(backend.account_id, share.partition)
+    if not enabled and any(_ORG_PRINCIPAL.match(p) for p in principals):
+        raise _ram_error(
+            "OperationNotPermittedException",
+            "Sharing with an organization or organizational unit needs sharing with AWS Organizations "
+            "to be enabled (EnableSharingWithAwsOrganization) in the management account.",
+        )
+    owner_org = _organization_of(backend.account_id, share.partition)[1]
+    answer = []
+    for arn in resource_arns:
+        entry = _set_association(share, "RESOURCE", arn, "ASSOCIATED")
+        answer.append(_association_json(share, "RESOURCE", arn, entry, "ASSOCIATING"))
+    for principal in principals:
+        current = _share_state(share)["associations"].get(("PRINCIPAL", principal))
+        if current is not None and current["status"] in ("ASSOCIATING", "ASSOCIATED"):
+            answer.append(_association_json(share, "PRINCIPAL", principal, current))
+            continue
+        if re.match(r"^\d{12}$", principal):
+            their_org = _organization_of(principal, share.partition)[1]
+            same_org = owner_org is not None and their_org is not None and their_org.id == owner_org.id
+            status = "ASSOCIATED" if same_org and enabled else "ASSOCIATING"
+            entry = _set_association(share, "PRINCIPAL", principal, status, external=not same_org)
+            if status == "ASSOCIATING":
+                _invite(share, principal)
+        else:
+            entry = _set_association(share, "PRINCIPAL", principal, "ASSOCIATED")
+        answer.append(_association_json(share, "PRINCIPAL", principal, entry, "ASSOCIATING"))
+    return answer
+
+
+def _ram_disassociate(share, resource_arns, principals):
+    """Remove resources and principals (a removed account loses access and its pending invitation)."""
+    answer = []
+    for kind, entities in (("RESOURCE", resource_arns or []), ("PRINCIPAL", principals or [])):
+        for entity in entities:
+            entry = _share_state(share)["associations"].get((kind, entity))
+            if entry is None or entry["status"] == "DISASSOCIATED":
+                continue
+            _set_association(share, kind, entity, "DISASSOCIATED")
+            if kind == "PRINCIPAL":
+                _withdraw_invitations(share, entity)
+            answer.append(_association_json(share, kind, entity, entry, "DISASSOCIATING"))
+    return answer
+
+
+def _ram_share_json(share, caller):
+    data = share.describe()
+    if caller == share.owning_account_id:  # others do not see the owner's tags
+        data["tags"] = list(_share_state(share)["tags"])
+    return data
+
+
+def _ram_tags_match(share, tag_filters):
+    tags = {t["key"]: t["value"] for t in _share_state(share)["tags"]}
+    return all(
+        f.get("tagKey") in tags and (not f.get("tagValues") or tags[f["tagKey"]] in f["tagValues"])
+        for f in tag_filters or []
+    )
+
+
+def _ram_invitation(backend, arn):
+    invitation = _invitations(backend).get(arn)
+    if invitation is None:
+        raise _ram_error(
+            "ResourceShareInvitationArnNotFoundException", f"ResourceShareInvitationArn {arn} could not be found."
+        )
+    if invitation["status"] == "ACCEPTED":
+        raise _ram_error(
+            "ResourceShareInvitationAlreadyAcceptedException", f"The invitation {arn} was already accepted."
+        )
+    if invitation["status"] == "REJECTED":
+        raise _ram_error(
+            "ResourceShareInvitationAlreadyRejectedException", f"The invitation {arn} was already rejected."
+        )
+    return invitation
+
+
+def _ram_answer_invitation(backend, arn, status):
+    """Accept (ASSOCIATED: access) or reject (DISASSOCIATED) a PENDING invitation the caller received."""
+    from moto.ram.models import ram_backends
+
+    invitation = _ram_invitation(backend, arn)
+    invitation["status"] = "ACCEPTED" if status == "ASSOCIATED" else "REJECTED"
+    owner = ram_backends[invitation["senderAccountId"]][backend.region_name]
+    share = next((s for s in owner.resource_shares if s.arn == invitation["resourceShareArn"]), None)
+    entry = _share_state(share)["associations"].get(("PRINCIPAL", backend.account_id)) if share else None
+    if entry is not None and entry["status"] == "ASSOCIATING":
+        _set_association(share, "PRINCIPAL", backend.account_id, status)
+    return {"resourceShareInvitation": dict(invitation)}
+
+
+def _ram_invitations_json(backend, invitation_arns, share_arns):
+    return [
+        dict(invitation)
+        for arn, invitation in _invitations(backend).items()
+        if (not invitation_arns or arn in invitation_arns)
+        and (not share_arns or invitation["resourceShareArn"] in share_arns)
+    ]
+
+
+def _ram_resources_json(backend, owner, resource_type, resource_arns, share_arns, principal):
+    from moto.core.utils import unix_time
+
+    answer = []
+    for share in _ram_visible_shares(backend, owner):
+        if share.status != "ACTIVE" or (share_arns and share.arn not in share_arns):
+            continue
+        if principal and principal not in [
+            p for p, _status in _associations(share, "PRINCIPAL", ("ASSOCIATING", "ASSOCIATED"))
+        ]:
+            continue
+        for arn, entry in _associations(share, "RESOURCE", ("ASSOCIATED",)):
+            kind = _ram_resource_type(arn)
+            if (resource_arns and arn not in resource_arns) or (
+                resource_type and kind.lower() != resource_type.lower()
+            ):
+                continue
+            answer.append(
+                {
+                    "arn": arn,
+                    "type": kind,
+                    "resourceShareArn": share.arn,
+                    "status": "AVAILABLE",
+                    "creationTime": unix_time(entry["created"]),
+                    "lastUpdatedTime": unix_time(entry["updated"]),
+                    "resourceRegionScope": "REGIONAL",
+                }
+            )
+    return answer
+
+
+def _ram_principals_json(backend, owner, resource_arn, principals, resource_type, share_arns):
+    from moto.core.utils import unix_time
+
+    answer = []
+    for share in _ram_visible_shares(backend, owner):
+        resources = [arn for arn, _status in _associations(share, "RESOURCE", ("ASSOCIATED",))]
+        if share.status != "ACTIVE" or (share_arns and share.arn not in share_arns):
+            continue
+        if (resource_arn and resource_arn not in resources) or (
+            resource_type and resource_type.lower() not in [_ram_resource_type(arn).lower() for arn in resources]
+        ):
+            continue
+        for principal, entry in _associations(share, "PRINCIPAL", ("ASSOCIATING", "ASSOCIATED")):
+            if principals and principal not in principals:
+                continue
+            if owner == "OTHER-ACCOUNTS" and not (
+                principal == backend.account_id or _org_principal_covers(principal, backend.account_id, share.partition)
+            ):
+                continue
+            answer.append(
+                {
+                    "id": principal,
+                    "resourceShareArn": share.arn,
+                    "creationTime": unix_time(entry["created"]),
+                    "lastUpdatedTime": unix_time(entry["updated"]),
+                    "external": entry["external"],
+                }
+            )
+    return answer
+
+
+_RAM_ROUTES = (
+    "associateresourceshare",
+    "disassociateresourceshare",
+    "getresourceshareinvitations",
+    "acceptresourceshareinvitation",
+    "rejectresourceshareinvitation",
+    "listresources",
+    "listprincipals",
+    "tagresource",
+    "untagresource",
+)
+
+
+def patch_G32():
+    """G32: RAM shares resources with other accounts: invitations, associations, shared resources.
+
+    AWS: CreateResourceShare / AssociateResourceShare with an account principal sends that account a
+    PENDING invitation (GetResourceShareInvitations there); AcceptResourceShareInvitation gives it
+    access (the principal association goes ASSOCIATING -> ASSOCIATED), Reject refuses it, a second
+    answer is ResourceShareInvitationAlreadyAccepted/RejectedException, an ARN the caller did not
+    receive ResourceShareInvitationArnNotFoundException. An account of the owner's organization is
+    ASSOCIATED at once when EnableSharingWithAwsOrganization was called; an organization (or OU)
+    principal gives every account under it access at once, and is OperationNotPermittedException
+    without that. DisassociateResourceShare and DeleteResourceShare (status DELETED) take access away
+    and withdraw pending invitations. GetResourceShares(OTHER-ACCOUNTS) and ListResources(OTHER-ACCOUNTS)
+    list what others share with the caller; ListPrincipals(SELF) the principals of the caller's shares;
+    GetResourceShareAssociations reports real statuses; tags (CreateResourceShare ``tags``, TagResource,
+    UntagResource) are returned by GetResourceShares to the owner and filtered by ``tagFilters``.
+    moto 5.2.5 has no invitations and none of Associate/DisassociateResourceShare, ListResources,
+    ListPrincipals, Get/Accept/RejectResourceShareInvitation(s), Tag/UntagResource; GetResourceShares
+    raises NotImplementedError for OTHER-ACCOUNTS and ignores name, ARNs, status, tags;
+    GetResourceShareAssociations answers ASSOCIATED (or the status asked for) for everything.
+
+    Simplifications (AWS uncertain or not modelled): every transition but the invitation is immediate
+    (Associate/Disassociate answer ASSOCIATING/DISASSOCIATING, a later Get reads ASSOCIATED/
+    DISASSOCIATED); a rejected invitation leaves the principal association DISASSOCIATED; invitations
+    never expire; ``allowExternalPrincipals`` is stored, not enforced; another account does not see the
+    owner's tags of a share; associating to a DELETED share is InvalidStateTransitionException; IAM role
+    and user principals are recorded but give no access.
+    """
+    _require_moto()
+    from moto.ram import urls
+    from moto.ram.models import ResourceAccessManagerBackend as Backend
+    from moto.ram.responses import ResourceAccessManagerResponse as Response
+
+    orig_associations = Backend.get_resource_share_associations
+
+    def create_resource_share(self, **kwargs):
+        from moto.ram.models import ResourceShare
+
+        share = ResourceShare(self.account_id, self.region_name, **kwargs)
+        tags = kwargs.get("tags") or []
+        _share_state(share)["tags"] = [{"key": t["key"], "value": t.get("value", "")} for t in tags]
+        _ram_associate(self, share, kwargs.get("resourceArns"), kwargs.get("principals"))
+        self.resource_shares.append(share)
+        data = _ram_share_json(share, self.account_id)
+        data.pop("featureSet")
+        return {"resourceShare": data}
+
+    def delete_resource_share(self, resource_share_arn):
+        share = _ram_share_of(self, resource_share_arn)
+        _ram_disassociate(
+            share,
+            [e for e, _status in _associations(share, "RESOURCE")],
+            [e for e, _status in _associations(share, "PRINCIPAL")],
+        )
+        share.delete()
+        return {"returnValue": True}
+
+    def enable_sharing_with_aws_organization(self):
+        from moto.ram.exceptions import OperationNotPermittedException
+
+        if not self.organizations_backend.org:  # only the management account may
+            raise OperationNotPermittedException
+        self.organizations_backend.enable_aws_service_access(ServicePrincipal="ram.amazonaws.com")
+        return {"returnValue": True}
+
+    def get_resource_share_associations(
+        self, association_type, association_status, share_arns, resource_arn, principal
+    ):
+        orig_associations(self, association_type, association_status, share_arns, resource_arn, principal)  # checks
+        answer = []
+        for share in self.resource_shares:
+            if share_arns and share.arn not in share_arns:
+                continue
+            wanted = resource_arn if association_type == "RESOURCE" else principal
+            for entity, entry in _associations(share, association_type):
+                if wanted in (None, entity) and association_status in (None, entry["status"]):
+                    answer.append(_association_json(share, association_type, entity, entry))
+        return {"resourceShareAssociations": answer}
+
+    _install(
+        Backend,
+        create_resource_share=create_resource_share,
+        delete_resource_share=delete_resource_share,
+        enable_sharing_with_aws_organization=enable_sharing_with_aws_organization,
+        get_resource_share_associations=get_resource_share_associations,
+    )
+
+    def get_resource_shares(self):
+        owner = _ram_owner(self._get_param("resourceOwner"))
+        arns, status = self._get_param("resourceShareArns") or [], self._get_param("resourceShareStatus")
+        name, tag_filters = self._get_param("name"), self._get_param("tagFilters") or []
+        shares = [
+            _ram_share_json(share, self.current_account)
+            for share in _ram_visible_shares(self.ram_backend, owner)
+            if (not arns or share.arn in arns)
+            and status in (None, share.status)
+            and name in (None, share.name)
+            and _ram_tags_match(share, tag_filters)
+        ]
+        return json.dumps({"resourceShares": shares})
+
+    def associate_resource_share(self):
+        share = _ram_share_of(self.ram_backend, self._get_param("resourceShareArn"), active=True)
+        answer = _ram_associate(self.ram_backend, share, self._get_param("resourceArns"), self._get_param("principals"))
+        return json.dumps({"resourceShareAssociations": answer})
+
+    def disassociate_resource_share(self):
+        share = _ram_share_of(self.ram_backend, self._get_param("resourceShareArn"), active=True)
+        answer = _ram_disassociate(share, self._get_param("resourceArns"), self._get_param("principals"))
+        return json.dumps({"resourceShareAssociations": answer})
+
+    def get_resource_share_invitations(self):
+        invitations = _ram_invitations_json(
+            self.ram_backend, self._get_param("resourceShareInvitationArns"), self._get_param("resourceShareArns")
+        )
+        return json.dumps({"resourceShareInvitations": invitations})
+
+    def accept_resource_share_invitation(self):
+        arn = self._get_param("resourceShareInvitationArn")
+        return json.dumps(_ram_answer_invitation(self.ram_backend, arn, "ASSOCIATED"))
+
+    def reject_resource_share_invitation(self):
+        arn = self._get_param("resourceShareInvitationArn")
+        return json.dumps(_ram_answer_invitation(self.ram_backend, arn, "DISASSOCIATED"))
+
+    def list_resources(self):
+        resources = _ram_resources_json(
+            self.ram_backend,
+            _ram_owner(self._get_param("resourceOwner")),
+            self._get_param("resourceType"),
+            self._get_param("resourceArns"),
+            self._get_param("resourceShareArns"),
+            self._get_param("principal"),
+        )
+        return json.dumps({"resources": resources})
+
+    def list_principals(self):
+        principals = _ram_principals_json(
+            self.ram_backend,
+            _ram_owner(self._get_param("resourceOwner")),
+            self._get_param("resourceArn"),
+            self._get_param("principals"),
+            self._get_param("resourceType"),
+            self._get_param("resourceShareArns"),
+        )
+        return json.dumps({"principals": principals})
+
+    def tag_resource(self):
+        share = _ram_share_of(self.ram_backend, self._get_param("resourceShareArn"))
+        tags = {t["key"]: t.get("value", "") for t in _share_state(share)["tags"]}
+        tags.update({t["key"]: t.get("value", "") for t in self._get_param("tags") or []})
+        _share_state(share)["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+        return json.dumps({})
+
+    def untag_resource(self):
+        share = _ram_share_of(self.ram_backend, self._get_param("resourceShareArn"))
+        keys = self._get_param("tagKeys") or []
+        _share_state(share)["tags"] = [t for t in _share_state(share)["tags"] if t["key"] not in keys]
+        return json.dumps({})
+
+    _install(
+        Response,
+        get_resource_shares=get_resource_shares,
+        associate_resource_share=associate_resource_share,
+        disassociate_resource_share=disassociate_resource_share,
+        get_resource_share_invitations=get_resource_share_invitations,
+        accept_resource_share_invitation=accept_resource_share_invitation,
+        reject_resource_share_invitation=reject_resource_share_invitation,
+        list_resources=list_resources,
+        list_principals=list_principals,
+        tag_resource=tag_resource,
+        untag_resource=untag_resource,
+    )
+    for route in _RAM_ROUTES:
+        _INSTALL["item"](urls.url_paths, "{0}/%s$" % route, Response.dispatch)
+
+
+# ---- G33 helpers: shared transit gateways and their attachments -----------------------------------
+
+_TGW_ARN = re.compile(r"^arn:aws[a-z-]*:ec2:([a-z0-9-]+):(\d{12}):transit-gateway/(tgw-[0-9a-f]+)$")
+_ATTACHMENT_GONE = ("deleting", "deleted", "rejected", "failed")
+
+
+def _shared_transit_gateways(backend):
+    """Transit gateways of other accounts shared with the account of ``backend`` (EC2) through RAM."""
+    from moto.ec2.models import ec2_backends
+
+    found = {}
+    for _share, arn in ram_shared_with(backend.account_id, backend.region_name):
+        match = _TGW_ARN.match(arn)
+        if match and match.group(1) == backend.region_name and match.group(2) != backend.account_id:
+            tgw = ec2_backends[match.group(2)][match.group(1)].transit_gateways.get(match.group(3))
+            if tgw is not None:
+                found[tgw.id] = tgw
+    return found
+
+
+def _visible_transit_gateway(backend, tgw_id):
+    """The caller's own transit gateway, or one shared with it; else InvalidTransitGatewayID.NotFound."""
+    from moto.ec2.exceptions import InvalidTransitGatewayID
+
+    tgw = backend.transit_gateways.get(tgw_id) or _shared_transit_gateways(backend).get(tgw_id)
+    if tgw is None:
+        raise InvalidTransitGatewayID(tgw_id, f"Transit Gateway {tgw_id} was deleted or does not exist.")
+    return tgw
+
+
+class _AsSeenBy:
+    """A resource of another account as the calling account sees it: the same, but the caller's tags."""
+
+    def __init__(self, resource, backend):
+        self._resource = resource
+        # every spelling the serializer may pick (Tags, tagSet in the EC2 model)
+        self.tags = self.tag_set = self.tag_list = backend.describe_tags(filters={"resource-id": [resource.id]})
+
+    def __getattr__(self, name):
+        return getattr(self._resource, name)
+
+    def get_tags(self):
+        return self.tags
+
+
+def _as_seen_by(resource, backend):
+    return resource if resource.ec2_backend is backend else _AsSeenBy(resource, backend)
+
+
+def _filtered(items, filters, fields, backend):
+    """Items matching EC2 ``filters`` (values OR-ed, filters AND-ed, ``*``/``?`` wildcards): ``fields``
+    maps a filter name to the item's values; ``tag:<k>``, ``tag-key``, ``tag-value`` read the tags the
+    calling account gave it. Another filter name is ``InvalidParameterValue``."""
+    from moto.ec2.exceptions import InvalidFilter
+
+    kept = []
+    for item in items:
+        tags = {t["key"]: t["value"] for t in backend.describe_tags(filters={"resource-id": [item.id]})}
+        for name, patterns in (filters or {}).items():
+            if name.startswith("tag:"):
+                values = [tags[name[4:]]] if name[4:] in tags else []
+            elif name in ("tag-key", "tag-value"):
+                values = list(tags) if name == "tag-key" else list(tags.values())
+            elif name in fields:
+                values = fields[name](item)
+            elif name.startswith("options.") and "options." in fields:
+                key = "".join(word.capitalize() for word in name[8:].split("-"))
+                values = [item.options.get(key)]
+            else:
+                raise InvalidFilter(name, "InvalidParameterValue")
+            if not any(fnmatch.fnmatchcase(str(v), str(p)) for v in values if v is not None for p in patterns or []):
+                break
+        else:
+            kept.append(item)
+    return kept
+
+
+def _association_of(attachment):
+    data = attachment._association_data
+    return {"TransitGatewayRouteTableId": data["transitGatewayRouteTableId"], "State": data["state"]} if data else None
+
+
+_TGW_FILTERS = {
+    "transit-gateway-id": lambda g: [g.id],
+    "state": lambda g: [g.state],
+    "owner-id": lambda g: [g.owner_id],
+    "options.": None,  # options.<kebab-case option>, e.g. options.auto-accept-shared-attachments
+}
+_VPC_ATTACHMENT_FILTERS = {
+    "state": lambda a: [a.state],
+    "transit-gateway-attachment-id": lambda a: [a.id],
+    "transit-gateway-id": lambda a: [a.transit_gateway_id],
+    "vpc-id": lambda a: [a.resource_id],
+}
+_ATTACHMENT_FILTERS = dict(
+    _VPC_ATTACHMENT_FILTERS,
+    **{
+        "resource-id": lambda a: [a.resource_id],
+        "resource-type": lambda a: [a.resource_type],
+        "resource-owner-id": lambda a: [a.resource_owner_id],
+        "transit-gateway-owner-id": lambda a: [a.transit_gateway_owner_id],
+        "association.state": lambda a: [(a.association or {}).get("State")],
+        "association.transit-gateway-route-table-id": lambda a: [
+            (a.association or {}).get("TransitGatewayRouteTableId")
+        ],
+    },
+)
+del _ATTACHMENT_FILTERS["vpc-id"]
+
+
+def _described_attachments(response, fields, vpc_only):
+    """DescribeTransitGateway(Vpc)Attachments: the caller's attachments (with those other accounts
+    made to its transit gateways), by ids (unknown: NotFound) and filters, as the caller sees them."""
+    backend = response.ec2_backend
+    ids = response._get_param("TransitGatewayAttachmentIds", []) or []
+    found = [a for a in backend.transit_gateway_attachments.values() if a.resource_type == "vpc" or not vpc_only]
+    missing = [i for i in ids if i not in {a.id for a in found}]
+    if missing:
+        raise _attachment_not_found(missing[0])
+    found = [a for a in found if not ids or a.id in ids]
+    return [_as_seen_by(a, backend) for a in _filtered(found, response._filters_from_querystring(), fields, backend)]
+
+
+def _attachment_not_found(attachment_id):
+    from moto.ec2.exceptions import EC2ClientError
+
+    return EC2ClientError(
+        "InvalidTransitGatewayAttachmentID.NotFound",
+        f"Transit Gateway Attachment {attachment_id} was deleted or does not exist.",
+    )
+
+
+def _incorrect_state(attachment):
+    from moto.ec2.exceptions import EC2ClientError
+
+    return EC2ClientError("IncorrectState", f"Transit Gateway Attachment {attachment.id} is in invalid state")
+
+
+def _live_attachment(backend, attachment_id):
+    attachment = backend.transit_gateway_attachments.get(attachment_id)
+    if attachment is None or attachment.state == "deleted":
+        raise _attachment_not_found(attachment_id)
+    return attachment
+
+
+def _routable(backend, attachment_id, route_table_id):
+    """(attachment, route table) of the transit gateway owner's backend, or the AWS NotFound errors."""
+    from moto.ec2.exceptions import EC2ClientError
+
+    attachment = _live_attachment(backend, attachment_id)
+    table = backend.transit_gateways_route_tables.get(route_table_id)
+    if table is None or table.state == "deleted":
+        raise EC2ClientError(
+            "InvalidRouteTableID.NotFound",
+            f"Transit Gateway Route Table {route_table_id} was deleted or does not exist.",
+        )
+    return attachment, table
+
+
+def _check_attachment_subnets(backend, vpc_id, subnet_ids):
+    """Subnets of an attachment: of that VPC, at most one per Availability Zone."""
+    from moto.ec2.exceptions import EC2ClientError
+
+    zones = set()
+    for subnet_id in subnet_ids:
+        subnet = backend.get_subnet(subnet_id)  # InvalidSubnetID.NotFound
+        if subnet.vpc_id != vpc_id:
+            raise EC2ClientError("InvalidParameterValue", f"Subnet {subnet_id} does not belong to VPC {vpc_id}.")
+        if subnet.availability_zone in zones:
+            raise EC2ClientError("DuplicateSubnetsInSameZone", "Duplicate Subnets for same AZ")
+        zones.add(subnet.availability_zone)
+
+
+def _owner_backend(attachment):
+    from moto.ec2.models import ec2_backends
+
+    return ec2_backends[attachment.transit_gateway_owner_id][attachment.ec2_backend.region_name]
+
+
+def _attachment_available(attachment):
+    """The attachment is accepted: the transit gateway's default association and propagation, if enabled."""
+    attachment.state = "available"
+    owner = _owner_backend(attachment)
+    options = owner.transit_gateways[attachment.transit_gateway_id].options
+    for default, table_key, method in (
+        ("DefaultRouteTableAssociation", "AssociationDefaultRouteTableId", owner.associate_transit_gateway_route_table),
+        (
+            "DefaultRouteTablePropagation",
+            "PropagationDefaultRouteTableId",
+            owner.enable_transit_gateway_route_table_propagation,
+        ),
+    ):
+        if options.get(default) == "enable" and options.get(table_key) in owner.transit_gateways_route_tables:
+            method(transit_gateway_attachment_id=attachment.id, transit_gateway_route_table_id=options[table_key])
+
+
+def _forget_routing(attachment):
+    """A deleted attachment leaves no association, propagation or propagated route behind."""
+    owner = _owner_backend(attachment)
+    for table in owner.transit_gateways_route_tables.values():
+        table.route_table_associations.pop(attachment.id, None)
+        table.route_table_propagation = [
+            p for p in table.route_table_propagation if p.transitGatewayAttachmentId != attachment.id
+        ]
+    owner.transit_gateway_associations.pop(attachment.id, None)
+    owner.transit_gateway_propagations.pop(attachment.id, None)
+    attachment._association_data, attachment.propagation = {}, {}
+
+
+def _propagated_routes(backend, table, filters):
+    """The routes SearchTransitGatewayRoutes finds propagated into ``table``: each CIDR of each VPC
+    whose available attachment propagates there, unless a static route has that CIDR."""
+    static = {route.get("destinationCidrBlock") for route in table.routes.values()}
+    wanted = {
+        "type": lambda r: [r["Type"]],
+        "state": lambda r: [r["State"]],
+        "route-search.exact-match": lambda r: [r["DestinationCidrBlock"]],
+        "attachment.transit-gateway-attachment-id": lambda r: [
+            r["TransitGatewayAttachments"][0]["TransitGatewayAttachmentId"]
+        ],
+        "attachment.resource-id": lambda r: [r["TransitGatewayAttachments"][0]["ResourceId"]],
+        "attachment.resource-type": lambda r: [r["TransitGatewayAttachments"][0]["ResourceType"]],
+    }
+    routes = []
+    for propagation in table.route_table_propagation:
+        attachment = backend.transit_gateway_attachments.get(propagation.transitGatewayAttachmentId)
+        if attachment is None or attachment.state != "available" or attachment.resource_type != "vpc":
+            continue
+        for cidr in _vpc_cidrs(attachment.ec2_backend.vpcs[attachment.vpc_id]):
+            route = {
+                "DestinationCidrBlock": cidr,
+                "TransitGatewayAttachments": [
+                    {
+                        "ResourceId": attachment.vpc_id,
+                        "TransitGatewayAttachmentId": attachment.id,
+                        "ResourceType": "vpc",
+                    }
+                ],
+                "Type": "propagated",
+                "State": "active",
+            }
+            if cidr not in static and all(
+                any(fnmatch.fnmatchcase(v, p) for v in wanted[name](route) for p in values)
+                for name, values in (filters or {}).items()
+                if name in wanted
+            ):
+                routes.append(route)
+    return routes
+
+
+def patch_G33():
+    """G33: a transit gateway shared through RAM (G32) is usable from the other account.
+
+    AWS: once account B may use a share of A's transit gateway (accepted invitation or organization),
+    DescribeTransitGateways in B returns it (OwnerId A, its options, none of A's tags) and
+    CreateTransitGatewayVpcAttachment in B attaches B's VPC to it (one subnet per Availability Zone,
+    else DuplicateSubnetsInSameZone; the subnets of that VPC): ``pendingAcceptance`` unless the gateway
+    has AutoAcceptSharedAttachments=enable. Both accounts see the attachment (VpcOwnerId /
+    ResourceOwnerId B, TransitGatewayOwnerId A; tags per account); A accepts or rejects it
+    (AcceptTransitGatewayVpcAttachment / RejectTransitGatewayVpcAttachment; not pendingAcceptance:
+    IncorrectState), associates it with and propagates it into its route tables (IncorrectState before
+    acceptance; SearchTransitGatewayRoutes shows B's VPC CIDRs as propagated routes); A or B deletes it
+    (state deleted, with its association, propagation and routes; it stays listed as deleted). Without
+    access B gets InvalidTransitGatewayID.NotFound (describe by id, attach, CreateRoute/ReplaceRoute with
+    that TransitGatewayId). DeleteTransitGateway is IncorrectState while an attachment is not deleted.
+    A new attachment is associated with / propagated into the default route tables only when the
+    gateway's DefaultRouteTableAssociation / DefaultRouteTablePropagation are enabled, once available.
+
+    moto 5.2.5 keeps a transit gateway in its account: B neither sees it nor attaches to it, and a
+    route to it in B (or to any unknown id) is created without TransitGatewayId. It has no
+    Accept/RejectTransitGatewayVpcAttachment; associates every new attachment with the default route
+    table whatever the options (and always reports that association in DescribeTransitGatewayAttachments);
+    never propagates routes; drops the attachment's TagSpecifications (reads those of a route table);
+    ignores the state and owner filters of DescribeTransitGatewayAttachments; accepts two subnets in
+    one zone; deletes a transit gateway that has attachments; and answers HTTP 500 for unknown ids,
+    a second association, a missing propagation or association.
+
+    Not modelled: the transient states (pending, deleting...); who may modify or delete beyond the two
+    owners; the error code for B accepting its own attachment (InvalidParameterValue here) and for a
+    subnet of another VPC (InvalidParameterValue here) are not confirmed against AWS.
+    """
+    _require_moto()
+    from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import DuplicateTransitGatewayAttachmentError, EC2ClientError
+    from moto.ec2.models.route_tables import RouteBackend
+    from moto.ec2.models.transit_gateway import TransitGatewayBackend
+    from moto.ec2.models.transit_gateway_attachments import (
+        TransitGatewayAttachment,
+        TransitGatewayAttachmentBackend,
+        TransitGatewayVpcAttachment,
+    )
+    from moto.ec2.models.transit_gateway_route_tables import TransitGatewayRelations, TransitGatewayRouteTableBackend
+    from moto.ec2.responses.transit_gateway_attachments import TransitGatewayAttachment as AttachmentResponse
+    from moto.ec2.responses.transit_gateways import TransitGateways as GatewayResponse
+
+    # -- the attachment model: owner of the gateway, association as it is, tags
+    _install(
+        TransitGatewayAttachment,
+        transit_gateway_owner_id=property(lambda self: getattr(self, "_tgw_owner_id", self.resource_owner_id)),
+        association=property(_association_of),
+        tags=property(lambda self: self.get_tags()),
+    )
+
+    # -- backends: attachments
+    orig_delete_tgw = TransitGatewayBackend.delete_transit_gateway
+    orig_modify = TransitGatewayAttachmentBackend.modify_transit_gateway_vpc_attachment
+
+    def create_transit_gateway_vpc_attachment(self, transit_gateway_id, vpc_id, subnet_ids, tags=None, options=None):
+        tgw = _visible_transit_gateway(self, transit_gateway_id)
+        self.get_vpc(vpc_id)
+        _check_attachment_subnets(self, vpc_id, subnet_ids)
+        if any(
+            a.resource_type == "vpc" and a.transit_gateway_id == tgw.id and a.resource_id == vpc_id
+            for a in self.transit_gateway_attachments.values()
+            if a.state not in _ATTACHMENT_GONE
+        ):
+            raise DuplicateTransitGatewayAttachmentError(tgw.id)
+        attachment = TransitGatewayVpcAttachment(
+            self, transit_gateway=tgw, tags=tags, vpc_id=vpc_id, subnet_ids=list(subnet_ids), options=options
+        )
+        attachment._tgw_owner_id = tgw.owner_id
+        self.transit_gateway_attachments[attachment.id] = attachment
+        if tgw.ec2_backend is not self:  # the gateway's owner sees it too
+            tgw.ec2_backend.transit_gateway_attachments[attachment.id] = attachment
+            if tgw.options.get("AutoAcceptSharedAttachments") != "enable":
+                attachment.state = "pendingAcceptance"
+                return attachment
+        _attachment_available(attachment)
+        return attachment
+
+    def _pending_for_owner(backend, attachment_id, verb):
+        attachment = _live_attachment(backend, attachment_id)
+        if attachment.resource_type != "vpc":
+            raise _attachment_not_found(attachment_id)
+        if attachment.transit_gateway_owner_id != backend.account_id:
+            raise EC2ClientError(
+                "InvalidParameterValue",
+                f"Cannot {verb} {attachment_id}: only the owner of {attachment.transit_gateway_id} can.",
+            )
+        if attachment.state != "pendingAcceptance":
+            raise _incorrect_state(attachment)
+        return attachment
+
+    def accept_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
+        attachment = _pending_for_owner(self, transit_gateway_attachment_id, "accept")
+        _attachment_available(attachment)
+        return attachment
+
+    def reject_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
+        attachment = _pending_for_owner(self, transit_gateway_attachment_id, "reject")
+        attachment.state = "rejected"
+        return attachment
+
+    def delete_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
+        attachment = _live_attachment(self, transit_gateway_attachment_id)
+        _forget_routing(attachment)
+        attachment.state = "deleted"  # listed as deleted by both accounts, as AWS does for a while
+        return attachment
+
+    def modify_transit_gateway_vpc_attachment(
+        self, transit_gateway_attachment_id, add_subnet_ids=None, options=None, remove_subnet_ids=None
+    ):
+        attachment = _live_attachment(self, transit_gateway_attachment_id)
+        if add_subnet_ids or remove_subnet_ids:
+            kept = [s for s in attachment.subnet_ids if s not in (remove_subnet_ids or [])]
+            _check_attachment_subnets(self, attachment.vpc_id, kept + list(add_subnet_ids or []))
+        return orig_modify(self, transit_gateway_attachment_id, add_subnet_ids, options, remove_subnet_ids)
+
+    def delete_transit_gateway(self, transit_gateway_id):
+        from moto.ec2.exceptions import InvalidTransitGatewayID
+
+        tgw = self.transit_gateways.get(transit_gateway_id)
+        if tgw is None:
+            raise InvalidTransitGatewayID(transit_gateway_id)
+        if any(
+            a.transit_gateway_id == tgw.id and a.state not in _ATTACHMENT_GONE
+            for a in self.transit_gateway_attachments.values()
+        ):
+            raise EC2ClientError("IncorrectState", f"{tgw.id} has non-deleted Transit Gateway Attachments")
+        return orig_delete_tgw(self, transit_gateway_id)
+
+    _install(
+        TransitGatewayAttachmentBackend,
+        create_transit_gateway_vpc_attachment=create_transit_gateway_vpc_attachment,
+        accept_transit_gateway_vpc_attachment=accept_transit_gateway_vpc_attachment,
+        reject_transit_gateway_vpc_attachment=reject_transit_gateway_vpc_attachment,
+        delete_transit_gateway_vpc_attachment=delete_transit_gateway_vpc_attachment,
+        modify_transit_gateway_vpc_attachment=modify_transit_gateway_vpc_attachment,
+    )
+    _install(TransitGatewayBackend, delete_transit_gateway=delete_transit_gateway)
+
+    # -- backends: route tables of the gateway's owner
+    orig = {
+        name: getattr(TransitGatewayRouteTableBackend, name)
+        for name in (
+            "associate_transit_gateway_route_table",
+            "enable_transit_gateway_route_table_propagation",
+            "search_transit_gateway_routes",
+        )
+    }
+
+    def associate_transit_gateway_route_table(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+        attachment, _table = _routable(self, transit_gateway_attachment_id, transit_gateway_route_table_id)
+        if attachment.state != "available":
+            raise _incorrect_state(attachment)
+        if any(attachment.id in t.route_table_associations for t in self.transit_gateways_route_tables.values()):
+            raise EC2ClientError(
+                "Resource.AlreadyAssociated",
+                f"Transit Gateway Attachment {attachment.id} is already associated to a route table.",
+            )
+        return orig["associate_transit_gateway_route_table"](
+            self, transit_gateway_attachment_id, transit_gateway_route_table_id
+        )
+
+    def disassociate_transit_gateway_route_table(self, tgw_attach_id, tgw_rt_id):
+        attachment, table = _routable(self, tgw_attach_id, tgw_rt_id)
+        if table.route_table_associations.pop(attachment.id, None) is None:
+            raise EC2ClientError(
+                "InvalidAssociation.NotFound", f"Association {tgw_rt_id} - {tgw_attach_id} does not exist."
+            )
+        self.transit_gateway_associations.pop(attachment.id, None)
+        attachment._association_data = {}
+        return TransitGatewayRelations(self, attachment.id, tgw_rt_id, state="disassociated")
+
+    def enable_transit_gateway_route_table_propagation(
+        self, transit_gateway_attachment_id, transit_gateway_route_table_id
+    ):
+        attachment, table = _routable(self, transit_gateway_attachment_id, transit_gateway_route_table_id)
+        if attachment.state != "available":
+            raise _incorrect_state(attachment)
+        if any(p.transitGatewayAttachmentId == attachment.id for p in table.route_table_propagation):
+            raise EC2ClientError(
+                "TransitGatewayRouteTablePropagation.Duplicate",
+                f"Propagation {attachment.id} already exists in Transit Gateway Route Table {table.id}.",
+            )
+        return orig["enable_transit_gateway_route_table_propagation"](
+            self, transit_gateway_attachment_id, transit_gateway_route_table_id
+        )
+
+    def disable_transit_gateway_route_table_propagation(
+        self, transit_gateway_attachment_id, transit_gateway_route_table_id
+    ):
+        attachment, table = _routable(self, transit_gateway_attachment_id, transit_gateway_route_table_id)
+        kept = [p for p in table.route_table_propagation if p.transitGatewayAttachmentId != attachment.id]
+        if len(kept) == len(table.route_table_propagation):
+            raise EC2ClientError(
+                "TransitGatewayRouteTablePropagation.NotFound",
+                f"Propagation {attachment.id} does not exist in Transit Gateway Route Table {table.id}.",
+            )
+        table.route_table_propagation = kept
+        if attachment.propagation.get("transitGatewayRouteTableId") == table.id:
+            attachment.propagation = {}
+            self.transit_gateway_propagations.pop(attachment.id, None)
+        return TransitGatewayRelations(self, attachment.id, table.id, state="disabled")
+
+    def search_transit_gateway_routes(self, transit_gateway_route_table_id, filters, max_results=None):
+        routes = orig["search_transit_gateway_routes"](self, transit_gateway_route_table_id, filters, max_results)
+        table = self.transit_gateways_route_tables.get(transit_gateway_route_table_id)
+        return routes + (_propagated_routes(self, table, filters) if table is not None else [])
+
+    _install(
+        TransitGatewayRouteTableBackend,
+        associate_transit_gateway_route_table=associate_transit_gateway_route_table,
+        disassociate_transit_gateway_route_table=disassociate_transit_gateway_route_table,
+        enable_transit_gateway_route_table_propagation=enable_transit_gateway_route_table_propagation,
+        disable_transit_gateway_route_table_propagation=disable_transit_gateway_route_table_propagation,
+        search_transit_gateway_routes=search_transit_gateway_routes,
+    )
+
+    # -- VPC routes to a transit gateway the caller can see (its own or shared)
+    for name in ("create_route", "replace_route"):
+        original = getattr(RouteBackend, name)
+
+        def route_via(self, *args, _original=original, **kwargs):
+            bound = inspect.signature(_original).bind(self, *args, **kwargs)
+            tgw_id = bound.arguments.get("transit_gateway_id")
+            tgw = _visible_transit_gateway(self, tgw_id) if tgw_id else None
+            route = _original(self, *args, **kwargs)
+            if tgw is not None:
+                route.transit_gateway = tgw
+            return route
+
+        _install(RouteBackend, **{name: route_via})
+
+    # -- responses
+    def describe_transit_gateways(self):
+        from moto.ec2.exceptions import InvalidTransitGatewayID
+
+        ids = self._get_param("TransitGatewayIds", []) or []
+        gateways = list(self.ec2_backend.transit_gateways.values())
+        gateways += list(_shared_transit_gateways(self.ec2_backend).values())
+        missing = [i for i in ids if i not in {g.id for g in gateways}]
+        if missing:
+            raise InvalidTransitGatewayID(missing[0], f"Transit Gateway {missing[0]} was deleted or does not exist.")
+        gateways = _filtered(
+            [g for g in gateways if not ids or g.id in ids],
+            self._filters_from_querystring(),
+            _TGW_FILTERS,
+            self.ec2_backend,
+        )
+        return ActionResult({"TransitGateways": [_as_seen_by(g, self.ec2_backend) for g in gateways]})
+
+    def create_transit_gateway_vpc_attachment(self):
+        attachment = self.ec2_backend.create_transit_gateway_vpc_attachment(
+            transit_gateway_id=self._get_param("TransitGatewayId"),
+            vpc_id=self._get_param("VpcId"),
+            subnet_ids=self._get_param("SubnetIds", []),
+            tags=self._parse_tag_specification().get("transit-gateway-attachment", {}),
+            options=self._get_param("Options", {}),
+        )
+        return ActionResult({"TransitGatewayVpcAttachment": attachment})
+
+    def _one(method):
+        def handler(self):
+            attachment = getattr(self.ec2_backend, method)(self._get_param("TransitGatewayAttachmentId"))
+            return ActionResult({"TransitGatewayVpcAttachment": _as_seen_by(attachment, self.ec2_backend)})
+
+        handler.__name__ = method
+        return handler
+
+    def describe_transit_gateway_vpc_attachments(self):
+        found = _described_attachments(self, _VPC_ATTACHMENT_FILTERS, vpc_only=True)
+        return ActionResult({"TransitGatewayVpcAttachments": found})
+
+    def describe_transit_gateway_attachments(self):
+        found = _described_attachments(self, _ATTACHMENT_FILTERS, vpc_only=False)
+        return ActionResult({"TransitGatewayAttachments": found})
+
+    _install(GatewayResponse, describe_transit_gateways=describe_transit_gateways)
+    _install(
+        AttachmentResponse,
+        create_transit_gateway_vpc_attachment=create_transit_gateway_vpc_attachment,
+        accept_transit_gateway_vpc_attachment=_one("accept_transit_gateway_vpc_attachment"),
+        reject_transit_gateway_vpc_attachment=_one("reject_transit_gateway_vpc_attachment"),
+        delete_transit_gateway_vpc_attachment=_one("delete_transit_gateway_vpc_attachment"),
+        describe_transit_gateway_vpc_attachments=describe_transit_gateway_vpc_attachments,
+        describe_transit_gateway_attachments=describe_transit_gateway_attachments,
+    )
+
+
+def patch_G34():
+    """G34: a transit gateway without default route table association and propagation has no default table.
+
+    AWS: the default route table exists only when DefaultRouteTableAssociation or
+    DefaultRouteTablePropagation is enabled (the options then name it: AssociationDefaultRouteTableId,
+    PropagationDefaultRouteTableId); DeleteTransitGateway takes the default route table with it.
+    moto 5.2.5 always creates one (and names it in the options), and keeps it available after the
+    gateway is deleted: DescribeTransitGatewayRouteTables lists a table no teardown could remove.
+    """
+    from moto.ec2.models.transit_gateway import TransitGateway, TransitGatewayBackend
+
+    original_init = TransitGateway.__init__
+    original_delete = TransitGatewayBackend.delete_transit_gateway
+
+    def __init__(self, backend, description, options=None):
+        original_init(self, backend, description, options)
+        if (
+            self.options.get("DefaultRouteTableAssociation") == "disable"
+            and self.options.get("DefaultRouteTablePropagation") == "disable"
+        ):
+            backend.transit_gateways_route_tables.pop(self.default_route_table.id, None)
+            self.options.pop("AssociationDefaultRouteTableId", None)
+            self.options.pop("PropagationDefaultRouteTableId", None)
+
+    def delete_transit_gateway(self, transit_gateway_id):
+        deleted = original_delete(self, transit_gateway_id)
+        default = getattr(deleted, "default_route_table", None)
+        if default is not None and default.id in self.transit_gateways_route_tables:
+            default.state = "deleted"
+        return deleted
+
+    TransitGateway.__init__ = __init__
+    TransitGatewayBackend.delete_transit_gateway = delete_transit_gateway
+
+
+# --------------------------------------------------------------------------------------------------
 # control endpoint and entry point
 # --------------------------------------------------------------------------------------------------
 
@@ -2038,6 +3213,9 @@ PATCHES = OrderedDict(
         ("G29", patch_G29),
         ("G30", patch_G30),
         ("G31", patch_G31),
+        ("G32", patch_G32),
+        ("G33", patch_G33),
+        ("G34", patch_G34),
     )
 )
 
@@ -2103,7 +3281,7 @@ def _control_endpoint(request, full_url, headers):
 # and action, so benchmarks can report API calls. GET /moto-api/emulator/calls returns the counts,
 # DELETE resets them. Query-protocol services (EC2, ELBv2, STS) name the action in an Action
 # parameter, JSON ones in X-Amz-Target; REST ones (API Gateway) are counted as "METHOD /path" with
-# every id segment replaced by "*".
+# every id segment replaced by "*", except RAM's, counted by operation (REST_BY_OPERATION).
 #
 # The same calls are also counted by principal (GET /moto-api/emulator/calls?by=principal): who made
 # each call, as "<account>:role/<role name>" for keys of an assumed role (the account the role is in)
@@ -2144,6 +3322,28 @@ def _service_of(environ):
     return "unknown"
 
 
+_REST_OPERATIONS = {}
+# REST services other than API Gateway (authorized by operation, not by method and path): their calls
+# are counted by operation name, looked up in botocore's model by method and URI.
+REST_BY_OPERATION = ("ram",)
+
+
+def _rest_operation(service, method, path):
+    """The operation of a REST call of a REST_BY_OPERATION service ("GetResourceShares"), else None."""
+    if service not in REST_BY_OPERATION:
+        return None
+    if service not in _REST_OPERATIONS:
+        import botocore.session
+
+        model = botocore.session.get_session().get_service_model(service)
+        _REST_OPERATIONS[service] = {
+            (op.http["method"], op.http["requestUri"].split("?", 1)[0].rstrip("/").lower()): name
+            for name in model.operation_names
+            for op in (model.operation_model(name),)
+        }
+    return _REST_OPERATIONS[service].get((method, path.rstrip("/").lower()))
+
+
 def _action_of(environ):
     import io
     from urllib.parse import parse_qs
@@ -2161,6 +3361,11 @@ def _action_of(environ):
         action = parse_qs(body.decode("utf-8", "replace")).get("Action")
         if action:
             return action[0]
+    operation = _rest_operation(
+        _service_of(environ), environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/")
+    )
+    if operation:
+        return operation
     parts = environ.get("PATH_INFO", "/").strip("/").split("/")
     version = [parts.pop(0)] if parts[0] == "v2" else []  # API Gateway v2: /v2/vpclinks/{id}
     shape = "/".join(version + [part if index % 2 == 0 else "*" for index, part in enumerate(parts)])
@@ -2187,6 +3392,12 @@ TAG_SCOPED_PARAMS = {
     "ec2:DeleteVpcPeeringConnection": "VpcPeeringConnectionId",
     "ec2:TerminateInstances": "InstanceId.",
     "ec2:CreateTags": "ResourceId.",
+    "ec2:DeleteTags": "ResourceId.",
+    "ec2:DeleteTransitGateway": "TransitGatewayId",
+    "ec2:ModifyTransitGateway": "TransitGatewayId",
+    "ec2:DeleteTransitGatewayRouteTable": "TransitGatewayRouteTableId",
+    "ec2:DeleteTransitGatewayVpcAttachment": "TransitGatewayAttachmentId",
+    "ec2:ModifyTransitGatewayVpcAttachment": "TransitGatewayAttachmentId",
     "sts:AssumeRole": "RoleArn",  # no tags: which role, for the deployer identity's policy
     "elasticloadbalancing:DeleteLoadBalancer": "LoadBalancerArn",
     "elasticloadbalancing:ModifyLoadBalancerAttributes": "LoadBalancerArn",
