@@ -647,6 +647,28 @@ def route_problems(planned, region, field=""):
     return " - ".join(problems)
 
 
+def check_destinations(values, field, seen=None):
+    """``(pairs, problems)`` of a list of IPv4 destination CIDRs: ``(field[i], dest)`` normalised, one
+    problem per invalid or repeated one (``seen``: ``{dest: field}`` shared across several lists)."""
+    seen = {} if seen is None else seen
+    pairs, problems = [], []
+    for index, value in enumerate(values or []):
+        where = f"{field}[{index}]"
+        try:
+            dest = str(parse_cidr(value, where))
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if dest in seen:
+            problems.append(
+                f"{where}: {dest} is listed twice ({seen[dest]} and {where}); a table has one route per destination"
+            )
+            continue
+        seen[dest] = where
+        pairs.append((where, dest))
+    return pairs, problems
+
+
 def check_route_table_ids(values, field):
     """``(table_ids, problems)`` of a list of route table ids given in ``field`` (``routes.route_table_ids``):
     each problem names its item; ids listed twice are problems too."""

@@ -102,6 +102,15 @@ options:
             destinations not listed.
         type: bool
         default: false
+      replace_targets:
+        description:
+          - Other route targets that are ours too (such as the transit gateway C(tgw-...) the provider
+            used before it moved back to peering) - a route to a listed destination through one of them
+            is replaced by the route through the peering, never a conflict.
+        type: list
+        elements: str
+        default: []
+        version_added: 0.5.0
 notes:
   - Permissions needed - C(ec2:DescribeVpcPeeringConnections), C(ec2:AcceptVpcPeeringConnection)
     and C(ec2:CreateTags) (on C(vpc-peering-connection) resources).
@@ -304,6 +313,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     VPC_ID_RE,
     AnsibleEc2NetworkError,
     apply_route_plans,
+    check_destinations,
     check_route_table_ids,
     plan_route_tables,
     route_problems,
@@ -351,21 +361,14 @@ def check_return_routes(spec):
     if spec is None:
         return None, []
     table_ids, problems = check_route_table_ids(spec["route_table_ids"], "return_routes.route_table_ids")
-    checked = {"route_table_ids": table_ids, "destinations": [], "purge": spec["purge"]}
-    seen = {}
-    for index, value in enumerate(spec["destinations"] or []):
-        field = f"return_routes.destinations[{index}]"
-        try:
-            dest = str(parse_cidr(value, field))
-        except ValueError as error:
-            problems.append(str(error))
-            continue
-        if dest in seen:
-            problems.append(
-                f"{field}: {dest} is listed twice ({seen[dest]} and {field}); a table has one route per destination"
-            )
-        seen.setdefault(dest, field)
-        checked["destinations"].append((field, dest))
+    checked = {
+        "route_table_ids": table_ids,
+        "destinations": [],
+        "purge": spec["purge"],
+        "replace_targets": [str(target) for target in spec.get("replace_targets") or [] if target],
+    }
+    checked["destinations"], bad = check_destinations(spec["destinations"], "return_routes.destinations")
+    problems += bad
     return checked, problems
 
 
@@ -381,7 +384,7 @@ def plan_return_routes(client, checked, peering_id, owned_targets):
         {
             "route_table_ids": checked["route_table_ids"],
             "routes": [{"field": field, "dest": dest, "target": peering_id} for field, dest in checked["destinations"]],
-            "owned_targets": set(owned_targets),
+            "owned_targets": set(owned_targets) | set(checked.get("replace_targets") or []),
         },
         "present",
         checked["purge"],
@@ -603,6 +606,7 @@ def main():
                 route_table_ids=dict(type="list", elements="str", required=True),
                 destinations=dict(type="list", elements="str", default=[]),
                 purge=dict(type="bool", default=False),
+                replace_targets=dict(type="list", elements="str", default=[]),
             ),
         ),
     )

@@ -85,6 +85,15 @@ options:
         type: list
         elements: str
         default: []
+      create:
+        description:
+          - V(false) requests nothing for this peer and leaves the routes through its live request
+            alone (they are neither listed nor owned in this run); a live request it has is kept and
+            returned in RV(live), never in RV(stale). For a peer that moves to another path (a transit
+            gateway), whose old request must keep working until the new path is ready.
+        type: bool
+        default: true
+        version_added: 0.5.0
   routes:
     description:
       - The routes to the peers through their requests, reconciled in the same run, after the
@@ -108,6 +117,16 @@ options:
             not listed, such as those of a peer that left.
         type: bool
         default: false
+      yield_targets:
+        description:
+          - Route targets (ids such as C(tgw-0123...), or prefixes ending in C(-) such as V(tgw-)) whose
+            routes to a listed destination are left as they are in this run - neither replaced nor a
+            conflict - and returned in RV(yielded). Another step moves them once the peering is ready
+            (a switch from a transit gateway back to peering).
+        type: list
+        elements: str
+        default: []
+        version_added: 0.5.0
   wait:
     description:
       - After creating requests, wait until none of them is still C(initiating-request), so that
@@ -231,6 +250,14 @@ inactive:
   type: list
   elements: dict
   sample: [{provider: payments, id: pcx-0123456789abcdef0, status: initiating-request}]
+yielded:
+  description: With O(routes), the listed destinations left as they are because their route goes
+    through one of O(routes.yield_targets).
+  returned: always
+  type: list
+  elements: str
+  sample: [10.0.0.0/16]
+  version_added: 0.5.0
 route_tables:
   description:
     - With O(routes), per listed table that exists, the route changes made (or that would be made in
@@ -299,13 +326,14 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     VPC_ID_RE,
     AnsibleEc2NetworkError,
     apply_route_plans,
+    check_destinations,
     check_route_table_ids,
     plan_read_route_tables,
     read_route_tables,
     route_problems,
     with_route_diff,
 )
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE, parse_cidr
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ACCOUNT_ID_RE
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import REGION_RE
 
 # The route target of a request this run is still to make (check mode, and the judgement of the
@@ -345,23 +373,20 @@ def check_routes(params):
     if spec is None:
         return None, []
     table_ids, problems = check_route_table_ids(spec["route_table_ids"], "routes.route_table_ids")
-    checked = {"route_table_ids": table_ids, "purge": spec["purge"], "cidrs": {}}
+    checked = {
+        "route_table_ids": table_ids,
+        "purge": spec["purge"],
+        "cidrs": {},
+        "yield_targets": [str(target) for target in spec.get("yield_targets") or [] if str(target)],
+        # Peers whose live request is kept without routes (create false): not owned in this run.
+        "kept": {entry["provider"] for entry in params["peerings"] if entry.get("create") is False},
+    }
     seen = {}
     for index, entry in enumerate(params["peerings"]):
-        for position, value in enumerate(entry.get("cidrs") or []):
-            field = f"peerings[{index}].cidrs[{position}]"
-            try:
-                dest = str(parse_cidr(value, field))
-            except ValueError as error:
-                problems.append(str(error))
-                continue
-            if dest in seen:
-                problems.append(
-                    f"{field}: {dest} is listed twice ({seen[dest]} and {field}); a table has one route per destination"
-                )
-                continue
-            seen[dest] = field
-            checked["cidrs"].setdefault(entry["provider"], []).append((field, dest))
+        pairs, bad = check_destinations(entry.get("cidrs"), f"peerings[{index}].cidrs", seen)
+        problems += bad
+        if pairs:
+            checked["cidrs"].setdefault(entry["provider"], []).extend(pairs)
     return checked, problems
 
 
@@ -373,7 +398,7 @@ def plan_routes(checked, tables, missing, live, stale, creating):
     with a placeholder target. The owned targets are every request of ours, live or stale.
     Returns ``(planned, inactive)``.
     """
-    requests = {"live": dict(live), "stale": stale}
+    requests = {"live": {name: entry for name, entry in live.items() if name not in checked["kept"]}, "stale": stale}
     for item in creating:
         requests["live"][item["provider"]] = {
             "id": NEW_REQUEST_TARGET.format(item["provider"]),
@@ -382,15 +407,32 @@ def plan_routes(checked, tables, missing, live, stale, creating):
     states = {provider: {"vpc_cidrs": [dest for _field, dest in pairs]} for provider, pairs in checked["cidrs"].items()}
     fields = {dest: field for pairs in checked["cidrs"].values() for field, dest in pairs}
     wanted = joins.gateway_routes(requests, states)
+    yielded = yielded_destinations(tables, checked["yield_targets"])
     routes = {
         "route_table_ids": checked["route_table_ids"],
         "routes": [
             {"field": fields[route["dest"]], "dest": route["dest"], "target": route["vpc_peering_connection_id"]}
             for route in wanted["routes"]
+            if route["dest"] not in yielded
         ],
         "owned_targets": set(wanted["owned_targets"]),
     }
-    return plan_read_route_tables(tables, missing, routes, "present", checked["purge"]), wanted["inactive"]
+    planned = plan_read_route_tables(tables, missing, routes, "present", checked["purge"])
+    planned["yielded"] = sorted(yielded)
+    return planned, wanted["inactive"]
+
+
+def yielded_destinations(tables, yield_targets):
+    """Destinations whose route, in any of ``tables``, goes through one of ``yield_targets`` (an id, or a
+    prefix ending in ``-``): left as they are in this run."""
+    if not yield_targets:
+        return set()
+
+    def yields(target):
+        target = str(target or "")
+        return any(target == item or (item.endswith("-") and target.startswith(item)) for item in yield_targets)
+
+    return {dest for table in tables for dest, route in table["routes"].items() if yields(route["target"])}
 
 
 def plan_inputs(params, region):
@@ -405,6 +447,7 @@ def plan_inputs(params, region):
                 "region": peer_region,
                 "cross_region": peer_region != region,
                 "tags": dict(entry["tags"] or {}),
+                "create": entry.get("create", True),
             }
         )
         states[entry["provider"]] = {"vpc_id": entry["vpc_id"]}
@@ -442,6 +485,7 @@ def run(module, client, routes=None):
         stale=plan["stale"],
         unknown=plan["unknown"],
         inactive=[],
+        yielded=[],
         route_tables=[],
         actions=actions,
     )
@@ -456,7 +500,7 @@ def run(module, client, routes=None):
     if routes is not None and routes["route_table_ids"]:
         tables, missing = read_route_tables(client, routes["route_table_ids"])
         planned, inactive = plan_routes(routes, tables, missing, live, plan["stale"], plan["create"])
-        result.update(route_tables=planned["route_tables"], inactive=inactive)
+        result.update(route_tables=planned["route_tables"], inactive=inactive, yielded=planned["yielded"])
         if planned["missing"] or planned["conflicts"]:
             for entry in result["route_tables"]:
                 entry.update(added=[], replaced=[], deleted=[])
@@ -538,7 +582,7 @@ def run(module, client, routes=None):
     if planned is not None:
         # The same tables, planned again with the ids and statuses of the requests just made.
         planned, inactive = plan_routes(routes, tables, missing, live, plan["stale"], [])
-        result.update(route_tables=planned["route_tables"], inactive=inactive)
+        result.update(route_tables=planned["route_tables"], inactive=inactive, yielded=planned["yielded"])
         warn_routes(module, planned, inactive)
         routed = []
         try:
@@ -580,6 +624,7 @@ def main():
                 region=dict(type="str", default=""),
                 tags=dict(type="dict", default={}),
                 cidrs=dict(type="list", elements="str", default=[]),
+                create=dict(type="bool", default=True),
             ),
         ),
         routes=dict(
@@ -587,6 +632,7 @@ def main():
             options=dict(
                 route_table_ids=dict(type="list", elements="str", required=True),
                 purge=dict(type="bool", default=False),
+                yield_targets=dict(type="list", elements="str", default=[]),
             ),
         ),
         wait=dict(type="bool", default=True),

@@ -657,3 +657,17 @@ def test_a_wait_timeout_reports_the_accept_not_the_routes(net, capsys, monkeypat
         f"tag peering {net['pcx']} with Name, ManagedBy, multiaccount:provider",
     ]
     assert routes_of(net, table) == {}
+
+
+def test_back_from_a_transit_gateway_its_routes_move_to_the_peering_only_when_named(net, capsys, calls):
+    tgw = net["provider"].create_transit_gateway(Description="the gateway's")["TransitGateway"]["TransitGatewayId"]
+    table = route_table(net, [(dest, {"TransitGatewayId": tgw}) for dest in GATEWAY_SUBNETS])
+    spec = {"route_table_ids": [table], "destinations": GATEWAY_SUBNETS}
+    refused = run(args(net, return_routes=spec), capsys)
+    assert refused["failed"] is True and f"{GATEWAY_SUBNETS[0]} already goes to {tgw}" in refused["msg"]
+    assert peering(net, net["pcx"])[0] == "pending-acceptance"
+
+    result = run(args(net, return_routes=dict(spec, replace_targets=[tgw])), capsys)
+    assert result["changed"] is True and result["accepted"] is True
+    assert sorted(entry["dest"] for entry in result["route_tables"][0]["replaced"]) == GATEWAY_SUBNETS
+    assert routes_of(net, table) == {dest: net["pcx"] for dest in GATEWAY_SUBNETS}

@@ -377,3 +377,53 @@ def test_bad_routes_fail_before_any_aws_call(net, capsys, calls, change, field):
     assert field in result["msg"]
     assert "nothing was changed" in result["msg"]
     assert calls == []
+
+
+def test_a_peer_moving_to_a_transit_gateway_keeps_its_request_and_routes_and_gets_no_new_one(net, table, capsys, calls):
+    ec2 = net["ec2"]
+    first = run(routed(net, spec(net, "payments", "cards"), table), capsys)
+    peers = spec(net, "payments", "cards")
+    for peer in peers:
+        peer["create"] = peer["provider"] != "payments"
+    # payments is on transit_gateway: its cidrs are not listed (the connectivity step routes it).
+    moved = routed(net, peers, table, purge=True)
+    moved["peerings"][0]["cidrs"] = []
+    del calls[:]
+    result = run(moved, capsys)
+    assert result["changed"] is False
+    assert writes(calls) == []
+    # Its request stays live (not stale: it still carries the path until the Transit Gateway is ready) and
+    # purge leaves its route alone.
+    assert result["live"]["payments"]["id"] == first["live"]["payments"]["id"]
+    assert result["stale"] == []
+    assert table_routes(ec2, table)["10.1.0.0/16"] == first["live"]["payments"]["id"]
+
+
+def test_a_peer_on_transit_gateway_without_a_request_gets_none(net, table, capsys, calls):
+    peers = spec(net, "payments")
+    peers[0]["create"] = False
+    result = run(dict(args(net, peers)), capsys)
+    assert result["changed"] is False and result["created"] == [] and result["live"] == {}
+    assert writes(calls) == []
+    assert peerings_of(net["ec2"], net["gateway"]) == []
+
+
+def test_a_route_through_a_yield_target_is_left_for_a_later_step(net, table, capsys, calls):
+    ec2 = net["ec2"]
+    tgw = ec2.create_transit_gateway(Description="ours")["TransitGateway"]["TransitGatewayId"]
+    ec2.create_route(RouteTableId=table, DestinationCidrBlock="10.1.0.0/16", TransitGatewayId=tgw)
+    spec_args = routed(net, spec(net, "payments"), table, purge=True)
+    # Without yield_targets a route through the Transit Gateway is somebody else's: a conflict.
+    refused = run(spec_args, capsys)
+    assert refused["failed"] is True and f"10.1.0.0/16 already goes to {tgw}" in refused["msg"]
+    spec_args["routes"]["yield_targets"] = [tgw]
+    result = run(spec_args, capsys)
+    assert result["yielded"] == ["10.1.0.0/16"]
+    assert result["created"][0]["provider"] == "payments"
+    table_now = ec2.describe_route_tables(RouteTableIds=[table])["RouteTables"][0]["Routes"]
+    assert [route.get("TransitGatewayId") for route in table_now if route["DestinationCidrBlock"] == "10.1.0.0/16"] == [
+        tgw
+    ]
+    # A prefix ending in '-' yields every target that starts with it.
+    spec_args["routes"]["yield_targets"] = ["tgw-"]
+    assert run(spec_args, capsys)["yielded"] == ["10.1.0.0/16"]
