@@ -411,6 +411,25 @@ def normalise_route_table(raw):
     }
 
 
+def normalise_tgw_route(raw):
+    """A route of a transit gateway route table (SearchTransitGatewayRoutes): ``destination``, ``state``
+    (``active`` or ``blackhole``), ``type`` (``static`` or ``propagated``), ``attachment_ids`` (the
+    attachments it sends to, several with ECMP), ``resource_ids`` (their VPCs) and ``target`` (the first
+    attachment, None for a blackhole), in the shape of a VPC route so that :func:`topology.covering_route`
+    reads both."""
+    attachments = [entry for entry in raw.get("TransitGatewayAttachments") or [] if entry]
+    ids = [entry["TransitGatewayAttachmentId"] for entry in attachments if entry.get("TransitGatewayAttachmentId")]
+    return {
+        "destination": raw.get("DestinationCidrBlock") or raw.get("PrefixListId"),
+        "state": raw.get("State"),
+        "type": raw.get("Type"),
+        "attachment_ids": ids,
+        "resource_ids": [entry["ResourceId"] for entry in attachments if entry.get("ResourceId")],
+        "target": ids[0] if ids else None,
+        "target_type": "transit_gateway_attachment" if ids else None,
+    }
+
+
 def _peering_side(raw):
     raw = raw or {}
     cidrs = [entry["CidrBlock"] for entry in raw.get("CidrBlockSet") or [] if entry.get("CidrBlock")]

@@ -41,6 +41,7 @@ ARGUMENT_SPEC = dict(
             region=dict(type="str"),
             services=dict(type="list", elements="dict", required=True),
             snapshot=dict(type="dict", default={}),
+            connectivity=dict(type="str", default="peering", choices=list(topology.CONNECTIVITY_MODES)),
         ),
     ),
     probes=dict(type="list", elements="dict", default=[]),

@@ -45,6 +45,24 @@ every service gets three hops more after its path's hops, and a fourth with a cu
 is missing, which is ``api_route``'s (or ``stage_deployment``'s) fault. Without governance the hops and
 the result are exactly the ones of before.
 
+Connectivity (version 0.5.0). A provider's path crosses either its VPC peering (``peering``, the
+default) or the gateway's transit gateway (``transit_gateway``, hub and spoke), as the provider's
+``connectivity`` says. For a provider on the transit gateway the ``peering`` hop is replaced, at the
+same place, by a ``transit_gateway`` hop (:func:`_check_transit_gateway`): the transit gateway is ours
+and available, the provider's VPC attachment is available in every Availability Zone of the target
+subnets, associated with the spokes route table and propagating into the hub route table only, the
+gateway VPC's attachment (the hub) associated with the hub route table and propagating into the
+spokes route table, the hub route table routes the targets to the provider's attachment, the spokes
+route table routes the gateway subnets to the hub and nothing to another provider (isolation).
+``gateway_route`` and ``provider_route`` then expect the transit gateway as the target of the most
+specific route. Longest prefix decides the path: while a provider moves from its peering to the
+transit gateway, a more specific route through the (active) peering wins over an aggregate through the
+transit gateway, and the judged path is the one the routes take - a provider on ``transit_gateway``
+whose routes in use all take its active peering is judged on the peering (:func:`connectivity_path`).
+A provider on ``peering`` is judged exactly as before::
+
+    ... -> target -> transit_gateway -> gateway_route -> provider_route -> security_group -> ...
+
 A fault fails exactly its own hop. Each hop is judged on its own facts against the *expected*
 resources of the service, which are resolved once from the intent, the published state and the
 tags (:func:`resolve_service`), never from what the previous hop happens to point at. So a VPC
@@ -82,6 +100,18 @@ HOPS = (
 
 # The hops of a service behind an application load balancer (alb-v2): one more, before the ALB.
 ALB_HOPS = HOPS[:4] + ("alb_security_group",) + HOPS[4:]
+
+# Connectivity between the gateway VPC and a provider VPC (version 0.5.0): the hop that judges it.
+PEERING = "peering"
+TRANSIT_GATEWAY = "transit_gateway"
+CONNECTIVITY_MODES = (PEERING, TRANSIT_GATEWAY)
+# States of transit gateways, their route tables and attachments (EC2's words).
+TGW_AVAILABLE = "available"
+TGW_PENDING_ACCEPTANCE = "pendingAcceptance"
+TGW_DEAD_STATES = ("deleting", "deleted", "rejecting", "rejected", "failing", "failed")
+# Where the transit gateway's parts come from: the fixes name the play that builds them.
+TGW_PLAY = "run site.yml (shared_gateway, transit_gateway play)"
+ATTACHMENT_PLAY = "run site.yml (providers, transit_gateway_attachment play)"
 
 OK = "ok"
 FAIL = "fail"
@@ -292,6 +322,8 @@ def expected_services(gateway, providers):
     and ``health_check`` (``{path, matcher}`` of an ALB target group), and ``integration_host`` (HTTPS to
     an ALB: the host of its certificate that the integration URIs name instead of the ALB's DNS name).
     ``nlb_arn`` is the service's load balancer, an ALB with ``load_balancer_type: application``.
+    ``connectivity`` (``peering`` or ``transit_gateway``, the service's or else its provider's) too, only
+    when given: a service without it is reached over its peering.
     """
     state_services = ((gateway or {}).get("state") or {}).get("services") or {}
     services = []
@@ -322,7 +354,15 @@ def expected_services(gateway, providers):
                 value = service.get(key) or published.get(key)
                 if value:
                     services[-1][key] = value
+            connectivity = service.get("connectivity") or provider.get("connectivity")
+            if connectivity:
+                services[-1]["connectivity"] = connectivity
     return services
+
+
+def expected_connectivity(service):
+    """How the service's provider VPC is reached: ``transit_gateway`` or (by default) ``peering``."""
+    return TRANSIT_GATEWAY if str(service.get("connectivity") or PEERING).lower() == TRANSIT_GATEWAY else PEERING
 
 
 def expected_link_version(service):
@@ -624,6 +664,101 @@ def resolve_service(service, gateway_snapshot, gateway_tag=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# Connectivity: peering or transit gateway (version 0.5.0)
+# ---------------------------------------------------------------------------------------------
+
+
+def tgw_attachments(view, provider_snapshot, tgw_id):
+    """The VPC attachments of the transit gateway ``tgw_id`` as both accounts see them, merged by id: the
+    gateway account's view (``view['attachments']``, every attachment on its transit gateway), completed by
+    the provider account's view of its own (``provider_snapshot['transit_gateway']['attachments']``), whose
+    subnets are taken when it has them (the subnets are the provider's)."""
+    merged = {}
+    for attachment in (view or {}).get("attachments") or []:
+        if attachment.get("id"):
+            merged[attachment["id"]] = dict(attachment)
+    for attachment in ((provider_snapshot or {}).get("transit_gateway") or {}).get("attachments") or []:
+        if not attachment.get("id") or attachment.get("transit_gateway_id") != tgw_id:
+            continue
+        entry = merged.setdefault(attachment["id"], dict(attachment))
+        if attachment.get("subnet_ids") is not None:
+            entry["subnet_ids"] = list(attachment["subnet_ids"])
+    return [merged[key] for key in sorted(merged)]
+
+
+def _attachment_rank(attachment):
+    state = attachment.get("state")
+    if state == TGW_AVAILABLE:
+        order = 0
+    elif state == TGW_PENDING_ACCEPTANCE:
+        order = 1
+    elif state in TGW_DEAD_STATES:
+        order = 3
+    else:
+        order = 2
+    return order, attachment.get("id") or ""
+
+
+def choose_attachment(attachments):
+    """The attachment that counts among several of one VPC: available, then waiting for acceptance, then on
+    its way, and a dead one (rejected, failed, deleted...) only when there is nothing else; None for none."""
+    ranked = sorted(attachments or [], key=_attachment_rank)
+    return ranked[0] if ranked else None
+
+
+def hub_attachment(view, attachments, vpc_a):
+    """The gateway VPC's attachment (the hub): the one with the hub's Name tag, else the one of ``vpc_a``."""
+    name = (view or {}).get("hub_attachment_name")
+    named = [item for item in attachments if name and (item.get("tags") or {}).get("Name") == name]
+    return choose_attachment(named or [item for item in attachments if vpc_a and item.get("vpc_id") == vpc_a])
+
+
+def is_tgw_route(route):
+    """True when a VPC route sends to a transit gateway."""
+    return (route or {}).get("target_type") == TRANSIT_GATEWAY or str((route or {}).get("target") or "").startswith(
+        "tgw-"
+    )
+
+
+def _active_peering_ids(ctx, vpc_b):
+    return {peering["id"] for peering in ctx.peering_for(vpc_b)[1] if peering_active(peering)}
+
+
+def routes_in_use(ctx):
+    """``[(route, provider VPC)]``: the most specific routes (and the more specific ones inside them) that
+    the service's traffic takes - in the route tables of the load balancer's subnets to each target, and in
+    the route tables of the target subnets back to each load balancer subnet."""
+    used = []
+    for subnet in ctx.nlb_subnets:
+        table = route_table_for_subnet(ctx.gw.get("route_tables"), subnet["id"], ctx.vpc_a)
+        for target in ctx.targets:
+            if table and target.get("vpc_id"):
+                route, diverted = covering_route(table.get("routes"), target["ip"])
+                used.extend((item, target["vpc_id"]) for item in [route] + diverted if item)
+    for target in ctx.targets:
+        if not target.get("subnet_id") or not target.get("vpc_id"):
+            continue
+        table = route_table_for_subnet(ctx.pv.get("route_tables"), target["subnet_id"], target["vpc_id"])
+        for cidr in ctx.nlb_cidrs if table else []:
+            route, diverted = covering_route(table.get("routes"), cidr)
+            used.extend((item, target["vpc_id"]) for item in [route] + diverted if item)
+    return used
+
+
+def connectivity_path(ctx):
+    """The connectivity the service's path is judged on: ``peering`` for a provider on its peering; for one on
+    the transit gateway, ``transit_gateway`` - unless every route in use takes an active peering between the
+    two VPCs and none takes a transit gateway (a move from the peering under way: longest prefix keeps the
+    traffic on the peering, which is then what carries it and what is judged)."""
+    if ctx.connectivity != TRANSIT_GATEWAY:
+        return PEERING
+    used = routes_in_use(ctx)
+    via_peering = any(route.get("target") in _active_peering_ids(ctx, vpc_b) for route, vpc_b in used)
+    via_tgw = any(is_tgw_route(route) for route, dummy in used)
+    return PEERING if via_peering and not via_tgw else TRANSIT_GATEWAY
+
+
+# ---------------------------------------------------------------------------------------------
 # Hop evaluation
 # ---------------------------------------------------------------------------------------------
 
@@ -695,6 +830,20 @@ class _Context:
                     self.provider_cidrs.append(cidr)
         self.peerings = list(self.gw.get("peerings") or []) + list(self.pv.get("peerings") or [])
         self.hops = {}
+        # Connectivity (version 0.5.0): the planned mode; for a provider on the transit gateway, the transit
+        # gateway the gateway account read (``tgw_view`` None when it was not read), its attachments as both
+        # accounts see them, the hub and the provider's; and the path the routes in use take.
+        self.connectivity = expected_connectivity(service)
+        self.tgw_view = self.gw.get("transit_gateway") if self.connectivity == TRANSIT_GATEWAY else None
+        self.tgw = (self.tgw_view or {}).get("transit_gateway")
+        self.tgw_id = (self.tgw or {}).get("id")
+        self.tgw_attachments = tgw_attachments(self.tgw_view, self.pv, self.tgw_id) if self.tgw else []
+        self.hub_attachment = hub_attachment(self.tgw_view, self.tgw_attachments, self.vpc_a) if self.tgw else None
+        self.spoke_attachments = {
+            vpc_b: choose_attachment([item for item in self.tgw_attachments if item.get("vpc_id") == vpc_b])
+            for vpc_b in self.vpcs_b
+        }
+        self.path = connectivity_path(self)
 
     def peering_for(self, vpc_b):
         candidates = peerings_between(self.peerings, self.vpc_a, vpc_b)
@@ -1579,6 +1728,17 @@ def _check_target(ctx):
 
 
 def _check_peering(ctx):
+    hop = _peering_verdict(ctx)
+    if ctx.connectivity == TRANSIT_GATEWAY:
+        # A provider on the transit gateway whose routes in use all take its peering (see connectivity_path).
+        hop["detail"] += (
+            "; the provider's connectivity is transit_gateway, but the routes in use take this peering (more "
+            "specific than any route to the transit gateway), so the peering is what carries the traffic"
+        )
+    return hop
+
+
+def _peering_verdict(ctx):
     accounts = f"{ctx.account_a} <-> {ctx.account_b}"
     if not ctx.vpc_a or not ctx.vpcs_b:
         missing = "the gateway VPC (no NLB or target group)" if not ctx.vpc_a else "the provider VPC of the targets"
@@ -1607,6 +1767,359 @@ def _check_peering(ctx):
         )
         return _hop("peering", FAIL, accounts, resource, "; ".join(problems), fix)
     return _hop("peering", OK, accounts, resource, "; ".join(fine))
+
+
+class _Verdict:
+    """Problems with their fixes (each fix once) and what is fine, collected by a hop with many checks."""
+
+    def __init__(self):
+        self.problems, self.fixes, self.fine = [], [], []
+
+    def fail(self, problem, fix):
+        self.problems.append(problem)
+        if fix not in self.fixes:
+            self.fixes.append(fix)
+
+    def ok(self, text):
+        self.fine.append(text)
+
+
+def _link(table, kind, attachment_id):
+    """The association or propagation (``kind``) of an attachment in a transit gateway route table, or None."""
+    for link in (table or {}).get(kind) or []:
+        if attachment_id and link.get("attachment_id") == attachment_id:
+            return link
+    return None
+
+
+def _table_label(view, role):
+    table = ((view or {}).get("route_tables") or {}).get(role)
+    name = ((view or {}).get("route_table_names") or {}).get(role) or (table or {}).get("name") or "?"
+    return f"{role} route table {name}" + (f" ({table['id']})" if table and table.get("id") else "")
+
+
+def _zones(subnets, subnet_ids):
+    """``{subnet id: AZ}`` of the subnets among ``subnets`` (the ones whose AZ is known)."""
+    return {
+        subnet["id"]: subnet.get("availability_zone")
+        for subnet in subnets or []
+        if subnet.get("id") in set(subnet_ids or []) and subnet.get("availability_zone")
+    }
+
+
+def _judge_tgw_hub(ctx, verdict, hub_rt, spokes_rt):
+    """The gateway VPC's attachment: there, available, in every AZ of the load balancer's subnets, associated
+    with the hub route table and propagating into the spokes route table."""
+    view, hub = ctx.tgw_view, ctx.hub_attachment
+    if hub is None:
+        verdict.fail(
+            f"no attachment of the gateway VPC {ctx.vpc_a} ({view.get('hub_attachment_name') or 'the hub'}) to "
+            f"{ctx.tgw_id}",
+            f"attach the gateway VPC to {ctx.tgw_id}: {TGW_PLAY}",
+        )
+        return
+    label = f"hub {hub['id']} ({hub.get('vpc_id')})"
+    if hub.get("state") != TGW_AVAILABLE:
+        verdict.fail(f"{label} is {hub.get('state')}, not available", f"attach the gateway VPC again: {TGW_PLAY}")
+    else:
+        verdict.ok(f"{label} available")
+    if hub.get("subnet_ids") is not None:
+        covered = set(_zones(ctx.gw.get("subnets"), hub["subnet_ids"]).values())
+        needed = _zones(ctx.gw.get("subnets"), [subnet["id"] for subnet in ctx.nlb_subnets])
+        missing = sorted({zone for zone in needed.values() if zone not in covered})
+        if missing:
+            verdict.fail(
+                f"{label} has no subnet in {', '.join(missing)}, where the {ctx.lb} has subnets: the {ctx.lb} "
+                "cannot reach the transit gateway from there",
+                f"give the hub attachment a subnet in {', '.join(missing)}: {TGW_PLAY}",
+            )
+    hub_name = view["route_table_names"].get("hub")
+    spokes_name = view["route_table_names"].get("spokes")
+    if hub_rt:
+        link = _link(hub_rt, "associations", hub["id"])
+        if (link or {}).get("state") != "associated":
+            verdict.fail(
+                f"{label} is {(link or {}).get('state') or 'not associated'} with the {_table_label(view, 'hub')}",
+                f"associate the hub attachment with {hub_name}: {TGW_PLAY}",
+            )
+    if spokes_rt:
+        link = _link(spokes_rt, "propagations", hub["id"])
+        if (link or {}).get("state") != "enabled":
+            verdict.fail(
+                f"{label} does not propagate into the {_table_label(view, 'spokes')}: the providers have no route "
+                "back to the gateway VPC",
+                f"enable the propagation of the hub attachment into {spokes_name}: {TGW_PLAY}",
+            )
+
+
+def _judge_tgw_spoke(ctx, verdict, vpc_b, hub_rt, spokes_rt):
+    """The provider's attachment of ``vpc_b``: there, available, in every AZ of the target subnets, associated
+    with the spokes route table, propagating into the hub route table and not into the spokes route table,
+    and the hub route table sends the targets to it."""
+    view = ctx.tgw_view
+    if ctx.region_a and ctx.region_b and ctx.region_a != ctx.region_b:
+        verdict.fail(
+            f"the provider VPC is in {ctx.region_b}, the transit gateway in {ctx.region_a}: a VPC attachment cannot "
+            "cross regions",
+            f"reach {ctx.provider.get('name') or 'the provider'} over a peering (connectivity peering), or its VPC "
+            f"in {ctx.region_a}",
+        )
+    attachment = ctx.spoke_attachments.get(vpc_b)
+    if attachment is None or attachment.get("state") in TGW_DEAD_STATES:
+        problem = (
+            f"no attachment of {vpc_b} (account {ctx.account_b}) to {ctx.tgw_id}"
+            if attachment is None
+            else f"the attachment {attachment['id']} of {vpc_b} is {attachment.get('state')}"
+        )
+        side = ctx.pv.get("transit_gateway") or {}
+        elsewhere = sorted(
+            {
+                item.get("transit_gateway_id")
+                for item in side.get("attachments") or []
+                if item.get("vpc_id") == vpc_b
+                and item.get("transit_gateway_id") != ctx.tgw_id
+                and item.get("state") not in TGW_DEAD_STATES
+            }
+        )
+        if elsewhere:
+            problem += f" ({vpc_b} is attached to {', '.join(elsewhere)} instead)"
+        pending = [
+            item
+            for item in side.get("invitations") or []
+            if item.get("status") == "PENDING" and item.get("sender_account_id") == ctx.account_a
+        ]
+        fix = f"attach {vpc_b} to {ctx.tgw_id}, one subnet in each AZ of the target subnets: {ATTACHMENT_PLAY}"
+        if pending:
+            shares = ", ".join(sorted({str(item.get("share_name") or item.get("share_arn")) for item in pending}))
+            problem += f"; the RAM invitation to the share {shares} from account {ctx.account_a} is PENDING"
+            fix = f"accept the RAM invitation and {fix}"
+        verdict.fail(problem, fix)
+        return None
+    label = f"{attachment['id']} ({vpc_b})"
+    state = attachment.get("state")
+    if state == TGW_PENDING_ACCEPTANCE:
+        verdict.fail(f"{label} is pendingAcceptance", f"the gateway accepts it: {TGW_PLAY}")
+    elif state != TGW_AVAILABLE:
+        verdict.fail(
+            f"{label} is {state}, not available yet",
+            f"wait until it is available (minutes), then verify again; {ATTACHMENT_PLAY} waits for it",
+        )
+    else:
+        verdict.ok(f"{label} available")
+
+    # One subnet per AZ: a target in an AZ where the attachment has no subnet cannot answer through it.
+    subnets = ctx.pv.get("subnets")
+    if attachment.get("subnet_ids") is not None:
+        covered = set(_zones(subnets, attachment["subnet_ids"]).values())
+        for target in ctx.targets:
+            if target.get("vpc_id") != vpc_b or not target.get("subnet_id"):
+                continue
+            zone = _zones(subnets, [target["subnet_id"]]).get(target["subnet_id"])
+            if zone and zone not in covered:
+                verdict.fail(
+                    f"{target['ip']} is in {zone} ({target['subnet_id']}), where {label} has no subnet: it cannot "
+                    "answer through the transit gateway",
+                    f"give {attachment['id']} a subnet in {zone} (one subnet in each AZ of the target subnets): "
+                    f"{ATTACHMENT_PLAY}",
+                )
+
+    hub_name = view["route_table_names"].get("hub")
+    spokes_name = view["route_table_names"].get("spokes")
+    if spokes_rt:
+        link = _link(spokes_rt, "associations", attachment["id"])
+        if (link or {}).get("state") != "associated":
+            instead = _link(hub_rt, "associations", attachment["id"])
+            verdict.fail(
+                f"{label} is {(link or {}).get('state') or 'not associated'} with the {_table_label(view, 'spokes')}"
+                + (f" (it is associated with the {_table_label(view, 'hub')})" if instead else ""),
+                f"associate {attachment['id']} with {spokes_name}: {TGW_PLAY}",
+            )
+    if hub_rt:
+        link = _link(hub_rt, "propagations", attachment["id"])
+        if (link or {}).get("state") != "enabled":
+            verdict.fail(
+                f"{label} does not propagate into the {_table_label(view, 'hub')}",
+                f"enable the propagation of {attachment['id']} into {hub_name}: {TGW_PLAY}",
+            )
+        for target in ctx.targets:
+            if target.get("vpc_id") != vpc_b:
+                continue
+            route, dummy = covering_route(hub_rt.get("routes"), target["ip"])
+            fix = f"enable the propagation of {attachment['id']} into {hub_name}: {TGW_PLAY}"
+            if route is None:
+                verdict.fail(f"the {_table_label(view, 'hub')} has no route to {target['ip']}", fix)
+            elif route.get("state") != "active":
+                verdict.fail(
+                    f"the {_table_label(view, 'hub')} route {route.get('destination')} to {target['ip']} is "
+                    f"{route.get('state')}",
+                    fix,
+                )
+            elif attachment["id"] not in (route.get("attachment_ids") or []):
+                verdict.fail(
+                    f"the {_table_label(view, 'hub')} sends {target['ip']} ({route.get('destination')}) to "
+                    f"{', '.join(route.get('attachment_ids') or []) or 'no attachment'}, not {attachment['id']}",
+                    fix,
+                )
+            else:
+                verdict.ok(f"hub {route.get('destination')} -> {attachment['id']}")
+    if spokes_rt:
+        link = _link(spokes_rt, "propagations", attachment["id"])
+        if link and link.get("state") in ("enabling", "enabled"):
+            verdict.fail(
+                f"{label} propagates into the {_table_label(view, 'spokes')}: the providers would reach each other",
+                f"disable the propagation of {attachment['id']} into {spokes_name}: {TGW_PLAY}",
+            )
+    return attachment
+
+
+def _judge_tgw_spokes_routes(ctx, verdict, spokes_rt):
+    """The spokes route table sends every load balancer subnet to the hub, and nothing to a provider."""
+    view, hub = ctx.tgw_view, ctx.hub_attachment
+    hub_id = (hub or {}).get("id")
+    label = _table_label(view, "spokes")
+    fix = f"enable the propagation of the hub attachment into {view['route_table_names'].get('spokes')}: {TGW_PLAY}"
+    for cidr in ctx.nlb_cidrs:
+        route, diverted = covering_route(spokes_rt.get("routes"), cidr)
+        if route is None:
+            verdict.fail(f"the {label} has no route back to {cidr}", fix)
+        elif route.get("state") != "active":
+            verdict.fail(f"the {label} route {route.get('destination')} back to {cidr} is {route.get('state')}", fix)
+        elif hub_id and hub_id not in (route.get("attachment_ids") or []):
+            verdict.fail(
+                f"the {label} sends {cidr} ({route.get('destination')}) to "
+                f"{', '.join(route.get('attachment_ids') or []) or 'no attachment'}, not the hub {hub_id}",
+                fix,
+            )
+        else:
+            verdict.ok(f"spokes {route.get('destination')} -> {hub_id or '?'}")
+        for extra in diverted:
+            if hub_id and extra.get("state") == "active" and hub_id not in (extra.get("attachment_ids") or []):
+                verdict.fail(
+                    f"the {label} sends {extra.get('destination')} inside {cidr} to "
+                    f"{', '.join(extra.get('attachment_ids') or []) or 'no attachment'}, not the hub {hub_id}",
+                    fix,
+                )
+    # Isolation: a route to any attachment but the gateway VPC's lets every provider reach that one.
+    by_id = {item["id"]: item for item in ctx.tgw_attachments}
+    for route in spokes_rt.get("routes") or []:
+        if route.get("state") != "active":
+            continue
+        others = [
+            attachment_id
+            for attachment_id in route.get("attachment_ids") or []
+            if attachment_id != hub_id and (by_id.get(attachment_id) or {}).get("vpc_id") != ctx.vpc_a
+        ]
+        if not others:
+            continue
+        who = ", ".join(
+            f"{attachment_id} ({(by_id.get(attachment_id) or {}).get('vpc_id') or '?'}, account "
+            f"{(by_id.get(attachment_id) or {}).get('vpc_owner_id') or '?'})"
+            for attachment_id in others
+        )
+        verdict.fail(
+            f"the {label} routes {route.get('destination')} to {who}: the providers would reach each other",
+            f"disable the propagation of {', '.join(others)} into {view['route_table_names'].get('spokes')} and "
+            f"remove static routes to providers from it: {TGW_PLAY}",
+        )
+
+
+def _check_transit_gateway(ctx):
+    """The ``transit_gateway`` hop: the hub and spoke between the gateway VPC and the provider VPC."""
+    accounts = f"{ctx.account_a} <-> {ctx.account_b}"
+    view = ctx.tgw_view
+    if view is None:
+        return _hop(
+            TRANSIT_GATEWAY,
+            SKIPPED,
+            accounts,
+            "transit gateway",
+            "not read: the gateway snapshot has no transit_gateway (gateway_path_info reads it with its "
+            "transit_gateway option)",
+        )
+    name = view.get("name") or "?"
+    if not ctx.vpc_a or not ctx.vpcs_b:
+        missing = "the gateway VPC (no NLB or target group)" if not ctx.vpc_a else "the provider VPC of the targets"
+        return _hop(
+            TRANSIT_GATEWAY,
+            SKIPPED,
+            accounts,
+            f"transit gateway {name}",
+            f"cannot tell which VPCs it connects: unknown {missing}",
+        )
+    tgw = ctx.tgw
+    if not tgw:
+        tags = f"ManagedBy=multiaccount.apigateway, {GATEWAY_TAG}={ctx.gateway.get('gateway_tag') or '?'}"
+        problems = [f"no transit gateway named {name} with the tags {tags} in account {ctx.account_a}"]
+        foreign = [item.get("id") for item in view.get("foreign") or []]
+        if foreign:
+            problems.append(f"{', '.join(foreign)} named {name} lack(s) those tags (not ours)")
+        return _hop(
+            TRANSIT_GATEWAY, FAIL, accounts, f"transit gateway {name}", "; ".join(problems), f"create it: {TGW_PLAY}"
+        )
+    verdict = _Verdict()
+    resources = [f"{tgw['id']} ({name})"]
+    if tgw.get("state") != TGW_AVAILABLE:
+        verdict.fail(f"{tgw['id']} is {tgw.get('state')}, not available", f"wait until it is available: {TGW_PLAY}")
+    else:
+        verdict.ok(f"{tgw['id']} ({name}) available")
+    tables = view.get("route_tables") or {}
+    hub_rt, spokes_rt = tables.get("hub"), tables.get("spokes")
+    for role, table in (("hub", hub_rt), ("spokes", spokes_rt)):
+        if not table:
+            verdict.fail(
+                f"no {role} route table {view['route_table_names'].get(role)} on {tgw['id']}",
+                f"create it: {TGW_PLAY}",
+            )
+        elif table.get("state") != TGW_AVAILABLE:
+            verdict.fail(f"the {_table_label(view, role)} is {table.get('state')}", f"create it again: {TGW_PLAY}")
+    _judge_tgw_hub(ctx, verdict, hub_rt, spokes_rt)
+    for vpc_b in ctx.vpcs_b:
+        attachment = _judge_tgw_spoke(ctx, verdict, vpc_b, hub_rt, spokes_rt)
+        if attachment:
+            resources.append(attachment["id"])
+    if spokes_rt:
+        _judge_tgw_spokes_routes(ctx, verdict, spokes_rt)
+    resource = ", ".join(resources)
+    if verdict.problems:
+        return _hop(TRANSIT_GATEWAY, FAIL, accounts, resource, "; ".join(verdict.problems), "; ".join(verdict.fixes))
+    return _hop(TRANSIT_GATEWAY, OK, accounts, resource, "; ".join(dict.fromkeys(verdict.fine)))
+
+
+def _tgw_way(ctx, route, vpc_b):
+    """``(ok, words)`` for a route of a provider on the transit gateway: the transit gateway of ours (its
+    state is the ``transit_gateway`` hop's), or an active peering between the two VPCs (a move under way)."""
+    target = route.get("target")
+    if is_tgw_route(route):
+        if ctx.tgw_id and target != ctx.tgw_id:
+            return False, f", not the transit gateway {ctx.tgw_id}"
+        if not ctx.tgw_id:
+            return True, " (no transit gateway of ours to compare: see transit_gateway)"
+        if route.get("state") == "blackhole":
+            return False, " (a blackhole)"
+        return True, ""
+    peering = next((item for item in ctx.peering_for(vpc_b)[1] if item["id"] == target), None)
+    if peering and peering_active(peering) and route.get("state") != "blackhole":
+        return True, " (the peering, more specific than the route to the transit gateway)"
+    if peering:
+        return False, f" (a peering that is not active), not the transit gateway {ctx.tgw_id or ''}".rstrip()
+    return False, f", not the transit gateway {ctx.tgw_id or '(none of ours)'}"
+
+
+def _judge_tgw_route(ctx, route, diverted, destination, vpc_b):
+    """``(ok, message)`` for the route traffic to ``destination`` takes, for a provider on the transit gateway."""
+    problems = []
+    for extra in diverted:
+        good, words = _tgw_way(ctx, extra, vpc_b)
+        if not good:
+            problems.append(f"{extra.get('destination')} inside {destination} goes to {extra.get('target')}{words}")
+    if route is None:
+        return False, "; ".join([f"no route to {destination}"] + problems)
+    good, words = _tgw_way(ctx, route, vpc_b)
+    if not good:
+        problems.insert(0, f"{destination} goes to {route.get('target')} ({route.get('destination')}){words}")
+    if problems:
+        return False, "; ".join(problems)
+    return True, f"{route.get('destination')} -> {route.get('target')}{words}"
 
 
 def _judge_route(ctx, route, diverted, destination, vpc_b, table_id):
@@ -1666,9 +2179,23 @@ def _check_gateway_route(ctx):
             if not target.get("vpc_id"):
                 continue
             route, diverted = covering_route(table.get("routes"), target["ip"])
-            good, message = _judge_route(ctx, route, diverted, target["ip"], target["vpc_id"], label)
+            if ctx.path == TRANSIT_GATEWAY:
+                good, message = _judge_tgw_route(ctx, route, diverted, target["ip"], target["vpc_id"])
+            else:
+                good, message = _judge_route(ctx, route, diverted, target["ip"], target["vpc_id"], label)
             (fine if good else problems).append(f"{label}: {message}")
     resource = "route tables " + (", ".join(tables) or "?")
+    if problems and ctx.path == TRANSIT_GATEWAY:
+        cidrs = ", ".join(ctx.provider_cidrs) or ", ".join(t["ip"] for t in ctx.targets)
+        return _hop(
+            "gateway_route",
+            FAIL,
+            ctx.account_a,
+            resource,
+            "; ".join(problems),
+            f"route the provider CIDR ({cidrs}) to {ctx.tgw_id or '<tgw id>'} in every route table of the {ctx.lb} "
+            f"subnets, with no more specific route elsewhere: {TGW_PLAY}",
+        )
     if problems:
         peering, dummy = ctx.peering_for(ctx.vpcs_b[0])
         via = peering["id"] if peering else "<pcx id>"
@@ -1704,9 +2231,22 @@ def _check_provider_route(ctx):
             tables.append(table["id"])
         for cidr in ctx.nlb_cidrs:
             route, diverted = covering_route(table.get("routes"), cidr)
-            good, message = _judge_route(ctx, route, diverted, cidr, target["vpc_id"], label)
+            if ctx.path == TRANSIT_GATEWAY:
+                good, message = _judge_tgw_route(ctx, route, diverted, cidr, target["vpc_id"])
+            else:
+                good, message = _judge_route(ctx, route, diverted, cidr, target["vpc_id"], label)
             (fine if good else problems).append(f"{label}: {message}")
     resource = "route tables " + (", ".join(tables) or "?")
+    if problems and ctx.path == TRANSIT_GATEWAY:
+        return _hop(
+            "provider_route",
+            FAIL,
+            ctx.account_b,
+            resource,
+            "; ".join(problems),
+            f"add return routes to {', '.join(ctx.nlb_cidrs)} via {ctx.tgw_id or '<tgw id>'} in the route table of "
+            f"each service subnet: {ATTACHMENT_PLAY}",
+        )
     if problems:
         peering, dummy = ctx.peering_for(ctx.vpcs_b[0]) if ctx.vpcs_b else (None, None)
         via = peering["id"] if peering else "<pcx id>"
@@ -1732,7 +2272,8 @@ def _check_security_group(ctx):
             "security_group", SKIPPED, ctx.account_b, "security groups", "no ENI at the targets (see service_endpoint)"
         )
     same_region = ctx.region_a == ctx.region_b
-    nlb_groups = lb_security_group_ids(ctx.nlb) if same_region else []
+    # A rule naming the NLB's security group counts across a same-region peering only, not a transit gateway.
+    nlb_groups = lb_security_group_ids(ctx.nlb) if same_region and ctx.path == PEERING else []
     problems, fine, names = [], [], []
     for target in with_eni:
         group_ids = target["eni"].get("security_group_ids") or []
@@ -2888,6 +3429,7 @@ CHECKS = (
     ("target_group", _check_target_group),
     ("target", _check_target),
     ("peering", _check_peering),
+    (TRANSIT_GATEWAY, _check_transit_gateway),
     ("gateway_route", _check_gateway_route),
     ("provider_route", _check_provider_route),
     ("security_group", _check_security_group),
@@ -2895,10 +3437,13 @@ CHECKS = (
 )
 
 
-def hop_order(alb=False, governance=None):
+def hop_order(alb=False, governance=None, path=PEERING):
     """The hop ids of a service path: the NLB's or the ALB's, then the governance hops when governance is
-    given (``domain`` only when a custom domain is expected)."""
+    given (``domain`` only when a custom domain is expected). With ``path`` ``transit_gateway`` the
+    ``transit_gateway`` hop takes the place of ``peering``."""
     order = ALB_HOPS if alb else HOPS
+    if path == TRANSIT_GATEWAY:
+        order = tuple(TRANSIT_GATEWAY if name == PEERING else name for name in order)
     if governance is not None:
         order = order + GOVERNANCE_HOPS + ((DOMAIN_HOP,) if governance.get("domain") else ())
     return order
@@ -2911,7 +3456,7 @@ def evaluate_service(service, gateway, provider, governance=None):
     service gets the governance hops and an ``access`` entry (who can call it, as declared).
     """
     ctx = _Context(service, gateway, provider, governance)
-    order = hop_order(ctx.alb, governance)
+    order = hop_order(ctx.alb, governance, ctx.path)
     for name, check in CHECKS + GOVERNANCE_CHECKS:
         if name in order:
             ctx.hops[name] = check(ctx)
@@ -2939,6 +3484,18 @@ def evaluate_service(service, gateway, provider, governance=None):
             "found_by": ctx.resolved["how"],
         },
     }
+    if ctx.connectivity == TRANSIT_GATEWAY:
+        # A provider on the transit gateway: the path judged (the one the routes take) and what it crosses.
+        spokes = [item for item in ctx.spoke_attachments.values() if item]
+        result["resolved"].update(
+            {
+                "connectivity": ctx.connectivity,
+                "connectivity_path": ctx.path,
+                "transit_gateway_id": ctx.tgw_id,
+                "hub_attachment_id": (ctx.hub_attachment or {}).get("id"),
+                "transit_gateway_attachment_ids": sorted(item["id"] for item in spokes),
+            }
+        )
     if ctx.alb:
         # The ALB's rule that sends the service path to its target group (or the one found in its place).
         rule = ctx.alb_rule
@@ -3028,6 +3585,8 @@ HOP_NODE = {
     "target_group": "tg",
     "target": "tg",
     "peering": "peering",
+    # The transit gateway takes the peering's place in the picture (version 0.5.0).
+    TRANSIT_GATEWAY: "peering",
     "gateway_route": "nlb",
     "provider_route": "target",
     "security_group": "target",
@@ -3218,15 +3777,35 @@ def build_graph(gateway, providers, evaluation):
         else:
             ids["tg"] = graph.node(_node_id("tg_missing", result["name"]), ["target group", "missing"], gw_vpc)
         graph.edge(ids["listener"], ids["tg"])
-        peering_hop = hops.get("peering") or {}
-        pcx_label = peering_hop.get("resource") or "peering"
-        pcx_state = "active" if peering_hop.get("status") == OK else peering_hop.get("status") or "?"
-        ids["peering"] = graph.node(
-            _node_id("pcx", pcx_label),
-            [f"VPC peering {pcx_label}", f"{account_a} <-> {account_b} · {pcx_state}"],
-            None,
-            kind="peering",
-        )
+        link_label = f"tcp/{result['port']}"
+        if TRANSIT_GATEWAY in hops:
+            # Hub and spoke: one node per transit gateway between the gateway VPC and every provider VPC on
+            # it; the edge to each target names the provider's attachment.
+            view = gw.get("transit_gateway") or {}
+            tgw = view.get("transit_gateway") or {}
+            tgw_id = resolved.get("transit_gateway_id")
+            ids["peering"] = graph.node(
+                _node_id("tgw", tgw_id or view.get("name") or "missing"),
+                [
+                    f"Transit Gateway {view.get('name') or tgw.get('name') or '?'}",
+                    f"{tgw_id or 'missing'} · account {account_a} · {tgw.get('state') or '-'}",
+                    f"hub attachment {resolved.get('hub_attachment_id') or '-'}",
+                ],
+                None,
+                kind=TRANSIT_GATEWAY,
+            )
+            attachments = resolved.get("transit_gateway_attachment_ids") or []
+            link_label += f" · {', '.join(attachments) or 'no attachment'}"
+        else:
+            peering_hop = hops.get("peering") or {}
+            pcx_label = peering_hop.get("resource") or "peering"
+            pcx_state = "active" if peering_hop.get("status") == OK else peering_hop.get("status") or "?"
+            ids["peering"] = graph.node(
+                _node_id("pcx", pcx_label),
+                [f"VPC peering {pcx_label}", f"{account_a} <-> {account_b} · {pcx_state}"],
+                None,
+                kind="peering",
+            )
         ids["target"] = None
         for ip in result["targets"]:
             entry = _by(pv.get("targets"), "ip", ip) or {}
@@ -3244,7 +3823,7 @@ def build_graph(gateway, providers, evaluation):
                 cluster,
             )
             graph.edge(ids["tg"], ids["peering"])
-            graph.edge(ids["peering"], target_node, f"tcp/{result['port']}")
+            graph.edge(ids["peering"], target_node, link_label)
             ids["target"] = target_node
             for hop_name in ("provider_route", "security_group", "service_endpoint"):
                 graph.mark(target_node, hops[hop_name])
@@ -3274,6 +3853,8 @@ def render_mermaid(graph):
                 label = "<br/>".join(_escape_mermaid(line) for line in _node_lines(node))
                 if node["kind"] == "peering":
                     lines.append(f'{indent}{node_id}{{{{"{label}"}}}}')
+                elif node["kind"] == TRANSIT_GATEWAY:
+                    lines.append(f'{indent}{node_id}(["{label}"])')
                 else:
                     lines.append(f'{indent}{node_id}["{label}"]')
 
@@ -3330,7 +3911,7 @@ def render_dot(graph, title=None):
             if node["cluster"] == cluster_id:
                 fill, stroke, width = colours[node["status"]]
                 label = "\\n".join(_escape_dot(line) for line in _node_lines(node))
-                shape = "hexagon" if node["kind"] == "peering" else "box"
+                shape = {"peering": "hexagon", TRANSIT_GATEWAY: "doubleoctagon"}.get(node["kind"], "box")
                 out.append(
                     f'{indent}{node_id} [label="{label}", shape={shape}, fillcolor={fill}, color={stroke}, penwidth={width}];'
                 )
@@ -3397,6 +3978,17 @@ def render_access(evaluation):
     return lines
 
 
+def connectivity_words(result):
+    """``, transit gateway tgw-1`` in a service's heading when its provider is on the transit gateway (nothing
+    for a peering, whose headings stay as they were)."""
+    resolved = result.get("resolved") or {}
+    if resolved.get("connectivity") != TRANSIT_GATEWAY:
+        return ""
+    if resolved.get("connectivity_path") == PEERING:
+        return ", transit gateway planned, the routes still take the peering"
+    return f", transit gateway {resolved.get('transit_gateway_id') or 'missing'}"
+
+
 def render_markdown(gateway, evaluation, mermaid, images=None, notes=None, probes=None):
     """The Markdown report: verdict, Mermaid topology, image links and one hop table per service."""
     gw = (gateway or {}).get("snapshot") or {}
@@ -3435,7 +4027,8 @@ def render_markdown(gateway, evaluation, mermaid, images=None, notes=None, probe
         lines += render_access(evaluation)
     for result in evaluation["services"]:
         lines += [
-            f"## {result['name']}: {result['path']} (provider {result['provider']}, port {result['port']}) {result['status'].upper()}",
+            f"## {result['name']}: {result['path']} (provider {result['provider']}, port {result['port']}"
+            f"{connectivity_words(result)}) {result['status'].upper()}",
             "",
             "| # | hop | status | account | resource | detail | fix |",
             "|---|---|---|---|---|---|---|",

@@ -48,6 +48,9 @@ description:
     their values) and whether each key is enabled; with O(domain_name) the custom domain and its base path
     mappings. Without them it makes exactly the calls it made before, except one C(GetAuthorizers) when a
     method names an authorizer (its name is part of the configuration fingerprint).
+  - Transit gateway (version 0.5.0, only with O(transit_gateway)). The gateway's transit gateway, its hub and
+    spokes route tables with their associations, propagations and routes, and every VPC attachment on it (the
+    providers' too), in a fixed number of calls. Without it no transit gateway call is made.
   - Read-only. Makes no change, supports check mode, and always returns RV(ignore:changed=false).
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
@@ -133,6 +136,52 @@ options:
         C(GetBasePathMappings) when it exists), for the C(domain) hop of M(multiaccount.apigateway.path_verify).
     type: str
     version_added: 0.4.0
+  transit_gateway:
+    description:
+      - Also read the gateway's transit gateway (the V(transit_gateway) connectivity, hub and spoke), for the
+        C(transit_gateway) hop of M(multiaccount.apigateway.path_verify). Omitted, no transit gateway call is made.
+      - The transit gateway is found by its C(Name) tag and must carry the collection's tags
+        (V(ManagedBy=multiaccount.apigateway), and V(multiaccount:gateway=<gateway>) when O(gateway) is set); one
+        that has the name without the tags is reported as foreign, not read further.
+      - "A fixed number of calls, whatever the number of providers: one C(DescribeTransitGateways), then (when it
+        exists) one C(DescribeTransitGatewayRouteTables) and one C(DescribeTransitGatewayVpcAttachments) on the
+        transit gateway, and for each of the two route tables found one C(GetTransitGatewayRouteTableAssociations),
+        one C(GetTransitGatewayRouteTablePropagations) and one C(SearchTransitGatewayRoutes) (active and blackhole
+        routes) - at most 9."
+      - The routes of the gateway VPC's route tables (read anyway) show the transit gateway as their C(target)
+        with C(target_type) V(transit_gateway).
+    type: dict
+    version_added: 0.5.0
+    suboptions:
+      name:
+        description: The C(Name) tag of the transit gateway (the planner's V(<gateway>-tgw)).
+        type: str
+        required: true
+      route_tables:
+        description: The C(Name) tags of its two route tables.
+        type: dict
+        default: {}
+        suboptions:
+          hub:
+            description:
+              - The hub route table, associated with the gateway VPC's attachment; every provider attachment
+                propagates into it. Default V(<name>-gateway).
+            type: str
+          spokes:
+            description:
+              - The spokes route table, associated with every provider attachment; only the gateway VPC's attachment
+                propagates into it. Default V(<name>-providers).
+            type: str
+      hub:
+        description: The gateway VPC's attachment (the hub).
+        type: dict
+        default: {}
+        suboptions:
+          name:
+            description:
+              - Its C(Name) tag (default V(<gateway>-gateway)); without a match the attachment of the load balancers'
+                VPC is the hub.
+            type: str
 notes:
   - Every call is retried with jittered backoff, including C(TooManyRequestsException).
   - Run it with the credentials of the gateway account; M(multiaccount.apigateway.provider_path_info)
@@ -167,6 +216,18 @@ EXAMPLES = r"""
     stage_name: v1
     gateway: open-banking
     paths: [payments, cards, cards/limits]
+  register: gateway_paths
+
+- name: Read the gateway half with its transit gateway (hub and spoke connectivity)
+  multiaccount.apigateway.gateway_path_info:
+    rest_api_name: open-banking
+    stage_name: v1
+    gateway: open-banking
+    paths: [payments, cards]
+    transit_gateway:
+      name: open-banking-tgw
+      route_tables: {hub: open-banking-tgw-gateway, spokes: open-banking-tgw-providers}
+      hub: {name: open-banking-gateway}
   register: gateway_paths
 
 - name: Read the gateway half with its governance (authorizers, partners' usage plans, custom domain)
@@ -450,7 +511,8 @@ gateway:
       returned: always
     route_tables:
       description: Route tables of those VPCs (C(id), C(main), C(subnet_ids), C(routes) with
-        C(destination), C(target), C(target_type), C(state)).
+        C(destination), C(target), C(target_type), C(state)); a route through a transit gateway has its id as
+        C(target) and C(target_type) V(transit_gateway).
       type: list
       elements: dict
       returned: always
@@ -526,6 +588,42 @@ gateway:
         regional_domain_name: d-abc123.execute-api.us-east-1.amazonaws.com
         regional_hosted_zone_id: Z1UJRXOUMOOFQ8
         mappings: [{"base_path": "", "rest_api_id": "a1b2c3d4e5", "stage": "v1"}]
+    transit_gateway:
+      description:
+        - The transit gateway of O(transit_gateway) - C(name), C(route_table_names) (C(hub), C(spokes)) and
+          C(hub_attachment_name) as looked for; C(transit_gateway), ours (C(id), C(arn), C(owner_id), C(state),
+          C(name), C(description), C(amazon_side_asn), C(options), C(tags); V(null) when there is none);
+          C(foreign), the transit gateways with the name but without our tags (C(id), C(owner_id), C(state),
+          C(tags)); C(duplicates), the ids of further ones of ours (the available one is read);
+          C(route_tables) with C(hub) and C(spokes) (each V(null) when missing, else C(id), C(transit_gateway_id),
+          C(state), C(name), C(tags), C(associations) and C(propagations) - C(attachment_id), C(resource_id),
+          C(resource_owner_id), C(resource_type), C(state) - and C(routes) - C(destination), C(state), C(type),
+          C(attachment_ids), C(resource_ids), C(target)); and C(attachments), every VPC attachment of the transit
+          gateway, the providers' too (C(id), C(transit_gateway_id), C(vpc_id), C(vpc_owner_id), C(state),
+          C(subnet_ids), C(tags)...).
+      type: dict
+      returned: when O(transit_gateway)
+      version_added: 0.5.0
+      sample:
+        name: open-banking-tgw
+        route_table_names: {hub: open-banking-tgw-gateway, spokes: open-banking-tgw-providers}
+        hub_attachment_name: open-banking-gateway
+        transit_gateway: {id: tgw-0a1, owner_id: "111111111111", state: available, name: open-banking-tgw}
+        foreign: []
+        duplicates: []
+        route_tables:
+          hub:
+            id: tgw-rtb-0h1
+            name: open-banking-tgw-gateway
+            state: available
+            associations: [{attachment_id: tgw-attach-0g1, resource_id: vpc-0a1, state: associated}]
+            propagations: [{attachment_id: tgw-attach-0p1, resource_id: vpc-0b2, state: enabled}]
+            routes: [{destination: 10.0.0.0/16, state: active, type: propagated, attachment_ids: [tgw-attach-0p1],
+                      resource_ids: [vpc-0b2], target: tgw-attach-0p1}]
+          spokes: null
+        attachments:
+          - {id: tgw-attach-0p1, transit_gateway_id: tgw-0a1, vpc_id: vpc-0b2, vpc_owner_id: "222222222222",
+             state: available, subnet_ids: [subnet-0b3]}
 invoke_url:
   description: The stage's invoke URL (V(null) when the API or stage is missing).
   returned: always
@@ -536,7 +634,9 @@ invoke_url:
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import api_authorization as authz
-from ansible_collections.multiaccount.apigateway.plugins.module_utils import elbv2, path_reads, rest_apis, vpc_links
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import elbv2, path_reads, rest_apis
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import transit_gateways as tgws
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import vpc_links
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.api_authorization import AUTHORIZER_KINDS
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.topology import (
@@ -869,6 +969,93 @@ def read_network(ec2, vpc_ids):
     return (vpcs, *path_reads.read_vpc_network(ec2, vpc_ids))
 
 
+def owned_by(tags, gateway):
+    """Ours: the ManagedBy tag, and the gateway tag with O(gateway)'s value when it is given."""
+    tags = tags or {}
+    if gateway:
+        return tgws.is_ours(tags, gateway)
+    return tags.get(MANAGED_TAG_KEY) == MANAGED_TAG_VALUE
+
+
+def _first_live(entries):
+    """The live entries, the available ones first (then by id); the first of them or None."""
+    live = sorted(
+        (entry for entry in entries if tgws.is_live(entry)),
+        key=lambda entry: (entry.get("state") != tgws.AVAILABLE, entry.get("id") or ""),
+    )
+    return live[0] if live else None
+
+
+def read_transit_gateway(ec2, spec, gateway):
+    """The gateway's transit gateway (hub and spoke) as the ``transit_gateway`` hop judges it.
+
+    ``spec``: O(transit_gateway) (the names to look for). A fixed number of calls, whatever the number of
+    providers: one DescribeTransitGateways (by its Name tag), and when one of ours is there one
+    DescribeTransitGatewayRouteTables and one DescribeTransitGatewayVpcAttachments (on the transit gateway),
+    then per route table found (hub, spokes) one GetTransitGatewayRouteTableAssociations, one
+    GetTransitGatewayRouteTablePropagations and one SearchTransitGatewayRoutes (active and blackhole routes):
+    at most 9.
+    """
+    name = spec["name"]
+    tables = spec.get("route_tables") or {}
+    names = {"hub": tables.get("hub") or f"{name}-gateway", "spokes": tables.get("spokes") or f"{name}-providers"}
+    view = {
+        "name": name,
+        "route_table_names": names,
+        "hub_attachment_name": (spec.get("hub") or {}).get("name") or (f"{gateway}-gateway" if gateway else None),
+        "transit_gateway": None,
+        "foreign": [],
+        "duplicates": [],
+        "route_tables": {"hub": None, "spokes": None},
+        "attachments": [],
+    }
+    found = [
+        tgws.normalise_transit_gateway(raw) for raw in tgws.describe_transit_gateways(ec2, filters={"tag:Name": [name]})
+    ]
+    named = [entry for entry in found if tgws.is_live(entry) and entry["name"] == name]
+    ours = [entry for entry in named if owned_by(entry["tags"], gateway)]
+    view["foreign"] = sorted(
+        (
+            {"id": entry["id"], "owner_id": entry["owner_id"], "state": entry["state"], "tags": entry["tags"]}
+            for entry in named
+            if entry not in ours
+        ),
+        key=lambda entry: entry["id"] or "",
+    )
+    chosen = _first_live(ours)
+    if chosen is None:
+        return view
+    view["transit_gateway"] = chosen
+    view["duplicates"] = sorted(entry["id"] for entry in ours if entry["id"] != chosen["id"])
+    on_tgw = {"transit-gateway-id": [chosen["id"]]}
+    route_tables = [
+        tgws.normalise_route_table(raw) for raw in tgws.describe_transit_gateway_route_tables(ec2, filters=on_tgw)
+    ]
+    view["attachments"] = sorted(
+        (tgws.normalise_attachment(raw) for raw in tgws.describe_transit_gateway_vpc_attachments(ec2, filters=on_tgw)),
+        key=lambda entry: entry["id"] or "",
+    )
+    for role in ("hub", "spokes"):
+        table = _first_live([entry for entry in route_tables if entry["name"] == names[role]])
+        if table is None:
+            continue
+        table = dict(
+            table,
+            associations=[
+                tgws.normalise_link(raw) for raw in tgws.get_transit_gateway_route_table_associations(ec2, table["id"])
+            ],
+            propagations=[
+                tgws.normalise_link(raw) for raw in tgws.get_transit_gateway_route_table_propagations(ec2, table["id"])
+            ],
+            routes=[
+                path_reads.normalise_tgw_route(raw)
+                for raw in tgws.search_transit_gateway_routes(ec2, table["id"], {"state": ["active", "blackhole"]})
+            ],
+        )
+        view["route_tables"][role] = table
+    return view
+
+
 def run_test_invoke(client, api, resources, paths):
     wanted = {api_path(path) for path in paths}
     results = []
@@ -947,6 +1134,10 @@ def read_gateway(module):
         for group_id in balancer.get("security_group_ids") or []
     ]
     security_groups = path_reads.read_security_groups_with_egress(ec2, link_groups + alb_groups)
+    # The transit gateway (hub and spoke): only when asked, so that a peering installation makes no call more.
+    transit_gateway = None
+    if params["transit_gateway"]:
+        transit_gateway = read_transit_gateway(ec2, params["transit_gateway"], params["gateway"])
     if api is not None and params["test_invoke"]:
         tests = run_test_invoke(apigw, api, resources, params["paths"])
 
@@ -975,6 +1166,8 @@ def read_gateway(module):
     }
     if params["governance"]:
         snapshot["governance"] = governance
+    if params["transit_gateway"]:
+        snapshot["transit_gateway"] = transit_gateway
     if params["domain_name"]:
         snapshot["domain_name"] = params["domain_name"]
         snapshot["domain"] = domain
@@ -1005,6 +1198,18 @@ def main():
         test_invoke=dict(type="bool", default=False),
         governance=dict(type="bool", default=False),
         domain_name=dict(type="str"),
+        transit_gateway=dict(
+            type="dict",
+            options=dict(
+                name=dict(type="str", required=True),
+                route_tables=dict(
+                    type="dict",
+                    default={},
+                    options=dict(hub=dict(type="str"), spokes=dict(type="str")),
+                ),
+                hub=dict(type="dict", default={}, options=dict(name=dict(type="str"))),
+            ),
+        ),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

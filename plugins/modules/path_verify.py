@@ -64,6 +64,17 @@ description:
     truststore, and maps the base path to the API's stage). They are skipped when the API (or, for C(partners)
     and C(stage_policy), the stage) is missing, which is another hop's fault. The report then has a section
     \"Who can call each service\" and each RV(summary) line ends with V(auth=<type> key=<partners>)."
+  - "Transit gateway (version 0.5.0): for a provider whose O(providers[].connectivity) is V(transit_gateway), the
+    C(transit_gateway) hop replaces C(peering) at the same place - the gateway's transit gateway exists, is ours
+    and available; the provider's VPC attachment exists on it and is available (V(pendingAcceptance) - the gateway
+    accepts it), has a subnet in every Availability Zone of the target subnets, is associated with the spokes
+    route table, propagates into the hub route table and not into the spokes route table (or the providers would
+    reach each other); the gateway VPC's attachment (the hub) is available in every Availability Zone of the NLB
+    subnets, associated with the hub route table and propagates into the spokes route table; the hub route table
+    routes each target to the provider's attachment; the spokes route table routes each NLB subnet to the hub and
+    nothing to a provider. C(gateway_route) and C(provider_route) then want the transit gateway as the target of
+    the most specific route (an active peering between the two VPCs counts too, as during a move), and a rule
+    naming the NLB's security group does not count for C(security_group)."
   - Each hop is judged on its own facts against the service's expected resources (from the inventory,
     the published state and the collection's tags), so a fault fails exactly its own hop; a hop whose
     subject cannot exist because of another hop is V(skipped).
@@ -137,9 +148,28 @@ options:
         elements: dict
         required: true
       snapshot:
-        description: RV(multiaccount.apigateway.provider_path_info#module:provider) of that account.
+        description:
+          - RV(multiaccount.apigateway.provider_path_info#module:provider) of that account (with
+            O(multiaccount.apigateway.provider_path_info#module:transit_gateway=true) for a provider on the transit
+            gateway, so that its attachments' subnets are its own view).
         type: dict
         default: {}
+      connectivity:
+        description:
+          - How the gateway VPC reaches the provider's VPC - V(peering) (its VPC peering) or V(transit_gateway) (the
+            gateway's transit gateway, hub and spoke; the planner's C(connectivity) of the provider).
+          - With V(transit_gateway) the C(transit_gateway) hop takes the place of C(peering), and C(gateway_route) and
+            C(provider_route) expect the transit gateway as the target of the most specific route. The gateway
+            snapshot must then come from M(multiaccount.apigateway.gateway_path_info) with
+            O(multiaccount.apigateway.gateway_path_info#module:transit_gateway) (without it the hop is V(skipped)).
+          - Longest prefix decides - while a provider moves from its peering to the transit gateway, its routes in use
+            may still take the (active) peering, more specific than an aggregate route to the transit gateway; when
+            every route in use takes the peering and none the transit gateway, the path is judged on the peering
+            (hop C(peering), which says so).
+        type: str
+        choices: [peering, transit_gateway]
+        default: peering
+        version_added: 0.5.0
   probes:
     description:
       - Results of a live probe to include in the report and in the verdict. Each item has C(service),
@@ -506,6 +536,8 @@ services:
         - Every hop - C(hop), C(status) (V(ok), V(fail), V(skipped)), C(account), C(resource), C(detail), C(fix).
         - 13 hops; 14 for a service behind an application load balancer (C(alb_security_group) after C(vpc_link),
           version 0.3.0).
+        - For a provider on the transit gateway (version 0.5.0) C(transit_gateway) is where C(peering) is (unless the
+          routes in use all take the peering, see O(providers[].connectivity)).
         - With O(governance) (version 0.4.0) C(authorization), C(partners), C(stage_policy) and, with a custom
           domain, C(domain) come last.
       type: list
@@ -529,6 +561,10 @@ services:
           V(application)) and, for an application load balancer only, C(listener_rule) (C(priority), C(is_default),
           C(path_patterns), C(target_group_arns) of the ALB rule that sends the service path to its target group,
           or of the service's own rule when the path goes elsewhere; V(null) when it has none).
+        - Since version 0.5.0, for a provider on the transit gateway only, C(connectivity) (V(transit_gateway)),
+          C(connectivity_path) (the path judged - V(transit_gateway), or V(peering) while the routes in use still take
+          the peering), C(transit_gateway_id), C(hub_attachment_id) and C(transit_gateway_attachment_ids) (the
+          provider's attachments).
       type: dict
       returned: always
       sample:

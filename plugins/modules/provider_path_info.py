@@ -19,6 +19,8 @@ description:
     route, and the security groups of the interface with their ingress rules.
   - The VPC peering connections of those VPCs, seen from this account (the accepter side of a
     cross-account peering, in the accepter's region).
+  - With O(transit_gateway), the transit gateway VPC attachments of those VPCs and the RAM invitations this
+    account received (the V(transit_gateway) connectivity).
   - With O(source_cidrs) (the subnets of the gateway's load balancer), a per-target summary is added
     under RV(provider.checks) - which peering-bound route each CIDR takes and which security group
     rules admit it on the target port - so a provider team can check its side alone.
@@ -65,6 +67,17 @@ options:
     type: list
     elements: str
     default: []
+  transit_gateway:
+    description:
+      - Also read this account's side of the V(transit_gateway) connectivity (hub and spoke) - the transit gateway
+        VPC attachments of the targets' VPCs (one C(DescribeTransitGatewayVpcAttachments) filtered on the VPCs) and
+        the RAM resource share invitations this account received (one C(GetResourceShareInvitations)) - into
+        RV(provider.transit_gateway).
+      - With V(false) (the default) no transit gateway or RAM call is made. The routes of the route tables (read
+        anyway) show a transit gateway as their C(target) with C(target_type) V(transit_gateway).
+    type: bool
+    default: false
+    version_added: 0.5.0
 notes:
   - Every call is retried with jittered backoff.
   - Run it with the credentials of the provider account, in the provider VPC's region.
@@ -173,14 +186,35 @@ provider:
         - Only with O(source_cidrs). Per target - C(ip), C(routes) (per source CIDR - C(cidr), C(route_table_id),
           C(destination), C(target), C(via_peering)), C(admitted) and C(missing) (source CIDRs the security
           groups admit or not on C(port)), and C(ok).
+        - With O(transit_gateway) each route also has C(via_transit_gateway) (its target is a transit gateway the
+          VPC has an available attachment to), which counts for C(ok) as well as C(via_peering).
       type: list
       elements: dict
       returned: always
+    transit_gateway:
+      description:
+        - Only with O(transit_gateway). C(attachments) - the transit gateway VPC attachments of the targets' VPCs
+          (C(id), C(transit_gateway_id), C(transit_gateway_owner_id), C(vpc_id), C(vpc_owner_id), C(state), C(subnet_ids),
+          C(dns_support), C(tags)...), C(invitations) - the RAM resource share invitations this account received
+          (C(arn), C(share_arn), C(share_name), C(sender_account_id), C(receiver_account_id), C(status)), and
+          C(invitations_error) - V(null), or why the invitations could not be read (C(invitations) is then V(null)).
+      type: dict
+      returned: when O(transit_gateway)
+      version_added: 0.5.0
+      sample:
+        attachments:
+          - {id: tgw-attach-0p1, transit_gateway_id: tgw-0a1, vpc_id: vpc-0b2, vpc_owner_id: "222222222222",
+             state: available, subnet_ids: [subnet-0b3, subnet-0b4]}
+        invitations:
+          - {arn: "arn:aws:ram:us-east-1:111111111111:resource-share-invitation/0123", share_name: open-banking-tgw,
+             sender_account_id: "111111111111", receiver_account_id: "222222222222", status: ACCEPTED}
+        invitations_error: null
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiaccount.apigateway.plugins.module_utils import path_reads
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import path_reads, ram_shares
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import transit_gateways as tgws
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import ip_in_cidrs, parse_cidr, parse_ipv4
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.topology import (
     covering_route,
@@ -217,6 +251,37 @@ def find_enis(ec2, ips, vpc_id):
             if ip in ips and (ip not in found or found[ip]["status"] != "in-use"):
                 found[ip] = eni
     return found
+
+
+INVITATION_KEYS = ("arn", "share_arn", "share_name", "sender_account_id", "receiver_account_id", "status")
+
+
+def read_transit_gateway(module, ec2, vpc_ids):
+    """This account's side of the transit gateway connectivity: the transit gateway VPC attachments of
+    ``vpc_ids`` (one DescribeTransitGatewayVpcAttachments, none without a VPC) and the RAM invitations
+    this account received (one GetResourceShareInvitations).
+
+    The invitations only explain a missing attachment: a RAM error there (no permission, an emulator
+    without RAM invitations) leaves ``invitations`` None with the error in ``invitations_error``
+    instead of failing the read.
+    """
+    attachments = []
+    if vpc_ids:
+        raws = tgws.describe_transit_gateway_vpc_attachments(ec2, filters={"vpc-id": vpc_ids})
+        attachments = sorted(
+            (entry for entry in map(tgws.normalise_attachment, raws) if entry["vpc_id"] in vpc_ids),
+            key=lambda entry: entry["id"] or "",
+        )
+    invitations, error = None, None
+    try:
+        raws = ram_shares.get_resource_share_invitations(module.client("ram"))
+        invitations = [
+            {key: entry.get(key) for key in INVITATION_KEYS} for entry in map(ram_shares.normalise_invitation, raws)
+        ]
+        invitations.sort(key=lambda entry: entry["arn"] or "")
+    except AnsibleAWSError as failure:
+        error = str(failure)
+    return {"attachments": attachments, "invitations": invitations, "invitations_error": error}
 
 
 def read_provider(module):
@@ -282,14 +347,26 @@ def read_provider(module):
         "peerings": peerings,
         "checks": [],
     }
+    if params["transit_gateway"]:
+        snapshot["transit_gateway"] = read_transit_gateway(module, ec2, vpc_ids)
     if params["source_cidrs"]:
         snapshot["checks"] = summarise(snapshot, params["source_cidrs"])
     return snapshot
 
 
 def summarise(snapshot, source_cidrs):
-    """Per target: the route back to each source CIDR and what the security groups admit."""
+    """Per target: the route back to each source CIDR and what the security groups admit.
+
+    With the transit gateway read, a route to a transit gateway the VPC is attached to (an attachment that
+    is available) counts as well as a route to a peering, and each route says so in ``via_transit_gateway``.
+    """
     peering_ids = {peering["id"] for peering in snapshot["peerings"]}
+    side = snapshot.get("transit_gateway")
+    attached = {
+        (attachment["vpc_id"], attachment["transit_gateway_id"])
+        for attachment in (side or {}).get("attachments") or []
+        if attachment["state"] == tgws.AVAILABLE
+    }
     checks = []
     for target in snapshot["targets"]:
         entry = {"ip": target["ip"], "port": target["port"], "routes": [], "admitted": [], "missing": [], "ok": True}
@@ -300,7 +377,8 @@ def summarise(snapshot, source_cidrs):
         )
         for cidr in source_cidrs:
             route, dummy = covering_route((table or {}).get("routes"), cidr)
-            via = bool(route) and route.get("target") in peering_ids and route.get("state") != "blackhole"
+            usable = bool(route) and route.get("state") != "blackhole"
+            via = usable and route.get("target") in peering_ids
             entry["routes"].append(
                 {
                     "cidr": cidr,
@@ -310,6 +388,10 @@ def summarise(snapshot, source_cidrs):
                     "via_peering": via,
                 }
             )
+            if side is not None:
+                via_tgw = usable and (target["vpc_id"], route.get("target")) in attached
+                entry["routes"][-1]["via_transit_gateway"] = via_tgw
+                via = via or via_tgw
             entry["ok"] = entry["ok"] and via
         if target["eni"] and target["port"]:
             groups = [g for g in snapshot["security_groups"] if g["id"] in target["eni"]["security_group_ids"]]
@@ -333,6 +415,7 @@ def main():
         ),
         vpc_id=dict(type="str"),
         source_cidrs=dict(type="list", elements="str", default=[]),
+        transit_gateway=dict(type="bool", default=False),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     validate(module)

@@ -1156,3 +1156,184 @@ def test_governance_normalisers():
     )
     assert domain["truststore_uri"] == "s3://b/k"
     assert [item["base_path"] for item in domain["mappings"]] == ["", "v2"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Transit gateway (connectivity transit_gateway, hub and spoke)
+# ---------------------------------------------------------------------------------------------
+
+TGW_SPEC = {
+    "name": "open-banking-tgw",
+    "route_tables": {"hub": "open-banking-tgw-gateway", "spokes": "open-banking-tgw-providers"},
+    "hub": {"name": "open-banking-gateway"},
+}
+TGW_CALLS = [
+    ("ec2", "DescribeTransitGateways"),
+    ("ec2", "DescribeTransitGatewayRouteTables"),
+    ("ec2", "DescribeTransitGatewayVpcAttachments"),
+    ("ec2", "GetTransitGatewayRouteTableAssociations"),
+    ("ec2", "GetTransitGatewayRouteTablePropagations"),
+    ("ec2", "SearchTransitGatewayRoutes"),
+    ("ec2", "GetTransitGatewayRouteTableAssociations"),
+    ("ec2", "GetTransitGatewayRouteTablePropagations"),
+    ("ec2", "SearchTransitGatewayRoutes"),
+]
+
+
+def named(kind, name, tags=()):
+    return [{"ResourceType": kind, "Tags": list(tags) + [{"Key": "Name", "Value": name}]}]
+
+
+def hub_and_spoke(ids):
+    """The gateway's transit gateway: hub and spokes route tables, the gateway VPC's attachment and one provider
+    VPC's, associated and propagating as the collection builds them, a route of the gateway VPC to it, and a
+    namesake transit gateway that is not ours."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    options = {
+        "AutoAcceptSharedAttachments": "disable",
+        "DefaultRouteTableAssociation": "disable",
+        "DefaultRouteTablePropagation": "disable",
+    }
+    tgw = ec2.create_transit_gateway(
+        Options=options, TagSpecifications=named("transit-gateway", "open-banking-tgw", TAGS)
+    )["TransitGateway"]["TransitGatewayId"]
+    ec2.create_transit_gateway(TagSpecifications=named("transit-gateway", "open-banking-tgw"))
+
+    def route_table(name):
+        return ec2.create_transit_gateway_route_table(
+            TransitGatewayId=tgw, TagSpecifications=named("transit-gateway-route-table", name, TAGS)
+        )["TransitGatewayRouteTable"]["TransitGatewayRouteTableId"]
+
+    hub, spokes = route_table("open-banking-tgw-gateway"), route_table("open-banking-tgw-providers")
+    provider_vpc = ec2.describe_vpcs(Filters=[{"Name": "cidr", "Values": ["10.0.0.0/16"]}])["Vpcs"][0]["VpcId"]
+    provider_subnet = ec2.create_subnet(VpcId=provider_vpc, CidrBlock="10.0.250.0/28", AvailabilityZone=f"{REGION}a")
+    hub_attachment = ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=tgw,
+        VpcId=ids["vpc"],
+        SubnetIds=ids["subnets"],
+        TagSpecifications=named("transit-gateway-attachment", "open-banking-gateway", TAGS),
+    )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    spoke = ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=tgw, VpcId=provider_vpc, SubnetIds=[provider_subnet["Subnet"]["SubnetId"]]
+    )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    for table, attachment in ((hub, hub_attachment), (spokes, spoke)):
+        ec2.associate_transit_gateway_route_table(
+            TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=attachment
+        )
+    for table, attachment in ((hub, spoke), (spokes, hub_attachment)):
+        ec2.enable_transit_gateway_route_table_propagation(
+            TransitGatewayRouteTableId=table, TransitGatewayAttachmentId=attachment
+        )
+    # moto 5.2.5 makes no propagated route: static ones stand in for them.
+    ec2.create_transit_gateway_route(
+        DestinationCidrBlock="10.0.0.0/16", TransitGatewayRouteTableId=hub, TransitGatewayAttachmentId=spoke
+    )
+    ec2.create_transit_gateway_route(
+        DestinationCidrBlock="10.100.0.0/16",
+        TransitGatewayRouteTableId=spokes,
+        TransitGatewayAttachmentId=hub_attachment,
+    )
+    ec2.create_route(RouteTableId=ids["table"], DestinationCidrBlock="10.0.0.0/8", TransitGatewayId=tgw)
+    return {
+        "tgw": tgw,
+        "hub": hub,
+        "spokes": spokes,
+        "hub_attachment": hub_attachment,
+        "spoke": spoke,
+        "provider_vpc": provider_vpc,
+    }
+
+
+def test_without_transit_gateway_the_calls_stay_those_of_a_peering_installation(capsys, monkeypatch):
+    ids = gateway_account()
+    hub_and_spoke(ids)
+    calls = record_calls(monkeypatch)
+    snap = run(ARGS, capsys)["gateway"]
+    assert calls == V1_CALLS and "transit_gateway" not in snap
+
+
+def test_reads_the_transit_gateway_its_route_tables_and_attachments_in_fixed_calls(capsys, monkeypatch):
+    ids = gateway_account()
+    tgw = hub_and_spoke(ids)
+    calls = record_calls(monkeypatch)
+    snap = run(dict(ARGS, transit_gateway=TGW_SPEC), capsys)["gateway"]
+    # Whatever the number of providers: 9 calls at most, after those of a peering installation.
+    assert calls == V1_CALLS + TGW_CALLS
+    view = snap["transit_gateway"]
+    assert view["name"] == "open-banking-tgw" and view["hub_attachment_name"] == "open-banking-gateway"
+    assert view["route_table_names"] == TGW_SPEC["route_tables"]
+    found = view["transit_gateway"]
+    assert (found["id"], found["state"], found["name"]) == (tgw["tgw"], "available", "open-banking-tgw")
+    assert found["options"]["auto_accept_shared_attachments"] == "disable"
+    # The namesake without our tags is reported, not read.
+    assert len(view["foreign"]) == 1 and view["foreign"][0]["id"] != tgw["tgw"] and view["duplicates"] == []
+    hub, spokes = view["route_tables"]["hub"], view["route_tables"]["spokes"]
+    assert (hub["id"], hub["name"], spokes["id"], spokes["name"]) == (
+        tgw["hub"],
+        "open-banking-tgw-gateway",
+        tgw["spokes"],
+        "open-banking-tgw-providers",
+    )
+    assert [(link["attachment_id"], link["state"]) for link in hub["associations"]] == [
+        (tgw["hub_attachment"], "associated")
+    ]
+    assert [(link["attachment_id"], link["state"]) for link in hub["propagations"]] == [(tgw["spoke"], "enabled")]
+    assert [(link["attachment_id"], link["state"]) for link in spokes["associations"]] == [(tgw["spoke"], "associated")]
+    assert [(link["attachment_id"], link["state"]) for link in spokes["propagations"]] == [
+        (tgw["hub_attachment"], "enabled")
+    ]
+    assert [(route["destination"], route["state"], route["type"]) for route in hub["routes"]] == [
+        ("10.0.0.0/16", "active", "static")
+    ]
+    assert [route["destination"] for route in spokes["routes"]] == ["10.100.0.0/16"]
+    attachments = {item["id"]: item for item in view["attachments"]}
+    assert set(attachments) == {tgw["hub_attachment"], tgw["spoke"]}
+    assert (
+        attachments[tgw["spoke"]]["vpc_id"] == tgw["provider_vpc"] and attachments[tgw["spoke"]]["state"] == "available"
+    )
+    assert sorted(attachments[tgw["hub_attachment"]]["subnet_ids"]) == sorted(ids["subnets"])
+    # The gateway VPC's route to the transit gateway keeps its target.
+    table = next(item for item in snap["route_tables"] if item["id"] == ids["table"])
+    route = next(item for item in table["routes"] if item["destination"] == "10.0.0.0/8")
+    assert (route["target"], route["target_type"]) == (tgw["tgw"], "transit_gateway")
+
+
+def test_a_missing_transit_gateway_costs_one_call(capsys, monkeypatch):
+    gateway_account()
+    calls = record_calls(monkeypatch)
+    snap = run(dict(ARGS, transit_gateway={"name": "open-banking-tgw"}), capsys)["gateway"]
+    assert calls == V1_CALLS + TGW_CALLS[:1]
+    assert snap["transit_gateway"] == {
+        "name": "open-banking-tgw",
+        "route_table_names": {"hub": "open-banking-tgw-gateway", "spokes": "open-banking-tgw-providers"},
+        "hub_attachment_name": "open-banking-gateway",
+        "transit_gateway": None,
+        "foreign": [],
+        "duplicates": [],
+        "route_tables": {"hub": None, "spokes": None},
+        "attachments": [],
+    }
+
+
+def test_normalise_tgw_route():
+    route = path_reads.normalise_tgw_route(
+        {
+            "DestinationCidrBlock": "10.0.0.0/16",
+            "TransitGatewayAttachments": [
+                {"ResourceId": "vpc-1", "TransitGatewayAttachmentId": "tgw-attach-1", "ResourceType": "vpc"}
+            ],
+            "Type": "propagated",
+            "State": "active",
+        }
+    )
+    assert route == {
+        "destination": "10.0.0.0/16",
+        "state": "active",
+        "type": "propagated",
+        "attachment_ids": ["tgw-attach-1"],
+        "resource_ids": ["vpc-1"],
+        "target": "tgw-attach-1",
+        "target_type": "transit_gateway_attachment",
+    }
+    blackhole = path_reads.normalise_tgw_route({"DestinationCidrBlock": "10.1.0.0/16", "State": "blackhole"})
+    assert (blackhole["attachment_ids"], blackhole["target"], blackhole["state"]) == ([], None, "blackhole")

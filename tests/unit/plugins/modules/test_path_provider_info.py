@@ -12,7 +12,7 @@ import pytest
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import path_reads
 from ansible_collections.multiaccount.apigateway.plugins.modules import provider_path_info
 
-from .moto_harness import mocked_aws, run_module
+from .moto_harness import mocked_aws, record_api_calls, run_module
 
 moto = pytest.importorskip("moto")
 
@@ -164,3 +164,97 @@ def test_normalise_rule_and_route():
         {"DestinationCidrBlock": "0.0.0.0/0", "TransitGatewayId": "tgw-1", "State": "blackhole"}
     )
     assert (route["target"], route["target_type"], route["state"]) == ("tgw-1", "transit_gateway", "blackhole")
+
+
+# ---------------------------------------------------------------------------------------------
+# Transit gateway (connectivity transit_gateway): this account's attachments and RAM invitations
+# ---------------------------------------------------------------------------------------------
+
+TARGETS = [{"ip": "10.0.1.25", "port": 8080, "service": "payments"}]
+
+
+def attached(ids):
+    """The provider VPC attached to a transit gateway (as if shared by the gateway account), the service
+    subnet's route table sending the second gateway subnet to it, and another VPC's attachment."""
+    ec2 = boto3.client("ec2", region_name=REGION)
+    tgw = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    attachment = ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=tgw, VpcId=ids["vpc"], SubnetIds=[ids["subnet"]]
+    )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    elsewhere = ec2.create_vpc(CidrBlock="10.50.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=elsewhere, CidrBlock="10.50.1.0/24")["Subnet"]["SubnetId"]
+    ec2.create_transit_gateway_vpc_attachment(TransitGatewayId=tgw, VpcId=elsewhere, SubnetIds=[subnet])
+    ec2.create_route(RouteTableId=ids["table"], DestinationCidrBlock="10.100.2.0/24", TransitGatewayId=tgw)
+    return tgw, attachment
+
+
+def test_without_transit_gateway_no_transit_gateway_or_ram_call(capsys, monkeypatch):
+    ids = provider_account()
+    attached(ids)
+    calls = record_api_calls(monkeypatch)
+    snapshot = run({"targets": TARGETS, "source_cidrs": GATEWAY_CIDRS}, capsys)["provider"]
+    assert "transit_gateway" not in snapshot
+    assert not [name for name in calls if "TransitGateway" in name or "ResourceShare" in name]
+    # The route to the transit gateway keeps its target, and is not a way back without the option.
+    routes = {route["cidr"]: route for route in snapshot["checks"][0]["routes"]}
+    assert routes["10.100.2.0/24"]["via_peering"] is False and "via_transit_gateway" not in routes["10.100.2.0/24"]
+
+
+def test_reads_the_attachments_of_its_vpc_and_the_invitations_in_two_calls(capsys, monkeypatch):
+    ids = provider_account()
+    tgw, attachment = attached(ids)
+    calls = record_api_calls(monkeypatch)
+    run({"targets": TARGETS, "source_cidrs": GATEWAY_CIDRS}, capsys)
+    without = list(calls)
+    calls.clear()
+    snapshot = run({"targets": TARGETS, "source_cidrs": GATEWAY_CIDRS, "transit_gateway": True}, capsys)["provider"]
+    # The calls of a peering provider, then one for the attachments and one for the invitations.
+    assert calls == without + ["DescribeTransitGatewayVpcAttachments", "GetResourceShareInvitations"]
+    side = snapshot["transit_gateway"]
+    # Only its own VPC's attachment, although the filter is the API's to honour.
+    assert [
+        (item["id"], item["transit_gateway_id"], item["vpc_id"], item["state"]) for item in side["attachments"]
+    ] == [(attachment, tgw, ids["vpc"], "available")]
+    assert side["attachments"][0]["subnet_ids"] == [ids["subnet"]]
+    # moto has no RAM invitations: the read says why instead of failing.
+    assert (side["invitations"] is None) == (side["invitations_error"] is not None)
+    table = next(item for item in snapshot["route_tables"] if item["id"] == ids["table"])
+    route = next(item for item in table["routes"] if item["destination"] == "10.100.2.0/24")
+    assert (route["target"], route["target_type"]) == (tgw, "transit_gateway")
+    routes = {route["cidr"]: route for route in snapshot["checks"][0]["routes"]}
+    assert routes["10.100.1.0/24"]["via_peering"] is True and routes["10.100.1.0/24"]["via_transit_gateway"] is False
+    assert routes["10.100.2.0/24"]["via_peering"] is False and routes["10.100.2.0/24"]["via_transit_gateway"] is True
+    assert snapshot["checks"][0]["ok"] is True
+
+
+def test_invitations_are_kept_without_their_other_keys(capsys, monkeypatch):
+    provider_account()
+    raw = {
+        "resourceShareInvitationArn": "arn:aws:ram:us-east-1:111111111111:resource-share-invitation/1",
+        "resourceShareName": "open-banking-tgw",
+        "resourceShareArn": "arn:aws:ram:us-east-1:111111111111:resource-share/1",
+        "senderAccountId": "111111111111",
+        "receiverAccountId": "123456789012",
+        "status": "PENDING",
+        "receiverArn": "arn:aws:iam::123456789012:root",
+    }
+    monkeypatch.setattr(provider_path_info.ram_shares, "get_resource_share_invitations", lambda client: [raw])
+    side = run({"targets": TARGETS, "transit_gateway": True}, capsys)["provider"]["transit_gateway"]
+    assert side["invitations"] == [
+        {
+            "arn": raw["resourceShareInvitationArn"],
+            "share_arn": raw["resourceShareArn"],
+            "share_name": "open-banking-tgw",
+            "sender_account_id": "111111111111",
+            "receiver_account_id": "123456789012",
+            "status": "PENDING",
+        }
+    ]
+    assert side["invitations_error"] is None
+
+
+def test_no_vpc_no_attachment_call(capsys, monkeypatch):
+    provider_account()
+    calls = record_api_calls(monkeypatch)
+    side = run({"targets": [{"ip": "172.16.0.9"}], "transit_gateway": True}, capsys)["provider"]["transit_gateway"]
+    assert side["attachments"] == [] and "DescribeTransitGatewayVpcAttachments" not in calls

@@ -19,6 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 import test_topology as golden  # noqa: E402  pylint: disable=wrong-import-position
 
 from ..module_utils import test_topology_governance as governed  # noqa: E402  pylint: disable=wrong-import-position
+from ..module_utils import test_topology_transit_gateway as tgw  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def module_args(tmp_path, mutate=None, **extra):
@@ -313,3 +314,49 @@ def test_the_action_plugin_judges_the_governance_like_the_module(tmp_path, capsy
     for key in ("services", "failures", "summary"):
         assert result[key] == module_result[key]
     assert [(f["service"], f["hop"]) for f in result["failures"]] == [("payments", "partners")]
+
+
+def tgw_args(tmp_path, mutate=None):
+    """The golden paths with both providers on the transit gateway, as the verify role passes them."""
+    gateway, providers = golden.golden()
+    by_name = {p["name"]: p for p in providers}
+    tgw.to_tgw(gateway["snapshot"], by_name)
+    if mutate:
+        mutate(gateway["snapshot"], by_name)
+    args = module_args(tmp_path)
+    args["gateway"]["snapshot"] = gateway["snapshot"]
+    args["providers"] = [
+        {
+            "name": p["name"],
+            "account_id": p["account_id"],
+            "region": p["region"],
+            "services": p["services"],
+            "snapshot": p["snapshot"],
+            "connectivity": p["connectivity"],
+        }
+        for p in providers
+    ]
+    return args
+
+
+def test_providers_on_the_transit_gateway_are_judged_and_drawn_through_it(tmp_path, capsys):
+    result, dummy = run(tgw_args(tmp_path), capsys)
+    assert result["ok"] is True, result["failures"]
+    assert [hop["hop"] for hop in result["services"][0]["hops"]] == tgw.TGW_HOPS
+    assert result["services"][0]["resolved"]["transit_gateway_id"] == tgw.TGW
+    markdown = (tmp_path / "reports" / "path-verify.md").read_text()
+    assert f"transit gateway {tgw.TGW}) OK" in markdown and "Transit Gateway open-banking-tgw" in markdown
+
+    failed, dummy = run(tgw_args(tmp_path / "broken", tgw.attachment_pending_acceptance), capsys)
+    assert failed["failed"] is True
+    assert [(item["service"], item["hop"]) for item in failed["failures"]] == [("payments", "transit_gateway")]
+    assert "the gateway accepts it: run site.yml (shared_gateway, transit_gateway play)" in failed["msg"]
+
+
+def test_connectivity_defaults_to_peering_and_is_checked(tmp_path, capsys):
+    args = module_args(tmp_path)
+    result, dummy = run(args, capsys)
+    assert [hop["hop"] for hop in result["services"][0]["hops"]] == list(golden.topology.HOPS)
+    args["providers"][0]["connectivity"] = "vpn"
+    result, dummy = run(args, capsys)
+    assert result["failed"] is True and "connectivity" in result["msg"]
