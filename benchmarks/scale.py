@@ -13,6 +13,10 @@ on a reset emulator with the realism knobs at 0 (VPC links AVAILABLE and targets
      (collection): cold + no-op each; 60 services sit behind one ALB (a rule each, no listener-port wall)
   F  the gateway's policy: inventories/local as it is (authorizer, partners, throttling, logs, tracing,
      web ACL) against the same inventory with it stripped (case A's collection inventory): cold + no-op
+  G  shared_gateway_connectivity transit_gateway: 100 services over 10 and over 51 provider accounts, all in
+     the gateway's region (collection): cold + no-op each; the 51-provider inventory on peering is refused
+     by preflight (the quota named: 51 is the first size over the default quotas of 50 peerings per VPC
+     and 50 routes per route table), and the gateway account's module runs are the same at 10 and 51
 
 Case A compares like with like: the stock baseline publishes every service open, with no partner or
 stage policy, so A's collection inventory is inventories/local with the gateway's policy stripped
@@ -55,7 +59,7 @@ LOCAL_INVENTORY = os.path.join(ROOT, "inventories", "local")
 KNOBS = {"vpc_link_pending_seconds": 0, "target_initial_seconds": 0}
 RUN_TIMEOUT = 3600
 PROGRESS = sys.stdout.isatty()  # "running ..." before each run, overwritten by its figures
-CASES = "ABCDEF"
+CASES = "ABCDEFG"
 NLB_LISTENER_QUOTA = 50
 PHASE_NAMES = {"cold": "cold", "noop": "no-op"}
 
@@ -169,7 +173,7 @@ def _dump(path, data):
         json.dump(data, handle, indent=1)
 
 
-def provider_layout(providers, services):
+def provider_layout(providers, services, region=None):
     """[(host, host_vars, services)]: the local inventory's providers and services first, then more.
 
     Provider 3 and up: provider03 ... (account 4000000000NN, 10.<N-1>.0.0/16, us-east-1 when N is odd,
@@ -180,10 +184,13 @@ def provider_layout(providers, services):
     if providers < 2 or services < 3:
         raise ValueError("the generated inventories keep the local inventory's 2 providers and 3 services")
     layout = [(host, dict(host_vars), [dict(s) for s in svcs]) for host, host_vars, svcs in LOCAL_PROVIDERS]
+    if region:
+        for _host, host_vars, _svcs in layout:
+            host_vars["aws_region"] = region
     for number in range(3, providers + 1):
         host_vars = {
             "aws_account_id": f"{400000000000 + number}",
-            "aws_region": "us-east-1" if number % 2 else "us-west-2",
+            "aws_region": region or ("us-east-1" if number % 2 else "us-west-2"),
             "provider_vpc_cidr": f"10.{number - 1}.0.0/16",
         }
         layout.append((f"provider{number:02d}", host_vars, []))
@@ -251,13 +258,13 @@ def strip_governance(directory):
             yaml.safe_dump(values, stream, sort_keys=False)
 
 
-def write_inventory(directory, providers, services, gateway_vars=None):
+def write_inventory(directory, providers, services, gateway_vars=None, region=None):
     """An inventory in the shape of inventories/local (same group_vars), with more providers/services
     (and ``gateway_vars`` on top of the gateway's)."""
     shutil.copytree(os.path.join(LOCAL_INVENTORY, "group_vars"), os.path.join(directory, "group_vars"))
     host_vars = os.path.join(directory, "host_vars")
     os.makedirs(host_vars)
-    layout = provider_layout(providers, services)
+    layout = provider_layout(providers, services, region)
     _dump(
         os.path.join(directory, "hosts.yml"),
         {
@@ -291,7 +298,7 @@ class Bench:
         self.work_dir = work_dir
         self.runs = []
 
-    def inventory(self, name, providers=None, services=None, gateway_vars=None, governed=False):
+    def inventory(self, name, providers=None, services=None, gateway_vars=None, governed=False, region=None):
         directory = os.path.join(self.work_dir, "inventories", name)
         if os.path.isdir(directory):
             return directory
@@ -300,7 +307,21 @@ class Bench:
             if not governed:
                 strip_governance(directory)
             return directory
-        return write_inventory(directory, providers, services, gateway_vars)
+        return write_inventory(directory, providers, services, gateway_vars, region)
+
+    def preflight_only(self, inventory):
+        """The first play of site.yml alone (--tags never runs only the always-tagged play 1): the planner's
+        verdict, before any AWS call. Returns its first error line, or 'accepted'."""
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory]
+        command += [os.path.join(self.collection_root, "site.yml"), "--tags", "never"]
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(self.collection_root, "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+        done = subprocess.run(  # nosec - our own playbook against the loopback emulator
+            command, cwd=self.collection_root, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False
+        )
+        if done.returncode == 0:
+            return "accepted"
+        quota = [line.strip() for line in done.stdout.splitlines() if "quota" in line]
+        return "refused: " + (quota[0][:300] if quota else f"exit {done.returncode}")
 
     def playbook(self, product):
         if product == "stock":
@@ -364,6 +385,7 @@ class Bench:
             "tasks_max": max(tasks),
             "tasks_mean": round(statistics.mean(tasks), 1),
             "tasks_per_host": {host: counts["tasks"] for host, counts in hosts.items()},
+            "module_runs_per_host": {host: counts.get("aws_module_runs", 0) for host, counts in hosts.items()},
             "changed": totals.get("changed", 0),
             "failed": totals.get("failed", 0) + totals.get("unreachable", 0),
             "aws_modules": stats.get("aws_modules", {}),
@@ -467,6 +489,28 @@ def case_f(bench):
     return runs
 
 
+TGW = {"shared_gateway_connectivity": "transit_gateway"}
+
+
+def case_g(bench):
+    print(
+        "\nG. transit_gateway: 100 services over 10 and over 51 provider accounts in the gateway's region (collection)"
+    )
+    print(header())
+    runs = {}
+    for providers in (10, 51):
+        reset(bench.url)
+        inventory = bench.inventory(f"G-tgw-{providers}prov", providers, 100, TGW, region="us-east-1")
+        runs[providers] = {
+            phase: bench.run("G", f"tgw-{providers}prov", "collection", phase, inventory) for phase in ("cold", "noop")
+        }
+    # The same 51 providers on peering: preflight refuses them before any AWS call, naming the quota.
+    peering = bench.inventory("G-peering-51prov", 51, 100, region="us-east-1")
+    runs["refused"] = bench.preflight_only(peering)
+    print(f"   G peering-51prov  preflight: {runs['refused']}")
+    return runs
+
+
 def case_e(bench):
     print("\nE. alb-v2: 3 vs 60 services over the same two provider accounts (collection)")
     print(header())
@@ -506,7 +550,7 @@ def per_host_diff(first, second):
 
 def summarize(results, pairs):
     s = Summary()
-    a, b, c, d, e, f = (results.get(case) for case in CASES)
+    a, b, c, d, e, f, g = (results.get(case) for case in CASES)
 
     # A: against the stock baseline, medians of the pairs.
     for phase, limit in (("cold", 1.0), ("noop", 0.5)):
@@ -693,6 +737,42 @@ def summarize(results, pairs):
             "   info  the gateway's policy (F, inventories/local without -> with it)\n         " + "; ".join(figures)
         )
 
+    # G: Transit Gateway connectivity at 10 and 51 provider accounts (issue 10).
+    criterion = (
+        "transit_gateway: 100 services over 51 providers converge (peering refused by preflight), the gateway "
+        "account's module runs the same at 10 and 51 providers"
+    )
+    if g:
+        gateway = {
+            (providers, phase): g[providers][phase]["module_runs_per_host"].get("shared-services", 0)
+            for providers in (10, 51)
+            for phase in ("cold", "noop")
+        }
+        per_provider = {
+            phase: (g[51][phase]["module_runs"] - g[10][phase]["module_runs"]) / 41 for phase in ("cold", "noop")
+        }
+        s.check(
+            criterion,
+            "gateway module runs cold {} -> {}, no-op {} -> {}; per added provider account {:.1f} cold / {:.1f} no-op"
+            " module runs, {:.1f} no-op calls; cold wall {:.1f} -> {:.1f} s; peering at 51: {}".format(
+                gateway[(10, "cold")],
+                gateway[(51, "cold")],
+                gateway[(10, "noop")],
+                gateway[(51, "noop")],
+                per_provider["cold"],
+                per_provider["noop"],
+                (g[51]["noop"]["calls"] - g[10]["noop"]["calls"]) / 41,
+                g[10]["cold"]["wall"],
+                g[51]["cold"]["wall"],
+                g["refused"],
+            ),
+            all(gateway[(10, phase)] == gateway[(51, phase)] for phase in ("cold", "noop"))
+            and g["refused"].startswith("refused"),
+            (g[10]["cold"], g[10]["noop"], g[51]["cold"], g[51]["noop"]),
+        )
+    else:
+        s.missing(criterion, "G")
+
     # no-op changed = 0 everywhere (the collection's runs; the stock baseline's are shown beside).
     noops = [r for r in results["_runs"] if r["phase"] == "noop" and r["product"] == "collection"]
     criterion = "no-op changed = 0 everywhere (every no-op run of the collection)"
@@ -714,7 +794,7 @@ def summarize(results, pairs):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
-        "--cases", default="A,B,C,D,E", help="comma-separated cases to run, from A,B,C,D,E (default all)"
+        "--cases", default="A,B,C,D,E", help="comma-separated cases to run, from A,B,C,D,E,F,G (default A-E)"
     )
     parser.add_argument("--pairs", type=int, default=3, help="collection/stock pairs in case A (default 3)")
     parser.add_argument(
@@ -733,7 +813,7 @@ def parse_args(argv):
     cases = [case.strip().upper() for case in args.cases.split(",") if case.strip()]
     unknown = [case for case in cases if case not in CASES]
     if unknown or not cases:
-        parser.error(f"--cases: {', '.join(unknown) or 'nothing'} not among A,B,C,D,E")
+        parser.error(f"--cases: {', '.join(unknown) or 'nothing'} not among {','.join(CASES)}")
     args.cases = [case for case in CASES if case in cases]
     if args.pairs < 1:
         parser.error("--pairs must be at least 1")
@@ -772,6 +852,8 @@ def main(argv=None):
             results["E"] = case_e(bench)
         if "F" in args.cases:
             results["F"] = case_f(bench)
+        if "G" in args.cases:
+            results["G"] = case_g(bench)
     finally:
         if not args.keep_logs:
             shutil.rmtree(work_dir, ignore_errors=True)

@@ -17,7 +17,9 @@ class FilterModule:
 
     def filters(self):
         return {
+            "attachment_subnets": joins.attachment_subnets,
             "certificate_host": joins.certificate_host,
+            "connectivity_routes": joins.connectivity_routes,
             "demo_instance_specs": joins.demo_instance_specs,
             "foreign_groups": joins.foreign_groups,
             "gateway_routes": joins.gateway_routes,
@@ -35,6 +37,7 @@ class FilterModule:
             "security_group_ids": joins.security_group_ids,
             "service_lines": joins.service_lines,
             "stale_vpc_links": joins.stale_vpc_links,
+            "transit_gateway_spokes": joins.transit_gateway_spokes,
             "verify_providers": joins.verify_providers,
             "vpc_link_changes": joins.vpc_link_changes,
             "vpc_link_v2_changes": joins.vpc_link_v2_changes,

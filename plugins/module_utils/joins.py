@@ -12,11 +12,13 @@ These functions make those joins, so that the roles stay free of Jinja programs;
 plugins of ``plugins/filter/apply.py`` expose them to the roles. Every function is unit-tested.
 """
 
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import connectivity as conn
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import (
     CONTRACT_KEYS,
     DEFAULT_PRIVATE_INTEGRATION,
     GATEWAY_TAG,
+    KNOWN_KEYS,
     PREFIXES,
     PRIVATE_INTEGRATION_TAG,
     PROVIDER_TAG,
@@ -37,7 +39,8 @@ ROUTABLE_PEERING_STATES = ACTIVE_PEERING_STATES + (PENDING,)
 
 
 def inventory_accounts(hostvars, shared_hosts, provider_hosts):
-    """``[{host, kind, vars}]`` for the planner: each host's contract keys and keys with our prefixes.
+    """``[{host, kind, vars}]`` for the planner: each host's contract keys, the other keys the roles know
+    (``provider_connectivity``...) and keys with our prefixes.
 
     ``hostvars`` is Ansible's ``hostvars`` (any mapping of host -> mapping works). Facts the roles
     publish at run time and Ansible's own variables are left out.
@@ -50,7 +53,7 @@ def inventory_accounts(hostvars, shared_hosts, provider_hosts):
             for key in list(values.keys()):
                 if key in RUNTIME_FACTS:
                     continue
-                if key in CONTRACT_KEYS or key.startswith(PREFIXES):
+                if key in CONTRACT_KEYS or key in KNOWN_KEYS or key.startswith(PREFIXES):
                     picked[key] = values[key]
             accounts.append({"host": host, "kind": kind, "vars": picked})
     return accounts
@@ -126,6 +129,9 @@ def peering_requests(gateway_plan, provider_states, existing, vpc_id):
             live[provider] = {"id": chosen["vpc_peering_connection_id"], "status": _code(chosen), "vpc_id": peer_vpc}
             if _missing_tags(chosen.get("tags"), planned["tags"]):
                 retag.append({"provider": provider, "id": chosen["vpc_peering_connection_id"], "tags": planned["tags"]})
+        elif planned.get("create") is False:
+            # On transit_gateway: a peering it still has is kept (above), none is requested.
+            continue
         else:
             create.append(
                 {
@@ -169,7 +175,10 @@ def peering_specs(peerings, provider_states):
                 "vpc_id": state.get("vpc_id") or "",
                 "region": planned["region"],
                 "tags": planned["tags"],
-                "cidrs": list(state.get("vpc_cidrs") or []),
+                # A provider on transit_gateway: no request, no route through its peering (the
+                # connectivity step routes it once its attachment is ready).
+                "create": planned.get("create", True),
+                "cidrs": list(state.get("vpc_cidrs") or []) if planned.get("route", True) else [],
             }
         )
     return specs
@@ -564,7 +573,10 @@ def service_lines(plan, api_state, provider_states):
 
 def verify_providers(plan, gateway_state, snapshots):
     """The ``providers`` of multiaccount.apigateway.path_verify: the plan's services with the ARNs and
-    ids the gateway published, and each account's snapshot."""
+    ids the gateway published, each account's snapshot, and how the gateway reaches the account
+    (``connectivity``: the provider's in the plan, else the gateway's ``connectivity.providers`` entry,
+    else its ``connectivity.default``, else ``peering``)."""
+    connectivity = (plan.get("gateway") or {}).get("connectivity") or {}
     balancers = by_name((gateway_state or {}).get("load_balancers"))
     groups = by_name((gateway_state or {}).get("target_groups"))
     links = by_name((gateway_state or {}).get("vpc_links"))
@@ -602,6 +614,10 @@ def verify_providers(plan, gateway_state, snapshots):
                 "region": provider["region"],
                 "services": services,
                 "snapshot": (snapshots or {}).get(host) or {},
+                "connectivity": provider.get("connectivity")
+                or (connectivity.get("providers") or {}).get(host)
+                or connectivity.get("default")
+                or "peering",
             }
         )
     return providers
@@ -637,3 +653,66 @@ def probe_results(services, test_invokes, http_results, expected):
             }
         )
     return probes
+
+
+def transit_gateway_spokes(spokes, provider_states):
+    """The ``spokes`` option of the transit_gateway module: the plan's spokes with the VPC id and CIDRs
+    each provider published in this run (an empty VPC id: its attachment is left as it is)."""
+    result = []
+    for spoke in spokes or []:
+        state = (provider_states or {}).get(spoke["name"]) or {}
+        result.append(
+            {
+                "name": spoke["name"],
+                "account_id": spoke["account_id"],
+                "vpc_id": state.get("vpc_id") or "",
+                "cidrs": list(state.get("vpc_cidrs") or []),
+            }
+        )
+    return result
+
+
+def connectivity_routes(connectivity, provider_states, peerings, accept_states, spokes, transit_gateway_id):
+    """The gateway route table's routes to every provider, through its peering or the Transit Gateway.
+
+    ``connectivity``: the plan's ``gateway.connectivity``; ``peerings``: the gateway's live peerings
+    (``shared_gateway_state.peerings``), whose status the providers' ``peering_accept_state`` refines;
+    ``spokes``: the ``spokes`` result of the transit_gateway module (``ready`` per provider).
+    Returns ``connectivity.gateway_route_targets`` plus ``owned_targets`` (the Transit Gateway and every
+    live peering: routes through them may move).
+    """
+    live = {}
+    for name, peering in (peerings or {}).items():
+        status = peering.get("status")
+        accepted = (accept_states or {}).get(name) or {}
+        if accepted.get("peering_id") == peering.get("id") and accepted.get("status"):
+            status = accepted["status"]
+        live[name] = {"id": peering.get("id"), "status": status}
+    providers = [
+        {
+            "name": name,
+            "mode": mode,
+            "cidrs": list(((provider_states or {}).get(name) or {}).get("vpc_cidrs") or []),
+        }
+        for name, mode in sorted((connectivity.get("providers") or {}).items())
+    ]
+    ready = {spoke["name"]: bool(spoke.get("ready")) for spoke in spokes or []}
+    result = conn.gateway_route_targets(providers, live, ready, transit_gateway_id or "")
+    result["owned_targets"] = sorted(
+        {peering["id"] for peering in live.values() if peering.get("id")}
+        | ({transit_gateway_id} if transit_gateway_id else set())
+    )
+    return result
+
+
+def attachment_subnets(subnets, dedicated=None):
+    """The subnets of a Transit Gateway VPC attachment: ``dedicated`` when given, else one per
+    Availability Zone among ``subnets`` (vpc_target_subnets' result, sorted by CIDR: the first of each
+    zone), so that every zone with a target can reach the Transit Gateway."""
+    if dedicated:
+        return list(dedicated)
+    chosen = {}
+    for subnet in subnets or []:
+        if subnet.get("id") and subnet.get("az") and subnet["az"] not in chosen:
+            chosen[subnet["az"]] = subnet["id"]
+    return [chosen[zone] for zone in sorted(chosen)]

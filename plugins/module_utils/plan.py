@@ -28,6 +28,7 @@ import difflib
 import hashlib
 import re
 
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import connectivity as conn
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import MANAGED_TAG_KEY, MANAGED_TAG_VALUE
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.governance import (
     GOVERNANCE_OPTIONS,
@@ -63,9 +64,6 @@ LB_NAME_KEEP = 23
 LISTENERS_PER_NLB = 50
 VPC_LINKS_PER_REGION = 20
 RESOURCES_PER_REST_API = 300
-ACTIVE_PEERINGS_PER_VPC = 50
-MAX_ACTIVE_PEERINGS_PER_VPC = 125
-ROUTES_PER_ROUTE_TABLE = 50
 
 DEFAULT_API_DESCRIPTION = "Services of the provider accounts, published over VPC links"
 ENDPOINT_TYPES = ("REGIONAL", "EDGE", "PRIVATE")
@@ -107,6 +105,8 @@ GATEWAY_OPTIONS = {
     "shared_gateway_certificate_arn": None,
     # The central gateway's policy (module_utils/governance.py).
     **GOVERNANCE_OPTIONS,
+    # Peering or Transit Gateway (module_utils/connectivity.py).
+    **conn.GATEWAY_OPTIONS,
 }
 PROVIDER_STATES = ("present", "absent")
 PROVIDER_OPTIONS = {
@@ -121,6 +121,7 @@ PROVIDER_OPTIONS = {
     "provider_vpc_demo_image_owner": "amazon",
     "peering_accept_tag_peering": True,
     "peering_accept_routes": True,
+    **conn.PROVIDER_OPTIONS,
 }
 
 # Every public variable of the collection's roles (their meta/argument_specs.yml; a unit test keeps
@@ -907,40 +908,7 @@ def _quota_warnings(report, gateway):
                 ),
             }
         )
-    peerings = len(gateway["peerings"])
-    if peerings > MAX_ACTIVE_PEERINGS_PER_VPC:
-        report["errors"].append(
-            {
-                "host": host,
-                "field": "providers",
-                "message": (
-                    f"{peerings} provider accounts need {peerings} peerings of the gateway VPC; a VPC has at most "
-                    f"{MAX_ACTIVE_PEERINGS_PER_VPC} active peerings: split the providers over several gateways"
-                ),
-            }
-        )
-    if peerings > ROUTES_PER_ROUTE_TABLE:
-        report["warnings"].append(
-            {
-                "host": host,
-                "field": "providers",
-                "message": (
-                    f"the gateway route table needs a route to every provider VPC CIDR ({peerings} providers); the "
-                    f"default quota is {ROUTES_PER_ROUTE_TABLE} routes per route table: raise it first"
-                ),
-            }
-        )
-    if ACTIVE_PEERINGS_PER_VPC < peerings <= MAX_ACTIVE_PEERINGS_PER_VPC:
-        report["warnings"].append(
-            {
-                "host": host,
-                "field": "providers",
-                "message": (
-                    f"{peerings} provider accounts need {peerings} peerings of the gateway VPC; the default quota is "
-                    f"{ACTIVE_PEERINGS_PER_VPC} active peerings per VPC: raise it (up to {MAX_ACTIVE_PEERINGS_PER_VPC}) first"
-                ),
-            }
-        )
+    # Peerings and routes per route table: module_utils/connectivity.py (they decide between the modes).
 
 
 def _provider_plan(host, values, options, services, gateway):
@@ -1143,6 +1111,38 @@ def build_plan(accounts, known_regions=None):
     gateway = _gateway_plan(report, gateway_host, gateway_values, gateway_options, services, provider_summaries)
     gateway["leaving"] = leaving
     _quota_warnings(report, gateway)
+    present = [(host, values) for host, values in providers if host not in leaving]
+    for host, values in providers:
+        conn.check_provider_options(report, host, values)
+    gateway["connectivity"] = conn.plan_connectivity(
+        report,
+        {
+            "host": gateway_host,
+            "name": gateway["name"],
+            "account_id": gateway["account_id"],
+            "region": gateway["region"],
+            "vpc_cidr": gateway["vpc"]["cidr"],
+            "subnet_cidrs": gateway["subnet_cidrs"],
+            "tags": gateway["tags"],
+            "values": gateway_values,
+        },
+        [
+            {
+                "host": host,
+                "account_id": str(values.get("aws_account_id")).strip(),
+                "region": _region(values),
+                "cidr": values.get("provider_vpc_cidr") or None,
+                "values": values,
+            }
+            for host, values in present
+        ],
+    )
+    # A provider on transit_gateway gets no new peering and no route through one; a peering it still
+    # has (a switch in progress) is kept until the retire play.
+    for peering in gateway["peerings"]:
+        on_peering = gateway["connectivity"]["providers"].get(peering["provider"]) == conn.PEERING
+        peering["create"] = on_peering
+        peering["route"] = on_peering
     if report["errors"]:
         report["plan"] = None
         return report
@@ -1150,6 +1150,9 @@ def build_plan(accounts, known_regions=None):
     for host, values in providers:
         mine = [service for service in services if service["provider"] == host]
         all_plans[host] = _provider_plan(host, values, provider_options[host], mine, gateway)
+        all_plans[host].update(
+            conn.provider_connectivity(gateway, gateway["connectivity"], host, values, all_plans[host]["tags"])
+        )
         all_plans[host]["state"] = provider_options[host]["state"]
     provider_plans = {host: plan for host, plan in all_plans.items() if host not in leaving}
     leaving_plans = {host: plan for host, plan in all_plans.items() if host in leaving}

@@ -36,6 +36,8 @@ import boto3
 GATEWAY = ("111111111111", "us-east-1")
 PAYMENTS = ("222222222222", "us-east-1")
 CARDS = ("333333333333", "us-west-2")
+# A third provider, in the gateway's region (the transit_gateway scenario adds it).
+LOANS = ("444444444444", "us-east-1")
 # The mark of what the collection made (MANAGED_TAG_KEY / MANAGED_TAG_VALUE of plugins/module_utils/common.py).
 TAG_KEY, TAG_VALUE = "ManagedBy", "multiaccount.apigateway"
 OURS = [{"Name": f"tag:{TAG_KEY}", "Values": [TAG_VALUE]}]
@@ -142,11 +144,26 @@ def remove(planted):
 
 
 def ours():
-    """``account region kind id`` of everything that still carries ManagedBy, in the two accounts."""
+    """``account region kind id`` of everything that still carries ManagedBy, in every account."""
     lines = []
-    for account, region in (GATEWAY, PAYMENTS, CARDS):
+    for account, region in (GATEWAY, PAYMENTS, CARDS, LOANS):
         ec2 = session(account, region).client("ec2")
         lines += [f"{account} vpc {v['VpcId']}" for v in ec2.describe_vpcs(Filters=OURS)["Vpcs"]]
+        lines += [
+            f"{account} transit-gateway {t['TransitGatewayId']}"
+            for t in ec2.describe_transit_gateways(Filters=OURS)["TransitGateways"]
+            if t["State"] not in ("deleted", "deleting")
+        ]
+        lines += [
+            f"{account} transit-gateway-route-table {t['TransitGatewayRouteTableId']}"
+            for t in ec2.describe_transit_gateway_route_tables(Filters=OURS)["TransitGatewayRouteTables"]
+            if t["State"] not in ("deleted", "deleting")
+        ]
+        lines += [
+            f"{account} transit-gateway-attachment {a['TransitGatewayAttachmentId']}"
+            for a in ec2.describe_transit_gateway_vpc_attachments(Filters=OURS)["TransitGatewayVpcAttachments"]
+            if a["State"] not in ("deleted", "deleting")
+        ]
         lines += [f"{account} subnet {s['CidrBlock']}" for s in ec2.describe_subnets(Filters=OURS)["Subnets"]]
         lines += [f"{account} route-table" for _t in ec2.describe_route_tables(Filters=OURS)["RouteTables"]]
         lines += [
@@ -154,6 +171,12 @@ def ours():
             for g in ec2.describe_security_groups(Filters=OURS)["SecurityGroups"]
         ]
     lines += [f"{GATEWAY[0]} {item}" for item in governance_left(session(*GATEWAY))]
+    ram = session(*GATEWAY).client("ram")
+    lines += [
+        f"{GATEWAY[0]} resource-share {share['name']}"
+        for share in ram.get_resource_shares(resourceOwner="SELF")["resourceShares"]
+        if share["status"] not in ("DELETED", "DELETING") and _tagged_ram(share.get("tags"))
+    ]
     print("\n".join(sorted(lines)))
 
 
@@ -181,6 +204,11 @@ def _tagged(tags):
     if isinstance(tags, dict):
         return tags.get(TAG_KEY) == TAG_VALUE
     return any(tag["Key"] == TAG_KEY and tag["Value"] == TAG_VALUE for tag in tags or [])
+
+
+def _tagged_ram(tags):
+    """RAM tags are [{key, value}]."""
+    return any(tag.get("key") == TAG_KEY and tag.get("value") == TAG_VALUE for tag in tags or [])
 
 
 def _ec2_tags(item):

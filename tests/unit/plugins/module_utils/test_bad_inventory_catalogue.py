@@ -733,10 +733,10 @@ CATALOGUE = [
     ),
     planner(
         "too-many-providers",
-        "126 providers: more peerings than a VPC can have (125)",
+        "126 providers on peering: more peerings than the VPC's quota (50 by default, 125 at most)",
         GW,
-        "providers",
-        "split the providers over several gateways",
+        "shared_gateway_connectivity",
+        "set shared_gateway_connectivity: transit_gateway",
         more_providers(124),
     ),
     # What only the account's AWS knows: accepted by the planner, rejected read-only in the account.

@@ -55,6 +55,10 @@ def test_inventory_accounts_keeps_contract_and_prefixed_keys_only():
         "p1": {
             "provider_vpc_services": [],
             "provider_state": "absent",
+            # Keys the roles know without one of the prefixes are kept too; other provider_* keys are not.
+            "provider_connectivity": "peering",
+            "provider_transit_gateway_subnet_ids": ["subnet-1"],
+            "provider_other": 1,
             "provider_vpc_state": {"vpc_id": "v"},
             "account_credentials": {"k": 1},
             "account_credentials_identity": {"account_id": "1"},
@@ -62,7 +66,16 @@ def test_inventory_accounts_keeps_contract_and_prefixed_keys_only():
     }
     assert joins.inventory_accounts(hostvars, ["gw"], ["p1"]) == [
         {"host": "gw", "kind": "shared", "vars": {"aws_account_id": "1", "shared_gateway_vpc_cidr": "x"}},
-        {"host": "p1", "kind": "provider", "vars": {"provider_vpc_services": [], "provider_state": "absent"}},
+        {
+            "host": "p1",
+            "kind": "provider",
+            "vars": {
+                "provider_vpc_services": [],
+                "provider_state": "absent",
+                "provider_connectivity": "peering",
+                "provider_transit_gateway_subnet_ids": ["subnet-1"],
+            },
+        },
     ]
 
 
@@ -395,6 +408,25 @@ def test_verify_providers_join_the_gateway_ids_and_snapshots(plan):
     assert providers[0]["snapshot"] == {}
 
 
+def test_verify_providers_carry_each_providers_connectivity(plan):
+    # Today's plan has no connectivity: every provider is on its peering.
+    assert {item["name"]: item["connectivity"] for item in joins.verify_providers(plan, STATE, {})} == {
+        "cards": "peering",
+        "payments": "peering",
+    }
+    # The provider's own key first, then the gateway's map, then its default.
+    plan = copy.deepcopy(plan)
+    for provider in plan["providers"].values():
+        provider.pop("connectivity", None)
+    plan["gateway"]["connectivity"] = {"default": "transit_gateway", "providers": {"cards": "peering"}}
+    assert {item["name"]: item["connectivity"] for item in joins.verify_providers(plan, STATE, {})} == {
+        "cards": "peering",
+        "payments": "transit_gateway",
+    }
+    plan["providers"]["cards"]["connectivity"] = "transit_gateway"
+    assert joins.verify_providers(plan, STATE, {})[0]["connectivity"] == "transit_gateway"
+
+
 def test_probe_results_from_test_invoke_and_http_gets(plan):
     tests = [
         {"path": "/payments", "http_method": "GET", "status": 200},
@@ -457,6 +489,7 @@ def test_peering_specs_joins_the_plan_with_the_published_vpc_ids():
             "vpc_id": "vpc-0123456789abcdef0",
             "region": "us-east-1",
             "tags": {"a": "1"},
+            "create": True,
             "cidrs": ["10.1.0.0/16", "10.11.0.0/16"],
         },
         {
@@ -465,6 +498,7 @@ def test_peering_specs_joins_the_plan_with_the_published_vpc_ids():
             "vpc_id": "",
             "region": "eu-west-1",
             "tags": {},
+            "create": True,
             "cidrs": [],
         },
     ]
@@ -667,3 +701,53 @@ def test_https_routes_call_the_certificate_host_and_verify_expects_it(plan_alb):
     assert missing["routes"] == [] and all(line.endswith("(certificate not read)") for line in missing["pending"])
     providers = joins.verify_providers(plan_alb, state, {})
     assert {s["integration_host"] for p in providers for s in p["services"]} == {"api.bank.example"}
+
+
+# --- Transit Gateway connectivity -------------------------------------------------------------------
+
+
+def test_transit_gateway_spokes_join_the_plan_with_the_published_vpcs():
+    spokes = [{"name": "payments", "account_id": "222222222222"}, {"name": "cards", "account_id": "333333333333"}]
+    states = {"payments": {"vpc_id": "vpc-0123456789abcdef0", "vpc_cidrs": ["10.1.0.0/16"]}}
+    assert joins.transit_gateway_spokes(spokes, states) == [
+        {"name": "payments", "account_id": "222222222222", "vpc_id": "vpc-0123456789abcdef0", "cidrs": ["10.1.0.0/16"]},
+        {"name": "cards", "account_id": "333333333333", "vpc_id": "", "cidrs": []},
+    ]
+
+
+def test_connectivity_routes_take_the_accepters_status_and_own_the_tgw_and_the_peerings():
+    connectivity = {"providers": {"payments": "transit_gateway", "cards": "peering"}}
+    states = {"payments": {"vpc_cidrs": ["10.1.0.0/16"]}, "cards": {"vpc_cidrs": ["10.2.0.0/16"]}}
+    peerings = {
+        "payments": {"id": "pcx-1", "status": "active"},
+        "cards": {"id": "pcx-2", "status": "pending-acceptance"},
+    }
+    # cards accepted earlier in the run: its peering is active now.
+    accepted = {"cards": {"peering_id": "pcx-2", "status": "active"}}
+    spokes = [{"name": "payments", "ready": False}, {"name": "cards", "ready": False}]
+    result = joins.connectivity_routes(connectivity, states, peerings, accepted, spokes, "tgw-1")
+    # payments' attachment is not ready: its route stays on the peering.
+    assert result["routes"] == [
+        {"dest": "10.1.0.0/16", "vpc_peering_connection_id": "pcx-1"},
+        {"dest": "10.2.0.0/16", "vpc_peering_connection_id": "pcx-2"},
+    ]
+    assert result["owned_targets"] == ["pcx-1", "pcx-2", "tgw-1"]
+    assert result["waiting"] == ["payments"]
+    spokes[0]["ready"] = True
+    moved = joins.connectivity_routes(connectivity, states, peerings, accepted, spokes, "tgw-1")
+    assert moved["routes"] == [
+        {"dest": "10.2.0.0/16", "vpc_peering_connection_id": "pcx-2"},
+        {"dest": "10.1.0.0/16", "transit_gateway_id": "tgw-1"},
+    ]
+
+
+def test_attachment_subnets_take_one_subnet_per_zone_or_the_dedicated_ones():
+    subnets = [
+        {"id": "subnet-a1", "az": "us-east-1a", "cidr": "10.1.1.0/24"},
+        {"id": "subnet-b1", "az": "us-east-1b", "cidr": "10.1.2.0/24"},
+        {"id": "subnet-a2", "az": "us-east-1a", "cidr": "10.1.3.0/24"},
+        {"id": None, "az": "us-east-1c", "cidr": "10.1.4.0/24"},
+    ]
+    assert joins.attachment_subnets(subnets) == ["subnet-a1", "subnet-b1"]
+    assert joins.attachment_subnets(subnets, ["subnet-x"]) == ["subnet-x"]
+    assert joins.attachment_subnets([]) == []

@@ -625,8 +625,10 @@ def test_more_providers_than_a_vpc_can_peer_with_is_an_error(accounts):
         ]
         accounts.append(extra)
     errors = errors_of(accounts)
-    assert ("shared-services", "providers") in [error[:2] for error in errors]
-    assert "at most 125 active peerings" in next(error[2] for error in errors if error[1] == "providers")
+    message = next(error[2] for error in errors if error[:2] == ("shared-services", "shared_gateway_connectivity"))
+    assert "128 providers on peering need 128 peerings" in message
+    assert "'Active VPC peering connections per VPC' is 50" in message
+    assert "set shared_gateway_connectivity: transit_gateway" in message
 
 
 # --- provider_state: absent -----------------------------------------------------------------------
