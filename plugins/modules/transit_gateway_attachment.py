@@ -38,10 +38,11 @@ description:
     account has accepted it): every destination goes through the transit gateway in every listed
     table. A route to a listed destination through a target of O(routes.replace_targets) (such as the
     VPC peering used before), through this transit gateway, or a C(blackhole) route through a deleted
-    VPC peering is ours and is replaced or kept; any other route to a listed destination is a conflict, and the module fails before any change
-    (as M(multiaccount.apigateway.vpc_routes) does). While the attachment waits for the gateway's
-    acceptance, every route stays as it is (RV(routed) is V(false), RV(waiting_for) says why), so a
-    peering keeps carrying the traffic until the transit gateway path is ready."
+    VPC peering is ours and is replaced or kept; any other route to a listed destination is a
+    conflict: when the routes are to move in this run the module fails before any route change (as
+    M(multiaccount.apigateway.vpc_routes) does), else it warns. While the attachment waits for the
+    gateway's acceptance, every route stays as it is (RV(routed) is V(false), RV(waiting_for) says
+    why), so a peering keeps carrying the traffic until the transit gateway path is ready."
   - Every input is checked before any AWS call and errors name the field; every AWS read (the
     subnets, the attachment, the route tables) is made and judged before any change.
 author:
@@ -443,7 +444,8 @@ route_tables:
     conflicts:
       description:
         - Routes of someone else to a listed destination. With O(state=present) the module fails when
-          there is one; with O(state=absent) they are left alone.
+          there is one and the routes are to move in this run (the attachment is available), and warns
+          while it is not; with O(state=absent) they are left alone.
       type: list
       elements: dict
       sample: [{dest: 10.100.1.0/24, target: igw-0123456789abcdef0}]
@@ -1083,8 +1085,9 @@ def finish_present(result, checked, choice, tgw_id, current, attachment, planned
 
 
 def check_routes_first(module, ec2, checked, tgw_id, result):
-    """Read and plan O(routes) (one DescribeRouteTables): a missing table or a route of someone else to a
-    listed destination fails the run before any further change. None without O(routes)."""
+    """Read and plan O(routes) (one DescribeRouteTables): a missing table fails the run before any further
+    change; a route of someone else to a listed destination fails it only when the routes are to move
+    (``fail_on_conflicts``), else it is a warning. None without O(routes)."""
     routes = checked["routes"]
     if routes is None:
         return None
@@ -1092,12 +1095,24 @@ def check_routes_first(module, ec2, checked, tgw_id, result):
     planned = plan_routes(ec2, routes, "present", tgw_id or SHARED_TGW, owned)
     if planned is not None:
         result["route_tables"] = planned["route_tables"]
-        if planned["missing"] or planned["conflicts"]:
+        if planned["missing"]:
             result["route_tables"] = cleared(result["route_tables"])
             fail(module, route_problems(planned, module.region, "routes."), result)
         for warning in planned["warnings"]:
             module.warn(warning)
     return planned
+
+
+def judge_conflicts(module, planned, routable, result):
+    """Routes of someone else in the way: a failure (before any route change) when the routes move in this
+    run, else a warning that they will be once the attachment is available (the routes stay as they are)."""
+    if planned is None or not planned["conflicts"]:
+        return
+    problems = route_problems(planned, module.region, "routes.")
+    if routable:
+        result["route_tables"] = cleared(result["route_tables"])
+        fail(module, problems, result)
+    module.warn(f"once the attachment is available, its routes cannot move: {problems}")
 
 
 def predict_accept(module, ec2, checked, choice, result):
@@ -1107,6 +1122,7 @@ def predict_accept(module, ec2, checked, choice, result):
     if tgw_id:
         result["transit_gateway"] = {"id": tgw_id, "owner_id": checked["share"]["owner"]}
     planned = check_routes_first(module, ec2, checked, tgw_id, result)
+    judge_conflicts(module, planned, False, result)
     if planned is not None:
         result["route_tables"] = cleared(result["route_tables"])
     change, after = plan_attachment(module, checked, None, tgw_id or SHARED_TGW)
@@ -1155,6 +1171,7 @@ def run_present(module, ram, ec2, checked):
     change, after = plan_attachment(module, checked, current, tgw_id)
     actions = list(done) + change["actions"]
     routable = current is not None and current["state"] in ROUTABLE_STATES
+    judge_conflicts(module, planned, routable, result)
     route_actions = planned["actions"] if planned is not None and routable else []
     if planned is not None and not routable:
         result["route_tables"] = cleared(result["route_tables"])
@@ -1171,6 +1188,9 @@ def run_present(module, ram, ec2, checked):
     attachment = wait_created(module, ec2, checked, attachment, result)
 
     routed = planned is not None and attachment["state"] in ROUTABLE_STATES
+    if routed and not routable:
+        # Available just now (a transit gateway that accepts by itself): the routes move in this run.
+        judge_conflicts(module, planned, True, dict(result, changed=bool(done), actions=list(done)))
     if routed:
         # Available now even when it was not before (a transit gateway that accepts by itself, and the wait):
         # the plan made before any change still holds, only this run changed anything since.

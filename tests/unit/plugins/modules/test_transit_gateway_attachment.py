@@ -840,3 +840,22 @@ def test_absent_when_the_share_is_gone_finds_our_attachment_by_its_tags(net, cap
         "vpc-id": [net["vpc"]],
     }
     assert attachments_of(net) == []
+
+
+def test_a_peering_route_not_named_waits_with_a_warning_until_the_attachment_is_available(net, capsys, calls):
+    # The old peering is not among replace_targets (the gateway's play did not run: its id is unknown).
+    # While the attachment waits for the gateway, nothing would move: the attach goes ahead, with a warning.
+    peering_routes = routes_of(net)
+    pending = run(args(net, routes=dict(args(net)["routes"], replace_targets=[])), capsys)
+    assert pending.get("failed") is not True
+    assert pending["attachment"]["state"] == "pendingAcceptance" and pending["routed"] is False
+    assert "once the attachment is available, its routes cannot move" in json.dumps(pending["warnings"])
+    assert routes_of(net) == peering_routes
+    # Once it is available the routes would move: the peering's routes are in the way, nothing changes.
+    accept_in_gateway(net, pending["attachment"]["id"])
+    del calls[:]
+    refused = run(args(net, routes=dict(args(net)["routes"], replace_targets=[])), capsys)
+    assert refused["failed"] is True and refused["changed"] is False
+    assert f"already goes to {net['pcx']}" in refused["msg"] and refused["msg"].endswith("(nothing was changed)")
+    assert writes(names(calls)) == []
+    assert routes_of(net) == peering_routes
