@@ -2,7 +2,9 @@
 # Scenario: shared_gateway_connectivity switches peering -> transit_gateway -> (one provider back to
 # peering and again, provider_connectivity) -> peering -> transit_gateway on inventories/local plus a
 # third provider account (loans, 444444444444, us-east-1), without a broken path at any sampled moment,
-# then teardown. Against the emulator at $AWS_ENDPOINT_URL (fresh; the
+# then a provider leaving (provider_state: absent) and teardown; then a new installation directly on
+# transit_gateway, and its teardown. The first switch is interrupted once after the providers attached
+# (the gateway's accept skipped): every path still takes its peering, and the next run completes it. Against the emulator at $AWS_ENDPOINT_URL (fresh; the
 # caller starts it, e.g. tools/with-emulator.sh 127.0.0.1 5195 tests/scenarios/transit_gateway.sh).
 #
 # Every converge runs site.yml (it ends with the verifier: a broken hop fails the run). During each
@@ -167,7 +169,21 @@ step "dry run of the switch to transit_gateway (--check): it changes nothing"
 converge transit_gateway check --check
 in_place peering
 
-step "switch to transit_gateway, watched; then again: nothing changes"
+step "a switch to transit_gateway that stops after the providers attached (the gateway's accept skipped): the peerings carry every path"
+converge transit_gateway interrupted --skip-tags gateway_routes,retire
+"$python" "$watch" state "$work/providers.json" >"$work/interrupted.json"
+"$python" - "$work/interrupted.json" <<'EOF_PY'
+import json, sys
+state = json.load(open(sys.argv[1]))
+if state["broken"]:
+    sys.exit(f"a path broke in the interrupted switch: {state['broken']}")
+if any(target != "pcx-" for targets in state["targets"].values() for target in targets):
+    sys.exit(f"a route left its peering before the Transit Gateway was ready: {state['targets']}")
+print(f"    every route still takes its peering: {state['targets']}")
+EOF_PY
+grep -q "pendingAcceptance" "$work/interrupted.log" || fail "the interrupted run did not leave attachments waiting for the gateway"
+
+step "switch to transit_gateway (completes the interrupted one), watched; then again: nothing changes"
 move transit_gateway to-transit_gateway
 in_place transit_gateway
 converge transit_gateway again-transit_gateway
@@ -218,6 +234,39 @@ converge transit_gateway repair
   "$work/repaired.json"
 echo "    a converge routed loans back through the Transit Gateway"
 
+step "loans leaves (provider_state: absent) on transit_gateway: its attachment, share and routes go; then nothing changes"
+echo "provider_state: absent" >>"$work/inventory/host_vars/loans.yml"
+converge transit_gateway loans-leaves
+converge transit_gateway again-loans-left
+unchanged again-loans-left
+"$python" - <<'EOF_PY'
+import sys
+sys.path.insert(0, "tests/scenarios")
+from foreign_resources import GATEWAY, LOANS, session
+gw = session(*GATEWAY)
+attachments = [
+    a for a in gw.client("ec2").describe_transit_gateway_attachments()["TransitGatewayAttachments"]
+    if a["ResourceOwnerId"] == LOANS[0] and a["State"] not in ("deleted", "deleting")
+]
+routes = [
+    r["DestinationCidrBlock"]
+    for t in gw.client("ec2").describe_route_tables(Filters=[{"Name": "tag:Name", "Values": ["open-banking-gateway"]}])["RouteTables"]
+    for r in t["Routes"]
+    if r.get("DestinationCidrBlock", "").startswith("10.2.")
+]
+ram = gw.client("ram")
+principals = [
+    a["associatedEntity"]
+    for s in ram.get_resource_shares(resourceOwner="SELF")["resourceShares"] if s["status"] == "ACTIVE"
+    for a in ram.get_resource_share_associations(associationType="PRINCIPAL", resourceShareArns=[s["resourceShareArn"]])["resourceShareAssociations"]
+    if a["status"] in ("ASSOCIATED", "ASSOCIATING")
+]
+if attachments or routes or LOANS[0] in principals:
+    sys.exit(f"loans left behind: attachments {attachments}, gateway routes {routes}, share principals {principals}")
+print(f"    loans: no attachment, no gateway route, not a principal of the share ({principals})")
+EOF_PY
+sed -i '/^provider_state:/d' "$work/inventory/host_vars/loans.yml"
+
 step "teardown on transit_gateway: nothing tagged is left"
 if ! ansible-playbook -i "$work/inventory" playbooks/teardown.yml -e shared_gateway_connectivity=transit_gateway \
   >"$work/teardown.log" 2>&1; then
@@ -226,6 +275,19 @@ if ! ansible-playbook -i "$work/inventory" playbooks/teardown.yml -e shared_gate
 fi
 left=$("$python" tests/scenarios/foreign_resources.py ours)
 [ -z "$left" ] || fail "teardown left tagged resources: $left"
+
+step "a new installation directly on transit_gateway: cold converge, then nothing changes; teardown"
+converge transit_gateway cold-transit_gateway
+in_place transit_gateway
+converge transit_gateway again-cold-transit_gateway
+unchanged again-cold-transit_gateway
+if ! ansible-playbook -i "$work/inventory" playbooks/teardown.yml -e shared_gateway_connectivity=transit_gateway \
+  >"$work/teardown-2.log" 2>&1; then
+  tail -40 "$work/teardown-2.log" >&2
+  fail "second teardown failed"
+fi
+left=$("$python" tests/scenarios/foreign_resources.py ours)
+[ -z "$left" ] || fail "the second teardown left tagged resources: $left"
 
 step "every call the collection's roles made is allowed by policies/ (tools/iam_policies.py --allowed-only)"
 "$python" tools/iam_policies.py check --allowed-only --record-from "$AWS_ENDPOINT_URL" | sed 's/^/    /'
