@@ -64,7 +64,7 @@ NLB_LISTENER_QUOTA = 50
 PHASE_NAMES = {"cold": "cold", "noop": "no-op"}
 
 # Emulator counter names: "ec2:DescribeVpcs" (query and JSON protocols), "apigateway:GET /restapis" (REST).
-READ_PREFIXES = ("Describe", "Get", "List")
+READ_PREFIXES = ("Describe", "Get", "List", "Search")
 READ_METHODS = ("GET", "HEAD")
 STS_READS = frozenset(("sts:AssumeRole", "sts:GetCallerIdentity"))
 

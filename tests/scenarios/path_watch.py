@@ -9,7 +9,7 @@
     python path_watch.py state PROVIDERS.json            # one sample, as JSON
 
 PROVIDERS.json: ``[{"name", "account", "region", "target"}]`` (one target IP per provider). A sample
-reads, for each provider, the route the gateway route table (``open-banking-gateway``) takes to the
+reads (every 0.5 s), for each provider, the route the gateway route table (``open-banking-gateway``) takes to the
 target (longest prefix) and the route each route table of the target's subnet takes back to every
 gateway subnet, and judges each route's target: a peering must be ``active``; the Transit Gateway
 needs, in the gateway account's view, the provider's VPC attachment ``available`` and associated,
@@ -30,7 +30,7 @@ import time
 from foreign_resources import GATEWAY, session
 
 GATEWAY_TABLE = "open-banking-gateway"
-INTERVAL = 0.25
+INTERVAL = 0.5
 
 
 def _longest(routes, ip):
