@@ -15,9 +15,12 @@ import time
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.waits import LoadBalancersWait, run_with_wait
+from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessModules, warm
+
+warm()
 
 
-class ActionModule(ActionBase):
+class ActionModule(InProcessModules, ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
     _supports_async = True

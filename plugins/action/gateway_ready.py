@@ -25,6 +25,9 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.readiness 
     poll,
     timeout_message,
 )
+from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessModules, warm
+
+warm()
 
 MODULE = "multiaccount.apigateway.gateway_ready"
 
@@ -44,7 +47,7 @@ def interval_option(args, name, default, minimum):
     return number
 
 
-class ActionModule(ActionBase):
+class ActionModule(InProcessModules, ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
     _supports_async = False

@@ -17,9 +17,12 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.identity i
     expected_account,
     trusted_without_a_call,
 )
+from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessModules, warm
+
+warm()
 
 
-class ActionModule(ActionBase):
+class ActionModule(InProcessModules, ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
     _supports_async = False

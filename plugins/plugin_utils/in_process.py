@@ -1,0 +1,406 @@
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the multiaccount.apigateway project
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Run this collection's modules in a fork of the Ansible worker instead of in a new Python.
+
+Every host of this collection is an AWS account with ``connection: local`` whose modules run on the
+controller, with the controller's Python (site.yml sets ``ansible_python_interpreter`` to
+``ansible_playbook_python``). Run the usual way, each module execution builds an AnsiballZ payload
+(compiling every module_utils it imports), starts a new interpreter, imports ansible, boto3 and
+botocore and loads the botocore service models again: about 0.7 CPU-s, most of a converge's time, for
+an AWS module that then makes a handful of calls.
+
+When nothing tells the two ways apart, the action plugins of this collection run the module's
+``main()`` in a child forked from the Ansible worker instead: the child inherits ansible, boto3, botocore,
+the amazon.aws module_utils and the botocore service models that the controller imported once (at the
+first task of this collection, see :func:`warm`), so a run costs the module's own work. The child gets
+the same arguments (``_update_module_args``: check mode, diff, no_log, verbosity) and prints the same
+JSON, which the action parses with Ansible's own parser; a module that dies without a result fails the
+task as it would under AnsiballZ. The child first becomes a module process (ansible-core 2.19+ marks the
+controller in its module_utils: warnings, deprecations and tracebacks follow that mark), forgets the
+worker's warnings and exit handlers, and runs the module's own exit handlers before it exits. Nothing
+leaks from one module run to the next, nor into the worker: each child exits.
+
+The usual way is kept (:func:`ineligible` says why) when the connection is not ``local``, with
+``become``, ``async`` or a task ``environment``, when ``ansible_python_interpreter`` is not the Python
+running ansible-playbook, when the controller lacks botocore, for modules of other collections, on an
+ansible-core whose module_utils mark the controller in a way this file does not know, and when the
+host variable ``multiaccount_apigateway_in_process`` is false.
+"""
+
+import atexit
+import contextlib
+import importlib
+import inspect
+import io
+import json
+import os
+import sys
+import tempfile
+import traceback
+
+from ansible.plugins.action.normal import ActionModule as NormalAction
+
+try:
+    import botocore.loaders
+    import botocore.session
+
+    HAS_BOTOCORE = True
+except ImportError:
+    HAS_BOTOCORE = False
+
+COLLECTION = "multiaccount.apigateway"
+MODULE_PACKAGE = "ansible_collections.multiaccount.apigateway.plugins.modules"
+VARIABLE = "multiaccount_apigateway_in_process"
+PROFILE = "legacy"  # the serialization profile of every module of this collection (no METADATA)
+
+# The service models most modules of this collection load, read once by warm() in the controller.
+WARM_SERVICES = ("ec2", "elbv2", "apigateway", "sts")
+# What warm() imports once in the controller, so that no child imports it again.
+WARM_IMPORTS = (
+    "ansible.module_utils.basic",
+    "ansible_collections.amazon.aws.plugins.module_utils.modules",
+    "ansible_collections.amazon.aws.plugins.module_utils.botocore",
+    "ansible_collections.amazon.aws.plugins.module_utils.retries",
+    "boto3",
+)
+
+_state = {"warm": False, "loader": None}
+
+
+def module_path(name):
+    """The Python module of a module of this collection (``multiaccount.apigateway.rest_api``), else None."""
+    prefix = COLLECTION + "."
+    if not isinstance(name, str) or not name.startswith(prefix):
+        return None
+    short = name[len(prefix) :]
+    if not short or not short.isidentifier():
+        return None
+    return f"{MODULE_PACKAGE}.{short}"
+
+
+def same_python(interpreter, executable=None):
+    """True when ``interpreter`` is the Python running Ansible (``sys.executable``): the same file,
+    reached from the same directory (``.venv/bin/python`` and ``.venv/bin/python3`` are; the base Python
+    a virtualenv links to is not, since it lacks the virtualenv's packages)."""
+    executable = executable or sys.executable
+    if not interpreter or not isinstance(interpreter, str) or not executable:
+        return False
+    interpreter = os.path.abspath(os.path.expanduser(interpreter))
+    executable = os.path.abspath(executable)
+    if interpreter == executable:
+        return True
+    if os.path.dirname(interpreter) != os.path.dirname(executable):
+        return False
+    return os.path.realpath(interpreter) == os.path.realpath(executable)
+
+
+def truthy(value):
+    """A boolean host variable as Ansible reads it (``false``, ``"no"``, ``0`` are false)."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("false", "no", "off", "0", "n", "f", "")
+    return bool(value)
+
+
+def ineligible(name, transport, interpreter, enabled=True, become=False, run_async=False, environment=None):
+    """Why the module ``name`` must run the usual way, or None when it can run in a forked child."""
+    if not truthy(enabled):
+        return f"{VARIABLE} is false"
+    if module_path(name) is None:
+        return f"{name} is not a module of {COLLECTION}"
+    if not HAS_BOTOCORE:
+        return "the Python running ansible-playbook cannot import botocore"
+    if _MODULE_SIDE_PROBLEM:
+        return _MODULE_SIDE_PROBLEM
+    if transport != "local":
+        return f"connection {transport}, not local"
+    if become:
+        return "become"
+    if run_async:
+        return "async"
+    if any(environment or []):
+        return "a task environment"
+    if not interpreter:
+        return "ansible_python_interpreter is not set (Ansible discovers a Python of its own)"
+    if not same_python(interpreter):
+        return f"ansible_python_interpreter {interpreter} is not the Python running ansible-playbook ({sys.executable})"
+    return None
+
+
+def _shared_loader(search_path_string=None, _create=botocore.loaders.create_loader if HAS_BOTOCORE else None):
+    """botocore's loader factory in a child: the controller's warm loader for the default data path."""
+    if search_path_string is None and _state["loader"] is not None:
+        return _state["loader"]
+    return _create(search_path_string)
+
+
+def warm(services=WARM_SERVICES, imports=WARM_IMPORTS):
+    """Import ansible, boto3 and the amazon.aws module_utils, and read the botocore models of
+    ``services``, once in this process, so that every child forked from it later finds them.
+
+    Called when an action plugin of this collection is loaded: Ansible's strategies load the action
+    class in the controller's main process, before forking the workers. Never fails: what cannot be
+    warmed is read again by each child, as under AnsiballZ."""
+    if _state["warm"] or not HAS_BOTOCORE:
+        return
+    _state["warm"] = True
+    for name in imports:
+        try:
+            importlib.import_module(name)
+        except Exception:  # pylint: disable=broad-except
+            continue
+    if os.environ.get("AWS_DATA_PATH"):
+        return  # the loader of a child is made from it
+    try:
+        loader = botocore.loaders.create_loader()
+        session = botocore.session.Session()
+        session.register_component("data_loader", loader)
+        for service in services:
+            # Creating a client reads the service model, its endpoint rules and the partitions; no call.
+            session.create_client(
+                service, region_name="us-east-1", aws_access_key_id="warm", aws_secret_access_key="warm"  # nosec
+            )
+    except Exception:  # pylint: disable=broad-except
+        return
+    _state["loader"] = loader
+
+
+def _module_side():
+    """What the child must change to be a module process rather than the controller it was forked from.
+
+    ansible-core 2.19+ marks the controller in its module_utils (``_internal.is_controller``): there,
+    ``warn()`` and ``deprecate()`` go to the controller's Display instead of the module's result, and
+    tracebacks follow the controller's settings. Returns ``(switch, handle_exception)``: ``switch()``
+    makes this process a module process, ``handle_exception(error)`` prints the result AnsiballZ prints
+    for an exception the module does not handle; ``(None, None)`` before 2.19 (nothing to switch; the
+    traceback goes to stderr and there is no result, as under AnsiballZ). Raises LookupError when this
+    ansible-core marks the controller in a way this code does not know: its modules then run the usual
+    way (:func:`ineligible`)."""
+    # pylint: disable=import-outside-toplevel,protected-access
+    from ansible.module_utils import _internal
+
+    if not hasattr(_internal, "is_controller"):
+        return None, None
+    try:
+        from ansible.module_utils._internal import _traceback
+        from ansible.module_utils._internal._ansiballz._loader import _handle_exception
+    except ImportError as error:
+        raise LookupError(f"ansible-core module_utils without {error.name}") from error
+    for name in ("_is_traceback_enabled", "_is_module_traceback_enabled", "_module_tracebacks_enabled_events"):
+        if not hasattr(_traceback, name):
+            raise LookupError(f"ansible-core module_utils without _traceback.{name}")
+
+    def switch():
+        _internal.is_controller = False
+        _traceback._is_traceback_enabled = _traceback._is_module_traceback_enabled
+        _traceback._module_tracebacks_enabled_events = None
+
+    def handle_exception(error):
+        with contextlib.suppress(SystemExit):
+            _handle_exception(error, PROFILE)
+
+    return switch, handle_exception
+
+
+def module_side_problem():
+    """Why a child cannot be made a module process on this ansible-core, or None."""
+    try:
+        _module_side()
+    except (ImportError, LookupError) as error:
+        return str(error)
+    return None
+
+
+def _child(module, json_params, write_fd):
+    """In the forked child: run ``module.main()`` as AnsiballZ would, write what it printed to ``write_fd``.
+    Returns the exit status."""
+    # pylint: disable=import-outside-toplevel,protected-access
+    from ansible.module_utils import basic
+    from ansible.module_utils.common import warnings as module_warnings
+
+    switch, handle_exception = _module_side()
+    if switch is not None:
+        switch()
+    # Nothing the worker (or an earlier run in it) recorded is this module's.
+    module_warnings._global_warnings.clear()
+    module_warnings._global_deprecations.clear()
+    if HAS_BOTOCORE:
+        botocore.session.create_loader = _shared_loader
+    basic._ANSIBLE_ARGS = json_params
+    basic._ANSIBLE_PROFILE = PROFILE
+    atexit._clear()  # the worker's exit handlers are not the module's
+    output = io.StringIO()
+    status = 0
+    with contextlib.redirect_stdout(output):
+        try:
+            importlib.import_module(module).main()
+            raise RuntimeError("New-style module did not handle its own exit.")
+        except SystemExit as exit_:
+            status = exit_.code if isinstance(exit_.code, int) else (0 if exit_.code is None else 1)
+        except Exception as error:  # pylint: disable=broad-except
+            # What AnsiballZ does with an exception the module does not handle.
+            status = 1
+            if handle_exception is None:  # before 2.19: the traceback on stderr, no result
+                traceback.print_exc()
+            else:  # 2.19+: {"failed": true, "exception": ...} on stdout
+                handle_exception(error)
+        finally:
+            # What the module registered, as at the exit of its own Python (AnsibleModule.tmpdir's removal).
+            atexit._run_exitfuncs()
+    data = output.getvalue().encode("utf-8", "surrogateescape")
+    while data:
+        data = data[os.write(write_fd, data) :]
+    return status
+
+
+def run(module, json_params):
+    """Run the module ``module`` (a Python module path) with ``json_params`` (the bytes AnsiballZ would
+    pass) in a child forked from this process. Returns ``{"stdout", "stderr", "rc"}`` as
+    ``_low_level_execute_command`` would: what the module printed, what it wrote to its stderr, its exit
+    status (negative: the signal that killed it)."""
+    with tempfile.TemporaryFile() as errors:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; its coverage is not collected
+            status = 1
+            try:
+                os.close(read_fd)
+                os.dup2(errors.fileno(), 2)
+                status = _child(module, json_params, write_fd)
+            finally:
+                os._exit(status)  # pylint: disable=protected-access
+        os.close(write_fd)
+        try:
+            with os.fdopen(read_fd, "rb") as pipe:
+                data = pipe.read()
+            status = os.waitpid(pid, 0)[1]
+        except BaseException:
+            # The task's timeout (or an interrupt) in the worker: stop the child with it.
+            with contextlib.suppress(OSError):
+                os.kill(pid, 9)
+                os.waitpid(pid, 0)
+            raise
+        errors.seek(0)
+        stderr = errors.read().decode("utf-8", "surrogateescape")
+    rc = os.waitstatus_to_exitcode(status)
+    if rc < 0:
+        stderr += f"the module's process was killed by signal {-rc}"
+    return {"stdout": data.decode("utf-8", "surrogateescape"), "stderr": stderr, "rc": rc}
+
+
+def encode_arguments(module_args):
+    """The bytes AnsiballZ gives a module as ``_ANSIBLE_ARGS``, on the ansible-core at hand."""
+    # pylint: disable=import-outside-toplevel
+    params = {"ANSIBLE_MODULE_ARGS": module_args}
+    try:
+        from ansible.module_utils.common.json import Direction, get_module_encoder  # ansible-core 2.19+
+    except ImportError:  # ansible-core 2.17 and 2.18
+        from ansible.module_utils.common.json import AnsibleJSONEncoder
+
+        return json.dumps(params, cls=AnsibleJSONEncoder, vault_to_text=True).encode("utf-8", "surrogateescape")
+    encoder = get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE)
+    return json.dumps(params, cls=encoder).encode("utf-8", "surrogateescape")
+
+
+def parse_result(action, res):
+    """The action's own parser of a module's output (it takes the serialization profile from 2.19 on)."""
+    parser = action._parse_returned_data  # pylint: disable=protected-access
+    try:
+        takes_profile = len(inspect.signature(parser).parameters) > 1
+    except (TypeError, ValueError):
+        takes_profile = True
+    return parser(res, PROFILE) if takes_profile else parser(res)
+
+
+_MODULE_SIDE_PROBLEM = module_side_problem()
+
+
+class InProcessModules:
+    """Mixin for the action plugins of this collection (before ``ActionBase`` in the bases): their
+    ``_execute_module`` runs a module of this collection in a forked child when :func:`ineligible`
+    finds nothing against it, and the usual way otherwise."""
+
+    def _resolve_module(self, name):
+        """The module's FQCN, as _execute_module would find it (short names through ``collections``)."""
+        from ansible.plugins.loader import module_loader  # pylint: disable=import-outside-toplevel
+
+        try:
+            context = module_loader.find_plugin_with_context(name, collection_list=self._task.collections)
+        except Exception:  # pylint: disable=broad-except
+            return name
+        return context.resolved_fqcn if context.resolved else name
+
+    def _in_process_refusal(self, name, task_vars, wrap_async):
+        interpreter = task_vars.get("ansible_python_interpreter")
+        enabled = task_vars.get(VARIABLE, True)
+        try:
+            interpreter = self._templar.template(interpreter)
+            enabled = self._templar.template(enabled)
+        except Exception:  # pylint: disable=broad-except
+            return "ansible_python_interpreter or " + VARIABLE + " cannot be templated here"
+        return ineligible(
+            name,
+            transport=getattr(self._connection, "transport", None),
+            interpreter=interpreter,
+            enabled=enabled,
+            become=bool(getattr(self._play_context, "become", False)),
+            run_async=bool(wrap_async or self._task.async_val),
+            environment=self._task.environment,
+        )
+
+    def _execute_module(
+        self,
+        module_name=None,
+        module_args=None,
+        tmp=None,
+        task_vars=None,
+        persist_files=False,
+        delete_remote_tmp=None,
+        wrap_async=False,
+        ignore_unknown_opts=False,
+    ):  # pylint: disable=too-many-arguments
+        task_vars = task_vars if task_vars is not None else {}
+        name = self._resolve_module(module_name or self._task.action)
+        refusal = self._in_process_refusal(name, task_vars, wrap_async)
+        if refusal:
+            self._display.vvv(f"{name}: the module runs the usual way (AnsiballZ): {refusal}")
+            return super()._execute_module(
+                module_name=module_name,
+                module_args=module_args,
+                tmp=tmp,
+                task_vars=task_vars,
+                persist_files=persist_files,
+                delete_remote_tmp=delete_remote_tmp,
+                wrap_async=wrap_async,
+                ignore_unknown_opts=ignore_unknown_opts,
+            )
+        return self._execute_module_in_process(name, module_args, task_vars, ignore_unknown_opts)
+
+    def _execute_module_in_process(self, name, module_args, task_vars, ignore_unknown_opts):
+        from ansible.vars.clean import remove_internal_keys  # pylint: disable=import-outside-toplevel
+
+        module_args = dict(self._task.args if module_args is None else module_args)
+        self._update_module_args(name, module_args, task_vars, ignore_unknown_opts=ignore_unknown_opts)
+        self._display.vvv(f"{name}: the module runs in a child forked from the worker ({sys.executable})")
+        self._used_interpreter = sys.executable
+        data = parse_result(self, run(module_path(name), encode_arguments(module_args)))
+        # What _execute_module does to a module's result after parsing it (no remote tmp, no async here).
+        data.pop("_ansible_suppress_tmpdir_delete", None)
+        if "results" in data and not isinstance(data["results"], (list, tuple)):
+            data["ansible_module_results"] = data.pop("results")
+            self._display.warning("Found internal 'results' key in module return, renamed to 'ansible_module_results'.")
+        remove_internal_keys(data)
+        for stream in ("stdout", "stderr"):
+            if stream in data and f"{stream}_lines" not in data:
+                data[f"{stream}_lines"] = (data[stream] or "").splitlines()
+        return data
+
+
+class InProcessAction(InProcessModules, NormalAction):
+    """The action of a module of this collection that needs nothing but running it: Ansible's ``normal``
+    action, with the module run in a forked child when it can. Each such module's file under
+    plugins/action/ exports it as its ``ActionModule``."""
+
+    TRANSFERS_FILES = False
