@@ -4,7 +4,9 @@ Runs ansible-playbook on the local emulator and prints figures; nothing is asser
 on a reset emulator with the realism knobs at 0 (VPC links AVAILABLE and targets healthy at once):
 
   A  3 accounts / 3 services (inventories/local, without the gateway's policy): this collection (site.yml) against the
-     stock baseline (benchmarks/stock/site.yml), cold converge then no-op, interleaved, --pairs times
+     stock baseline (benchmarks/stock/site.yml), cold converge then no-op, interleaved, --pairs times; and the
+     collection again with multiaccount_apigateway_in_process=false ("ansiballz": every module run in a new
+     Python, the usual way), to show what running the modules in a forked child saves
   B  3 and 24 services over the same two provider accounts (collection): cold + no-op each
   C  24 services over 4 provider accounts (collection): cold + no-op (with B: cost of an account)
   D  100 services over 20 provider accounts (collection): cold + no-op (scale); the shared NLB
@@ -346,6 +348,9 @@ class Bench:
             ANSIBLE_NOCOLOR="1",
         )
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, playbook]
+        if product == "ansiballz":
+            # The collection with every module run the usual way (a new Python per module run).
+            command += ["-e", "multiaccount_apigateway_in_process=false"]
         if PROGRESS:
             print(f"   running {case} {label} {product} {phase} ...", end="", flush=True)
         emulator(self.url, "/moto-api/emulator/calls", "DELETE")
@@ -438,7 +443,7 @@ def case_a(bench, pairs):
     inventory = bench.inventory("A-local")
     series = {}
     for pair in range(1, pairs + 1):
-        order = ("collection", "stock") if pair % 2 else ("stock", "collection")
+        order = ("collection", "stock", "ansiballz") if pair % 2 else ("stock", "ansiballz", "collection")
         for product in order:
             reset(bench.url)
             for phase in ("cold", "noop"):
@@ -566,6 +571,16 @@ def summarize(results, pairs):
             )
         else:
             s.missing(criterion, "A")
+    # A: what running the modules in a forked child saves (figures only, no criterion).
+    for phase in ("cold", "noop"):
+        if a and ("ansiballz", phase) in a:
+            mine, usual = a[("collection", phase)], a[("ansiballz", phase)]
+            ratio = mine["wall"] / usual["wall"] if usual["wall"] else float("inf")
+            s.lines.append(
+                f"   info  3 services, {PHASE_NAMES[phase]}: modules run in a forked child vs the usual way (AnsiballZ)\n"
+                f"         {ratio:.2f}x: {mine['wall']:.1f} s / {usual['wall']:.1f} s; the same module runs "
+                f"({mine['module_runs']:.0f} / {usual['module_runs']:.0f}) and AWS calls ({mine['calls']:.0f} / {usual['calls']:.0f})"
+            )
     for phase, minimum in (("cold", 59), ("noop", 33)):
         criterion = f"3 services, {PHASE_NAMES[phase]} AWS calls at most 2x the minimum (about {minimum}): at most {2 * minimum}"
         run = a[("collection", phase)] if a else (b[3][phase] if b else None)
@@ -774,7 +789,7 @@ def summarize(results, pairs):
         s.missing(criterion, "G")
 
     # no-op changed = 0 everywhere (the collection's runs; the stock baseline's are shown beside).
-    noops = [r for r in results["_runs"] if r["phase"] == "noop" and r["product"] == "collection"]
+    noops = [r for r in results["_runs"] if r["phase"] == "noop" and r["product"] in ("collection", "ansiballz")]
     criterion = "no-op changed = 0 everywhere (every no-op run of the collection)"
     if noops:
         changed = [f"{r['case']} {r['label']}: {r['changed']}" for r in noops if r["changed"]]
