@@ -1,5 +1,7 @@
 """The emulator's API-call counter (used by benchmarks/scale.py), not a fidelity patch."""
 
+import threading
+import time
 import urllib.error
 
 import pytest
@@ -183,3 +185,43 @@ def test_a_new_throttle_setting_starts_every_streak_again(emulator, aws):
         emulator.knobs(throttle_fraction=0)
     assert after_knob == ["RequestLimitExceeded", "RequestLimitExceeded", "served"]
     assert after_reset == ["RequestLimitExceeded", "RequestLimitExceeded", "served"]
+
+
+def test_a_pause_answers_the_next_such_call_late_once_counted_at_once(emulator, aws):
+    """interrupt.py's pause: the call is counted (and served) at once, its answer leaves N s later, once."""
+    http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+    sts = aws.client("sts")
+    sts.get_caller_identity()  # the client is made and warm before the timed calls
+    assert http(emulator.url + "/moto-api/emulator/pause", "POST", {"call": "sts:GetCallerIdentity", "seconds": 3})[
+        "call"
+    ] == ("sts:GetCallerIdentity")
+    answered = []
+    caller = threading.Thread(target=lambda: answered.append(sts.get_caller_identity()["Account"]))
+    started = time.monotonic()
+    caller.start()
+    deadline = started + 10
+    while http(emulator.url + "/moto-api/emulator/calls")["calls"].get("sts:GetCallerIdentity", 0) < 2:
+        assert time.monotonic() < deadline, "the paused call was never counted"
+        time.sleep(0.05)
+    counted_after = time.monotonic() - started
+    assert caller.is_alive() and not answered, "the answer left before the pause ended"
+    caller.join(10)
+    assert answered and time.monotonic() - started >= 3 > counted_after
+    assert http(emulator.url + "/moto-api/emulator/pause") == {"call": None, "seconds": 0.0}  # once
+    started = time.monotonic()
+    sts.get_caller_identity()
+    assert time.monotonic() - started < 2
+
+
+def test_a_pause_is_refused_without_a_call_key_and_seconds_and_ends_with_delete(emulator):
+    for body in (
+        {"call": "sts:GetCallerIdentity"},
+        {"call": "nope", "seconds": 1},
+        {"seconds": 1},
+        {"call": "a:b", "seconds": 0},
+    ):
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            http(emulator.url + "/moto-api/emulator/pause", "POST", body)
+        assert excinfo.value.code == 400, body
+    http(emulator.url + "/moto-api/emulator/pause", "POST", {"call": "ec2:DescribeVpcs", "seconds": 5})
+    assert http(emulator.url + "/moto-api/emulator/pause", "DELETE") == {"call": None, "seconds": 0.0}

@@ -18,9 +18,11 @@ on and finish its work after its controller is gone. This tool becomes a child s
 that the descendants of a killed process are re-parented to it, kills until none is left, and reaps
 them. No graceful stop: nothing of the command runs after the kill.
 
-The kill lands within one poll (plus the time to walk /proc) after the call: a module that makes
-many calls in quick succession may have made a few more by then, and which ones varies from run to
-run. A shorter --interval (0.05) lands more often inside the module that made the call.
+The emulator answers the call --pause seconds late (default 30; ``POST /moto-api/emulator/pause``), so
+the kill lands while the module that made the call still waits for its answer: nothing after it runs,
+however late a loaded machine lets this tool poll. With --pause 0, the kill lands within one poll (plus
+the time to walk /proc) after the call: a module that makes many calls in quick succession may have
+made a few more by then, and which ones varies from run to run.
 
 A key names one counter of the emulator exactly, as the endpoint reports it: ``service:Action`` for
 query and JSON protocols (``elasticloadbalancing:CreateLoadBalancer``, ``ec2:CreateVpc``), and
@@ -72,6 +74,16 @@ def endpoint_calls_url():
     if parsed.scheme != "http" or not loopback:
         die(f"AWS_ENDPOINT_URL must be an http URL of a loopback emulator, not {endpoint!r}")
     return endpoint.rstrip("/") + "/moto-api/emulator/calls"
+
+
+def set_pause(url, call, seconds):
+    """Ask the emulator to answer the next ``call`` ``seconds`` late (``seconds`` 0: end the pause)."""
+    pause = url.replace("/moto-api/emulator/calls", "/moto-api/emulator/pause")
+    body = json.dumps({"call": call, "seconds": seconds}).encode() if seconds else None
+    request = urllib.request.Request(pause, data=body, method="POST" if seconds else "DELETE")
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as answer:  # nosec - a loopback emulator only
+        return json.load(answer)
 
 
 def read_calls(url):
@@ -175,6 +187,15 @@ def parse_args(argv):
     parser.add_argument("--log", required=True, help="file for the output of the command")
     parser.add_argument("--interval", type=float, default=0.2, help="seconds between two polls (default 0.2)")
     parser.add_argument(
+        "--pause",
+        type=float,
+        default=30,
+        help=(
+            "the emulator answers the first --call that many seconds late (default 30; 0: not), so that the kill"
+            " lands while the run waits for that answer, however slowly a loaded machine lets this tool poll"
+        ),
+    )
+    parser.add_argument(
         "--not-reached",
         action="append",
         default=[],
@@ -190,6 +211,8 @@ def parse_args(argv):
         args.command = args.command[1:]
     if not args.command:
         parser.error("no command: give it after --")
+    if not 0 <= args.pause <= 600:
+        parser.error("--pause is from 0 to 600 seconds")
     if ":" not in args.call or any(":" not in key for key in args.not_reached):
         parser.error(
             "a call key is service:Action or service:METHOD /path, e.g. elasticloadbalancing:CreateLoadBalancer"
@@ -202,8 +225,19 @@ def main(argv=None):
     url = endpoint_calls_url()
     try:
         start = read_calls(url)
+        if args.pause:
+            set_pause(url, args.call, args.pause)
     except (OSError, ValueError, KeyError) as error:
         die(f"the emulator does not answer at {url}: {error}")
+    try:
+        return interrupt(args, url, start)
+    finally:
+        if args.pause:
+            set_pause(url, args.call, 0)
+
+
+def interrupt(args, url, start):
+    """Run the command, kill it once ``args.call`` is seen; the exit status of main()."""
     subreaper = become_subreaper()
     began = time.monotonic()
     with open(args.log, "wb") as log:

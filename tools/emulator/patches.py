@@ -34,6 +34,12 @@ until it ends, whatever their own window. A new ``hold_seconds`` while a hold la
 (N seconds from now) and keeps what it covers; ``{"hold_seconds": 0}`` ends it. Tests use it to
 keep new things unsettled for as long as their assertions take and to release them at a moment of
 their choosing, so that no assertion races the clock on a loaded machine.
+
+A pause (``POST /moto-api/emulator/pause`` with ``{"call": "service:Action", "seconds": N}``;
+``DELETE`` ends it): the next call counted under that key (as ``GET /moto-api/emulator/calls`` names
+it) is counted and served at once, but answered only N seconds later, once. A test that kills a run
+right after a call (tests/scenarios/interrupt.py) uses it, so that the kill lands while the caller
+still waits for the answer, however slowly the loaded machine lets the killer poll.
 """
 
 import fnmatch
@@ -3577,6 +3583,39 @@ def throttle_response(service, environ):
     return "400 Bad Request", [("Content-Type", "text/xml")], body
 
 
+# The pause (see the docstring): the key of the call to answer late, and how late.
+PAUSE = {"call": None, "seconds": 0.0}
+
+
+def _take_pause(key):
+    """The seconds to wait before answering this call (once per pause), else 0."""
+    with _LOCK:
+        if PAUSE["call"] != key:
+            return 0.0
+        seconds = PAUSE["seconds"]
+        PAUSE.update(call=None, seconds=0.0)
+    return seconds
+
+
+def _pause_endpoint(request, full_url, headers):
+    """GET: the pause; POST {"call": key, "seconds": n}: pause the answer to the next such call; DELETE: end it."""
+    if request.method == "POST":
+        try:
+            body = json.loads(request.get_data(as_text=True) or "{}")
+            call, seconds = body["call"], float(body["seconds"])
+            if not isinstance(call, str) or ":" not in call or not 0 < seconds <= 600:
+                raise ValueError(f"expected a call key 'service:Action' and 0 < seconds <= 600: {body!r}")
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return 400, {"Content-Type": "application/json"}, json.dumps({"error": str(exc)})
+        with _LOCK:
+            PAUSE.update(call=call, seconds=seconds)
+    elif request.method == "DELETE":
+        with _LOCK:
+            PAUSE.update(call=None, seconds=0.0)
+    with _LOCK:
+        return 200, {"Content-Type": "application/json"}, json.dumps(dict(PAUSE))
+
+
 def count_calls():
     """Wrap moto's WSGI dispatcher: count every AWS call (moto-api calls are not), throttle some.
 
@@ -3608,6 +3647,11 @@ def count_calls():
                 CALLS[key] += 1
                 BY_PRINCIPAL.setdefault(principal, Counter())[key] += 1
                 _STREAKS.pop(streak, None)
+            pause = _take_pause(key)
+            if pause:
+                response = original(self, environ, start_response)
+                time.sleep(pause)  # served and counted; the answer leaves only now
+                return response
         return original(self, environ, start_response)
 
     DomainDispatcherApplication.__call__ = __call__
@@ -3688,5 +3732,6 @@ def apply(disabled=(), environ=None):
 
         urls.url_paths["{0}/moto-api/emulator"] = _control_endpoint
         urls.url_paths["{0}/moto-api/emulator/calls"] = _calls_endpoint
+        urls.url_paths["{0}/moto-api/emulator/pause"] = _pause_endpoint
         count_calls()
     return list(_APPLIED)
