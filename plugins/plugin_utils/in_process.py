@@ -270,6 +270,8 @@ def run(module, json_params):
                 os.dup2(errors.fileno(), 2)
                 status = _child(module, json_params, write_fd)
             finally:
+                with contextlib.suppress(Exception):
+                    sys.stderr.flush()  # os._exit() flushes nothing
                 os._exit(status)  # pylint: disable=protected-access
         os.close(write_fd)
         try:
