@@ -3,7 +3,8 @@
 # provider account (loans, 444444444444, us-east-1): a new installation directly on transit_gateway, then
 # transit_gateway -> peering, one provider alone to transit_gateway (provider_connectivity), a switch of
 # the others interrupted after they attached (the gateway's accept skipped: their peerings still carry
-# their paths) and completed by the next run, a provider leaving (provider_state: absent), teardown.
+# their paths) and completed by the next run, one provider back to peering and again to transit_gateway
+# while the others stay, a provider leaving (provider_state: absent), teardown.
 # Against the emulator at $AWS_ENDPOINT_URL (fresh; the caller starts it, e.g. tools/with-emulator.sh
 # 127.0.0.1 5195 tests/scenarios/transit_gateway.sh).
 #
@@ -12,7 +13,7 @@
 # each provider's target and the routes back from the target's subnet, and records any route through a
 # peering that is not active or through the Transit Gateway without an available, associated
 # attachment and a TGW route on each side: there must be none (and it must see loans' return routes
-# deleted by hand). After each switch: what is in place (Transit Gateway, attachments, peerings) is the
+# deleted by hand, which the next converge puts back). After each switch: what is in place (Transit Gateway, attachments, peerings) is the
 # new mode's only - cards (us-west-2) stays on its peering, as a Transit Gateway is regional - and a
 # second run changes nothing. A dry run (--check) of a switch changes nothing. Teardown leaves nothing
 # tagged (Transit Gateway, its route tables and attachments, the RAM share included), and every call
@@ -214,7 +215,17 @@ in_place transit_gateway
 converge transit_gateway again-transit_gateway
 unchanged again-transit_gateway
 
-step "the watcher sees a broken path: loans' return routes deleted by hand"
+step "one provider back to peering (provider_connectivity: peering on loans) while payments stays on transit_gateway, watched; then again: nothing changes; then loans back to transit_gateway, watched"
+echo "provider_connectivity: peering" >>"$work/inventory/host_vars/loans.yml"
+move transit_gateway loans-to-peering
+in_place transit_gateway 222222222222
+converge transit_gateway again-loans-peering
+unchanged again-loans-peering
+sed -i '/^provider_connectivity:/d' "$work/inventory/host_vars/loans.yml"
+move transit_gateway loans-back-to-transit_gateway
+in_place transit_gateway
+
+step "the watcher sees a broken path: loans' return routes deleted by hand; a converge puts them back"
 "$python" - <<'EOF_PY'
 import sys
 sys.path.insert(0, "tests/scenarios")
@@ -235,6 +246,11 @@ if [b for b in broken if b["provider"] != "loans"]:
     sys.exit(f"the watcher saw more than loans broken: {broken}")
 print(f"    the watcher reports {len(broken)} broken hop(s), all loans' way back: {broken[0]['why']}")
 EOF_PY
+converge transit_gateway repair
+"$python" "$watch" state "$work/providers.json" >"$work/repaired.json"
+"$python" -c 'import json, sys; b = json.load(open(sys.argv[1]))["broken"]; sys.exit(f"still broken: {b}" if b else 0)' \
+  "$work/repaired.json"
+echo "    a converge routed loans back through the Transit Gateway"
 
 step "loans leaves (provider_state: absent) on transit_gateway: its attachment, share and routes go; then nothing changes"
 echo "provider_state: absent" >>"$work/inventory/host_vars/loans.yml"
