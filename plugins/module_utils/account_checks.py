@@ -64,6 +64,26 @@ def _describe_filters(filters):
     return ", ".join(f"{key}={value}" for key, value in sorted(filters.items()))
 
 
+def option_problems(checks):
+    """Messages naming each option of ``checks.vpc`` that is not an IP address or a CIDR, before any call.
+
+    The planner gives valid ones; a task written by hand may not, and ipaddress would raise later."""
+    vpc = checks.get("vpc") or {}
+    problems = []
+    for index, target in enumerate(vpc.get("targets") or []):
+        try:
+            ipaddress.ip_address(target)
+        except ValueError:
+            problems.append(f"checks.vpc.targets[{index}]: {target!r} is not an IP address (e.g. 10.0.1.25)")
+    for name in ("cidr", "gateway_vpc_cidr"):
+        if vpc.get(name):
+            try:
+                ipaddress.ip_network(vpc[name], strict=False)
+            except ValueError:
+                problems.append(f"checks.vpc.{name}: {vpc[name]!r} is not a CIDR (e.g. 10.0.0.0/16)")
+    return problems
+
+
 def judge_vpc(check, vpcs, region):
     """Problems of the VPC a provider adopts: missing, ambiguous, another CIDR, targets outside, overlap.
 

@@ -180,6 +180,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.account_ch
     judge_certificate,
     judge_vpc,
     judge_zones,
+    option_problems,
 )
 
 
@@ -216,6 +217,9 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     host, checks = module.params["host"], module.params["checks"]
+    bad_options = option_problems(checks)
+    if bad_options:
+        module.fail_json(msg=f"{host}: " + "; ".join(bad_options))
     if not checks["needed"] or not (checks["availability_zones"] or checks["vpc"] or checks["certificate"]):
         module.exit_json(changed=False, availability_zones=[], vpc=None, certificate=None)
     region = module.region

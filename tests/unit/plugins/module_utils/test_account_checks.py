@@ -113,3 +113,12 @@ def test_ec2_filters():
         {"Name": "tag:Env", "Values": ["1"]},
         {"Name": "vpc-id", "Values": ["vpc-1"]},
     ]
+
+
+def test_options_that_are_not_ips_or_cidrs_are_named_before_any_call():
+    assert checks.option_problems({"vpc": {"targets": ["10.0.1.25", "not-an-ip"], "cidr": "10.0.0.0/33"}}) == [
+        "checks.vpc.targets[1]: 'not-an-ip' is not an IP address (e.g. 10.0.1.25)",
+        "checks.vpc.cidr: '10.0.0.0/33' is not a CIDR (e.g. 10.0.0.0/16)",
+    ]
+    assert checks.option_problems({"vpc": {"targets": ["10.0.1.25"], "gateway_vpc_cidr": "10.100.0.0/16"}}) == []
+    assert checks.option_problems({"vpc": None}) == []

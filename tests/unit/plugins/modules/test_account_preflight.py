@@ -62,6 +62,15 @@ def test_a_missing_zone_and_a_missing_vpc_fail_together_naming_host_and_fields(m
     assert [problem["field"] for problem in result["problems"]] == ["shared_gateway_subnets[1].az", "provider_vpc_id"]
 
 
+def test_a_target_that_is_not_an_ip_fails_naming_the_option_before_any_call(monkeypatch, capsys):
+    with mocked_aws(monkeypatch):
+        calls = record_api_calls(monkeypatch)
+        vpc = {"filters": {"vpc-id": "vpc-0123456789abcdef0"}, "field": "provider_vpc_id", "targets": ["not-an-ip"]}
+        result = run_module(module_under_test.main, {"host": "payments", "checks": checks(["us-east-1a"], vpc)}, capsys)
+    assert result["failed"] and calls == []
+    assert result["msg"] == "payments: checks.vpc.targets[0]: 'not-an-ip' is not an IP address (e.g. 10.0.1.25)"
+
+
 def import_certificate(host):
     """A self-signed certificate for ``host`` imported into ACM (imported certificates are ISSUED)."""
     import datetime
