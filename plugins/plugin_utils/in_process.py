@@ -179,8 +179,10 @@ def _module_side():
     ansible-core marks the controller in a way this code does not know: its modules then run the usual
     way (:func:`ineligible`)."""
     # pylint: disable=import-outside-toplevel,protected-access
-    from ansible.module_utils import _internal
-
+    try:
+        from ansible.module_utils import _internal
+    except ImportError:  # ansible-core 2.17: no controller mark in module_utils
+        return None, None
     if not hasattr(_internal, "is_controller"):
         return None, None
     try:
@@ -268,6 +270,11 @@ def run(module, json_params):
             try:
                 os.close(read_fd)
                 os.dup2(errors.fileno(), 2)
+                # The worker's sys.stderr may not write to fd 2 (a test runner's capture, a display):
+                # the module's stderr goes to the file as it would from its own Python.
+                sys.stderr = open(
+                    2, "w", encoding="utf-8", errors="surrogateescape", closefd=False
+                )  # pylint: disable=consider-using-with
                 status = _child(module, json_params, write_fd)
             finally:
                 with contextlib.suppress(Exception):

@@ -90,9 +90,20 @@ smoke() {
   # The tests of the plugins that use ansible-core's APIs (action, inventory, filter plugins and the
   # module_utils they share); the module tests (moto in-process) run on the pinned core, and this
   # release runs every module in the converge below.
-  echo "=== compat $label: unit tests (action, inventory, module_utils)"
+  echo "=== compat $label: unit tests (action, inventory, module_utils, plugin_utils)"
   (cd "$root" && PYTHONPATH="$venv/collections" "$venv/bin/python" -m pytest -q -p no:cacheprovider \
-    tests/unit/plugins/action tests/unit/plugins/inventory tests/unit/plugins/module_utils)
+    tests/unit/plugins/action tests/unit/plugins/inventory tests/unit/plugins/module_utils \
+    tests/unit/plugins/plugin_utils)
+
+  echo "=== compat $label: a module of the collection runs in a child forked from the worker"
+  local proof="$root/.cache/compat/$label-in-process.log"
+  (cd "$root" && ANSIBLE_CONFIG="$root/ansible.cfg" "$venv/bin/ansible" localhost -c local -vvv \
+    -m multiaccount.apigateway.vpc_link_info -a region=us-east-1 \
+    -e 'ansible_python_interpreter={{ ansible_playbook_python }}') >"$proof" 2>&1 ||
+    { tail -n 30 "$proof"; echo "compat $label: vpc_link_info failed (log: $proof)" >&2; return 1; }
+  grep -h "the module runs" "$proof" | sed 's/^/    /'
+  grep -q "runs in a child forked from the worker" "$proof" ||
+    { echo "compat $label: the module did not run in a forked child (log: $proof)" >&2; return 1; }
 
   echo "=== compat $label: converge inventories/local, then a no-op re-run"
   curl -sf -X POST "$AWS_ENDPOINT_URL/moto-api/reset" >/dev/null

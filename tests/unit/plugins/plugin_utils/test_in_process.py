@@ -8,6 +8,7 @@ run itself (with the fake module of fake_modules/), the warm-up of the controlle
 the action plugins, through the action of one of the modules (every module of the collection has one)."""
 
 import importlib
+import io
 import json
 import os
 import sys
@@ -279,6 +280,14 @@ def test_ineligible_where_a_child_cannot_become_a_module_process(monkeypatch):
 
 def test_this_ansible_core_lets_a_child_become_a_module_process():
     assert in_process.module_side_problem() is None
+
+
+def test_run_returns_what_the_module_wrote_to_its_stderr_whatever_the_worker_made_of_sys_stderr(monkeypatch):
+    # Ansible's worker replaces sys.stderr with a StringIO: the module's stderr must still reach the result.
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    result = run_fake(behaviour="stderr")
+    assert result["rc"] == 0 and result["stderr"] == "the fake module says something on its stderr\n"
+    assert sys.stderr.getvalue() == ""
 
 
 def test_run_of_a_module_that_exits_without_a_result():
@@ -568,7 +577,8 @@ def test_the_action_fails_the_task_of_a_module_without_a_result(fake_routes, tmp
     assert len(fake_routes[1]) == 1
     assert result["failed"] is True and result["rc"] == 3
     assert result["module_stdout"] == ""
-    assert "deserialization failed" in result["msg"]
+    # Ansible's own words for a module without a result: 2.19+, and before.
+    assert "deserialization failed" in result["msg"] or result["msg"].startswith("MODULE FAILURE")
 
 
 def test_the_action_leaves_no_module_tmpdir_behind(fake_routes, tmp_path):

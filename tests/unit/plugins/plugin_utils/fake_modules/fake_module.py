@@ -17,6 +17,7 @@ and reports the count; ``loader``: reports the id of the data loader of a new bo
 
 import os
 import signal
+import sys
 import time
 
 import botocore.session
@@ -36,6 +37,7 @@ BEHAVIOURS = (
     "loader",
     "tmpdir",
     "warn",
+    "stderr",
 )
 RUNS = {"count": 0}
 
@@ -76,6 +78,9 @@ def main():
         module.exit_json(changed=False, loader=id(botocore.session.Session().get_component("data_loader")))
     if behaviour == "tmpdir":
         module.exit_json(changed=False, tmpdir=module.tmpdir)
+    if behaviour == "stderr":
+        sys.stderr.write("the fake module says something on its stderr\n")
+        module.exit_json(changed=False)
     if behaviour == "warn":
         module.warn("the fake module warns")
         module.deprecate("the fake option goes away", version="9.0.0", collection_name="multiaccount.apigateway")
