@@ -206,13 +206,13 @@ def _module_side():
     return switch, handle_exception
 
 
-def module_side_problem():
-    """Why a child cannot be made a module process on this ansible-core, or None."""
+def _module_side_once():
+    """``((switch, handle_exception), None)``, or ``((None, None), why)`` when :func:`_module_side` cannot
+    make a child a module process on this ansible-core."""
     try:
-        _module_side()
+        return _module_side(), None
     except (ImportError, LookupError) as error:
-        return str(error)
-    return None
+        return (None, None), str(error)
 
 
 def _child(module, json_params, write_fd):
@@ -222,7 +222,7 @@ def _child(module, json_params, write_fd):
     from ansible.module_utils import basic
     from ansible.module_utils.common import warnings as module_warnings
 
-    switch, handle_exception = _module_side()
+    switch, handle_exception = _MODULE_SIDE
     if switch is not None:
         switch()
     # Nothing the worker (or an earlier run in it) recorded is this module's.
@@ -323,7 +323,8 @@ def parse_result(action, res):
     return parser(res, PROFILE) if takes_profile else parser(res)
 
 
-_MODULE_SIDE_PROBLEM = module_side_problem()
+# Found once, in the controller: every child of it uses the same.
+_MODULE_SIDE, _MODULE_SIDE_PROBLEM = _module_side_once()
 
 
 class InProcessModules:
@@ -410,6 +411,6 @@ class InProcessModules:
 class InProcessAction(InProcessModules, NormalAction):
     """The action of a module of this collection that needs nothing but running it: Ansible's ``normal``
     action, with the module run in a forked child when it can. Each such module's file under
-    plugins/action/ exports it as its ``ActionModule``."""
+    plugins/action/ subclasses it as its ``ActionModule``."""
 
     TRANSFERS_FILES = False

@@ -279,7 +279,7 @@ def test_ineligible_where_a_child_cannot_become_a_module_process(monkeypatch):
 
 
 def test_this_ansible_core_lets_a_child_become_a_module_process():
-    assert in_process.module_side_problem() is None
+    assert in_process._MODULE_SIDE_PROBLEM is None
 
 
 def test_run_returns_what_the_module_wrote_to_its_stderr_whatever_the_worker_made_of_sys_stderr(monkeypatch):
