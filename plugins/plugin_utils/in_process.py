@@ -25,13 +25,15 @@ leaks from one module run to the next, nor into the worker: each child exits.
 
 The usual way is kept (:func:`ineligible` says why) when the connection is not ``local``, with
 ``become``, ``async`` or a task ``environment``, when ``ansible_python_interpreter`` is not the Python
-running ansible-playbook, when the controller lacks botocore, for modules of other collections, on an
+running ansible-playbook, when the controller lacks botocore, for modules of other collections (but
+the read-only ones an action plugin of this collection runs itself, :data:`FOREIGN_MODULES`), on an
 ansible-core whose module_utils mark the controller in a way this file does not know, and when the
 host variable ``multiaccount_apigateway_in_process`` is false.
 """
 
 import atexit
 import contextlib
+import gc
 import importlib
 import inspect
 import io
@@ -56,6 +58,13 @@ MODULE_PACKAGE = "ansible_collections.multiaccount.apigateway.plugins.modules"
 VARIABLE = "multiaccount_apigateway_in_process"
 PROFILE = "legacy"  # the serialization profile of every module of this collection (no METADATA)
 
+# Modules of other collections that the action plugins of this collection run themselves, read-only,
+# and that run in the child too: the poll of demo_instances' wait (module_utils/waits.py), one run per
+# poll and provider account. A task of another collection's module never reaches this code.
+FOREIGN_MODULES = {
+    "amazon.aws.ec2_instance_info": "ansible_collections.amazon.aws.plugins.modules.ec2_instance_info",
+}
+
 # The service models most modules of this collection load, read once by warm() in the controller.
 WARM_SERVICES = ("ec2", "elbv2", "apigateway", "sts")
 # What warm() imports once in the controller, so that no child imports it again.
@@ -71,8 +80,11 @@ _state = {"warm": False, "loader": None}
 
 
 def module_path(name):
-    """The Python module of a module of this collection (``multiaccount.apigateway.rest_api``), else None."""
+    """The Python module of a module of this collection (``multiaccount.apigateway.rest_api``) or of
+    :data:`FOREIGN_MODULES`, else None."""
     prefix = COLLECTION + "."
+    if isinstance(name, str) and name in FOREIGN_MODULES:
+        return FOREIGN_MODULES[name]
     if not isinstance(name, str) or not name.startswith(prefix):
         return None
     short = name[len(prefix) :]
@@ -165,6 +177,19 @@ def warm(services=WARM_SERVICES, imports=WARM_IMPORTS):
     except Exception:  # pylint: disable=broad-except
         return
     _state["loader"] = loader
+    freeze()
+
+
+def freeze(collect=True):
+    """Move every object this process holds to the garbage collector's permanent generation
+    (:func:`gc.freeze`), so that the collections of a process forked from it later (a worker, a
+    module's child) never walk them: walking them would write to their pages and copy each page the
+    fork shares. Called by :func:`warm` in the controller, once ansible, boto3 and the models are in,
+    and by :func:`run` in the worker before each fork; both processes are short-lived or keep these
+    objects to the end anyway. ``collect`` first frees what is garbage already (once, in the controller)."""
+    if collect:
+        gc.collect()
+    gc.freeze()
 
 
 def _module_side():
@@ -264,6 +289,7 @@ def run(module, json_params):
     status (negative: the signal that killed it)."""
     with tempfile.TemporaryFile() as errors:
         read_fd, write_fd = os.pipe()
+        freeze(collect=False)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; its coverage is not collected
             status = 1

@@ -8,6 +8,7 @@ run itself (with the fake module of fake_modules/), the warm-up of the controlle
 the action plugins, through the action of one of the modules (every module of the collection has one)."""
 
 import importlib
+import importlib.util
 import io
 import json
 import os
@@ -21,6 +22,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.plugins.action import ActionBase
 from ansible_collections.multiaccount.apigateway.plugins.action import vpc_routes as module_action
+from ansible_collections.multiaccount.apigateway.plugins.module_utils import waits
 from ansible_collections.multiaccount.apigateway.plugins.plugin_utils import in_process
 
 FAKE_MODULE = "ansible_collections.multiaccount.apigateway.tests.unit.plugins.plugin_utils.fake_modules.fake_module"
@@ -59,10 +61,23 @@ def test_module_path_of_a_module_of_this_collection():
     )
 
 
+def test_module_path_of_the_poll_of_a_wait():
+    # demo_instances' action polls with amazon.aws.ec2_instance_info: it runs in the child too.
+    assert waits.INSTANCE_INFO in in_process.FOREIGN_MODULES
+    assert (
+        in_process.module_path("amazon.aws.ec2_instance_info")
+        == "ansible_collections.amazon.aws.plugins.modules.ec2_instance_info"
+    )
+    for path in in_process.FOREIGN_MODULES.values():
+        assert importlib.util.find_spec(path) is not None, path
+
+
 @pytest.mark.parametrize(
     "name",
     [
         "amazon.aws.s3_bucket",
+        "amazon.aws.sts_assume_role",
+        "amazon.aws.ec2_instance",
         "rest_api",
         "multiaccount.apigateway.",
         "multiaccount.apigateway.rest-api",
@@ -453,6 +468,40 @@ def test_warm_reads_the_models_once(cold, monkeypatch):
     create_loader.assert_not_called()
     assert cold == ["sts"]
     assert in_process._state["loader"] is loader
+
+
+def test_warm_freezes_what_it_loaded(cold, monkeypatch):
+    frozen = []
+    monkeypatch.setattr(in_process, "freeze", lambda collect=True: frozen.append(collect))
+    in_process.warm(services=("sts",), imports=("json",))
+    assert frozen == [True]
+
+
+def test_freeze_moves_the_objects_to_the_permanent_generation():
+    import gc  # pylint: disable=import-outside-toplevel
+
+    try:
+        gc.unfreeze()
+        assert gc.get_freeze_count() == 0
+        in_process.freeze(collect=False)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_worker_freezes_before_it_forks(monkeypatch):
+    events = []
+    monkeypatch.setattr(in_process, "freeze", lambda collect=True: events.append(("freeze", collect)))
+    fork = os.fork
+
+    def recording_fork():
+        events.append(("fork",))
+        return fork()
+
+    monkeypatch.setattr(in_process.os, "fork", recording_fork)
+    result = run_fake(behaviour="ok")
+    assert result["rc"] == 0, result
+    assert events == [("freeze", False), ("fork",)]
 
 
 def test_warm_imports_what_it_is_given(cold, monkeypatch):
