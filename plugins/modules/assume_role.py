@@ -147,6 +147,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.identity import fingerprint_of_key
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.ram_shares import account_of_arn
 
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")
 SESSION_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{2,64}$")
@@ -171,12 +172,6 @@ def problems_of(params):
     return problems
 
 
-def account_of(arn):
-    """The account id in an ARN (its fifth field), or None."""
-    fields = str(arn or "").split(":")
-    return fields[4] if len(fields) > 5 and fields[4] else None
-
-
 def result_of(answer):
     """The module's result from an AssumeRole answer."""
     creds = answer["Credentials"]
@@ -190,7 +185,7 @@ def result_of(answer):
             session_token=creds["SessionToken"],
             expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else expiration,
         ),
-        account_id=account_of(user.get("Arn")),
+        account_id=account_of_arn(user.get("Arn")) or None,
         arn=user.get("Arn"),
         assumed_role_id=user.get("AssumedRoleId"),
         fingerprint=fingerprint_of_key(creds["AccessKeyId"]),

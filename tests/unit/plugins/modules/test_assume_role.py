@@ -120,9 +120,3 @@ def test_an_aws_refusal_fails_naming_the_role(monkeypatch, capsys):
     assert result["failed"]
     assert result["msg"].startswith(f"Could not assume {ROLE}")
     assert "AccessDenied" in str(result)
-
-
-def test_helpers():
-    assert module_under_test.account_of("arn:aws:sts::333333333333:assumed-role/r/s") == "333333333333"
-    assert module_under_test.account_of("nonsense") is None
-    assert module_under_test.account_of(None) is None
