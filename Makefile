@@ -21,9 +21,6 @@ export AWS_SECRET_ACCESS_KEY := testing
 export AWS_DEFAULT_REGION := us-east-1
 unexport AWS_SESSION_TOKEN AWS_PROFILE AWS_SECURITY_TOKEN
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
-# How often ansible-playbook checks its workers (default 0.001 s): every lane of make test runs one at
-# once on two cores, and their busy polling cost about a tenth of the CPU time of a lane.
-export ANSIBLE_INTERNAL_POLL_INTERVAL ?= 0.05
 export PATH := $(BIN):$(PATH)
 
 .PHONY: help
