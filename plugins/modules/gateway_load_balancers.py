@@ -79,6 +79,16 @@ options:
       - Load balancers and target groups of other VPCs are not touched, except that a listed name in use
         in another VPC is an error.
     type: str
+  vpc_cidrs:
+    description:
+      - The IPv4 CIDR blocks of O(vpc_id), when the caller has just read them (M(multiaccount.apigateway.vpc_target_subnets)
+        returns them as C(vpc_cidrs)). The module then does not read the VPC again.
+      - Omitted, one C(DescribeVpcs) reads them, which also fails the run when O(vpc_id) does not exist.
+      - They decide which targets are in the VPC (an Availability Zone of their subnet) and which are
+        elsewhere (C(all)).
+    type: list
+    elements: str
+    version_added: 0.5.0
   subnet_ids:
     description:
       - Subnets of the load balancers, one per Availability Zone, all in O(vpc_id).
@@ -1057,6 +1067,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.elbv2 impo
 )
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.network import (
     choose_availability_zone,
+    parse_cidr,
     parse_ipv4,
     parse_port,
 )
@@ -1652,6 +1663,17 @@ def validate_params(params):
         problems.append(f"vpc_id: {vpc_id!r} is not a VPC id (vpc-...)")
     if state == "present" and not vpc_id:
         problems.append("vpc_id: required with state=present (the VPC of the load balancers and target groups)")
+    known_cidrs = None
+    if params.get("vpc_cidrs") is not None:
+        networks = set()
+        for index, value in enumerate(params["vpc_cidrs"]):
+            try:
+                networks.add(parse_cidr(value, f"vpc_cidrs[{index}]"))
+            except ValueError as error:
+                problems.append(str(error))
+        if not params["vpc_cidrs"]:
+            problems.append("vpc_cidrs: empty; give the VPC's CIDR blocks, or omit it to read them")
+        known_cidrs = [str(network) for network in sorted(networks)]
     wait_timeout = params.get("wait_timeout")
     if wait_timeout is not None and wait_timeout < 1:
         problems.append(f"wait_timeout: {wait_timeout!r} must be a positive number of seconds")
@@ -1677,6 +1699,7 @@ def validate_params(params):
         "state": state,
         "gateway": gateway,
         "vpc_id": vpc_id,
+        "vpc_cidrs": known_cidrs,
         "subnet_ids": subnet_ids,
         "load_balancers": balancers,
         "target_groups": groups,
@@ -3238,7 +3261,10 @@ class Reconciler:
         spec = self.spec
         vpc_id = spec["vpc_id"]
         snap = {"cidrs": [], "balancers": {}, "groups": {}, "subnets": None, "links": None, "security_groups": None}
-        if spec["state"] == "present":
+        if spec["state"] == "present" and spec.get("vpc_cidrs"):
+            # Read by the caller just before (vpc_target_subnets): no second DescribeVpcs.
+            snap["cidrs"] = list(spec["vpc_cidrs"])
+        elif spec["state"] == "present":
             vpcs = describe_vpcs(self.ec2, [vpc_id])
             if not vpcs:
                 self.module.fail_json(msg=f"vpc_id: VPC {vpc_id} not found in this account and region")
@@ -3575,6 +3601,7 @@ def main():
         state=dict(type="str", default="present", choices=["present", "absent"]),
         gateway=dict(type="str", required=True),
         vpc_id=dict(type="str"),
+        vpc_cidrs=dict(type="list", elements="str"),
         subnet_ids=dict(type="list", elements="str"),
         load_balancers=dict(
             type="list",

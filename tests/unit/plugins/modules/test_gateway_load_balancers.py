@@ -844,6 +844,38 @@ def test_unknown_vpc_fails_naming_vpc_id(aws, capsys):
     )
 
 
+def test_vpc_cidrs_given_spare_the_vpc_read_and_place_the_targets_alike(aws, capsys, monkeypatch):
+    calls = record_api_calls(monkeypatch)
+    read = run(module_args(aws), capsys, check_mode=True)
+    assert calls.count("DescribeVpcs") == 1
+    del calls[:]
+    given = run(module_args(aws, vpc_cidrs=["10.210.0.0/16"]), capsys, check_mode=True)
+    assert "DescribeVpcs" not in calls
+    # The same plan: the targets outside the VPC go to zone "all" either way.
+    assert given["actions"] == read["actions"] and given["diff"] == read["diff"]
+    assert any("(az all)" in action for action in read["actions"]), read["actions"]
+    # A target inside the given blocks gets no zone (AWS takes its subnet's); outside, "all".
+    inside = module_args(aws, vpc_cidrs=["10.1.0.0/16"])
+    planned = run(inside, capsys, check_mode=True)
+    assert not any("(az all)" in action for action in planned["actions"]), planned["actions"]
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (["10.210.0.0/33"], "vpc_cidrs[0]: '10.210.0.0/33' is not a valid IPv4 CIDR block"),
+        (["10.210.0.1/16"], "vpc_cidrs[0]: '10.210.0.1/16' is not a valid IPv4 CIDR block"),
+        (["fd00::/8"], "vpc_cidrs[0]: 'fd00::/8' is an IPv6 CIDR"),
+        ([], "vpc_cidrs: empty; give the VPC's CIDR blocks, or omit it to read them"),
+    ],
+)
+def test_bad_vpc_cidrs_fail_before_any_call_naming_the_entry(aws, capsys, monkeypatch, value, message):
+    calls = record_api_calls(monkeypatch)
+    result = run(module_args(aws, vpc_cidrs=value), capsys)
+    assert result["failed"] is True and message in result["msg"], result["msg"]
+    assert calls == []
+
+
 def test_option_vpc_links_returns_our_links_from_one_read_shared_with_the_deletion_check(aws, capsys, monkeypatch):
     applied = run(module_args(aws), capsys)
     assert applied["vpc_links"] == []
