@@ -10,12 +10,28 @@ here, in the controller's worker process, instead of in a module process that wo
 compile Ansible's module support again (about a second of CPU per run). The result is the module's.
 """
 
+import glob
+import os
+
+import yaml
 from ansible.plugins.action import ActionBase
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight_step import (
     PREFLIGHT_ARGUMENT_SPEC,
     known_regions,
     preflight_outcome,
 )
+
+# The collection's roles, next to plugins/ (in a checkout and in an installed collection alike).
+ROLES_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "roles")
+
+
+def role_argument_specs(roles_dir=ROLES_DIR):
+    """``{role: its meta/argument_specs.yml, loaded}`` of the collection's roles."""
+    specs = {}
+    for path in sorted(glob.glob(os.path.join(roles_dir, "*", "meta", "argument_specs.yml"))):
+        with open(path, encoding="utf-8") as handle:
+            specs[os.path.basename(os.path.dirname(os.path.dirname(path)))] = yaml.safe_load(handle)
+    return specs
 
 
 class ActionModule(ActionBase):
@@ -27,7 +43,9 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=PREFLIGHT_ARGUMENT_SPEC)
-        outcome, warnings, failure = preflight_outcome(args["accounts"], known_regions())
+        # The roles' own variables are checked here, once for every host, so that the playbooks can
+        # include the roles without their per-host argument validation (rolespec_validate: false).
+        outcome, warnings, failure = preflight_outcome(args["accounts"], known_regions(), role_argument_specs())
         result.update(outcome)
         if warnings:
             result["warnings"] = warnings

@@ -11,7 +11,8 @@ only thing it reads besides its input is the list of regions the controller's bo
 free of boto3 and botocore.
 """
 
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import build_plan
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan import APPLY_KEYS, build_plan
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.preflight import format_finding
 
 PREFLIGHT_ARGUMENT_SPEC = dict(
@@ -41,14 +42,66 @@ def known_regions():
     return sorted(regions) or None
 
 
-def preflight_outcome(accounts, regions):
+def apply_key_specs(argument_specs):
+    """``{variable: (role, its option spec)}`` of the apply-time variables (``plan.APPLY_KEYS``, the ``*_plan``
+    facts left out: the preflight makes them) from ``{role: its meta/argument_specs.yml, loaded}``.
+
+    A variable that several entry points or roles declare has one spec (a unit test keeps them equal).
+    """
+    specs = {}
+    for role in sorted(argument_specs or {}):
+        for _entry, entry_spec in sorted(((argument_specs[role] or {}).get("argument_specs") or {}).items()):
+            for name, option in sorted((entry_spec.get("options") or {}).items()):
+                if name in APPLY_KEYS and not name.endswith("_plan"):
+                    specs.setdefault(name, (role, option))
+    return specs
+
+
+def apply_key_problems(accounts, specs):
+    """Errors (the planner's ``{host, field, message}``) of the apply-time variables each host sets,
+    checked against the roles' argument specs (``apply_key_specs``).
+
+    The planner checks the inventory contract; these are the variables only the roles read (waits,
+    report, probe, credentials options). Checked here once for every host, before any AWS change, the
+    playbooks can include the roles with ``rolespec_validate: false``.
+    """
+    errors = []
+    for account in accounts:
+        values = account.get("vars") or {}
+        given = {name: values[name] for name in sorted(values) if name in specs}
+        if not given:
+            continue
+        result = ArgumentSpecValidator({name: specs[name][1] for name in given}).validate(given)
+        for error in result.errors:
+            message = str(error)
+            field = next((name for name in given if f"'{name}'" in message or f" {name} " in message), None)
+            where = f"ansible-doc -t role multiaccount.apigateway.{specs[field][0]}" if field else "the roles' docs"
+            errors.append(
+                {
+                    "host": account["host"],
+                    "field": field or "role variables",
+                    "message": f"{message}; {where} lists what it takes",
+                }
+            )
+    return errors
+
+
+def preflight_outcome(accounts, regions, argument_specs=None):
     """``(result, warnings, failure)`` of the preflight step over ``accounts``.
+
+    ``argument_specs``: ``{role: its meta/argument_specs.yml, loaded}``; with them, the apply-time
+    variables each host sets are checked against them too (``apply_key_problems``).
 
     ``result`` holds ``changed``, ``checked``, ``services`` and ``plan`` (and ``errors`` when the
     inventory has problems); ``warnings`` one line per warning; ``failure`` the message that names
     every problem, None when there is none.
     """
     report = build_plan(accounts, regions)
+    if argument_specs:
+        extra = apply_key_problems(accounts, apply_key_specs(argument_specs))
+        if extra:
+            report["errors"] = list(report["errors"]) + extra
+            report["plan"] = None
     result = dict(changed=False, checked=report["checked"], services=report["services"], plan=report["plan"])
     warnings = [format_finding(warning) for warning in report["warnings"]]
     errors = report["errors"]

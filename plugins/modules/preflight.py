@@ -41,6 +41,11 @@ description:
     collection's prefixes (C(provider_vpc_), C(shared_gateway_), C(peering_accept_),
     C(api_publish_), C(verify_), C(account_credentials_), C(preflight_)) but is no variable of the
     collection, naming the closest known key (a typo is never silently ignored)."
+  - "Its action plugin also checks the variables only the roles read (waits, the report, the probe,
+    the credentials options: not the planning keys above) against the roles' C(meta/argument_specs.yml),
+    for every host at once, naming host and variable. The collection's playbooks therefore include
+    the roles with C(rolespec_validate: false) instead of validating every role, entry point and host
+    in a task of its own. The module run the usual way (no action plugin) does not do this check."
   - "Then plans every account (RV(plan)): the desired state of the gateway account (VPC, subnets,
     route table, load balancers with listeners, target groups with IP targets, VPC links, peering
     requests, API routes) and of each provider account (VPC to adopt or create, service subnets,
