@@ -96,6 +96,7 @@ def test_every_role_variable_the_planner_does_not_check_has_one_spec():
     } <= set(loaded)
     specs = apply_key_specs(loaded)
     assert set(specs) == {key for key in APPLY_KEYS if not key.endswith("_plan")}
+
     # A variable declared by several entry points (or roles) is declared alike (its description may
     # differ), so one spec checks it.
     def checked(option):
