@@ -3261,14 +3261,15 @@ class Reconciler:
         spec = self.spec
         vpc_id = spec["vpc_id"]
         snap = {"cidrs": [], "balancers": {}, "groups": {}, "subnets": None, "links": None, "security_groups": None}
-        if spec["state"] == "present" and spec.get("vpc_cidrs"):
-            # Read by the caller just before (vpc_target_subnets): no second DescribeVpcs.
-            snap["cidrs"] = list(spec["vpc_cidrs"])
-        elif spec["state"] == "present":
-            vpcs = describe_vpcs(self.ec2, [vpc_id])
-            if not vpcs:
-                self.module.fail_json(msg=f"vpc_id: VPC {vpc_id} not found in this account and region")
-            snap["cidrs"] = vpc_cidrs(vpcs[0])
+        if spec["state"] == "present":
+            if spec.get("vpc_cidrs"):
+                # Read by the caller just before (vpc_target_subnets): no second DescribeVpcs.
+                snap["cidrs"] = list(spec["vpc_cidrs"])
+            else:
+                vpcs = describe_vpcs(self.ec2, [vpc_id])
+                if not vpcs:
+                    self.module.fail_json(msg=f"vpc_id: VPC {vpc_id} not found in this account and region")
+                snap["cidrs"] = vpc_cidrs(vpcs[0])
             names = security_group_names(spec)
             if names:
                 snap["security_groups"] = {

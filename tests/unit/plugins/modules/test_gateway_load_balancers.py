@@ -1586,6 +1586,20 @@ def test_alb_check_mode_then_create_with_group_names_then_idempotent(alb_aws, ca
     assert "DescribeSecurityGroups" not in calls and writes(calls) == []
 
 
+def test_alb_group_names_resolve_with_vpc_cidrs_given_too(alb_aws, capsys, monkeypatch):
+    # vpc_cidrs spares the VPC read, not the lookup of the security groups named by the ALB.
+    aws = alb_aws
+    calls = record_api_calls(monkeypatch)
+    applied = run(alb_args(aws, vpc_cidrs=["10.210.0.0/16"]), capsys)
+    assert applied["changed"] is True, applied.get("msg")
+    assert "DescribeVpcs" not in calls and calls.count("DescribeSecurityGroups") == 1
+    assert applied["load_balancers"][0]["security_group_ids"] == [aws["sg"]]
+    del calls[:]
+    again = run(alb_args(aws, vpc_cidrs=["10.210.0.0/16"]), capsys)
+    assert again["changed"] is False and again["actions"] == []
+    assert "DescribeVpcs" not in calls
+
+
 def test_alb_rule_changes_insert_retarget_remove_and_groups(alb_aws, capsys, monkeypatch):
     aws = alb_aws
     run(alb_args(aws), capsys)
