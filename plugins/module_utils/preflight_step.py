@@ -68,21 +68,17 @@ def apply_key_problems(accounts, specs):
     errors = []
     for account in accounts:
         values = account.get("vars") or {}
-        given = {name: values[name] for name in sorted(values) if name in specs}
-        if not given:
-            continue
-        result = ArgumentSpecValidator({name: specs[name][1] for name in given}).validate(given)
-        for error in result.errors:
-            message = str(error)
-            field = next((name for name in given if f"'{name}'" in message or f" {name} " in message), None)
-            where = f"ansible-doc -t role multiaccount.apigateway.{specs[field][0]}" if field else "the roles' docs"
-            errors.append(
-                {
-                    "host": account["host"],
-                    "field": field or "role variables",
-                    "message": f"{message}; {where} lists what it takes",
-                }
-            )
+        # One variable at a time, so that each error names its variable without parsing the message.
+        for name in sorted(set(values) & set(specs)):
+            role, option = specs[name]
+            for error in ArgumentSpecValidator({name: option}).validate({name: values[name]}).errors:
+                errors.append(
+                    {
+                        "host": account["host"],
+                        "field": name,
+                        "message": f"{error}; ansible-doc -t role multiaccount.apigateway.{role} lists what it takes",
+                    }
+                )
     return errors
 
 
