@@ -18,7 +18,9 @@ the inventory into one normalised plan with every derived name, port, tag and de
 * ``leaving``: the same for each provider with ``provider_state: absent`` (no services): what its
   account removes; the gateway part leaves it out like a provider that is not in the inventory;
 * ``accounts``: account id and region of every host (the credentials' region comes from here);
-* ``services``: one flat entry per published service, with the names of everything that serves it.
+* ``services``: one flat entry per published service, with the names of everything that serves it;
+* ``host_groups``: the inventory groups (:data:`PLAY_GROUPS`) that the preflight role puts hosts in,
+  so that a play only some providers take part in targets just them (see :func:`host_groups`).
 
 Roles read their own account's part and apply it; facts that pass between plays carry only what AWS
 assigned (ids, ARNs, DNS names). Nothing here talks to AWS, so the whole plan is unit-tested.
@@ -53,6 +55,19 @@ DEMO_TAG = "multiaccount:demo"
 # On the REST API: the private integration whose path is the only one in place (the links of the
 # other mode were removed after the paths verified). No tag: nlb-v1, the seed's path.
 PRIVATE_INTEGRATION_TAG = "multiaccount:private-integration"
+
+# The groups the preflight role adds hosts to (add_host, once per run), so that the plays of
+# playbooks/site.yml that only some providers take part in target those providers alone: a provider
+# that a play's conditions would skip costs a task run all the same.
+PLAY_GROUPS = {
+    # Present providers on transit_gateway: they route back once the gateway accepted their attachment.
+    "transit_gateway": "multiaccount_apigateway_transit_gateway",
+    # Providers with provider_state: absent: they remove their side.
+    "leaving": "multiaccount_apigateway_leaving",
+    # Providers back on peering whose Transit Gateway attachment goes; filled by the gateway once
+    # every path verified (site.yml), empty in the plan.
+    "retire_attachment": "multiaccount_apigateway_retire_attachment",
+}
 
 # Load balancer and target group names: at most 32 characters of [A-Za-z0-9-].
 LB_NAME_MAX = 32
@@ -1193,8 +1208,26 @@ def build_plan(accounts, known_regions=None):
         "leaving": leaving_plans,
         "accounts": accounts_view,
         "services": sorted(services, key=lambda service: service["name"]),
+        "host_groups": host_groups(gateway_host, gateway["connectivity"]["providers"], leaving),
     }
     return report
+
+
+def host_groups(gateway_host, providers, leaving):
+    """The members of each of :data:`PLAY_GROUPS`, as ``[{"host", "groups"}]`` for ``add_host``.
+
+    ``providers`` maps each present provider to its connectivity, ``leaving`` lists the leaving ones.
+    The gateway host is in every group: Ansible warns about a play whose host pattern names a group
+    that does not exist, and a group exists only with a member. The plays take a group with
+    ``:&providers`` (the gateway is never a provider), so a group of the gateway alone matches no host
+    and its play is skipped as a whole, without a task run per provider."""
+    members = {gateway_host: list(PLAY_GROUPS.values())}
+    for host, connectivity in sorted(providers.items()):
+        if connectivity == conn.TRANSIT_GATEWAY:
+            members.setdefault(host, []).append(PLAY_GROUPS["transit_gateway"])
+    for host in sorted(leaving):
+        members.setdefault(host, []).append(PLAY_GROUPS["leaving"])
+    return [{"host": host, "groups": groups} for host, groups in members.items()]
 
 
 def _aws_checks(subnets_key, subnets, provider=None, certificate=None):

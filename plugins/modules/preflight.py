@@ -279,6 +279,13 @@ plan:
       M(multiaccount.apigateway.account_preflight) checks read-only in the account before any write
       (C(needed), C(availability_zones) with the C(field) naming each, C(vpc) to adopt or null)."
     - "C(services) - the services, sorted by name, as in RV(services)."
+    - "C(host_groups) - C(host) and C(groups) of each host that the role C(multiaccount.apigateway.preflight)
+      adds to the inventory groups of the plays only some providers take part in
+      (V(multiaccount_apigateway_transit_gateway): present providers on transit_gateway;
+      V(multiaccount_apigateway_leaving): providers with C(provider_state) V(absent);
+      V(multiaccount_apigateway_retire_attachment): filled by C(multiaccount.apigateway.site) once
+      every path verified). The gateway host is in every group, so that each group exists; the plays
+      take a group with C(:&providers)."
     - The layout is versioned by C(version) (currently V(1)).
   returned: always
   type: dict

@@ -77,7 +77,8 @@ if grep -E "$forbidden" "$tmp/contents.txt" >"$tmp/forbidden.txt"; then
   fail "the tarball ships development files (listed above): add them to build_ignore in galaxy.yml"
 fi
 for required in MANIFEST.json FILES.json README.md LICENSE meta/runtime.yml meta/execution-environment.yml \
-  requirements.txt bindep.txt requirements.yml playbooks/site.yml playbooks/verify.yml playbooks/teardown.yml \
+  requirements.txt bindep.txt requirements.yml playbooks/site.yml playbooks/verify.yml playbooks/verify_paths.yml \
+  playbooks/teardown.yml \
   plugins/modules/preflight.py plugins/module_utils/plan.py roles/account_credentials/tasks/main.yml \
   roles/preflight/meta/argument_specs.yml inventories/example/hosts.yml changelogs/changelog.yaml \
   policies/README.md policies/account-roles.cfn.yaml policies/gateway-deployer.json; do

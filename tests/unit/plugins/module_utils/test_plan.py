@@ -16,6 +16,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.plan impor
     CONTRACT_KEYS,
     GATEWAY_OPTIONS,
     KNOWN_KEYS,
+    PLAY_GROUPS,
     PROVIDER_OPTIONS,
     build_plan,
     lb_name,
@@ -659,6 +660,24 @@ def test_present_is_the_default_and_leaving_is_empty(accounts):
     plan = plan_of(accounts)
     assert plan["leaving"] == {} and plan["gateway"]["leaving"] == []
     assert {provider["state"] for provider in plan["providers"].values()} == {"present"}
+
+
+def test_host_groups_hold_the_gateway_alone_when_no_provider_leaves_or_is_on_a_transit_gateway(accounts):
+    plan = plan_of(accounts)
+    assert plan["host_groups"] == [{"host": "shared-services", "groups": list(PLAY_GROUPS.values())}]
+
+
+def test_host_groups_name_the_leaving_providers_and_those_on_a_transit_gateway(accounts):
+    set_var(accounts, "cards", "provider_state", "absent")
+    set_var(accounts, "shared-services", "shared_gateway_connectivity", "transit_gateway")
+    plan = plan_of(accounts)
+    groups = {entry["host"]: entry["groups"] for entry in plan["host_groups"]}
+    assert groups == {
+        # The gateway anchors every group (a group exists only with a member); it is never a provider.
+        "shared-services": list(PLAY_GROUPS.values()),
+        "payments": ["multiaccount_apigateway_transit_gateway"],
+        "cards": ["multiaccount_apigateway_leaving"],
+    }
 
 
 def test_every_provider_absent_is_an_error_pointing_at_teardown(accounts):
