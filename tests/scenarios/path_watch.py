@@ -16,9 +16,10 @@ needs, in the gateway account's view, the provider's VPC attachment ``available`
 the gateway VPC's attachment ``available`` and associated, and a route to the provider's CIDR in the
 route table of the gateway's attachment (and back, one to the gateway's CIDR in the provider's). A
 path with no route, or a route through a target that cannot carry it, is *broken*. ``watch`` keeps
-every broken sample (time, provider, direction, why), the number of samples and the targets seen per
-provider, so that a test can assert that at no sampled moment of a switch did a path break. Only talks
-to the emulator at $AWS_ENDPOINT_URL (loopback).
+every broken sample (time, provider, direction, why), the number of samples, when the first and the
+last ran and the longest gap between two (epoch seconds), and the targets seen per provider, so that a
+test can assert that the samples covered the switch and that at no sampled moment did a path break.
+Only talks to the emulator at $AWS_ENDPOINT_URL (loopback).
 """
 
 import ipaddress
@@ -178,6 +179,11 @@ def watch(out, providers):
             time.sleep(INTERVAL)
             continue
         summary["samples"] += 1
+        # When the samples ran (epoch seconds): the test checks they cover the whole converge.
+        now = time.time()
+        summary["max_gap"] = round(max(summary.get("max_gap", 0.0), now - summary.get("last", now)), 2)
+        summary.setdefault("first", now)
+        summary["last"] = now
         for item in sample["broken"]:
             summary["broken"].append(dict(item, t=round(time.time() - started, 2)))
         for name, seen in sample["targets"].items():

@@ -101,15 +101,27 @@ move() {
   "$python" "$watch" watch "$work/$2.watch.json" "$work/providers.json" &
   watcher=$!
   sleep 1
+  local started ended
+  started=$(date +%s.%N)
   converge "$1" "$2"
+  ended=$(date +%s.%N)
   kill "$watcher"
   wait "$watcher" || true
   watcher=""
-  "$python" - "$work/$2.watch.json" "$1" <<'EOF_PY'
+  "$python" - "$work/$2.watch.json" "$1" "$started" "$ended" <<'EOF_PY'
 import json, sys
 summary = json.load(open(sys.argv[1]))
-if summary["samples"] < 20:
-    sys.exit(f"only {summary['samples']} samples during the switch ({summary.get('errors', [])[:2]})")
+started, ended = float(sys.argv[3]), float(sys.argv[4])
+# The samples cover the whole switch, however long the converge takes: the first within 10 s of its
+# start (its first plays only plan and read), the last within 10 s of its end, never 10 s without one
+# (a sample reads every account: seconds, on a loaded machine).
+first, last = summary.get("first", float("inf")), summary.get("last", 0.0)
+if summary["samples"] < 3 or first > started + 10 or last < ended - 10 or summary.get("max_gap", 0) > 10:
+    sys.exit(
+        f"the samples do not cover the switch ({ended - started:.1f} s): {summary['samples']} samples, "
+        f"first {first - started:+.1f} s, last {last - ended:+.1f} s "
+        f"from its start and end, longest gap {summary.get('max_gap')} s ({summary.get('errors', [])[:2]})"
+    )
 if summary["broken"]:
     sys.exit(f"a path broke during the switch to {sys.argv[2]}: {summary['broken'][:3]}")
 print(f"    {summary['samples']} samples during the switch to {sys.argv[2]}, no path broken; "
