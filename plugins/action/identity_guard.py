@@ -8,13 +8,15 @@
 The task's arguments hold what ``module_defaults`` merged into them (credentials and region of the
 action group ``multiaccount.apigateway.aws``). When their fingerprint, account and region are the
 ones account_credentials verified in this run (option ``verified``), the task passes here, on the
-controller, without starting the module; otherwise the module asks STS. Failures are prefixed with
+controller, without starting the module; otherwise the module asks STS. The ``preconditions`` (what
+the role needs, such as its plan) are checked here first. Failures are prefixed with
 the host. Arguments are never printed.
 """
 
 from ansible.plugins.action import ActionBase
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.identity import (
     expected_account,
+    failed_precondition,
     trusted_without_a_call,
 )
 from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessModules, warm
@@ -33,6 +35,11 @@ class ActionModule(InProcessModules, ActionBase):
         del tmp
         host = task_vars.get("inventory_hostname") or "localhost"
         args = self._task.args
+        # What the role needs comes first (its plan, an earlier role's state): no identity to check without it.
+        unmet = failed_precondition(args)
+        if unmet:
+            result.update(failed=True, msg=f"{host}: {unmet}")
+            return result
         account, problems = expected_account(args)
         if problems:
             result.update(failed=True, msg=f"{host}: " + "; ".join(problems))

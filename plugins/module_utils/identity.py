@@ -20,6 +20,8 @@ carry the same fingerprint, for the same account and region, needs no AWS call t
 import hashlib
 import re
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
 # The option names and aliases of amazon.aws's common options that decide which credentials and
@@ -64,6 +66,28 @@ def credentials_fingerprint(args):
 def region_of(args):
     """The region given in ``args`` (module_defaults included), or None (then boto3's own default)."""
     return _first(args, REGION_NAMES)
+
+
+def failed_precondition(args):
+    """The message of the first of ``args["preconditions"]`` that does not hold, or None.
+
+    Each is ``{"ok": <bool>, "msg": <str>}``, ``ok`` evaluated by the task (``"{{ ... }}"``): what the
+    role needs before anything else (its plan, the state an earlier role published). A precondition
+    that is not a mapping with a boolean ``ok`` and a ``msg`` is a problem of the task, named by its
+    index."""
+    preconditions = args.get("preconditions") or []
+    if not isinstance(preconditions, list):
+        return "preconditions: must be a list of {ok, msg}"
+    for index, precondition in enumerate(preconditions):
+        try:
+            holds = boolean(precondition.get("ok"), strict=True) if isinstance(precondition, dict) else None
+        except TypeError:
+            holds = None
+        if holds is None or precondition.get("ok") is None:
+            return f"preconditions[{index}].ok: must be a boolean (true or false), the result of the check"
+        if not holds:
+            return str(precondition.get("msg") or f"preconditions[{index}] does not hold").strip()
+    return None
 
 
 def expected_account(args):

@@ -36,6 +36,25 @@ options:
       - The region of the host's resources, that the task must act in (the plan's C(region)).
     type: str
     required: true
+  preconditions:
+    description:
+      - What the role needs before anything else, such as its part of the plan or the state an earlier
+        role published, each checked by the task itself (C(ok)); the first that does not hold fails
+        the guard with its C(msg), prefixed with the host, before the identity is checked or any call
+        is made. The collection's roles check their plan here, in the same task as the credentials.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.5.0
+    suboptions:
+      ok:
+        description: Whether it holds, the result of the check (for example C("{{ my_plan is mapping }}")).
+        type: bool
+        required: true
+      msg:
+        description: What is missing and how to get it, when it does not hold.
+        type: str
+        required: true
   verified:
     description:
       - Who C(multiaccount.apigateway.account_credentials) found the host's credentials to be in this
@@ -87,6 +106,16 @@ EXAMPLES = r"""
         account_id: "{{ preflight_plan.accounts[inventory_hostname].account_id }}"
         account_region: "{{ preflight_plan.accounts[inventory_hostname].region }}"
         verified: "{{ account_credentials_identity | default({}) }}"
+
+    # The same, and first that this host has a plan (one task instead of an assert and the guard).
+    - name: Check the plan and the credentials before writing anything
+      multiaccount.apigateway.identity_guard:
+        preconditions:
+          - ok: "{{ preflight_plan.providers[inventory_hostname] is defined }}"
+            msg: no plan for this host; run multiaccount.apigateway.preflight first
+        account_id: "{{ preflight_plan.accounts[inventory_hostname].account_id | default('') }}"
+        account_region: "{{ preflight_plan.accounts[inventory_hostname].region | default('') }}"
+        verified: "{{ account_credentials_identity | default({}) }}"
 """
 
 RETURN = r"""
@@ -123,6 +152,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.identity import (
     expected_account,
+    failed_precondition,
     mismatch,
     no_credentials,
     no_region,
@@ -131,11 +161,20 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.identity i
 
 def main():
     argument_spec = dict(
+        preconditions=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(ok=dict(type="bool", required=True), msg=dict(type="str", required=True)),
+        ),
         account_id=dict(type="str", required=True),
         account_region=dict(type="str", required=True),
         verified=dict(type="dict", default={}),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    unmet = failed_precondition(module.params)
+    if unmet:
+        module.fail_json(msg=unmet)
     account, problems = expected_account(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))

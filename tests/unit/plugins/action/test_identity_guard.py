@@ -74,3 +74,27 @@ def test_bad_options_fail_before_anything_naming_the_option():
     result, execute = run({"account_id": "12", "account_region": "eu-west-1"})
     execute.assert_not_called()
     assert result["failed"] and result["msg"] == "payments: account_id: 12 is not a 12-digit AWS account id"
+
+
+def test_an_unmet_precondition_fails_first_with_its_message_and_no_module_run():
+    preconditions = [
+        {"ok": True, "msg": "never shown"},
+        {"ok": False, "msg": "provider_vpc_plan is empty: run multiaccount.apigateway.preflight first"},
+    ]
+    # Even with options that would fail: the role's plan is what is missing.
+    result, execute = run({"account_id": "", "account_region": "", "preconditions": preconditions})
+    execute.assert_not_called()
+    assert result["failed"]
+    assert result["msg"] == "payments: provider_vpc_plan is empty: run multiaccount.apigateway.preflight first"
+
+
+def test_preconditions_that_hold_leave_the_identity_check_as_it_was():
+    result, execute = run(guard_args(preconditions=[{"ok": True, "msg": "plan"}], **DEFAULTS))
+    execute.assert_not_called()
+    assert not result.get("failed") and result["verified_by"] == "account_credentials"
+
+
+def test_a_precondition_that_is_not_a_boolean_fails_naming_its_index():
+    result, execute = run(guard_args(preconditions=[{"ok": True, "msg": "a"}, {"ok": "some text", "msg": "b"}]))
+    execute.assert_not_called()
+    assert result["msg"] == "payments: preconditions[1].ok: must be a boolean (true or false), the result of the check"

@@ -56,3 +56,19 @@ def test_no_credentials_fail_with_how_to_wire_them(monkeypatch, capsys, tmp_path
     assert result["failed"]
     assert result["msg"].startswith(f"no AWS credentials for account {MOTO_ACCOUNT} reach this task")
     assert "module_defaults" in result["msg"]
+
+
+def test_an_unmet_precondition_fails_before_the_sts_call(monkeypatch, capsys):
+    with mocked_aws(monkeypatch):
+        calls = record_api_calls(monkeypatch)
+        result = run_module(
+            module_under_test.main,
+            {
+                "account_id": MOTO_ACCOUNT,
+                "account_region": "us-east-1",
+                "preconditions": [{"ok": False, "msg": "shared_gateway_state is missing: run shared_gateway first"}],
+            },
+            capsys,
+        )
+    assert result["failed"] and result["msg"] == "shared_gateway_state is missing: run shared_gateway first"
+    assert calls == []
