@@ -14,6 +14,7 @@
 #    no write at all (only STS and reads);
 # 3. the same play with the module_defaults, in check mode: the guard passes on the controller
 #    (verified_by account_credentials: no module run) and the role runs.
+# 4. site.yml in check mode before anything exists: it gets through every play and writes nothing.
 set -euo pipefail
 started=$(date +%s)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -75,7 +76,7 @@ no_writes() {
   "$python" - "$work/calls.json" "$1" <<'EOF_PY'
 import json, sys
 counts = json.load(open(sys.argv[1]))["calls"]
-reads = ("Describe", "Get", "List")
+reads = ("Describe", "Get", "List", "GET ")  # query APIs by action name, REST APIs (API Gateway) by verb
 writes = {k: n for k, n in counts.items() if k != "sts:AssumeRole" and not k.split(":", 1)[1].startswith(reads)}
 print(f"  emulator calls: {sum(counts.values())} ({', '.join(f'{k} {n}' for k, n in counts.items()) or 'none'}); writes: {sum(writes.values())}")
 if writes:
@@ -146,4 +147,13 @@ verified=$(grep -cE 'verified_by"?: "?account_credentials' "$work/wired.log" || 
 [ "$verified" -eq 2 ] ||
   { cat "$work/wired.log"; echo "safety: the guard ran the module ($verified of 2 answered on the controller)" >&2; exit 1; }
 tail -n 5 "$work/wired.log"
+
+# Nothing exists yet in any account (the defects above failed before any write): a dry run of the whole
+# converge on the governed inventory must get through every play, the REST API's policy included, and write nothing.
+step "a dry run of site.yml before anything exists (--check): it succeeds and writes nothing"
+reset_calls
+ansible-playbook -i inventories/local playbooks/site.yml --check >"$work/dry.log" 2>&1 ||
+  { tail -n 40 "$work/dry.log"; echo "safety: the dry run of site.yml failed" >&2; exit 1; }
+grep -E '^[a-z-]+ +: ok=' "$work/dry.log" | sed 's/^/  /'
+no_writes "dry run of site.yml"
 echo "safety: passed in $(($(date +%s) - started)) s"
