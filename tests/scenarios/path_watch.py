@@ -6,6 +6,7 @@
 """Watch the network path of every provider while a converge switches connectivity (peering, Transit Gateway).
 
     python path_watch.py watch OUT.json PROVIDERS.json   # samples until SIGTERM, then writes OUT.json
+                                                         # (OUT.json.ready once the first sample is in)
     python path_watch.py state PROVIDERS.json            # one sample, as JSON
 
 PROVIDERS.json: ``[{"name", "account", "region", "target"}]`` (one target IP per provider). A sample
@@ -182,7 +183,11 @@ def watch(out, providers):
         # When the samples ran (epoch seconds): the test checks they cover the whole converge.
         now = time.time()
         summary["max_gap"] = round(max(summary.get("max_gap", 0.0), now - summary.get("last", now)), 2)
-        summary.setdefault("first", now)
+        if "first" not in summary:
+            summary["first"] = now
+            # The caller starts the converge once this file exists: the samples begin before the switch.
+            with open(out + ".ready", "w", encoding="utf-8") as handle:
+                handle.write(str(now))
         summary["last"] = now
         for item in sample["broken"]:
             summary["broken"].append(dict(item, t=round(time.time() - started, 2)))

@@ -100,8 +100,14 @@ unchanged() {
 move() {
   "$python" "$watch" watch "$work/$2.watch.json" "$work/providers.json" &
   watcher=$!
-  sleep 1
-  local started ended
+  # The converge starts once the watcher has its first sample (seconds on a loaded machine).
+  local started ended waited=0
+  until [ -e "$work/$2.watch.json.ready" ]; do
+    kill -0 "$watcher" 2>/dev/null || fail "the path watcher died before its first sample"
+    [ "$waited" -lt 600 ] || fail "the path watcher took no sample in 60 s"
+    sleep 0.1
+    waited=$((waited + 1))
+  done
   started=$(date +%s.%N)
   converge "$1" "$2"
   ended=$(date +%s.%N)
@@ -112,11 +118,11 @@ move() {
 import json, sys
 summary = json.load(open(sys.argv[1]))
 started, ended = float(sys.argv[3]), float(sys.argv[4])
-# The samples cover the whole switch, however long the converge takes: the first within 10 s of its
-# start (its first plays only plan and read), the last within 10 s of its end, never 10 s without one
-# (a sample reads every account: seconds, on a loaded machine).
+# The samples cover the whole switch, however long the converge takes: the first before it started
+# (the converge waited for it), the last within 10 s of its end, never 10 s without one (a sample
+# reads every account: seconds, on a loaded machine).
 first, last = summary.get("first", float("inf")), summary.get("last", 0.0)
-if summary["samples"] < 3 or first > started + 10 or last < ended - 10 or summary.get("max_gap", 0) > 10:
+if summary["samples"] < 3 or first > started or last < ended - 10 or summary.get("max_gap", 0) > 10:
     sys.exit(
         f"the samples do not cover the switch ({ended - started:.1f} s): {summary['samples']} samples, "
         f"first {first - started:+.1f} s, last {last - ended:+.1f} s "
