@@ -83,7 +83,7 @@ def failed_precondition(args):
             holds = boolean(precondition.get("ok"), strict=True) if isinstance(precondition, dict) else None
         except TypeError:
             holds = None
-        if holds is None or precondition.get("ok") is None:
+        if holds is None:
             return f"preconditions[{index}].ok: must be a boolean (true or false), the result of the check"
         if not holds:
             return str(precondition.get("msg") or f"preconditions[{index}] does not hold").strip()

@@ -98,3 +98,12 @@ def test_a_precondition_that_is_not_a_boolean_fails_naming_its_index():
     result, execute = run(guard_args(preconditions=[{"ok": True, "msg": "a"}, {"ok": "some text", "msg": "b"}]))
     execute.assert_not_called()
     assert result["msg"] == "payments: preconditions[1].ok: must be a boolean (true or false), the result of the check"
+
+
+def test_a_precondition_that_is_no_mapping_or_has_no_ok_fails_naming_its_index():
+    for preconditions in (["provider_vpc_plan is mapping"], [{"msg": "no ok"}]):
+        result, execute = run(guard_args(preconditions=preconditions))
+        execute.assert_not_called()
+        assert result["msg"] == (
+            "payments: preconditions[0].ok: must be a boolean (true or false), the result of the check"
+        )
