@@ -32,6 +32,8 @@ description:
   - A link still used by an integration is never deleted (nor replaced). The module fails and
     names each REST API method (API id, resource path, HTTP method) and, for V(v2) links, each HTTP
     API route that uses it. Integrations that reach the link through a stage variable are found too.
+    In check mode, O(check_mode_gone) names APIs that earlier tasks of the run delete, whose
+    integrations are then not counted.
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
@@ -114,6 +116,18 @@ options:
         last status seen. AWS usually needs several minutes to provision a link.
     type: int
     default: 900
+  check_mode_gone:
+    description:
+      - Ids of REST APIs (and HTTP APIs) that earlier tasks of the same run delete; playbooks/teardown.yml
+        deletes the REST API before the VPC links it uses.
+      - In check mode those tasks changed nothing, so the module does not count the integrations of the
+        listed APIs as uses of the link when it decides whether a real run could delete (or replace) it.
+        RV(check_mode_assumed_gone) lists the integrations it did not count.
+      - "Outside check mode the option is ignored: an integration that is still there always counts."
+    type: list
+    elements: str
+    default: []
+    version_added: 0.5.0
 notes:
   - Check mode is supported and makes no change; the returned link then shows what would be
     created (with a null id) or updated. The diff (returned in both modes) is the link before and after.
@@ -148,6 +162,9 @@ attributes:
     details:
       - Reads only and returns the link as it would be (a link that would be created has a null id); it
         never waits.
+      - A link still used by an integration fails in check mode too, except for the integrations of the APIs
+        in O(check_mode_gone), which earlier tasks of a real run would have deleted (see
+        RV(check_mode_assumed_gone)).
   diff_mode:
     support: full
     details:
@@ -199,6 +216,15 @@ EXAMPLES = r"""
   multiaccount.apigateway.vpc_link:
     name: open-banking-payments
     state: absent
+
+# In a teardown the REST API is deleted by an earlier task. In check mode that task changed nothing,
+# so tell the module which API a real run would already have deleted.
+- name: Delete the link after its REST API (also with --check)
+  multiaccount.apigateway.vpc_link:
+    name: open-banking-payments
+    state: absent
+    check_mode_gone:
+      - "{{ rest_api_id }}"
 
 # Cross-account: the gateway lives in the shared-services account. Assume a role there, then give
 # every module of the collection those credentials through its action group.
@@ -314,6 +340,39 @@ diff:
   returned: always
   type: dict
   version_added: 0.2.0
+check_mode_assumed_gone:
+  description:
+    - In check mode, the integrations on the link that the module did not count as uses because their API
+      is in O(check_mode_gone) (a real run would have deleted it in an earlier task).
+    - Empty outside check mode, and when the module did not look at the link's integrations (no delete or
+      replacement).
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.5.0
+  contains:
+    api_type:
+      description: V(REST) or V(HTTP).
+      type: str
+    api_id:
+      description: Id of the API, one of O(check_mode_gone).
+      type: str
+    api_name:
+      description: Name of the API.
+      type: str
+    method:
+      description: HTTP method of the REST API method or HTTP API route (null for an HTTP API integration without a route).
+      type: str
+    path:
+      description: Resource path or route path (null for an HTTP API integration without a route).
+      type: str
+    stage:
+      description: The stage whose variable points at the link, for an integration that uses a stage variable; else null.
+      type: str
+    integration_id:
+      description: Id of an HTTP API integration that no route uses (only for such an integration).
+      type: str
+  sample: [{api_type: REST, api_id: erwhgbdwul, api_name: open-banking, method: ANY, path: /cards, stage: null}]
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
@@ -354,6 +413,19 @@ V2_DESCRIPTION_ERROR = (
 )
 
 
+def check_gone_api_ids(values):
+    """O(check_mode_gone) as a set of API ids; ValueError naming the first bad element."""
+    ids = set()
+    for index, value in enumerate(values or []):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(
+                f"check_mode_gone[{index}]: {value!r} is not an API id; give the id of a REST API (or HTTP API) "
+                "that an earlier task of the run deletes, or remove the element"
+            )
+        ids.add(value.strip())
+    return ids
+
+
 def pending_entry(link, until):
     """One entry of RV(pending): the link and what a wait waits for (``available`` or ``deleted``)."""
     return {
@@ -390,6 +462,12 @@ class VpcLinkManager:
             )
         if self.version == "v2" and self.params["description"] is not None:
             module.fail_json(msg=V2_DESCRIPTION_ERROR)
+        try:
+            self.check_mode_gone = check_gone_api_ids(self.params["check_mode_gone"])
+        except ValueError as e:
+            module.fail_json(msg=str(e))
+        # Integrations of the APIs in check_mode_gone not counted as uses (check mode only).
+        self.assumed_gone = []
 
     # ---- reads -----------------------------------------------------------------------------
 
@@ -498,15 +576,30 @@ class VpcLinkManager:
 
     def fail_if_used(self, link, action):
         usage = self.usage(link)
-        if usage:
-            self.module.fail_json(
-                msg=(
-                    f"Cannot {action} VPC link {link['id']} ({link['name']}): it is still used by "
-                    f"{len(usage)} integration(s): {describe_usage(usage)}. "
-                    "Point those integrations at another link or remove them first."
-                ),
-                usage=usage,
+        assumed = []
+        if self.module.check_mode and self.check_mode_gone:
+            # Earlier tasks of a real run delete these APIs; in check mode they changed nothing.
+            assumed = [record for record in usage if record.get("api_id") in self.check_mode_gone]
+            usage = [record for record in usage if record.get("api_id") not in self.check_mode_gone]
+            self.assumed_gone.extend(assumed)
+        if not usage:
+            return
+        not_counted = hint = ""
+        if assumed:
+            not_counted = (
+                f" ({len(assumed)} other integration(s), of the APIs in check_mode_gone, are not counted in check mode)"
             )
+        if self.module.check_mode:
+            hint = " In check mode, list in check_mode_gone the APIs that earlier tasks of the run delete."
+        self.module.fail_json(
+            msg=(
+                f"Cannot {action} VPC link {link['id']} ({link['name']}): it is still used by "
+                f"{len(usage)} integration(s): {describe_usage(usage)}{not_counted}. "
+                f"Point those integrations at another link or remove them first.{hint}"
+            ),
+            usage=usage,
+            check_mode_assumed_gone=assumed,
+        )
 
     def present(self, current):
         params = self.params
@@ -598,6 +691,7 @@ class VpcLinkManager:
             vpc_link=after or {},
             pending=self.pending(after),
             diff=module_diff(before, after),
+            check_mode_assumed_gone=self.assumed_gone,
         )
         self.module.exit_json(**result)
 
@@ -617,6 +711,7 @@ def main():
         replace_on_change=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=900),
+        check_mode_gone=dict(type="list", elements="str", default=[]),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,

@@ -28,6 +28,7 @@ DEFAULTS = dict(
     replace_on_change=False,
     wait=True,
     wait_timeout=900,
+    check_mode_gone=[],
 )
 
 
@@ -384,6 +385,9 @@ def test_deleting_link_is_only_waited_for(monkeypatch):
         (dict(name="x", version="v2", target_arns=[NLB_A]), "version=v2 contradicts target_arns"),
         (dict(name="x", wait_timeout=0), "wait_timeout: must be a positive number"),
         (dict(name="x", version="v2", description="y"), "v2 VPC links have no description"),
+        (dict(name="x", state="absent", check_mode_gone=[""]), "check_mode_gone[0]: '' is not an API id"),
+        (dict(name="x", state="absent", check_mode_gone=["api1", "  "]), "check_mode_gone[1]: '  ' is not an API id"),
+        (dict(name="x", state="absent", check_mode_gone=[None]), "check_mode_gone[0]: None is not an API id"),
     ],
 )
 def test_bad_input_fails_before_any_call(monkeypatch, params, message):
@@ -391,3 +395,83 @@ def test_bad_input_fails_before_any_call(monkeypatch, params, message):
     result, failed = run(**params)
     assert failed and message in result["msg"]
     assert world.calls == []
+
+
+# ------------------------------------------------------------------------- check_mode_gone
+
+GONE_USAGE = [
+    dict(api_type="REST", api_id="gone1", api_name="ob", path="/cards", method="ANY", stage=None),
+    dict(api_type="REST", api_id="gone1", api_name="ob", path="/payments", method="GET", stage="prod"),
+]
+KEPT_USAGE = [dict(api_type="HTTP", api_id="kept1", api_name="h", path="/orders", method="ANY", stage=None)]
+
+
+def test_check_mode_gone_apis_are_not_counted_in_check_mode(monkeypatch):
+    world = World(monkeypatch, [link()], GONE_USAGE)
+    result, failed = run(check_mode=True, name="payments", state="absent", check_mode_gone=["gone1"])
+    assert not failed and result["changed"]
+    assert world.names() == ["list", "usage"]
+    assert result["check_mode_assumed_gone"] == GONE_USAGE
+    assert result["diff"] == {"before": link(), "after": {}}
+
+
+def test_check_mode_gone_still_fails_on_the_integrations_of_other_apis(monkeypatch):
+    world = World(monkeypatch, [link()], GONE_USAGE + KEPT_USAGE)
+    result, failed = run(check_mode=True, name="payments", state="absent", check_mode_gone=["gone1", "other"])
+    assert failed
+    assert result["msg"] == (
+        "Cannot delete VPC link abc (payments): it is still used by 1 integration(s): HTTP API kept1 (h) ANY /orders "
+        "(2 other integration(s), of the APIs in check_mode_gone, are not counted in check mode). "
+        "Point those integrations at another link or remove them first. "
+        "In check mode, list in check_mode_gone the APIs that earlier tasks of the run delete."
+    )
+    assert "gone1" not in result["msg"]
+    assert result["usage"] == KEPT_USAGE
+    assert result["check_mode_assumed_gone"] == GONE_USAGE
+    assert "delete" not in world.names()
+
+
+def test_check_mode_gone_is_ignored_outside_check_mode(monkeypatch):
+    world = World(monkeypatch, [link()], GONE_USAGE)
+    result, failed = run(name="payments", state="absent", check_mode_gone=["gone1"])
+    assert failed
+    assert (
+        "still used by 2 integration(s): REST API gone1 (ob) ANY /cards; REST API gone1 (ob) GET /payments via stage prod"
+        in result["msg"]
+    )
+    assert "check_mode_gone" not in result["msg"]
+    assert result["usage"] == GONE_USAGE
+    assert result["check_mode_assumed_gone"] == []
+    assert world.names() == ["list", "usage"]
+
+
+def test_check_mode_gone_ids_are_matched_exactly_after_trimming(monkeypatch):
+    World(monkeypatch, [link()], GONE_USAGE)
+    result, failed = run(check_mode=True, name="payments", state="absent", check_mode_gone=[" gone1 "])
+    assert not failed and result["changed"]
+    result, failed = run(check_mode=True, name="payments", state="absent", check_mode_gone=["GONE1", "gone"])
+    assert failed and result["usage"] == GONE_USAGE and result["check_mode_assumed_gone"] == []
+
+
+def test_check_mode_gone_applies_to_a_replacement_in_check_mode(monkeypatch):
+    world = World(monkeypatch, [link()], GONE_USAGE)
+    params = dict(name="payments", target_arns=[NLB_B], replace_on_change=True, check_mode_gone=["gone1"])
+    result, failed = run(check_mode=True, **params)
+    assert not failed and result["changed"]
+    assert world.names() == ["list", "usage"]
+    assert result["vpc_link"]["id"] is None and result["vpc_link"]["target_arns"] == [NLB_B]
+    assert result["check_mode_assumed_gone"] == GONE_USAGE
+    world.calls.clear()
+    result, failed = run(**params)
+    assert failed and result["msg"].startswith("Cannot replace (target_arns would change")
+    assert "VPC link abc (payments): it is still used by 2 integration(s)" in result["msg"]
+    assert world.names() == ["list", "usage"]
+
+
+def test_without_check_mode_gone_nothing_is_assumed_gone(monkeypatch):
+    World(monkeypatch, [link()])
+    result, failed = run(check_mode=True, name="payments", state="absent")
+    assert not failed and result["check_mode_assumed_gone"] == []
+    World(monkeypatch, [link()], GONE_USAGE)
+    result, failed = run(check_mode=True, name="payments", state="absent")
+    assert failed and "In check mode, list in check_mode_gone" in result["msg"]
