@@ -405,6 +405,19 @@ options:
     elements: str
     default: []
     version_added: 0.3.0
+  check_mode_gone:
+    description:
+      - Ids of REST API VPC links that earlier tasks of the same run delete; playbooks/teardown.yml deletes
+        the gateway's VPC links before its load balancers.
+      - In check mode those tasks changed nothing, so the module does not count the listed links as targeting
+        a load balancer when it decides what a real run would delete (with O(state=absent), or O(purge)).
+        A load balancer that only listed links target is reported as deleted instead of failing (or being
+        kept).
+      - Outside check mode the option is ignored; a link that is still there always counts.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.5.0
   wait:
     description:
       - Wait until every listed load balancer is V(active), polling C(DescribeLoadBalancers) for all of them
@@ -957,6 +970,31 @@ vpc_links:
     arn:
       description: ARN of the link (for tagging).
       type: str
+deleted:
+  description:
+    - The load balancers (with their listeners) and target groups of ours this run deleted (in check mode,
+      would delete), by name and ARN. When a change fails, those deleted before it.
+    - playbooks/teardown.yml gives these ARNs to M(multiaccount.apigateway.vpc_teardown) in check mode
+      (its O(multiaccount.apigateway.vpc_teardown#module:check_mode_gone)).
+  returned: always
+  type: dict
+  version_added: 0.5.0
+  contains:
+    load_balancers:
+      description: C(name) and C(arn) of each load balancer.
+      type: list
+      elements: dict
+    target_groups:
+      description: C(name) and C(arn) of each target group.
+      type: list
+      elements: dict
+  sample:
+    load_balancers:
+      - name: open-banking
+        arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:loadbalancer/net/open-banking/50dc6c495c0c9188
+    target_groups:
+      - name: open-banking-cards
+        arn: arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/open-banking-cards/6d0ecf831eec9f09
 actions:
   description: One line per change made (in check mode, per change that would be made), in the order made.
   returned: always
@@ -1691,6 +1729,14 @@ def validate_params(params):
         ]
         served_by = check_references(balancers, groups, problems)
     keep = check_keep(params.get("keep"), balancers, groups, problems)
+    gone = []
+    for index, value in enumerate(params.get("check_mode_gone") or []):
+        if not isinstance(value, str) or not value.strip():
+            problems.append(
+                f"check_mode_gone[{index}]: {value!r} is not a VPC link id; give the ids of the links to count as gone"
+            )
+        else:
+            gone.append(value.strip())
     if problems:
         raise InputProblems(problems)
     listener_tags = dict(base_tags)
@@ -1705,6 +1751,7 @@ def validate_params(params):
         "target_groups": groups,
         "served_by": served_by,
         "keep": keep,
+        "check_mode_gone": gone,
         "listener_tags": listener_tags,
         "purge": params.get("purge", True),
         "purge_tags": params.get("purge_tags", False),
@@ -3529,6 +3576,27 @@ class Reconciler:
         return pending
 
 
+def without_gone_links(snap, gone):
+    """``snap`` without the VPC links listed in ``gone`` (check mode: an earlier task of the run deletes
+    them), so that they hold no load balancer; ``snap`` itself when nothing is listed or no link was read."""
+    gone = set(gone or [])
+    if not gone or snap.get("links") is None:
+        return snap
+    return dict(snap, links=[link for link in snap["links"] if link["id"] not in gone])
+
+
+def deleted_resources(ops):
+    """RV(deleted): the load balancers and target groups that ``ops`` delete, by name and ARN."""
+    return {
+        "load_balancers": [
+            {"name": entry["name"], "arn": entry["arn"]} for entry in ops if entry["kind"] == "delete_balancer"
+        ],
+        "target_groups": [
+            {"name": entry["name"], "arn": entry["arn"]} for entry in ops if entry["kind"] == "delete_group"
+        ],
+    }
+
+
 def public_group(result):
     return {key: value for key, value in result.items() if key != "targets_changed"}
 
@@ -3536,6 +3604,8 @@ def public_group(result):
 def ensure(module, spec):
     reconciler = Reconciler(module, spec)
     snap = reconciler.read()
+    if module.check_mode:
+        snap = without_gone_links(snap, spec.get("check_mode_gone"))
     planner = Planner(dict(spec, check_mode=module.check_mode), snap)
     if spec["state"] == "present":
         planner.plan_present()
@@ -3557,6 +3627,7 @@ def ensure(module, spec):
         "load_balancers": listed_balancers,
         "target_groups": [public_group(item) for item in listed_groups],
         "vpc_links": reconciler.our_links(),
+        "deleted": deleted_resources(ops),
     }
     if module.check_mode or not ops:
         if spec["wait"] and not module.check_mode:
@@ -3570,6 +3641,7 @@ def ensure(module, spec):
         result["actions"] = reconciler.done
         result["changed"] = bool(reconciler.done)
         result.pop("diff")
+        result["deleted"] = deleted_resources(ops[: len(reconciler.done)])
         failed = ops[len(reconciler.done)]["action"]
         done = "; ".join(reconciler.done) or "nothing"
         message = f"{error.message} while trying to {failed} (done before: {done})"
@@ -3676,6 +3748,7 @@ def main():
         purge_tags=dict(type="bool", default=False),
         purge=dict(type="bool", default=True),
         keep=dict(type="list", elements="str", default=[]),
+        check_mode_gone=dict(type="list", elements="str", default=[]),
         wait=dict(type="bool", default=False),
         wait_timeout=dict(type="int", default=600),
         vpc_links=dict(type="bool", default=False),

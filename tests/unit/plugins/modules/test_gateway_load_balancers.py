@@ -827,6 +827,50 @@ def test_move_to_dedicated_then_absent_twice(aws, capsys):
     assert run({"gateway": "gw", "state": "absent"}, capsys)["changed"] is False
 
 
+def test_check_mode_gone_links_hold_no_balancer_in_check_mode_only(aws, capsys):
+    applied = run(module_args(aws), capsys)
+    arn = applied["load_balancers"][0]["arn"]
+    link = boto3.client("apigateway", region_name=REGION).create_vpc_link(name="gw-shared", targetArns=[arn], tags=OWN)
+    absent = {"gateway": "gw", "state": "absent", "vpc_id": aws["vpc"]}
+
+    # A dry run of the teardown: the link is deleted by an earlier task, which check mode did not run.
+    dry = run(dict(absent, check_mode_gone=[link["id"]]), capsys, check_mode=True)
+    assert dry.get("failed") is not True, dry
+    assert dry["changed"] is True
+    assert [item["name"] for item in dry["deleted"]["load_balancers"]] == ["gw-shared"]
+    assert dry["deleted"]["load_balancers"][0]["arn"] == arn
+    assert sorted(item["name"] for item in dry["deleted"]["target_groups"]) == ["gw-a", "gw-b"]
+    assert names(aws) == (["gw-shared"], ["gw-a", "gw-b"])
+
+    # Without the option, or another link's id, the dry run says what a real run would say.
+    for gone in ([], ["other-link"]):
+        refused = run(dict(absent, check_mode_gone=gone), capsys, check_mode=True)
+        assert refused["failed"] is True
+        assert f"VPC link {link['id']}" in refused["msg"] and "delete the VPC link first" in refused["msg"]
+
+    # Outside check mode the option is ignored: the link is still there, so nothing is deleted.
+    real = run(dict(absent, check_mode_gone=[link["id"]]), capsys)
+    assert real["failed"] is True and "delete the VPC link first" in real["msg"]
+    assert names(aws) == (["gw-shared"], ["gw-a", "gw-b"])
+
+
+def test_deleted_names_what_went(aws, capsys):
+    applied = run(module_args(aws), capsys)
+    assert applied["deleted"] == {"load_balancers": [], "target_groups": []}
+    arns = {item["name"]: item["arn"] for item in applied["target_groups"]}
+    gone = run({"gateway": "gw", "state": "absent", "vpc_id": aws["vpc"]}, capsys)
+    assert gone["deleted"]["load_balancers"] == [{"name": "gw-shared", "arn": applied["load_balancers"][0]["arn"]}]
+    assert gone["deleted"]["target_groups"] == [{"name": name, "arn": arn} for name, arn in sorted(arns.items())]
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_check_mode_gone_entries_must_be_ids(value):
+    problems = problems_of(check_mode_gone=["abc", value])
+    assert problems == [
+        f"check_mode_gone[1]: {value!r} is not a VPC link id; give the ids of the links to count as gone"
+    ]
+
+
 def test_input_problems_fail_before_any_aws_call(aws, capsys):
     result = run(module_args(aws, target_groups=[{"name": "gw-a", "port": 8081}]), capsys)
     assert result["failed"] is True
