@@ -22,6 +22,8 @@ ours that holds it, directly or through the VPC. Foreign routes are never delete
 their table: a table of ours that holds one stays, and only our routes leave it. The interfaces
 that AWS keeps for a few minutes after a load balancer is deleted are *transient*, not foreign:
 they keep their subnets for now, and the module reports them as ``waiting`` so that the task retries.
+In check mode, ``without_gone`` leaves out of the description what earlier tasks of the same run
+delete (load balancers, target groups, instances), since those tasks changed nothing.
 """
 
 import re
@@ -263,6 +265,59 @@ def transient_interfaces(contents):
     """Interfaces of load balancers that no longer exist: AWS removes them within minutes."""
     live = {lb["suffix"] for lb in contents["load_balancers"]}
     return [e for e in contents["interfaces"] if e["load_balancer"] and e["load_balancer"] not in live]
+
+
+def without_gone(contents, gone):
+    """A copy of ``contents`` without what earlier tasks of the same run delete (check mode).
+
+    ``gone``: ids and ARNs of resources that a real run would have deleted before this one: load
+    balancers and target groups (ARNs), instances (``i-...``) and network interfaces (``eni-...``).
+    Left out: the listed load balancers and target groups, the listed interfaces, the interfaces of a
+    listed instance and those of a listed load balancer (``load_balancer`` is the suffix of its ARN).
+    Anything in ``gone`` that is not in the VPC is ignored; ``contents`` is not modified.
+    """
+    gone = {str(item).strip() for item in gone or [] if str(item).strip()}
+    if not gone:
+        return dict(contents)
+    load_balancers = [lb for lb in contents["load_balancers"] if lb["arn"] not in gone]
+    removed = {lb["suffix"] for lb in contents["load_balancers"] if lb["arn"] in gone}
+    return dict(
+        contents,
+        load_balancers=load_balancers,
+        target_groups=[tg for tg in contents["target_groups"] if tg["arn"] not in gone],
+        interfaces=[
+            eni
+            for eni in contents["interfaces"]
+            if eni["id"] not in gone
+            and not (eni["instance_id"] and eni["instance_id"] in gone)
+            and not (eni["load_balancer"] and eni["load_balancer"] in removed)
+        ],
+    )
+
+
+def left_out(contents, remaining):
+    """What ``without_gone`` left out of ``contents``: ``{"kind", "id", "label"}`` each, in the order of ``contents``."""
+    kept = {
+        "load_balancer": {lb["arn"] for lb in remaining["load_balancers"]},
+        "target_group": {tg["arn"] for tg in remaining["target_groups"]},
+        "interface": {eni["id"] for eni in remaining["interfaces"]},
+    }
+    out = [
+        {"kind": "load_balancer", "id": lb["arn"], "label": f"load balancer {lb['name']}"}
+        for lb in contents["load_balancers"]
+        if lb["arn"] not in kept["load_balancer"]
+    ]
+    out += [
+        {"kind": "target_group", "id": tg["arn"], "label": f"target group {tg['name']}"}
+        for tg in contents["target_groups"]
+        if tg["arn"] not in kept["target_group"]
+    ]
+    out += [
+        {"kind": "interface", "id": eni["id"], "label": interface_label(eni)}
+        for eni in contents["interfaces"]
+        if eni["id"] not in kept["interface"]
+    ]
+    return out
 
 
 def route_is_ours(route, owned_peerings):

@@ -53,6 +53,20 @@ options:
     type: list
     elements: str
     default: []
+  check_mode_gone:
+    description:
+      - "Ids or ARNs of resources that earlier tasks of the same run delete: load balancers and target groups
+        (ARNs), instances (C(i-...)) and network interfaces (C(eni-...)). playbooks/teardown.yml deletes the
+        gateway's load balancers and target groups, and a provider's demo instances, before this module runs."
+      - "In check mode those tasks changed nothing, so the module counts the listed resources as gone when it
+        decides what a real run would delete and keep: a listed load balancer or target group is left out of
+        what the VPC holds, and so are the network interfaces of a listed instance, a listed interface, and
+        the interfaces of a listed load balancer."
+      - "Outside check mode the option is ignored: a resource that is still there always counts."
+    type: list
+    elements: str
+    default: []
+    version_added: 0.5.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
@@ -61,7 +75,9 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads only and reports what a real run would delete and keep (interfaces of deleted load balancers are assumed gone).
+    details:
+      - Reads only and reports what a real run would delete and keep (interfaces of deleted load balancers are assumed gone).
+      - The resources listed in O(check_mode_gone), which earlier tasks of a real run would have deleted, count as gone.
   diff_mode:
     support: full
     details: The containers of the VPC, before and after.
@@ -75,6 +91,9 @@ notes:
     O(peering_ids)), then one call per deletion. IAM: those actions and ec2:DeleteRoute,
     ec2:DisassociateRouteTable, ec2:DeleteRouteTable, ec2:DeleteSecurityGroup, ec2:DeleteSubnet,
     ec2:DeleteVpc."
+  - In check mode the earlier steps of a teardown (deleting the load balancers, target groups and
+    instances) change nothing, so the VPC still holds them when this module runs; list them in
+    O(check_mode_gone) so that check mode reports what the real run would do instead of failing on them.
 """
 
 EXAMPLES = r"""
@@ -83,6 +102,17 @@ EXAMPLES = r"""
     vpc_id: vpc-0123456789abcdef0
     gateway: open-banking
     peering_ids: [pcx-0123456789abcdef0]
+
+- name: Check mode of a teardown whose earlier tasks delete a load balancer, a target group and an instance
+  multiaccount.apigateway.vpc_teardown:
+    vpc_id: vpc-0123456789abcdef0
+    gateway: open-banking
+    peering_ids: [pcx-0123456789abcdef0]
+    check_mode_gone:
+      - arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/open-banking/50dc6c495c0c9188
+      - arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/open-banking/73e2d6bc24d8a067
+      - i-0123456789abcdef0
+  check_mode: true
 """
 
 RETURN = r"""
@@ -91,7 +121,8 @@ vpc_id:
   returned: always
   type: str
 deleted:
-  description: What was deleted (or would be, in check mode).
+  description:
+    - What was deleted (or would be, in check mode, with the resources of O(check_mode_gone) counted as gone).
   returned: always
   type: dict
   contains:
@@ -117,7 +148,10 @@ deleted:
   sample: {"routes": [], "route_tables": [{"id": "rtb-1", "name": "gw"}], "security_groups": [],
            "subnets": [{"id": "subnet-1", "cidr": "10.100.1.0/24", "az": "us-east-1a", "name": "gw-a"}], "vpc": true}
 foreign:
-  description: Resources inside the VPC that this collection did not create; they were left as they are.
+  description:
+    - Resources inside the VPC that this collection did not create (and load balancers and target groups of
+      this collection still there); they were left as they are. In check mode, those of
+      O(check_mode_gone) (and the network interfaces of listed instances and load balancers) are left out.
   returned: always
   type: list
   elements: dict
@@ -152,6 +186,28 @@ actions:
   returned: always
   type: list
   elements: str
+check_mode_assumed_gone:
+  description:
+    - "In check mode, what the module left out of the VPC because of O(check_mode_gone): the listed load
+      balancers and target groups, and the network interfaces of the listed instances and load balancers
+      and the listed interfaces, that are in the VPC (a real run would have deleted them in an earlier task)."
+    - Empty outside check mode, and when nothing listed is in the VPC.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.5.0
+  contains:
+    kind:
+      description: C(load_balancer), C(target_group) or C(interface).
+      type: str
+    id:
+      description: Its ARN or id.
+      type: str
+    label:
+      description: What it is, in words.
+      type: str
+  sample: [{"kind": "load_balancer", "id": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/open-banking/50dc6c495c0c9188",
+            "label": "load balancer open-banking"}]
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -168,6 +224,20 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     error_code,
     tags_of,
 )
+
+# What O(check_mode_gone) can leave out of the VPC, in check mode.
+GONE_KINDS = ("load_balancer", "target_group", "interface")
+
+
+def check_gone(value, field):
+    """One element of ``check_mode_gone``: a non-empty id or ARN; raises ValueError naming ``field``."""
+    text = str(value if value is not None else "").strip()
+    if not text:
+        raise ValueError(
+            f"{field}: must not be empty (the ARN of a load balancer or target group, or an i- or eni- id, "
+            "that an earlier task of the run deletes)"
+        )
+    return text
 
 
 def read_contents(ec2, elb, vpc, gateway):
@@ -314,6 +384,7 @@ def main():
         vpc_id=dict(type="str", required=True),
         gateway=dict(type="str", required=True),
         peering_ids=dict(type="list", elements="str", default=[]),
+        check_mode_gone=dict(type="list", elements="str", default=[]),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
@@ -322,6 +393,9 @@ def main():
         peering_ids = [check_resource_id(p, "pcx", f"peering_ids[{i}]") for i, p in enumerate(params["peering_ids"])]
         if not str(params["gateway"]).strip():
             raise ValueError("gateway: must not be empty (the value of the multiaccount:gateway tag)")
+        check_mode_gone = [
+            check_gone(item, f"check_mode_gone[{i}]") for i, item in enumerate(params["check_mode_gone"])
+        ]
     except ValueError as error:
         module.fail_json(msg=str(error))
 
@@ -333,6 +407,7 @@ def main():
         "kept": [],
         "waiting": [],
         "actions": [],
+        "check_mode_assumed_gone": [],
     }
     ec2 = module.client("ec2")
     elb = module.client("elbv2")
@@ -352,6 +427,11 @@ def main():
         before = containers(contents)
         peering_ids = owned_peerings(ec2, contents, peering_ids, params["gateway"])
         if module.check_mode:
+            if check_mode_gone:
+                # Earlier tasks of a real run delete these; in check mode they changed nothing.
+                remaining = vt.without_gone(contents, check_mode_gone)
+                result["check_mode_assumed_gone"] = vt.left_out(contents, remaining)
+                contents = remaining
             plan = vt.plan_teardown(contents, peering_ids, transient_gone=True)
             done = planned_actions(plan) + ([f"delete VPC {vpc_id}"] if plan["delete_vpc"] else [])
             deleted = {
@@ -379,7 +459,13 @@ def main():
         diff={"before": before, "after": containers(contents, gone)},
     )
     if plan["kept"]:
-        module.fail_json(msg=vt.failure_message(vpc_id, plan, len(done), module.check_mode), **result)
+        msg = vt.failure_message(vpc_id, plan, len(done), module.check_mode)
+        if module.check_mode and any(f["kind"] in GONE_KINDS for f in plan["foreign"]):
+            msg += (
+                " In check mode, list in check_mode_gone the load balancers, target groups and instances"
+                " that earlier tasks of the run delete."
+            )
+        module.fail_json(msg=msg, **result)
     module.exit_json(**result)
 
 

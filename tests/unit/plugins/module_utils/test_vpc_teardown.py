@@ -229,3 +229,133 @@ def test_propagated_and_ipv6_routes_are_foreign():
     assert vt.route_label(propagated) == "route 172.16.0.0/12 -> vgw-1 (propagated)"
     assert not vt.route_is_ours(propagated, {"vgw-1"})
     assert vt.route_is_ours(vt.route_entry({"DestinationCidrBlock": "10.0.0.0/8", "GatewayId": "local"}), set())
+
+
+LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/gw-nlb/50dc6c495c0c9188"
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/gw-tg/73e2d6bc24d8a067"
+
+
+def eni(eni_id, subnet_id, description="", instance_id=None, kind="interface"):
+    raw = {"NetworkInterfaceId": eni_id, "SubnetId": subnet_id, "Description": description, "InterfaceType": kind}
+    if instance_id:
+        raw["Attachment"] = {"InstanceId": instance_id}
+    return raw
+
+
+def converged():
+    """A VPC of ours as a converged deployment leaves it before the teardown's earlier steps ran."""
+    return base(
+        load_balancers=[
+            {
+                "LoadBalancerArn": LB_ARN,
+                "LoadBalancerName": "gw-nlb",
+                "AvailabilityZones": [{"SubnetId": "subnet-a"}, {"SubnetId": "subnet-b"}],
+            }
+        ],
+        target_groups=[{"TargetGroupArn": TG_ARN, "TargetGroupName": "gw-tg"}],
+        elb_tags={LB_ARN: {t["Key"]: t["Value"] for t in OURS}, TG_ARN: {t["Key"]: t["Value"] for t in OURS}},
+        interfaces=[
+            eni("eni-lb-a", "subnet-a", "ELB net/gw-nlb/50dc6c495c0c9188", kind="network_load_balancer"),
+            eni("eni-lb-b", "subnet-b", "ELB net/gw-nlb/50dc6c495c0c9188", kind="network_load_balancer"),
+            eni("eni-demo", "subnet-b", "Primary network interface", instance_id="i-demo"),
+            eni("eni-extra", "subnet-a", "extra"),
+        ],
+    )
+
+
+def test_without_gone_leaves_out_the_listed_resources_and_their_interfaces_only():
+    contents = converged()
+    before = vt.plan_teardown(contents, [PCX], transient_gone=True)
+    assert before["delete_subnets"] == [] and before["delete_vpc"] is False
+
+    remaining = vt.without_gone(contents, [LB_ARN, TG_ARN, "i-demo"])
+    assert remaining["load_balancers"] == [] and remaining["target_groups"] == []
+    assert [e["id"] for e in remaining["interfaces"]] == ["eni-extra"]
+    # the rest of the description is untouched, and so is the original
+    assert remaining["subnets"] == contents["subnets"] and remaining["route_tables"] == contents["route_tables"]
+    assert len(contents["load_balancers"]) == 1 and len(contents["interfaces"]) == 4
+    assert vt.left_out(contents, remaining) == [
+        {"kind": "load_balancer", "id": LB_ARN, "label": "load balancer gw-nlb"},
+        {"kind": "target_group", "id": TG_ARN, "label": "target group gw-tg"},
+        {
+            "kind": "interface",
+            "id": "eni-demo",
+            "label": "network interface eni-demo (Primary network interface, instance i-demo)",
+        },
+        {
+            "kind": "interface",
+            "id": "eni-lb-a",
+            "label": "network interface eni-lb-a (ELB net/gw-nlb/50dc6c495c0c9188, network_load_balancer)",
+        },
+        {
+            "kind": "interface",
+            "id": "eni-lb-b",
+            "label": "network interface eni-lb-b (ELB net/gw-nlb/50dc6c495c0c9188, network_load_balancer)",
+        },
+    ]
+
+    # eni-extra is not listed: it keeps subnet-a (and the VPC); subnet-b, held only by gone resources, goes
+    plan = vt.plan_teardown(remaining, [PCX], transient_gone=True)
+    assert [s["id"] for s in plan["delete_subnets"]] == ["subnet-b"]
+    assert [f["id"] for f in plan["foreign"]] == ["eni-extra"]
+    assert [k["id"] for k in plan["kept"]] == ["subnet-a", "rtb-gw", VPC]
+
+    # listing the interface too: nothing is left, everything goes
+    everything = vt.without_gone(contents, [LB_ARN, TG_ARN, "i-demo", "eni-extra"])
+    plan = vt.plan_teardown(everything, [PCX], transient_gone=True)
+    assert plan["foreign"] == [] and plan["kept"] == []
+    assert [s["id"] for s in plan["delete_subnets"]] == ["subnet-a", "subnet-b"] and plan["delete_vpc"] is True
+
+
+def test_without_gone_each_kind_alone():
+    contents = converged()
+    only_lb = vt.without_gone(contents, [LB_ARN])
+    assert only_lb["load_balancers"] == [] and [t["arn"] for t in only_lb["target_groups"]] == [TG_ARN]
+    assert [e["id"] for e in only_lb["interfaces"]] == ["eni-demo", "eni-extra"]
+
+    only_tg = vt.without_gone(contents, [TG_ARN])
+    assert only_tg["target_groups"] == [] and only_tg["load_balancers"] == contents["load_balancers"]
+    assert only_tg["interfaces"] == contents["interfaces"]
+
+    only_instance = vt.without_gone(contents, ["i-demo"])
+    assert [e["id"] for e in only_instance["interfaces"]] == ["eni-extra", "eni-lb-a", "eni-lb-b"]
+    assert only_instance["load_balancers"] == contents["load_balancers"]
+
+    only_eni = vt.without_gone(contents, ["eni-lb-a"])
+    assert [e["id"] for e in only_eni["interfaces"]] == ["eni-demo", "eni-extra", "eni-lb-b"]
+
+
+def test_without_gone_ignores_what_is_not_in_the_vpc_and_an_empty_list():
+    contents = converged()
+    assert vt.without_gone(contents, []) == contents
+    assert vt.without_gone(contents, None) == contents
+    other = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/other/0123456789abcdef"
+    unrelated = vt.without_gone(contents, [other, "i-other", "eni-other", " "])
+    assert unrelated == contents and vt.left_out(contents, unrelated) == []
+    # an interface without an instance is not left out because of an empty instance id
+    assert [e["id"] for e in vt.without_gone(contents, [""])["interfaces"]] == [e["id"] for e in contents["interfaces"]]
+
+
+def test_interfaces_of_a_listed_load_balancer_go_even_if_its_name_is_shared():
+    # another load balancer with the same name but another id keeps its interfaces
+    other_arn = "arn:aws:elasticloadbalancing:us-east-1:1:loadbalancer/net/gw-nlb/0000000000000001"
+    contents = base(
+        load_balancers=[
+            {"LoadBalancerArn": LB_ARN, "LoadBalancerName": "gw-nlb", "AvailabilityZones": [{"SubnetId": "subnet-a"}]},
+            {
+                "LoadBalancerArn": other_arn,
+                "LoadBalancerName": "gw-nlb",
+                "AvailabilityZones": [{"SubnetId": "subnet-b"}],
+            },
+        ],
+        interfaces=[
+            eni("eni-1", "subnet-a", "ELB net/gw-nlb/50dc6c495c0c9188"),
+            eni("eni-2", "subnet-b", "ELB net/gw-nlb/0000000000000001"),
+        ],
+    )
+    remaining = vt.without_gone(contents, [LB_ARN])
+    assert [lb["arn"] for lb in remaining["load_balancers"]] == [other_arn]
+    assert [e["id"] for e in remaining["interfaces"]] == ["eni-2"]
+    plan = vt.plan_teardown(remaining, [PCX], transient_gone=True)
+    assert [s["id"] for s in plan["delete_subnets"]] == ["subnet-a"]
+    assert plan["kept"][0]["id"] == "subnet-b"

@@ -154,3 +154,68 @@ def test_bad_input_names_the_field_before_any_call(args, message, capsys, calls)
     result = run(args, capsys)
     assert result["failed"] and message in result["msg"]
     assert calls == []
+
+
+def converged_resources(ec2, vpc, subnets):
+    """What the teardown's earlier tasks delete: the gateway's load balancer and target group, a demo instance."""
+    elb = boto3.client("elbv2", region_name=REGION)
+    lb = elb.create_load_balancer(Name="gw-nlb", Subnets=subnets, Type="network", Scheme="internal", Tags=OURS)
+    lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(Name="gw-tg", Protocol="TCP", Port=443, VpcId=vpc, TargetType="ip", Tags=OURS)
+    tg_arn = tg["TargetGroups"][0]["TargetGroupArn"]
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnets[1])["Instances"][0]
+    return lb_arn, tg_arn, instance["InstanceId"]
+
+
+def test_check_mode_counts_the_resources_of_check_mode_gone_as_gone(ec2, capsys, calls):
+    vpc, subnets, rtb, pcx = gateway_network(ec2)
+    lb_arn, tg_arn, instance_id = converged_resources(ec2, vpc, subnets)
+    args = {"vpc_id": vpc, "gateway": GW, "peering_ids": [pcx]}
+
+    # without the option, check mode fails on them, as a real run would if they were still there
+    plain = run(args, capsys, check_mode=True)
+    assert plain["failed"] and plain["deleted"]["subnets"] == [] and plain["check_mode_assumed_gone"] == []
+    assert "would keep" in plain["msg"] and "load balancer gw-nlb" in plain["msg"]
+    assert "list in check_mode_gone" in plain["msg"]
+
+    calls.clear()
+    gone = dict(args, check_mode_gone=[lb_arn, tg_arn, instance_id])
+    checked = run(gone, capsys, check_mode=True)
+    assert not checked.get("failed") and checked["changed"]
+    assert checked["foreign"] == [] and checked["kept"] == []
+    assert sorted(s["id"] for s in checked["deleted"]["subnets"]) == sorted(subnets)
+    assert checked["deleted"]["vpc"] is True and checked["actions"][-1] == f"delete VPC {vpc}"
+    assumed = {(a["kind"], a["id"]) for a in checked["check_mode_assumed_gone"]}
+    assert {("load_balancer", lb_arn), ("target_group", tg_arn)} <= assumed
+    assert any(a["kind"] == "interface" and instance_id in a["label"] for a in checked["check_mode_assumed_gone"])
+    assert writes(calls) == []
+    assert len(ec2.describe_subnets(SubnetIds=subnets)["Subnets"]) == 2
+
+
+def test_check_mode_gone_is_ignored_outside_check_mode(ec2, capsys, calls):
+    vpc, subnets, rtb, pcx = gateway_network(ec2)
+    lb_arn, tg_arn, instance_id = converged_resources(ec2, vpc, subnets)
+    args = {"vpc_id": vpc, "gateway": GW, "peering_ids": [pcx], "check_mode_gone": [lb_arn, tg_arn, instance_id]}
+
+    calls.clear()
+    result = run(args, capsys)
+    assert result["failed"] and result["check_mode_assumed_gone"] == []
+    assert "kept" in result["msg"] and "load balancer gw-nlb (of this collection, still there)" in result["msg"]
+    assert "check_mode_gone" not in result["msg"]
+    assert result["deleted"]["subnets"] == [] and result["deleted"]["vpc"] is False
+    assert sorted(k["id"] for k in result["kept"] if k["kind"] == "subnet") == sorted(subnets)
+    assert {f["id"] for f in result["foreign"]} >= {lb_arn, tg_arn}
+    assert "DeleteSubnet" not in writes(calls) and "DeleteVpc" not in writes(calls)
+    assert len(ec2.describe_subnets(SubnetIds=subnets)["Subnets"]) == 2
+
+
+@pytest.mark.parametrize("bad", ["", "  "])
+def test_an_empty_check_mode_gone_element_names_its_index_before_any_call(bad, capsys, calls):
+    args = {"vpc_id": "vpc-0123456789abcdef0", "gateway": GW, "check_mode_gone": [bad]}
+    result = run(args, capsys, check_mode=True)
+    assert result["failed"] and result["msg"].startswith("check_mode_gone[0]: must not be empty")
+    assert calls == []
+    second = dict(args, check_mode_gone=["i-0123456789abcdef0", bad])
+    assert run(second, capsys, check_mode=True)["msg"].startswith("check_mode_gone[1]: must not be empty")
+    assert calls == []
