@@ -15,6 +15,9 @@
 # 3. the same play with the module_defaults, in check mode: the guard passes on the controller
 #    (verified_by account_credentials: no module run) and the role runs.
 # 4. site.yml in check mode before anything exists: it gets through every play and writes nothing.
+# 5. once converged, teardown.yml in check mode: each step counts what the steps before it would have
+#    deleted as gone (check_mode_gone), so the dry run gets through every play, says it would delete
+#    the gateway's and the providers' subnets and VPCs, and writes nothing.
 set -euo pipefail
 started=$(date +%s)
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -156,4 +159,29 @@ ansible-playbook -i inventories/local playbooks/site.yml --check >"$work/dry.log
   { tail -n 40 "$work/dry.log"; echo "safety: the dry run of site.yml failed" >&2; exit 1; }
 grep -E '^[a-z-]+ +: ok=' "$work/dry.log" | sed 's/^/  /'
 no_writes "dry run of site.yml"
+
+step "a dry run of teardown.yml once converged (--check): it gets through every step and writes nothing"
+ansible-playbook -i inventories/local playbooks/site.yml >"$work/converge.log" 2>&1 ||
+  { tail -n 40 "$work/converge.log"; echo "safety: the converge failed" >&2; exit 1; }
+reset_calls
+ansible-playbook -i inventories/local playbooks/teardown.yml --check >"$work/teardown-dry.log" 2>&1 ||
+  { tail -n 60 "$work/teardown-dry.log"; echo "safety: the dry run of teardown.yml failed" >&2; exit 1; }
+grep -E '^[a-z-]+ +: ok=' "$work/teardown-dry.log" | sed 's/^/  /'
+no_writes "dry run of teardown.yml"
+# The last steps, which the first ones used to stop: each would delete the VPC of its account.
+for expected in \
+  'shared-services.*Delete the gateway route tables, subnets and VPC' \
+  'payments.*Delete the subnets and the VPC this role created' \
+  'cards.*Delete the subnets and the VPC this role created'; do
+  "$python" - "$work/teardown-dry.log" "$expected" <<'EOF_PY' || { tail -n 60 "$work/teardown-dry.log"; exit 1; }
+import re, sys
+log, expected = open(sys.argv[1]).read(), sys.argv[2]
+host, task = expected.split(".*")
+# The task's block of output: its TASK line up to the next TASK line; the host must be "changed" there.
+blocks = re.findall(r"^TASK \[[^\]]*" + re.escape(task) + r"[^\]]*\].*?(?=^TASK |^PLAY )", log, re.M | re.S)
+if not any(re.search(r"^changed: \[" + re.escape(host) + r"\]", block, re.M) for block in blocks):
+    sys.exit(f"safety: the dry run of teardown.yml does not say {host} would run '{task}' (changed)")
+print(f"  {host}: would run '{task}'")
+EOF_PY
+done
 echo "safety: passed in $(($(date +%s) - started)) s"
