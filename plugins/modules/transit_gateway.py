@@ -45,7 +45,8 @@ options:
         attachment (waiting until it is deleted), our route tables, the share named O(share.name) when it is
         ours, and the transit gateway. When attachments of other accounts (or VPCs other than the hub's) are
         still on the transit gateway, the module fails before any change, naming them; their accounts must
-        delete them first.
+        delete them first. In check mode, O(check_mode_gone) names attachments that earlier tasks of the run
+        delete, which then do not keep the transit gateway.
     type: str
     choices: [present, absent]
     default: present
@@ -202,6 +203,19 @@ options:
       - How many seconds each wait lasts at most.
     type: int
     default: 600
+  check_mode_gone:
+    description:
+      - Ids of Transit Gateway attachments (C(tgw-attach-...)) or of VPCs (C(vpc-...)) whose attachments earlier
+        tasks of the same run delete; playbooks/teardown.yml deletes the providers' attachments before the
+        Transit Gateway.
+      - In check mode those tasks changed nothing, so with O(state=absent) an attachment that is listed, or whose
+        VPC is listed, counts as being deleted instead of keeping the Transit Gateway (its associations and
+        propagations are not counted either). RV(check_mode_assumed_gone) lists those attachments.
+      - "Outside check mode the option is ignored: an attachment that is still there always counts."
+    type: list
+    elements: str
+    default: []
+    version_added: 0.5.0
 notes:
   - Permissions needed - C(ec2:DescribeTransitGateways), C(ec2:CreateTransitGateway),
     C(ec2:ModifyTransitGateway), C(ec2:DeleteTransitGateway), C(ec2:DescribeTransitGatewayRouteTables),
@@ -246,7 +260,11 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Makes only the reads and returns what a real run would do; ids of resources to create are null.
+    details:
+      - Makes only the reads and returns what a real run would do; ids of resources to create are null.
+      - With O(state=absent), attachments of other accounts still on the transit gateway fail in check mode
+        too, except those listed (by attachment or VPC id) in O(check_mode_gone), which earlier tasks of a
+        real run would have deleted (see RV(check_mode_assumed_gone)).
   diff_mode:
     support: full
     details:
@@ -312,6 +330,19 @@ EXAMPLES = r"""
     name: shared-gateway-tgw
     share:
       name: shared-gateway-tgw
+
+# A dry run (--check) of a teardown: the providers' earlier tasks deleted nothing, so their attachments are
+# still there; count them as gone (by VPC id here; attachment ids work too).
+- name: Remove the hub (dry run of the teardown)
+  multiaccount.apigateway.transit_gateway:
+    state: absent
+    gateway: shared-gateway
+    name: shared-gateway-tgw
+    share:
+      name: shared-gateway-tgw
+    check_mode_gone: [vpc-0123456789abcdef0, tgw-attach-0bbbbbbbbbbbbbbbb]
+  check_mode: true
+  register: hub_dry_run
 """
 
 RETURN = r"""
@@ -411,6 +442,31 @@ actions:
   sample:
     - create transit gateway shared-gateway-tgw
     - accept attachment tgw-attach-0bbbbbbbbbbbbbbbb of spoke payments
+check_mode_assumed_gone:
+  description:
+    - In check mode with O(state=absent), the attachments of other accounts (or VPCs) still on the transit
+      gateway that the module counted as gone because they, or their VPCs, are in O(check_mode_gone) (a real
+      run would have deleted them in an earlier task).
+    - Empty outside check mode, with O(state=present), and when no listed attachment is on the transit gateway.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.5.0
+  contains:
+    id:
+      description: The attachment id.
+      type: str
+    account_id:
+      description: The account that owns the attached resource (the provider account).
+      type: str
+    vpc_id:
+      description: The attached VPC (or other resource).
+      type: str
+    state:
+      description: The attachment's state, as read.
+      type: str
+  sample: [{id: tgw-attach-0bbbbbbbbbbbbbbbb, account_id: "222222222222", vpc_id: vpc-0123456789abcdef0,
+            state: available}]
 diff:
   description: Before and after - transit gateway options, route tables, hub subnets, share principals, and
     per route table its associations and propagations.
@@ -465,6 +521,8 @@ MOVING_STATES = ("initiating", "initiatingRequest", "pending", "modifying")
 LIVE_SHARE_LINKS = ("ASSOCIATING", "ASSOCIATED")
 ROLES = ("hub", "spokes")
 ERRORS = (tgw.AnsibleTransitGatewayError, ram_shares.AnsibleRamError, AnsibleEc2NetworkError)
+# What O(check_mode_gone) may list: attachments, or VPCs whose attachments earlier tasks of the run delete.
+GONE_PREFIXES = ("tgw-attach-", "vpc-")
 
 
 class Refused(Exception):
@@ -515,6 +573,7 @@ def check_params(params):
         hub=check_hub(params["hub"], problems) if params["hub"] else None,
         share=check_share(params["share"], problems) if params["share"] else None,
         spokes=check_spokes(params["spokes"], problems),
+        check_mode_gone=check_gone(params["check_mode_gone"], problems),
     )
     if params["route_tables"]:
         tables = {role: _text(params["route_tables"][role]) for role in ROLES}
@@ -523,6 +582,22 @@ def check_params(params):
             problems.append(f"route_tables.spokes: {tables['spokes']!r} is also route_tables.hub; name them apart")
         checked["route_tables"] = tables
     return checked, problems
+
+
+def check_gone(values, problems):
+    """O(check_mode_gone) as a set of attachment and VPC ids; a problem naming each bad element."""
+    gone = set()
+    for index, value in enumerate(values or []):
+        text = _text(value)
+        if not text.startswith(GONE_PREFIXES) or text in GONE_PREFIXES:
+            problems.append(
+                f"check_mode_gone[{index}]: {value!r} is not the id of a Transit Gateway attachment (tgw-attach-...) "
+                "or of a VPC (vpc-...); give the attachment, or the VPC whose attachment, an earlier task of the run "
+                "deletes, or remove the element"
+            )
+            continue
+        gone.add(text)
+    return gone
 
 
 def check_hub(hub, problems):
@@ -797,6 +872,8 @@ class Run:
     def __init__(self, module, ec2, ram, checked):
         self.module, self.ec2, self.ram, self.checked, self.state = module, ec2, ram, checked, None
         self.check_mode = module.check_mode
+        # Attachments of others counted as gone because of O(check_mode_gone) (check mode, state=absent only).
+        self.assumed_gone = []
         self.actions = []
 
     def do(self, line, call, *args, **kwargs):
@@ -1294,6 +1371,7 @@ class Run:
             spokes=results,
             unexpected=unexpected,
             isolation=links["isolation"],
+            check_mode_assumed_gone=[],
         )
 
     # ------------------------------------------------------------------ absent
@@ -1314,15 +1392,37 @@ class Run:
                     going.append(attachment)
                 else:
                     blockers.append(attachment)
+            if self.check_mode and checked["check_mode_gone"]:
+                # Earlier tasks of a real run delete these attachments; in check mode they changed nothing.
+                gone = checked["check_mode_gone"]
+                assumed = [a for a in blockers if a["id"] in gone or a["vpc_id"] in gone]
+                blockers = [a for a in blockers if a not in assumed]
+                going += assumed
+                self.assumed_gone = [
+                    {"id": a["id"], "account_id": a["vpc_owner_id"], "vpc_id": a["vpc_id"], "state": a["state"]}
+                    for a in assumed
+                ]
             if blockers:
+                not_counted = hint = ""
+                if self.assumed_gone:
+                    not_counted = (
+                        f" ({len(self.assumed_gone)} other attachment(s), listed in check_mode_gone, are counted as "
+                        "gone in check mode)"
+                    )
+                if self.check_mode:
+                    hint = (
+                        ". In check mode, list in check_mode_gone the attachments (or their VPCs) that earlier tasks "
+                        "of the run delete"
+                    )
                 raise Refused(
                     f"transit gateway {entry['id']} ({checked['name']}) still has attachments that are not ours: "
                     + ", ".join(
                         f"{a['id']} (account {a['vpc_owner_id']}, {a['resource_type']} {a['vpc_id']}, {a['state']})"
                         for a in blockers
                     )
+                    + not_counted
                     + "; the provider accounts must remove their attachments first (the collection's teardown does, "
-                    "with multiaccount.apigateway.transit_gateway_attachment state=absent)"
+                    "with multiaccount.apigateway.transit_gateway_attachment state=absent)" + hint
                 )
         before = {
             "transit_gateway": tgw_view(entry),
@@ -1330,8 +1430,10 @@ class Run:
             "hub_attachments": sorted(a["id"] for a in mine),
             "share": self.share_view(state["share"], state["principals"]),
         }
+        # A real run comes after the deletion of the attachments assumed gone: their links are gone too.
+        skipped = {a["id"] for a in self.assumed_gone}
         for table in state["tables"].values():
-            for attachment_id in sorted(state["propagations"][table["id"]]):
+            for attachment_id in sorted(set(state["propagations"][table["id"]]) - skipped):
                 self.do(
                     f"stop propagation of {attachment_id} into {table['id']}",
                     tgw.disable_transit_gateway_route_table_propagation,
@@ -1339,7 +1441,7 @@ class Run:
                     table["id"],
                     attachment_id,
                 )
-            for attachment_id in sorted(state["associations"][table["id"]]):
+            for attachment_id in sorted(set(state["associations"][table["id"]]) - skipped):
                 self.do(
                     f"disassociate {attachment_id} from {table['id']}",
                     tgw.disassociate_transit_gateway_route_table,
@@ -1400,6 +1502,7 @@ class Run:
             spokes=[],
             unexpected=[],
             isolation=[],
+            check_mode_assumed_gone=self.assumed_gone,
             diff=module_diff(before if self.actions else {}, {}),
         )
 
@@ -1447,6 +1550,7 @@ def main():
         purge=dict(type="bool", default=False),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
+        check_mode_gone=dict(type="list", elements="str", default=[]),
     )
     module = AnsibleAWSModule(
         argument_spec=argument_spec,
@@ -1461,7 +1565,7 @@ def main():
         run.state = read(module, run.ec2, run.ram, checked)
         result = run.present() if checked["present"] else run.absent()
     except Refused as error:
-        module.fail_json(msg=f"{error} (nothing was changed)", changed=False)
+        module.fail_json(msg=f"{error} (nothing was changed)", changed=False, check_mode_assumed_gone=run.assumed_gone)
     except ERRORS as error:
         module.fail_json_aws(
             error.exception,

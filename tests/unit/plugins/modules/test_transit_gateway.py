@@ -658,3 +658,102 @@ def test_an_attached_account_stays_a_principal_until_its_attachment_is_gone(net,
     gone = run(args(net, share={"name": "gw-share", "principals": []}, spokes=[spoke(net)]), capsys)
     assert gone["changed"] is True
     assert gone["share"]["principals"] == []
+
+
+# ---------------------------------------------------------------------------------------------
+# check_mode_gone: a dry run of the teardown, where the providers' earlier tasks deleted nothing
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def linked(net, hub, capsys):
+    """The hub with the provider's spoke attached, accepted, associated and propagating."""
+    attachment = net["provider"].attach(hub["transit_gateway"]["id"], net["vpc"], net["subnets"])
+    assert run(args(net, spokes=[spoke(net)]), capsys)["spokes"][0]["ready"] is True
+    return attachment
+
+
+ABSENT = dict(state="absent", gateway="gw", name="gw-tgw", share={"name": "gw-share"})
+
+
+@pytest.mark.parametrize("by", ["attachment", "vpc"])
+def test_check_mode_gone_counts_a_listed_attachment_as_deleted(net, linked, capsys, calls, by):
+    attachment = linked
+    listed = attachment if by == "attachment" else net["vpc"]
+    before = snapshot(net)
+    del calls[:]
+    checked = run(dict(ABSENT, check_mode_gone=[listed]), capsys, check_mode=True)
+    assert not checked.get("failed"), checked.get("msg")
+    assert checked["changed"] is True
+    assert writes(names(calls)) == [] and snapshot(net) == before
+    assert checked["check_mode_assumed_gone"] == [
+        {"id": attachment, "account_id": PROVIDER_ACCOUNT, "vpc_id": net["vpc"], "state": "available"}
+    ]
+    # the provider's links go with its attachment: not in the plan
+    assert not any(attachment in line for line in checked["actions"])
+    assert [line.split(" ")[0] for line in checked["actions"]] == [
+        "disassociate",
+        "stop",
+        "delete",
+        "delete",
+        "delete",
+        "delete",
+        "delete",
+    ]
+    assert checked["actions"][-1].startswith("delete transit gateway ")
+
+    # what a real run does once the provider deleted its attachment: the same
+    net["provider"].ec2.delete_transit_gateway_vpc_attachment(TransitGatewayAttachmentId=attachment)
+    del calls[:]
+    result = run(ABSENT, capsys)
+    assert result["changed"] is True and result["actions"] == checked["actions"]
+    assert result["check_mode_assumed_gone"] == []
+    assert "DeleteTransitGateway" in writes(names(calls))
+
+
+def test_check_mode_without_the_option_still_refuses_with_a_hint(net, linked, capsys, calls):
+    del calls[:]
+    refused = run(ABSENT, capsys, check_mode=True)
+    assert refused["failed"] is True and refused["changed"] is False
+    assert f"{linked} (account {PROVIDER_ACCOUNT}, vpc {net['vpc']}, available)" in refused["msg"]
+    assert "In check mode, list in check_mode_gone the attachments" in refused["msg"]
+    assert refused["check_mode_assumed_gone"] == []
+    assert writes(names(calls)) == []
+
+
+def test_check_mode_gone_is_ignored_outside_check_mode(net, linked, capsys, calls):
+    before = snapshot(net)
+    del calls[:]
+    refused = run(dict(ABSENT, check_mode_gone=[linked, net["vpc"]]), capsys)
+    assert refused["failed"] is True and refused["changed"] is False
+    assert f"{linked} (account {PROVIDER_ACCOUNT}, vpc {net['vpc']}, available)" in refused["msg"]
+    assert "the provider accounts must remove their attachments first" in refused["msg"]
+    assert "In check mode" not in refused["msg"]
+    assert refused["check_mode_assumed_gone"] == []
+    assert writes(names(calls)) == [] and snapshot(net) == before
+
+
+def test_check_mode_gone_refuses_naming_only_the_unlisted_attachments(net, hub, linked, capsys, calls):
+    other = net["provider"].attach(hub["transit_gateway"]["id"], net["other_vpc"], net["other_subnets"])
+    del calls[:]
+    refused = run(dict(ABSENT, check_mode_gone=[net["vpc"]]), capsys, check_mode=True)
+    assert refused["failed"] is True and refused["changed"] is False
+    assert f"{other} (account {PROVIDER_ACCOUNT}, vpc {net['other_vpc']}, pendingAcceptance)" in refused["msg"]
+    assert linked not in refused["msg"]
+    assert "1 other attachment(s), listed in check_mode_gone, are counted as gone in check mode" in refused["msg"]
+    assert refused["check_mode_assumed_gone"] == [
+        {"id": linked, "account_id": PROVIDER_ACCOUNT, "vpc_id": net["vpc"], "state": "available"}
+    ]
+    assert writes(names(calls)) == []
+
+
+@pytest.mark.parametrize("bad", ["", "subnet-0123456789abcdef0", "tgw-attach-", "tgw-0123456789abcdef0"])
+def test_check_mode_gone_bad_element_fails_before_any_call(net, capsys, calls, bad):
+    del calls[:]
+    result = run(dict(ABSENT, check_mode_gone=[bad, "vpc-0123456789abcdef0"]), capsys, check_mode=True)
+    assert result["failed"] is True
+    assert (
+        f"check_mode_gone[0]: {bad!r} is not the id of a Transit Gateway attachment (tgw-attach-...)" in result["msg"]
+    )
+    assert "check_mode_gone[1]" not in result["msg"]
+    assert calls == []
