@@ -23,9 +23,10 @@ their table: a table of ours that holds one stays, and only our routes leave it.
 that AWS keeps for a few minutes after a load balancer is deleted are *transient*, not foreign:
 they keep their subnets for now, and the module reports them as ``waiting`` so that the task retries.
 In check mode, ``without_gone`` leaves out of the description what earlier tasks of the same run
-delete (load balancers, target groups, instances), since those tasks changed nothing.
+delete (load balancers, target groups, instances, routes), since those tasks changed nothing.
 """
 
+import ipaddress
 import re
 
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import aws_retry
@@ -267,22 +268,56 @@ def transient_interfaces(contents):
     return [e for e in contents["interfaces"] if e["load_balancer"] and e["load_balancer"] not in live]
 
 
+def route_key(table_id, dest):
+    """``<route table id>:<destination>``, the id of a route; a CIDR destination in its canonical form."""
+    dest = str(dest).strip()
+    try:
+        dest = str(ipaddress.ip_network(dest, strict=False))
+    except ValueError:
+        dest = dest.lower()
+    return f"{str(table_id).strip().lower()}:{dest}"
+
+
+def gone_route_keys(gone):
+    """The routes among the ids of ``gone`` (``rtb-...:<destination>``), as ``route_key`` writes them."""
+    keys = set()
+    for item in gone or []:
+        table_id, sep, dest = str(item).strip().partition(":")
+        if sep and table_id.lower().startswith("rtb-") and dest.strip():
+            keys.add(route_key(table_id, dest))
+    return keys
+
+
 def without_gone(contents, gone):
     """A copy of ``contents`` without what earlier tasks of the same run delete (check mode).
 
     ``gone``: ids and ARNs of resources that a real run would have deleted before this one: load
-    balancers and target groups (ARNs), instances (``i-...``) and network interfaces (``eni-...``).
+    balancers and target groups (ARNs), instances (``i-...``), network interfaces (``eni-...``) and
+    routes (``<route table id>:<destination>``, e.g. ``rtb-0123456789abcdef0:10.100.1.0/24``).
     Left out: the listed load balancers and target groups, the listed interfaces, the interfaces of a
-    listed instance and those of a listed load balancer (``load_balancer`` is the suffix of its ARN).
+    listed instance and those of a listed load balancer (``load_balancer`` is the suffix of its ARN),
+    and the listed routes of their tables (never the local route, which no task can delete).
     Anything in ``gone`` that is not in the VPC is ignored; ``contents`` is not modified.
     """
     gone = {str(item).strip() for item in gone or [] if str(item).strip()}
     if not gone:
         return dict(contents)
+    routes = gone_route_keys(gone)
     load_balancers = [lb for lb in contents["load_balancers"] if lb["arn"] not in gone]
     removed = {lb["suffix"] for lb in contents["load_balancers"] if lb["arn"] in gone}
     return dict(
         contents,
+        route_tables=[
+            dict(
+                table,
+                routes=[
+                    r
+                    for r in table["routes"]
+                    if r["target"] == "local" or route_key(table["id"], r["dest"]) not in routes
+                ],
+            )
+            for table in contents["route_tables"]
+        ],
         load_balancers=load_balancers,
         target_groups=[tg for tg in contents["target_groups"] if tg["arn"] not in gone],
         interfaces=[
@@ -301,6 +336,7 @@ def left_out(contents, remaining):
         "load_balancer": {lb["arn"] for lb in remaining["load_balancers"]},
         "target_group": {tg["arn"] for tg in remaining["target_groups"]},
         "interface": {eni["id"] for eni in remaining["interfaces"]},
+        "route": {f"{t['id']}:{r['dest']}" for t in remaining["route_tables"] for r in t["routes"]},
     }
     out = [
         {"kind": "load_balancer", "id": lb["arn"], "label": f"load balancer {lb['name']}"}
@@ -316,6 +352,16 @@ def left_out(contents, remaining):
         {"kind": "interface", "id": eni["id"], "label": interface_label(eni)}
         for eni in contents["interfaces"]
         if eni["id"] not in kept["interface"]
+    ]
+    out += [
+        {
+            "kind": "route",
+            "id": f"{table['id']}:{route['dest']}",
+            "label": f"{route_label(route)} in route table {_named(table['id'], table['name'])}",
+        }
+        for table in contents["route_tables"]
+        for route in table["routes"]
+        if f"{table['id']}:{route['dest']}" not in kept["route"]
     ]
     return out
 

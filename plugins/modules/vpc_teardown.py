@@ -62,6 +62,11 @@ options:
         decides what a real run would delete and keep: a listed load balancer or target group is left out of
         what the VPC holds, and so are the network interfaces of a listed instance, a listed interface, and
         the interfaces of a listed load balancer."
+      - "Routes are written C(<route table id>:<destination>), the destination an IPv4 or IPv6 CIDR or a prefix
+        list id (C(rtb-0123456789abcdef0:10.100.1.0/24)): routes that earlier tasks delete, e.g. the return routes
+        through a Transit Gateway that transit_gateway_attachment deletes. In check mode a listed route is left out
+        of its route table, so it keeps neither the table nor the VPC (a route of its main route table) and is not
+        foreign; routes not listed count as they are."
       - "Outside check mode the option is ignored: a resource that is still there always counts."
     type: list
     elements: str
@@ -77,7 +82,7 @@ attributes:
     support: full
     details:
       - Reads only and reports what a real run would delete and keep (interfaces of deleted load balancers are assumed gone).
-      - The resources listed in O(check_mode_gone), which earlier tasks of a real run would have deleted, count as gone.
+      - The resources and routes listed in O(check_mode_gone), which earlier tasks of a real run would have deleted, count as gone.
   diff_mode:
     support: full
     details: The containers of the VPC, before and after.
@@ -91,9 +96,10 @@ notes:
     O(peering_ids)), then one call per deletion. IAM: those actions and ec2:DeleteRoute,
     ec2:DisassociateRouteTable, ec2:DeleteRouteTable, ec2:DeleteSecurityGroup, ec2:DeleteSubnet,
     ec2:DeleteVpc."
-  - In check mode the earlier steps of a teardown (deleting the load balancers, target groups and
-    instances) change nothing, so the VPC still holds them when this module runs; list them in
-    O(check_mode_gone) so that check mode reports what the real run would do instead of failing on them.
+  - In check mode the earlier steps of a teardown (deleting the load balancers, target groups,
+    instances and the return routes through a Transit Gateway) change nothing, so the VPC still holds
+    them when this module runs; list them in O(check_mode_gone) so that check mode reports what the real
+    run would do instead of failing on them.
 """
 
 EXAMPLES = r"""
@@ -112,6 +118,15 @@ EXAMPLES = r"""
       - arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/open-banking/50dc6c495c0c9188
       - arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/open-banking/73e2d6bc24d8a067
       - i-0123456789abcdef0
+  check_mode: true
+
+- name: Check mode of a provider's teardown whose earlier task deletes the return routes through a Transit Gateway
+  multiaccount.apigateway.vpc_teardown:
+    vpc_id: vpc-0123456789abcdef0
+    gateway: open-banking
+    check_mode_gone:
+      - rtb-0123456789abcdef0:10.100.1.0/24
+      - rtb-0123456789abcdef0:10.100.2.0/24
   check_mode: true
 """
 
@@ -190,7 +205,8 @@ check_mode_assumed_gone:
   description:
     - "In check mode, what the module left out of the VPC because of O(check_mode_gone): the listed load
       balancers and target groups, and the network interfaces of the listed instances and load balancers
-      and the listed interfaces, that are in the VPC (a real run would have deleted them in an earlier task)."
+      and the listed interfaces, and the listed routes, that are in the VPC (a real run would have deleted
+      them in an earlier task)."
     - Empty outside check mode, and when nothing listed is in the VPC.
   returned: always
   type: list
@@ -198,10 +214,10 @@ check_mode_assumed_gone:
   version_added: 0.5.0
   contains:
     kind:
-      description: C(load_balancer), C(target_group) or C(interface).
+      description: C(load_balancer), C(target_group), C(interface) or C(route).
       type: str
     id:
-      description: Its ARN or id.
+      description: Its ARN or id (C(<route table>:<destination>) for a route).
       type: str
     label:
       description: What it is, in words.
@@ -209,6 +225,8 @@ check_mode_assumed_gone:
   sample: [{"kind": "load_balancer", "id": "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/net/open-banking/50dc6c495c0c9188",
             "label": "load balancer open-banking"}]
 """
+
+import ipaddress
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import elbv2
@@ -226,18 +244,40 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
 )
 
 # What O(check_mode_gone) can leave out of the VPC, in check mode.
-GONE_KINDS = ("load_balancer", "target_group", "interface")
+GONE_KINDS = ("load_balancer", "target_group", "interface", "route")
+
+ROUTE_FORM = (
+    "a route is written <route table id>:<destination>, rtb- followed by 8 or 17 hex digits, ':' and an IPv4 "
+    "or IPv6 CIDR or a pl- prefix list id, e.g. rtb-0123456789abcdef0:10.100.1.0/24"
+)
 
 
 def check_gone(value, field):
-    """One element of ``check_mode_gone``: a non-empty id or ARN; raises ValueError naming ``field``."""
+    """One element of ``check_mode_gone``: a non-empty id or ARN, or a route ``rtb-...:<destination>``.
+
+    A route comes back as ``vt.route_key`` writes it; raises ValueError naming ``field``.
+    """
     text = str(value if value is not None else "").strip()
     if not text:
         raise ValueError(
-            f"{field}: must not be empty (the ARN of a load balancer or target group, or an i- or eni- id, "
-            "that an earlier task of the run deletes)"
+            f"{field}: must not be empty (the ARN of a load balancer or target group, an i- or eni- id, "
+            "or a route rtb-...:<destination>, that an earlier task of the run deletes)"
         )
-    return text
+    if ":" not in text or text.lower().startswith("arn:"):
+        return text
+    table_id, _sep, dest = text.partition(":")
+    dest = dest.strip()
+    try:
+        check_resource_id(table_id, "rtb", field)
+        if not dest:
+            raise ValueError("no destination")
+        if dest.lower().startswith("pl-"):
+            check_resource_id(dest, "pl", field)
+        else:
+            ipaddress.ip_network(dest, strict=False)
+    except ValueError:
+        raise ValueError(f"{field}: {value!r} is not a route ({ROUTE_FORM})") from None
+    return vt.route_key(table_id, dest)
 
 
 def read_contents(ec2, elb, vpc, gateway):
@@ -461,10 +501,16 @@ def main():
     if plan["kept"]:
         msg = vt.failure_message(vpc_id, plan, len(done), module.check_mode)
         if module.check_mode and any(f["kind"] in GONE_KINDS for f in plan["foreign"]):
-            msg += (
-                " In check mode, list in check_mode_gone the load balancers, target groups and instances"
-                " that earlier tasks of the run delete."
-            )
+            if any(f["kind"] == "route" for f in plan["foreign"]):
+                msg += (
+                    " In check mode, list in check_mode_gone the load balancers, target groups, instances and"
+                    " routes (<route table id>:<destination>) that earlier tasks of the run delete."
+                )
+            else:
+                msg += (
+                    " In check mode, list in check_mode_gone the load balancers, target groups and instances"
+                    " that earlier tasks of the run delete."
+                )
         module.fail_json(msg=msg, **result)
     module.exit_json(**result)
 

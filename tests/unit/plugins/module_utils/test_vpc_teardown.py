@@ -359,3 +359,108 @@ def test_interfaces_of_a_listed_load_balancer_go_even_if_its_name_is_shared():
     plan = vt.plan_teardown(remaining, [PCX], transient_gone=True)
     assert [s["id"] for s in plan["delete_subnets"]] == ["subnet-a"]
     assert plan["kept"][0]["id"] == "subnet-b"
+
+
+def transit_routes():
+    """A provider VPC of ours before transit_gateway_attachment (state=absent) deleted its return routes."""
+    tgw = {"TransitGatewayId": "tgw-1"}
+    return base(
+        route_tables=[
+            table(
+                "rtb-main",
+                [],
+                routes=[
+                    dict(tgw, DestinationCidrBlock="10.200.1.0/24"),
+                    dict(tgw, DestinationIpv6CidrBlock="2600:1f18::/56"),
+                    dict(tgw, DestinationPrefixListId="pl-0123456789abcdef0"),
+                ],
+                main=True,
+            ),
+            table(
+                "rtb-gw",
+                OURS,
+                routes=[
+                    {"DestinationCidrBlock": "10.0.0.0/16", "VpcPeeringConnectionId": PCX},
+                    dict(tgw, DestinationCidrBlock="10.200.1.0/24"),
+                ],
+                associations=["subnet-a", "subnet-b"],
+            ),
+        ]
+    )
+
+
+def test_without_gone_leaves_out_a_listed_route_of_its_table_only():
+    contents = transit_routes()
+    before = vt.plan_teardown(contents, [PCX])
+    assert before["delete_vpc"] is False
+    assert [f["id"] for f in before["foreign"]] == [
+        "rtb-gw:10.200.1.0/24",
+        "rtb-main:10.200.1.0/24",
+        "rtb-main:2600:1f18::/56",
+        "rtb-main:pl-0123456789abcdef0",
+    ]
+
+    remaining = vt.without_gone(contents, ["rtb-main:10.200.1.0/24"])
+    # the same destination in another table stays, and so do the other routes of the table
+    assert [r["dest"] for r in tbl(remaining, "rtb-main")["routes"]] == [
+        "10.100.0.0/16",
+        "2600:1f18::/56",
+        "pl-0123456789abcdef0",
+    ]
+    assert tbl(remaining, "rtb-gw")["routes"] == tbl(contents, "rtb-gw")["routes"]
+    assert len(tbl(contents, "rtb-main")["routes"]) == 4  # the original is untouched
+    assert remaining["subnets"] == contents["subnets"] and remaining["interfaces"] == contents["interfaces"]
+    assert vt.left_out(contents, remaining) == [
+        {
+            "kind": "route",
+            "id": "rtb-main:10.200.1.0/24",
+            "label": "route 10.200.1.0/24 -> tgw-1 in route table rtb-main",
+        }
+    ]
+    plan = vt.plan_teardown(remaining, [PCX])
+    assert "rtb-main:10.200.1.0/24" not in [f["id"] for f in plan["foreign"]]
+    assert plan["delete_vpc"] is False
+
+
+def test_a_vpc_whose_main_table_held_only_a_listed_route_goes():
+    contents = base()
+    tbl(contents, "rtb-main")["routes"].append(
+        vt.route_entry({"DestinationCidrBlock": "10.200.1.0/24", "TransitGatewayId": "tgw-1"})
+    )
+    assert vt.plan_teardown(contents, [PCX])["delete_vpc"] is False
+    remaining = vt.without_gone(contents, ["rtb-main:10.200.1.0/24", "rtb-other:10.200.2.0/24"])
+    plan = vt.plan_teardown(remaining, [PCX])
+    assert plan["foreign"] == [] and plan["kept"] == [] and plan["delete_vpc"] is True
+    assert [t["id"] for t in plan["delete_route_tables"]] == ["rtb-gw"]
+    assert [a["id"] for a in vt.left_out(contents, remaining)] == ["rtb-main:10.200.1.0/24"]
+
+
+def test_without_gone_routes_of_every_destination_kind_and_never_the_local_route():
+    contents = transit_routes()
+    gone = [
+        "rtb-main:10.200.1.0/24",
+        "RTB-MAIN:2600:1F18:0::/56",  # the canonical form of the same IPv6 CIDR
+        "rtb-main:pl-0123456789abcdef0",
+        "rtb-gw:10.200.1.0/24",
+        "rtb-main:10.100.0.0/16",  # the local route: no task deletes it
+    ]
+    remaining = vt.without_gone(contents, gone)
+    assert [r["dest"] for r in tbl(remaining, "rtb-main")["routes"]] == ["10.100.0.0/16"]
+    assert [r["dest"] for r in tbl(remaining, "rtb-gw")["routes"]] == ["10.100.0.0/16", "10.0.0.0/16"]
+    assert [a["id"] for a in vt.left_out(contents, remaining)] == [
+        "rtb-gw:10.200.1.0/24",
+        "rtb-main:10.200.1.0/24",
+        "rtb-main:2600:1f18::/56",
+        "rtb-main:pl-0123456789abcdef0",
+    ]
+    plan = vt.plan_teardown(remaining, [PCX])
+    assert plan["foreign"] == [] and plan["delete_vpc"] is True
+    # a route of ours (through our peering) listed as gone is not deleted again in the plan
+    ours_gone = vt.without_gone(contents, ["rtb-gw:10.0.0.0/16"])
+    assert [r["dest"] for r in tbl(ours_gone, "rtb-gw")["routes"]] == ["10.100.0.0/16", "10.200.1.0/24"]
+
+
+def test_without_gone_ignores_routes_of_tables_or_destinations_not_in_the_vpc():
+    contents = transit_routes()
+    unrelated = vt.without_gone(contents, ["rtb-other:10.200.1.0/24", "rtb-main:10.200.9.0/24", "rtb-main:"])
+    assert unrelated == contents and vt.left_out(contents, unrelated) == []

@@ -219,3 +219,97 @@ def test_an_empty_check_mode_gone_element_names_its_index_before_any_call(bad, c
     second = dict(args, check_mode_gone=["i-0123456789abcdef0", bad])
     assert run(second, capsys, check_mode=True)["msg"].startswith("check_mode_gone[1]: must not be empty")
     assert calls == []
+
+
+def transit_return_route(ec2, vpc):
+    """The provider's return route to a gateway subnet through a Transit Gateway (not ours), in the main table."""
+    tgw = ec2.create_transit_gateway(Description="gateway tgw")["TransitGateway"]["TransitGatewayId"]
+    (main,) = ec2.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [vpc]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"]
+    rtb = main["RouteTableId"]
+    ec2.create_route(RouteTableId=rtb, DestinationCidrBlock="10.100.1.0/24", TransitGatewayId=tgw)
+    return rtb, tgw
+
+
+def test_check_mode_counts_the_routes_of_check_mode_gone_as_deleted(ec2, capsys, calls):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24", TagSpecifications=spec("subnet"))["Subnet"][
+        "SubnetId"
+    ]
+    main, tgw = transit_return_route(ec2, vpc)
+    args = {"vpc_id": vpc, "gateway": GW}
+
+    # without the option, check mode fails naming the route, which would keep the VPC
+    plain = run(args, capsys, check_mode=True)
+    assert plain["failed"] and plain["check_mode_assumed_gone"] == []
+    assert f"route 10.100.1.0/24 -> {tgw} in route table {main}" in plain["msg"]
+    assert "<route table id>:<destination>" in plain["msg"]
+    assert [f["id"] for f in plain["foreign"]] == [f"{main}:10.100.1.0/24"]
+    assert plain["deleted"]["vpc"] is False
+
+    calls.clear()
+    gone = dict(args, check_mode_gone=[f"{main}:10.100.1.0/24"])
+    checked = run(gone, capsys, check_mode=True)
+    assert not checked.get("failed") and checked["changed"]
+    assert checked["foreign"] == [] and checked["kept"] == []
+    assert checked["deleted"]["vpc"] is True and [s["id"] for s in checked["deleted"]["subnets"]] == [subnet]
+    assert checked["check_mode_assumed_gone"] == [
+        {
+            "kind": "route",
+            "id": f"{main}:10.100.1.0/24",
+            "label": f"route 10.100.1.0/24 -> {tgw} in route table {main}",
+        }
+    ]
+    assert writes(calls) == []
+    (table,) = ec2.describe_route_tables(RouteTableIds=[main])["RouteTables"]
+    assert "10.100.1.0/24" in [r.get("DestinationCidrBlock") for r in table["Routes"]]
+
+    # outside check mode the option changes nothing: the route keeps the VPC, and stays
+    calls.clear()
+    result = run(gone, capsys)
+    assert result["failed"] and result["check_mode_assumed_gone"] == []
+    assert f"route 10.100.1.0/24 -> {tgw} in route table {main}" in result["msg"]
+    assert result["deleted"]["vpc"] is False and "DeleteVpc" not in writes(calls)
+    assert "DeleteRoute" not in writes(calls)
+    assert ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+    (table,) = ec2.describe_route_tables(RouteTableIds=[main])["RouteTables"]
+    assert "10.100.1.0/24" in [r.get("DestinationCidrBlock") for r in table["Routes"]]
+
+
+def test_a_route_of_check_mode_gone_in_another_table_leaves_this_one_as_it_is(ec2, capsys):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=spec("vpc"))["Vpc"]["VpcId"]
+    main, tgw = transit_return_route(ec2, vpc)
+    args = {
+        "vpc_id": vpc,
+        "gateway": GW,
+        "check_mode_gone": ["rtb-0123456789abcdef0:10.100.1.0/24", f"{main}:10.9.0.0/16"],
+    }
+    result = run(args, capsys, check_mode=True)
+    assert result["failed"] and result["check_mode_assumed_gone"] == []
+    assert [f["id"] for f in result["foreign"]] == [f"{main}:10.100.1.0/24"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    ["rtb-x:", "foo:10.0.0.0/8", "rtb-0123456789abcdef0:", "rtb-x:10.0.0.0/8", "rtb-0123456789abcdef0:10.0.0/8x"],
+)
+def test_a_bad_route_in_check_mode_gone_names_its_index_before_any_call(bad, capsys, calls):
+    args = {"vpc_id": "vpc-0123456789abcdef0", "gateway": GW, "check_mode_gone": ["i-0123456789abcdef0", bad]}
+    result = run(args, capsys, check_mode=True)
+    assert result["failed"] and result["msg"].startswith(f"check_mode_gone[1]: {bad!r} is not a route")
+    assert "<route table id>:<destination>" in result["msg"]
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "rtb-0123456789abcdef0:10.100.1.0/24",
+        "rtb-0123456789abcdef0:2600:1f18::/56",
+        "rtb-0123456789abcdef0:pl-0123456789abcdef0",
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/gw/73e2d6bc24d8a067",
+    ],
+)
+def test_routes_of_every_destination_kind_and_arns_are_accepted(good):
+    assert vpc_teardown.check_gone(good, "check_mode_gone[0]") == good
