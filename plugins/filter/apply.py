@@ -20,6 +20,7 @@ class FilterModule:
             "attachment_subnets": joins.attachment_subnets,
             "certificate_host": joins.certificate_host,
             "connectivity_routes": joins.connectivity_routes,
+            "deleted_route_keys": joins.deleted_route_keys,
             "demo_instance_specs": joins.demo_instance_specs,
             "foreign_groups": joins.foreign_groups,
             "gateway_routes": joins.gateway_routes,

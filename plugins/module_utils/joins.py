@@ -705,6 +705,20 @@ def connectivity_routes(connectivity, provider_states, peerings, accept_states, 
     return result
 
 
+def deleted_route_keys(results):
+    """``["<route table id>:<destination>", ...]``, sorted and unique: the routes that the results of
+    vpc_routes or transit_gateway_attachment in ``results`` deleted (in check mode, would delete), from
+    their RV ``route_tables[].deleted``. A result without ``route_tables`` (a skipped task) adds nothing.
+    vpc_teardown takes these keys in ``check_mode_gone``."""
+    keys = set()
+    for result in results or []:
+        for table in (result or {}).get("route_tables") or []:
+            for route in table.get("deleted") or []:
+                if table.get("id") and route.get("dest"):
+                    keys.add(f"{table['id']}:{route['dest']}")
+    return sorted(keys)
+
+
 def attachment_subnets(subnets, dedicated=None):
     """The subnets of a Transit Gateway VPC attachment: ``dedicated`` when given, else one per
     Availability Zone among ``subnets`` (vpc_target_subnets' result, sorted by CIDR: the first of each

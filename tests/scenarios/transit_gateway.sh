@@ -302,6 +302,27 @@ if attachments or routes or LOANS[0] in principals:
 print(f"    loans: no attachment, no gateway route, not a principal of the share ({principals})")
 EOF_PY
 
+# check mode deletes nothing: each step is told what the steps before it would have deleted (the
+# providers' attachments and return routes among them), so the dry run gets through every play.
+step "a dry run of the teardown on transit_gateway (--check): it succeeds and writes nothing"
+curl -sf "$AWS_ENDPOINT_URL/moto-api/emulator/calls" >"$work/calls-before.json"
+if ! ansible-playbook -i "$work/inventory" playbooks/teardown.yml -e shared_gateway_connectivity=transit_gateway --check \
+  >"$work/teardown-dry.log" 2>&1; then
+  tail -60 "$work/teardown-dry.log" >&2
+  fail "the dry run of the teardown failed"
+fi
+curl -sf "$AWS_ENDPOINT_URL/moto-api/emulator/calls" >"$work/calls-after.json"
+"$python" - "$work/calls-before.json" "$work/calls-after.json" <<'EOF_PY' || fail "the dry run of the teardown wrote"
+import json, sys
+before, after = (json.load(open(path))["calls"] for path in sys.argv[1:3])
+reads = ("Describe", "Get", "List", "GET ")
+writes = {k: n - before.get(k, 0) for k, n in after.items()
+          if n != before.get(k, 0) and k != "sts:AssumeRole" and not k.split(":", 1)[1].startswith(reads)}
+print(f"    dry run: {sum(after.values()) - sum(before.values())} calls, writes: {writes or 'none'}")
+sys.exit(1 if writes else 0)
+EOF_PY
+grep -E '^[a-z-]+ +: ok=' "$work/teardown-dry.log" | sed 's/^/    /'
+
 step "teardown on transit_gateway: nothing tagged is left"
 if ! ansible-playbook -i "$work/inventory" playbooks/teardown.yml -e shared_gateway_connectivity=transit_gateway \
   >"$work/teardown.log" 2>&1; then

@@ -741,6 +741,19 @@ def test_connectivity_routes_take_the_accepters_status_and_own_the_tgw_and_the_p
     ]
 
 
+def test_deleted_route_keys_name_each_deleted_route_by_table_and_destination():
+    routes = {
+        "route_tables": [
+            {"id": "rtb-2", "deleted": [{"dest": "10.100.2.0/24", "target": "tgw-1"}], "added": [{"dest": "x"}]},
+            {"id": "rtb-1", "deleted": [{"dest": "10.100.1.0/24", "target": "tgw-1"}]},
+        ]
+    }
+    again = {"route_tables": [{"id": "rtb-1", "deleted": [{"dest": "10.100.1.0/24", "target": "pcx-1"}]}]}
+    skipped = {"skipped": True, "changed": False}
+    assert joins.deleted_route_keys([routes, again, skipped, None]) == ["rtb-1:10.100.1.0/24", "rtb-2:10.100.2.0/24"]
+    assert joins.deleted_route_keys([]) == [] and joins.deleted_route_keys(None) == []
+
+
 def test_attachment_subnets_take_one_subnet_per_zone_or_the_dedicated_ones():
     subnets = [
         {"id": "subnet-a1", "az": "us-east-1a", "cidr": "10.1.1.0/24"},
