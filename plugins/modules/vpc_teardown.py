@@ -501,16 +501,10 @@ def main():
     if plan["kept"]:
         msg = vt.failure_message(vpc_id, plan, len(done), module.check_mode)
         if module.check_mode and any(f["kind"] in GONE_KINDS for f in plan["foreign"]):
-            if any(f["kind"] == "route" for f in plan["foreign"]):
-                msg += (
-                    " In check mode, list in check_mode_gone the load balancers, target groups, instances and"
-                    " routes (<route table id>:<destination>) that earlier tasks of the run delete."
-                )
-            else:
-                msg += (
-                    " In check mode, list in check_mode_gone the load balancers, target groups and instances"
-                    " that earlier tasks of the run delete."
-                )
+            msg += (
+                " In check mode, list in check_mode_gone the load balancers, target groups, instances and"
+                " routes (<route table id>:<destination>) that earlier tasks of the run delete."
+            )
         module.fail_json(msg=msg, **result)
     module.exit_json(**result)
 
