@@ -3,7 +3,8 @@
 # Copyright: Contributors to the multiaccount.apigateway project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Shared by every unit test: botocore's data files are parsed once per test process.
+"""Shared by every unit test: botocore's data files are parsed once per test process, and moto
+creates its EC2 backends without the default images.
 
 A module under test builds a new boto3 session on each run, as it does under Ansible, and botocore
 caches what it parses per session only: each run parsed the endpoints (1.2 MB of JSON) and the EC2
@@ -11,12 +12,26 @@ model (4.3 MB) again, about half of the unit tests' time. Here the parsed files 
 whole process. Botocore never changes them after loading a service model (the "extras" it merges
 into a model are merged once, by the first load), so sharing them across sessions changes no
 behaviour, only the time.
+
+moto fills every new EC2 backend (one per account and region, new in each test) with about 1,300
+default images, each with its snapshot: 57% of the time of the module tests went there. Only the
+tests that use an image need them; they are marked ``default_amis``.
 """
 
 import botocore.loaders
 import pytest
 
 _FILES = {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "default_amis: moto's EC2 backends get their default images")
+
+
+@pytest.fixture(autouse=True)
+def _no_default_amis(request, monkeypatch):
+    if request.node.get_closest_marker("default_amis") is None:
+        monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -12,6 +12,7 @@ from ansible_collections.multiaccount.apigateway.plugins.modules import demo_ins
 from .moto_harness import mocked_aws, record_api_calls, run_module
 
 moto = pytest.importorskip("moto")
+pytestmark = pytest.mark.default_amis  # the tests use moto's default images
 
 REGION = "us-east-1"
 GATEWAY = "open-banking"

@@ -53,10 +53,14 @@ def provider_account():
             {"IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "10.100.0.0/16"}]}
         ],
     )
-    # One of the images moto knows (asking for all of them costs seconds of serialisation).
-    image = ec2.describe_images(ImageIds=["ami-12c6146b"])["Images"][0]["ImageId"]
+    # moto runs an instance of any image id (tests/unit/conftest.py: no default images)
     ec2.run_instances(
-        ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnet, PrivateIpAddress="10.0.1.25", SecurityGroupIds=[group]
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=subnet,
+        PrivateIpAddress="10.0.1.25",
+        SecurityGroupIds=[group],
     )
     return {"vpc": vpc, "subnet": subnet, "other": other, "table": table, "group": group, "pcx": pcx}
 

@@ -163,8 +163,8 @@ def converged_resources(ec2, vpc, subnets):
     lb_arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     tg = elb.create_target_group(Name="gw-tg", Protocol="TCP", Port=443, VpcId=vpc, TargetType="ip", Tags=OURS)
     tg_arn = tg["TargetGroups"][0]["TargetGroupArn"]
-    image = ec2.describe_images()["Images"][0]["ImageId"]
-    instance = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1, SubnetId=subnets[1])["Instances"][0]
+    # moto runs an instance of any image id (tests/unit/conftest.py: no default images)
+    instance = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnets[1])["Instances"][0]
     return lb_arn, tg_arn, instance["InstanceId"]
 
 
