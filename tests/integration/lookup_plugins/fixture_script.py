@@ -12,8 +12,8 @@ found by name).
 
 The script runs as ``python script args...`` would (``__name__ == "__main__"``, ``sys.argv``, the
 variables of ``environment`` added to the process environment, ``stdin`` on its standard input), in
-the worker of the task, which already holds boto3 and botocore: about 0.1 CPU-s, where
-``ansible.builtin.command`` took about 0.8 (AnsiballZ, then a new Python importing boto3). A script that
+the worker of the task, which already holds boto3 and botocore: about 0.13 CPU-s, where
+``ansible.builtin.command`` took about 0.7 (AnsiballZ, then a new Python importing boto3). A script that
 raises or exits non-zero fails the task with what it wrote to its standard error. Whatever the script
 changed in the worker (environment, boto3's default session) is put back; the worker exits after the
 task anyway.
