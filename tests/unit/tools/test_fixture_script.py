@@ -63,8 +63,8 @@ def test_exit_status_and_stderr_fail_the_lookup(script):
 
 
 def test_an_exception_fails_with_its_traceback(script):
-    status, _, err = fixture_script.run_script(script, ["raise"])
-    assert status == 1 and "RuntimeError: boom" in err
+    status, stdout, err = fixture_script.run_script(script, ["raise"])
+    assert (status, stdout) == (1, "") and "RuntimeError: boom" in err
 
 
 def test_the_lookup_returns_what_the_script_printed_and_refuses_unknown_options(script):
