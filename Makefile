@@ -112,7 +112,9 @@ TEST_LANES := test-sanity test-lint test-unit $(addprefix test-scenario-,$(filte
 # The lanes that need little CPU run at a lower priority (nice): the long lanes get the cores first and
 # the short ones fill the gaps, so that all end at about the same time instead of one long lane
 # finishing alone on one core.
-NICE_LANES ?= test-scenario-execution_environment test-scenario-safety test-scenario-org_inventory \
+# Not org_inventory: with 20% of its calls throttled, it once failed to assume its roles at the end of a
+# run in which it and its emulator got almost no CPU (it passes alone in 40 s, 20 CPU-s).
+NICE_LANES ?= test-scenario-execution_environment test-scenario-safety \
   test-scenario-install_tarball test-molecule-dedicated test-integration-3
 LANE = $(if $(filter $@,$(NICE_LANES)),nice -n 10) $(BIN)/python tools/lane_time.py $(patsubst test-%,%,$@)
 export LANE_TIMES := $(CURDIR)/.cache/lane-times.tsv
