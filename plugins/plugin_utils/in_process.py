@@ -43,7 +43,9 @@ import sys
 import tempfile
 import traceback
 
-from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible import constants as C
+from ansible.plugins.action import ActionBase
+from ansible.utils.vars import merge_hash
 
 try:
     import botocore.loaders
@@ -79,18 +81,21 @@ WARM_IMPORTS = (
 _state = {"warm": False, "loader": None}
 
 
-def module_path(name):
-    """The Python module of a module of this collection (``multiaccount.apigateway.rest_api``) or of
-    :data:`FOREIGN_MODULES`, else None."""
-    prefix = COLLECTION + "."
+def module_path(name, collections=()):
+    """The Python module of a module of this collection (``multiaccount.apigateway.rest_api``), of
+    :data:`FOREIGN_MODULES`, or of one of ``collections`` (``("amazon.aws",)``), else None."""
     if isinstance(name, str) and name in FOREIGN_MODULES:
         return FOREIGN_MODULES[name]
-    if not isinstance(name, str) or not name.startswith(prefix):
+    if not isinstance(name, str):
         return None
-    short = name[len(prefix) :]
+    collection, _dot, short = name.rpartition(".")
+    if collection != COLLECTION and collection not in collections:
+        return None
     if not short or not short.isidentifier():
         return None
-    return f"{MODULE_PACKAGE}.{short}"
+    if collection == COLLECTION:
+        return f"{MODULE_PACKAGE}.{short}"
+    return f"ansible_collections.{collection}.plugins.modules.{short}"
 
 
 def same_python(interpreter, executable=None):
@@ -116,12 +121,15 @@ def truthy(value):
     return bool(value)
 
 
-def ineligible(name, transport, interpreter, enabled=True, become=False, run_async=False, environment=None):
-    """Why the module ``name`` must run the usual way, or None when it can run in a forked child."""
+def ineligible(
+    name, transport, interpreter, enabled=True, become=False, run_async=False, environment=None, collections=()
+):  # pylint: disable=too-many-arguments
+    """Why the module ``name`` must run the usual way, or None when it can run in a forked child.
+    ``collections``: other collections whose modules may run in a forked child too."""
     if not truthy(enabled):
         return f"{VARIABLE} is false"
-    if module_path(name) is None:
-        return f"{name} is not a module of {COLLECTION}"
+    if module_path(name, collections) is None:
+        return f"{name} is not a module of {', '.join((COLLECTION,) + tuple(collections))}"
     if not HAS_BOTOCORE:
         return "the Python running ansible-playbook cannot import botocore"
     if _MODULE_SIDE_PROBLEM:
@@ -356,7 +364,10 @@ _MODULE_SIDE, _MODULE_SIDE_PROBLEM = _module_side_once()
 class InProcessModules:
     """Mixin for the action plugins of this collection (before ``ActionBase`` in the bases): their
     ``_execute_module`` runs a module of this collection in a forked child when :func:`ineligible`
-    finds nothing against it, and the usual way otherwise."""
+    finds nothing against it, and the usual way otherwise. A subclass may name other collections
+    whose modules run in the child too (:attr:`IN_PROCESS_COLLECTIONS`)."""
+
+    IN_PROCESS_COLLECTIONS = ()
 
     def _resolve_module(self, name):
         """The module's FQCN, as _execute_module would find it (short names through ``collections``)."""
@@ -384,6 +395,7 @@ class InProcessModules:
             become=bool(getattr(self._play_context, "become", False)),
             run_async=bool(wrap_async or self._task.async_val),
             environment=self._task.environment,
+            collections=self.IN_PROCESS_COLLECTIONS,
         )
 
     def _execute_module(
@@ -421,7 +433,7 @@ class InProcessModules:
         self._update_module_args(name, module_args, task_vars, ignore_unknown_opts=ignore_unknown_opts)
         self._display.vvv(f"{name}: the module runs in a child forked from the worker ({sys.executable})")
         self._used_interpreter = sys.executable
-        data = parse_result(self, run(module_path(name), encode_arguments(module_args)))
+        data = parse_result(self, run(module_path(name, self.IN_PROCESS_COLLECTIONS), encode_arguments(module_args)))
         # What _execute_module does to a module's result after parsing it (no remote tmp, no async here).
         data.pop("_ansible_suppress_tmpdir_delete", None)
         if "results" in data and not isinstance(data["results"], (list, tuple)):
@@ -434,9 +446,25 @@ class InProcessModules:
         return data
 
 
-class InProcessAction(InProcessModules, NormalAction):
+class InProcessAction(InProcessModules, ActionBase):
     """The action of a module of this collection that needs nothing but running it: Ansible's ``normal``
     action, with the module run in a forked child when it can. Each such module's file under
-    plugins/action/ subclasses it as its ``ActionModule``."""
+    plugins/action/ subclasses it as its ``ActionModule``.
+
+    ``run`` is that of ``ansible.plugins.action.normal``, which this file does not import: a
+    playbook's own ``action_plugins/normal.py`` (tests/integration has one) takes that Python name."""
 
     TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        del tmp
+        wrap_async = self._task.async_val and not self._connection.has_native_async
+        result = merge_hash(result, self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
+        if self._task.action in C._ACTION_SETUP:  # pylint: disable=protected-access
+            result["_ansible_verbose_override"] = True
+        if not wrap_async:
+            self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
+        return result

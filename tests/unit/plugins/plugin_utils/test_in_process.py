@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import os
+import subprocess
 import sys
 import time
 from unittest import mock
@@ -89,6 +90,29 @@ def test_module_path_of_the_poll_of_a_wait():
 )
 def test_module_path_is_none_for_anything_else(name):
     assert in_process.module_path(name) is None
+
+
+def test_module_path_of_a_module_of_a_named_collection():
+    # tests/integration/action_plugins/normal.py names amazon.aws and community.aws.
+    collections = ("amazon.aws", "community.aws")
+    assert (
+        in_process.module_path("amazon.aws.ec2_vpc_net", collections)
+        == "ansible_collections.amazon.aws.plugins.modules.ec2_vpc_net"
+    )
+    assert (
+        in_process.module_path("community.aws.elb_target_group", collections)
+        == "ansible_collections.community.aws.plugins.modules.elb_target_group"
+    )
+    assert importlib.util.find_spec(in_process.module_path("amazon.aws.ec2_vpc_net", collections)) is not None
+    # Still this collection's modules, and nothing of a collection not named.
+    assert in_process.module_path("multiaccount.apigateway.rest_api", collections).endswith(".modules.rest_api")
+    for name in (
+        "ansible.builtin.command",
+        "amazon.aws.sub.ec2_vpc_net",
+        "amazon.aws.ec2-vpc",
+        "amazon.awsx.ec2_vpc_net",
+    ):
+        assert in_process.module_path(name, collections) is None, name
 
 
 # same_python
@@ -184,6 +208,12 @@ def test_ineligible_when_disabled_by_the_variable(enabled):
 def test_ineligible_for_a_module_of_another_collection():
     reason = why(name="amazon.aws.s3_bucket")
     assert reason == "amazon.aws.s3_bucket is not a module of multiaccount.apigateway"
+
+
+def test_eligible_for_a_module_of_a_named_collection():
+    assert why(name="amazon.aws.s3_bucket", collections=("amazon.aws",)) is None
+    reason = why(name="community.aws.wafv2_web_acl", collections=("amazon.aws",))
+    assert reason == "community.aws.wafv2_web_acl is not a module of multiaccount.apigateway, amazon.aws"
 
 
 def test_ineligible_without_botocore(monkeypatch):
@@ -572,7 +602,7 @@ def action(tmp_path, args, check_mode=True, **task_attributes):
 def fake_routes_fixture(monkeypatch):
     """FAKE_NAME is the fake module; the usual way and the fork are recorded."""
     routes = {FAKE_NAME: FAKE_MODULE}
-    monkeypatch.setattr(in_process, "module_path", routes.get)
+    monkeypatch.setattr(in_process, "module_path", lambda name, collections=(): routes.get(name))
     usual = mock.MagicMock(return_value={"changed": False, "usual": True})
     monkeypatch.setattr(ActionBase, "_execute_module", usual)
     forks = []
@@ -584,6 +614,35 @@ def fake_routes_fixture(monkeypatch):
 
     monkeypatch.setattr(in_process, "run", recording_run)
     return usual, forks
+
+
+def integration_normal_action():
+    """tests/integration/action_plugins/normal.py, loaded as a module of its own."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "integration", "action_plugins", "normal.py")
+    spec = importlib.util.spec_from_file_location("integration_normal_action", path)
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return loaded.ActionModule
+
+
+def test_the_integration_targets_normal_action_runs_the_stock_aws_modules_in_a_fork():
+    normal = integration_normal_action()
+    assert issubclass(normal, in_process.InProcessAction)
+    assert normal.IN_PROCESS_COLLECTIONS == ("amazon.aws", "community.aws")
+    assert in_process.InProcessAction.IN_PROCESS_COLLECTIONS == ()
+
+
+def test_this_collection_does_not_import_ansibles_normal_action():
+    # A playbook's action_plugins/normal.py (tests/integration has one) is loaded under the Python name of
+    # Ansible's own normal action: had this collection imported that one first, it would be ignored.
+    code = (
+        "import sys\n"
+        "from ansible_collections.multiaccount.apigateway.plugins.plugin_utils import in_process\n"
+        "from ansible_collections.multiaccount.apigateway.plugins.action import rest_api, vpc_routes\n"
+        "print('ansible.plugins.action.normal' in sys.modules)\n"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
+    assert found.stdout.strip() == "False"
 
 
 def test_the_action_runs_the_module_in_a_fork_with_the_task_modes(fake_routes, tmp_path):
