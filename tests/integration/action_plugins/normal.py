@@ -3,22 +3,45 @@
 # Copyright: Contributors to the multiaccount.apigateway project
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Ansible's ``normal`` action for the integration targets (next to run_target.yml, so it replaces the
-builtin one for the plays of that playbook only): the amazon.aws and community.aws modules that the
-targets run to build and read back their fixtures run in a child forked from the Ansible worker, as this
-collection's own modules do (plugins/plugin_utils/in_process.py), instead of in a new Python each.
+"""Ansible's ``normal`` action for the test playbooks: the amazon.aws and community.aws modules that
+they run themselves, to build, read back and break their fixtures, run in a child forked from the
+Ansible worker, as this collection's own modules do (plugins/plugin_utils/in_process.py), instead of in
+a new Python each: about 0.1 CPU-s a run instead of 0.6 to 0.9 under AnsiballZ.
 
-Each run of such a module costs about 0.1 CPU-s this way, against 0.6 to 0.9 under AnsiballZ. The
-modules under test are this collection's and have action plugins of their own: this file does not
-change how they run. Every other module (ansible.builtin's) runs the usual way, and so does an AWS
-module whenever :func:`in_process.ineligible` finds a reason (``multiaccount_apigateway_in_process:
-false``, a task environment, another interpreter...). Outside run_target.yml (molecule, the scenario
-scripts, users' playbooks) Ansible's own ``normal`` action runs the stock modules."""
+Where it applies: next to tests/integration/run_target.yml, Ansible takes it for that playbook's plays
+(a playbook's ``action_plugins`` directory comes before Ansible's own), and the molecule scenarios name
+this directory in their ``action_plugins`` setting. Users' playbooks, the scenario scripts and
+``make demo`` never see it.
 
-from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessAction, warm
+What still runs the usual way (AnsiballZ, a Python of its own):
+- a task of a role of this collection: what the roles run in a molecule converge is what they run for
+  users (this collection's modules have action plugins of their own, which this file does not change);
+- every module but amazon.aws' and community.aws' (ansible.builtin's);
+- an AWS module for which :func:`in_process.ineligible` finds a reason (``multiaccount_apigateway_in_process:
+  false``, a task environment, ``async``, another interpreter, another connection...)."""
+
+from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import (
+    COLLECTION,
+    InProcessAction,
+    warm,
+)
 
 warm()
 
 
+def role_of_this_collection(task):
+    """The name of the role of this collection that ``task`` belongs to, or None."""
+    role = getattr(task, "_role", None)
+    if role is None or getattr(role, "_role_collection", None) != COLLECTION:
+        return None
+    return role.get_name()
+
+
 class ActionModule(InProcessAction):
     IN_PROCESS_COLLECTIONS = ("amazon.aws", "community.aws")
+
+    def _in_process_refusal(self, name, task_vars, wrap_async):
+        role = role_of_this_collection(self._task)
+        if role:
+            return f"a task of the role {role}, which runs its stock modules the usual way, as for users"
+        return super()._in_process_refusal(name, task_vars, wrap_async)

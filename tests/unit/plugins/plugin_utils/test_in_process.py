@@ -616,20 +616,38 @@ def fake_routes_fixture(monkeypatch):
     return usual, forks
 
 
-def integration_normal_action():
+def integration_normal_plugin():
     """tests/integration/action_plugins/normal.py, loaded as a module of its own."""
     path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "integration", "action_plugins", "normal.py")
     spec = importlib.util.spec_from_file_location("integration_normal_action", path)
     loaded = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(loaded)
-    return loaded.ActionModule
+    return loaded
 
 
-def test_the_integration_targets_normal_action_runs_the_stock_aws_modules_in_a_fork():
-    normal = integration_normal_action()
+def test_the_test_playbooks_normal_action_runs_the_stock_aws_modules_in_a_fork():
+    normal = integration_normal_plugin().ActionModule
     assert issubclass(normal, in_process.InProcessAction)
     assert normal.IN_PROCESS_COLLECTIONS == ("amazon.aws", "community.aws")
     assert in_process.InProcessAction.IN_PROCESS_COLLECTIONS == ()
+
+
+def test_the_test_playbooks_normal_action_leaves_the_roles_of_this_collection_as_they_are():
+    plugin = integration_normal_plugin()
+    role = mock.MagicMock(_role_collection="multiaccount.apigateway")
+    role.get_name.return_value = "multiaccount.apigateway.shared_gateway"
+    assert plugin.role_of_this_collection(mock.MagicMock(_role=role)) == "multiaccount.apigateway.shared_gateway"
+    # A play's own task, and a task of a test role (an integration target) or of another collection's role.
+    assert plugin.role_of_this_collection(mock.MagicMock(_role=None)) is None
+    assert plugin.role_of_this_collection(mock.MagicMock(_role=mock.MagicMock(_role_collection=None))) is None
+    assert plugin.role_of_this_collection(mock.MagicMock(_role=mock.MagicMock(_role_collection="amazon.aws"))) is None
+
+    action = plugin.ActionModule.__new__(plugin.ActionModule)
+    action._task = mock.MagicMock(_role=role)
+    reason = action._in_process_refusal("amazon.aws.ec2_tag", {}, False)
+    assert reason == (
+        "a task of the role multiaccount.apigateway.shared_gateway, which runs its stock modules the usual way, as for users"
+    )
 
 
 def test_this_collection_does_not_import_ansibles_normal_action():
