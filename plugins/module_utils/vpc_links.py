@@ -40,6 +40,10 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.common imp
 
 VERSIONS = ("v1", "v2")
 
+# The largest page GetVpcLinks, GetRestApis and GetResources accept (AWS's default is 25: one call per
+# 25 links, APIs or resources).
+PAGE_SIZE = 500
+
 # Seconds between two GetVpcLink calls while waiting. AWS takes minutes to provision a link,
 # so a short, fixed poll keeps the module responsive without hammering the control plane.
 WAIT_DELAY = 5
@@ -72,7 +76,7 @@ class VpcLinkErrorHandler(AWSErrorHandler):
 @aws_retry
 def get_v1_vpc_links(client):
     paginator = client.get_paginator("get_vpc_links")
-    return paginator.paginate().build_full_result().get("items", [])
+    return paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}).build_full_result().get("items", [])
 
 
 @VpcLinkErrorHandler.list_error_handler("get REST API VPC link")
@@ -123,14 +127,15 @@ def untag_v1_resource(client, resource_arn, tag_keys):
 @aws_retry
 def get_rest_apis(client):
     paginator = client.get_paginator("get_rest_apis")
-    return paginator.paginate().build_full_result().get("items", [])
+    return paginator.paginate(PaginationConfig={"PageSize": PAGE_SIZE}).build_full_result().get("items", [])
 
 
 @VpcLinkErrorHandler.list_error_handler("list the resources and methods of a REST API", [])
 @aws_retry
 def get_resources_with_methods(client, rest_api_id):
     paginator = client.get_paginator("get_resources")
-    return paginator.paginate(restApiId=rest_api_id, embed=["methods"]).build_full_result().get("items", [])
+    pages = paginator.paginate(restApiId=rest_api_id, embed=["methods"], PaginationConfig={"PageSize": PAGE_SIZE})
+    return pages.build_full_result().get("items", [])
 
 
 @VpcLinkErrorHandler.list_error_handler("list the stages of a REST API", [])

@@ -463,7 +463,7 @@ def test_v2_listing_follows_next_token():
 def test_list_vpc_links_lists_v1_then_v2_with_arns():
     clients = {"v1": client("apigateway"), "v2": client("apigatewayv2")}
     with Stubber(clients["v1"]) as s1, Stubber(clients["v2"]) as s2:
-        s1.add_response("get_vpc_links", {"items": [{"id": "a", "name": "a", "status": "AVAILABLE"}]})
+        s1.add_response("get_vpc_links", {"items": [{"id": "a", "name": "a", "status": "AVAILABLE"}]}, {"limit": 500})
         s2.add_response("get_vpc_links", {"Items": [v2_item("w")]})
         links = vl.list_vpc_links(clients, ["v1", "v2"])
     assert [(link["id"], link["version"]) for link in links] == [("a", "v1"), ("w", "v2")]
@@ -489,7 +489,7 @@ def test_find_usage_scans_rest_and_http_apis():
     clients = {"v1": client("apigateway"), "v2": client("apigatewayv2")}
     link = v2("w1")
     with Stubber(clients["v1"]) as s1, Stubber(clients["v2"]) as s2:
-        s1.add_response("get_rest_apis", {"items": [{"id": "api1", "name": "open-banking"}]})
+        s1.add_response("get_rest_apis", {"items": [{"id": "api1", "name": "open-banking"}]}, {"limit": 500})
         s1.add_response(
             "get_resources",
             {
@@ -502,7 +502,7 @@ def test_find_usage_scans_rest_and_http_apis():
                     )
                 ]
             },
-            {"restApiId": "api1", "embed": ["methods"]},
+            {"restApiId": "api1", "embed": ["methods"], "limit": 500},
         )
         s2.add_response(
             "get_apis",
@@ -522,11 +522,15 @@ def test_find_usage_of_a_v1_link_reads_stages_only_when_needed():
         s1.add_response(
             "get_rest_apis", {"items": [{"id": "api1", "name": "open-banking"}, {"id": "api2", "name": "x"}]}
         )
-        s1.add_response("get_resources", {"items": RESOURCES}, {"restApiId": "api1", "embed": ["methods"]})
+        s1.add_response(
+            "get_resources", {"items": RESOURCES}, {"restApiId": "api1", "embed": ["methods"], "limit": 500}
+        )
         s1.add_response(
             "get_stages", {"item": [{"stageName": "v1", "variables": {"link": "abc123"}}]}, {"restApiId": "api1"}
         )
-        s1.add_response("get_resources", {"items": RESOURCES[:2]}, {"restApiId": "api2", "embed": ["methods"]})
+        s1.add_response(
+            "get_resources", {"items": RESOURCES[:2]}, {"restApiId": "api2", "embed": ["methods"], "limit": 500}
+        )
         usage = vl.find_vpc_link_usage(clients, v1("abc123"))
         s1.assert_no_pending_responses()
     assert [(u["api_id"], u["path"], u["method"]) for u in usage] == [
