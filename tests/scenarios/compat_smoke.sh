@@ -80,11 +80,12 @@ smoke() {
 
   if [ "${COMPAT_SKIP_SANITY:-0}" != 1 ]; then
     # The tests whose verdict depends on the ansible-core release (its documentation schema, its
-    # module loader and import rules, its runtime.yml schema); the style linters (pylint, pep8,
-    # shellcheck...) judge the same code the same way and run in full on the pinned core (make sanity).
+    # module loader and import rules, its runtime.yml schema); the style linters (pylint, pep8 and
+    # the others) judge the same code the same way and run in full on the pinned core (make sanity).
     echo "=== compat $label: sanity (ansible-test $core: ${COMPAT_SANITY_TESTS// /, })"
-    # shellcheck disable=SC2046 # one --test per name
-    SANITY_CORE=$core "$root/tools/sanity.sh" $(printf -- '--test %s ' $COMPAT_SANITY_TESTS)
+    local tests=() name
+    for name in $COMPAT_SANITY_TESTS; do tests+=(--test "$name"); done
+    SANITY_CORE=$core "$root/tools/sanity.sh" "${tests[@]}"
   fi
 
   # The tests of the plugins that use ansible-core's APIs (action, inventory, filter plugins and the
@@ -109,10 +110,12 @@ smoke() {
   curl -sf -X POST "$AWS_ENDPOINT_URL/moto-api/reset" >/dev/null
   local log="$root/.cache/compat/$label-converge.log"
   # The no-op re-run skips the verify play (read-only; the converge ran it).
+  local skip=()
   for run in converge no-op; do
+    [ "$run" = no-op ] && skip=(--skip-tags verify)
     (cd "$root" && PATH="$venv/bin:$PATH" ANSIBLE_CONFIG="$root/ansible.cfg" \
       "$venv/bin/ansible-playbook" -i inventories/local site.yml -e verify_report_dir="$venv/reports" \
-      $([ "$run" = no-op ] && echo --skip-tags verify)) >"$log" 2>&1 ||
+      "${skip[@]}") >"$log" 2>&1 ||
       { tail -n 60 "$log"; echo "compat $label: $run failed (log: $log)" >&2; return 1; }
     tail -n 5 "$log"
     if [ "$run" = no-op ] && grep -E '^[a-z0-9_.-]+ +: ok=' "$log" | grep -vqE 'changed=0 '; then
