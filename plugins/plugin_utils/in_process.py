@@ -26,7 +26,9 @@ leaks from one module run to the next, nor into the worker: each child exits.
 The usual way is kept (:func:`ineligible` says why) when the connection is not ``local``, with
 ``become``, ``async`` or a task ``environment``, when ``ansible_python_interpreter`` is not the Python
 running ansible-playbook, when the controller lacks botocore, for modules of other collections (but
-the read-only ones an action plugin of this collection runs itself, :data:`FOREIGN_MODULES`), on an
+the read-only ones an action plugin of this collection runs itself, :data:`FOREIGN_MODULES`, and those
+of the collections a subclass names in ``IN_PROCESS_COLLECTIONS``: the test playbooks' own ``normal``
+action, tests/integration/action_plugins/normal.py, names amazon.aws and community.aws), on an
 ansible-core whose module_utils mark the controller in a way this file does not know, and when the
 host variable ``multiaccount_apigateway_in_process`` is false.
 """
