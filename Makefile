@@ -156,7 +156,9 @@ $(addprefix test-scenario-,$(SCENARIOS)): test-scenario-%: venv
 script_port = $(shell echo $$((5030 + $(call index_of,$(1),$(SCENARIOS)))))
 
 .PHONY: lint
-lint: venv ## ansible-lint (production profile, no skips), black, isort, cfn-lint; the IAM template matches policies/
+lint: venv ## ansible-lint (production profile, no skips), black, isort, cfn-lint, changelog fragments; the IAM template matches policies/
+	@# The changelog fragments first (1 s): sanity's changelog test finds a broken one only at the end of make test.
+	antsibull-changelog lint
 	ansible-lint
 	cfn-lint policies/account-roles.cfn.yaml
 	$(BIN)/python tools/iam_policies.py render --check
