@@ -8,7 +8,7 @@ forked from the worker when it can (plugins/plugin_utils/in_process.py)."""
 
 from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessAction, warm
 
-warm()
+warm(__name__)
 
 
 class ActionModule(InProcessAction):

@@ -17,7 +17,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.waits import DemoInstancesWait, run_with_wait
 from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessModules, warm
 
-warm()
+warm(__name__)
 
 
 class ActionModule(InProcessModules, ActionBase):

@@ -27,7 +27,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.readiness 
 )
 from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessModules, warm
 
-warm()
+warm(__name__)
 
 MODULE = "multiaccount.apigateway.gateway_ready"
 

@@ -21,7 +21,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.identity i
 )
 from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessModules, warm
 
-warm()
+warm(__name__)
 
 
 class ActionModule(InProcessModules, ActionBase):

@@ -563,6 +563,61 @@ def test_warm_does_nothing_without_botocore(cold, monkeypatch):
     assert cold == []
 
 
+def test_warm_imports_the_module_of_the_action_plugin_once(cold, monkeypatch):
+    imported = []
+    frozen = []
+    monkeypatch.setattr(in_process.importlib, "import_module", imported.append)
+    monkeypatch.setattr(in_process, "freeze", lambda collect=True: frozen.append(collect))
+    monkeypatch.delitem(
+        sys.modules, "ansible_collections.multiaccount.apigateway.plugins.modules.rest_api", raising=False
+    )
+    in_process.warm("ansible_collections.multiaccount.apigateway.plugins.action.rest_api", services=(), imports=())
+    assert imported == ["ansible_collections.multiaccount.apigateway.plugins.modules.rest_api"]
+    # Imported once: the children find it in sys.modules, compiled, and so does the next warm-up.
+    assert frozen[-1] is False
+    monkeypatch.setitem(
+        sys.modules, "ansible_collections.multiaccount.apigateway.plugins.modules.rest_api", mock.Mock()
+    )
+    in_process.warm("ansible_collections.multiaccount.apigateway.plugins.action.rest_api", services=(), imports=())
+    assert imported == ["ansible_collections.multiaccount.apigateway.plugins.modules.rest_api"]
+
+
+def test_warm_module_imports_the_real_module_without_running_it(monkeypatch):
+    """Its main() would exit (SystemExit) for want of arguments: the import runs the top level only."""
+    name = "ansible_collections.multiaccount.apigateway.plugins.modules.vpc_routes"
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(in_process, "freeze", lambda collect=True: None)
+    assert in_process.warm_module("ansible_collections.multiaccount.apigateway.plugins.action.vpc_routes") == name
+    assert name in sys.modules and callable(sys.modules[name].main)
+
+
+@pytest.mark.parametrize(
+    "action_name", [None, 3, "ansible_collections.multiaccount.apigateway.plugins.action.not an identifier"]
+)
+def test_warm_module_ignores_what_names_no_module(action_name, monkeypatch):
+    monkeypatch.setattr(in_process.importlib, "import_module", mock.Mock(side_effect=AssertionError("no import")))
+    assert in_process.warm_module(action_name) is None
+
+
+def test_warm_module_never_fails(monkeypatch):
+    monkeypatch.setattr(in_process.importlib, "import_module", mock.Mock(side_effect=SyntaxError("broken module")))
+    assert in_process.warm_module("ansible_collections.multiaccount.apigateway.plugins.action.no_such_module") is None
+
+
+def test_every_action_plugin_warms_its_own_module():
+    """Each file under plugins/action/ that warms the controller names itself, so that its module is imported."""
+    directory = os.path.join(ROOT, "plugins", "action")
+    warming = {}
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".py") and name != "__init__.py":
+            with open(os.path.join(directory, name), encoding="utf-8") as handle:
+                source = handle.read()
+            if "import InProcessAction" in source or "warm" in source:
+                warming[name] = "\nwarm(__name__)\n" in source
+                assert os.path.exists(os.path.join(ROOT, "plugins", "modules", name)), name
+    assert warming and all(warming.values()), [name for name, ok in warming.items() if not ok]
+
+
 # the mixin, through the action of a module
 
 
