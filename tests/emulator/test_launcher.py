@@ -109,3 +109,49 @@ def test_knobs_from_environment(monkeypatch):
             patches._read_knobs({"EMULATOR_VPC_LINK_PENDING_SECONDS": bad})
     with pytest.raises(ValueError, match="EMULATOR_THROTTLE_FRACTION is a fraction of the calls"):
         patches._read_knobs({"EMULATOR_THROTTLE_FRACTION": "20"})
+
+
+def test_tune_server_lists_moto_modules_once_with_the_same_answer(monkeypatch):
+    from moto import backends  # pylint: disable=import-outside-toplevel
+
+    launcher_module = _launcher_module()
+    monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
+    before = list(backends.list_of_moto_modules())
+    assert "ec2" in before and "elbv2" in before and "apigateway" in before
+    changed = launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": "1"})
+    assert changed == ["moto modules listed once"]
+    listed = []
+    monkeypatch.setattr(os, "listdir", lambda path: listed.append(path) or [])
+    assert list(backends.list_of_moto_modules()) == before == list(backends.list_of_moto_modules())
+    assert "127.0.0.1:5000" not in backends.list_of_moto_modules() and "ec2" in backends.list_of_moto_modules()
+    assert listed == []
+    # A second tuning changes nothing more.
+    assert launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": "1"}) == []
+
+
+@pytest.mark.parametrize("value, quiet", [("", True), ("0", True), ("1", False)])
+def test_tune_server_leaves_out_the_request_log_unless_asked(value, quiet, monkeypatch):
+    import logging  # pylint: disable=import-outside-toplevel
+
+    from moto import backends  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
+    logger = logging.getLogger("werkzeug")
+    monkeypatch.setattr(logger, "level", logging.NOTSET)
+    launcher_module = _launcher_module()
+    changed = launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": value})
+    assert ("request log off" in changed) is quiet
+    # Left at NOTSET, werkzeug sets INFO itself at its first line; WARNING keeps its errors only.
+    assert logger.level == (logging.WARNING if quiet else logging.NOTSET)
+    assert logger.isEnabledFor(logging.ERROR)
+
+
+def _launcher_module():
+    import importlib.util  # pylint: disable=import-outside-toplevel
+
+    spec = importlib.util.spec_from_file_location(
+        "emulator_launcher", os.path.join(ROOT, "tools", "emulator", "launcher.py")
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
