@@ -336,6 +336,32 @@ def normalise_target_group(raw, tags=None, targets=None):
     }
 
 
+def fresh_target_health(readings, now, max_age):
+    """``{arn: (targets, age)}`` of the ``readings`` that may stand for a DescribeTargetHealth now.
+
+    A reading (an entry of gateway_load_balancers' ``target_groups``: ``arn``, ``target_health`` as
+    ``elbv2.targets_from_health`` gives it, ``target_health_read_at`` in seconds since the epoch) counts
+    when it has at least one target, every target ``healthy``, and was read at most ``max_age`` seconds
+    before ``now`` (never when ``max_age`` is 0, nor when it claims to come from the future). Anything
+    else is left out: that group is read again."""
+    fresh = {}
+    if not max_age or max_age <= 0:
+        return fresh
+    for reading in readings or []:
+        if not isinstance(reading, dict) or not isinstance(reading.get("arn"), str):
+            continue
+        targets = reading.get("target_health")
+        read_at = reading.get("target_health_read_at")
+        if not isinstance(targets, list) or not targets or isinstance(read_at, bool):
+            continue
+        if not isinstance(read_at, (int, float)) or not 0 <= now - read_at <= max_age:
+            continue
+        if not all(isinstance(target, dict) and target.get("health_state") == "healthy" for target in targets):
+            continue
+        fresh[reading["arn"]] = ([dict(target) for target in targets], now - read_at)
+    return fresh
+
+
 def vpc_cidrs(raw):
     cidrs = []
     for association in raw.get("CidrBlockAssociationSet") or []:

@@ -211,6 +211,7 @@ APPLY_KEYS = (
     "verify_probe_timeout",
     "verify_probe_validate_certs",
     "verify_fail_on_broken",
+    "verify_target_health_max_age",
 )
 # Facts the roles publish at run time: they carry our prefixes but are no inventory keys.
 RUNTIME_FACTS = (

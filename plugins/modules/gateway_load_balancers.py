@@ -876,6 +876,23 @@ target_groups:
         health_description:
           description: Text that explains the health state.
           type: str
+    target_health:
+      description:
+        - What this run read of the group's targets (C(DescribeTargetHealth)), draining ones included, each with
+          the keys of RV(target_groups[].targets); null when the run did not read them (a group it creates without
+          targets, or would create in check mode).
+        - Read when the module looked at the group, or again after it registered or deregistered targets; in check
+          mode, AWS as it is, before the changes the run predicts.
+          M(multiaccount.apigateway.gateway_path_info) takes it (O(multiaccount.apigateway.gateway_path_info#module:target_health))
+          instead of a read of its own while it is fresh and every target in it is healthy.
+      type: list
+      elements: dict
+      version_added: 0.5.0
+    target_health_read_at:
+      description: When RV(target_groups[].target_health) was read, in seconds since the epoch (null with it).
+      type: float
+      sample: 1764929000.25
+      version_added: 0.5.0
     tags:
       description: Tags of the target group.
       type: dict
@@ -1044,6 +1061,7 @@ pending:
   elements: dict
 """
 import re
+import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.elbv2 import (
@@ -1935,6 +1953,8 @@ def current_group_result(group):
             if group.get("targets") is not None
             else None
         ),
+        "target_health": [dict(target) for target in group["targets"]] if group.get("targets") is not None else None,
+        "target_health_read_at": group.get("targets_read_at") if group.get("targets") is not None else None,
         "tags": dict(group.get("tags") or {}),
     }
 
@@ -2402,6 +2422,8 @@ class Planner:
                 "vpc_id": self.vpc_id,
                 "health_check": new_health_check(group["health_check"]),
                 "targets": [],
+                "target_health": None,
+                "target_health_read_at": None,
                 "tags": dict(group["tags"]),
             }
             self.op(
@@ -3395,6 +3417,7 @@ class Reconciler:
             group = snap["groups"].get(item["name"])
             if group is not None and group["ours"] and in_scope(group, vpc_id):
                 group["targets"] = targets_from_health(describe_target_health(self.elbv2, group["arn"]) or [])
+                group["targets_read_at"] = time.time()
         if needs_subnets(spec, snap):
             snap["subnets"] = {
                 subnet["SubnetId"]: {"vpc_id": subnet.get("VpcId"), "availability_zone": subnet.get("AvailabilityZone")}
@@ -3556,8 +3579,10 @@ class Reconciler:
     def refresh_targets(self, group_results):
         for result in group_results:
             if result.get("targets_changed") and result.get("arn"):
-                health = describe_target_health(self.elbv2, result["arn"]) or []
-                result["targets"] = registered_targets(targets_from_health(health))
+                health = targets_from_health(describe_target_health(self.elbv2, result["arn"]) or [])
+                result["targets"] = registered_targets(health)
+                result["target_health"] = health
+                result["target_health_read_at"] = time.time()
 
     def wait(self, balancer_results):
         waiting = [result for result in balancer_results if result.get("arn") and result.get("state") != "active"]

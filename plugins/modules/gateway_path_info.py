@@ -136,6 +136,27 @@ options:
         C(GetBasePathMappings) when it exists), for the C(domain) hop of M(multiaccount.apigateway.path_verify).
     type: str
     version_added: 0.4.0
+  target_health:
+    description:
+      - Target health this run read already - the RV(multiaccount.apigateway.gateway_load_balancers#module:target_groups)
+        of M(multiaccount.apigateway.gateway_load_balancers), each with C(arn), C(target_health) and
+        C(target_health_read_at).
+      - A target group whose reading is at most O(target_health_max_age) seconds old and shows every target
+        V(healthy) is not read again; any other group is read with C(DescribeTargetHealth), as without this
+        option. Each target group of the snapshot says which (C(targets_read_by), C(targets_age_seconds)).
+      - C(DescribeTargetHealth) reads one target group per call, and ELB lets an account make 10 reads a
+        second once a burst of 40 is spent - at 100 services a converge and its verification would make 200 of
+        them. A reading that does not show the path healthy is never taken.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.5.0
+  target_health_max_age:
+    description:
+      - How old (seconds) a reading of O(target_health) may be. V(0) reads every target group.
+    type: int
+    default: 60
+    version_added: 0.5.0
   transit_gateway:
     description:
       - Also read the gateway's transit gateway (the V(transit_gateway) connectivity, hub and spoke), for the
@@ -485,6 +506,9 @@ gateway:
           C(tags)) with C(targets) (C(ip), C(port), C(availability_zone), C(health_state), C(health_reason)).
         - Since version 0.3.0 also C(health_check) - C(protocol), C(path) and C(matcher) (the HTTP codes; V(null)
           for a TCP health check).
+        - Since version 0.5.0 also C(targets_read_by) - V(gateway_path_info) when this run read the targets, or
+          V(gateway_load_balancers) when they come from O(target_health) - and C(targets_age_seconds), how old that
+          reading was (V(0) for a read of this run).
       type: list
       elements: dict
       returned: always
@@ -499,6 +523,8 @@ gateway:
           health_check: {"protocol": "HTTP", "path": /health, "matcher": 200-399}
           tags: {"multiaccount:service": "payments"}
           targets: [{"ip": 10.0.1.25, "port": 8080, "availability_zone": all, "health_state": healthy, "health_reason": null}]
+          targets_read_by: gateway_path_info
+          targets_age_seconds: 0
     vpcs:
       description: The load balancers' VPCs (C(id), C(cidrs)).
       type: list
@@ -630,6 +656,8 @@ invoke_url:
   type: str
   sample: https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/v1
 """
+
+import time
 
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
@@ -900,11 +928,18 @@ def read_load_balancing(module, apigw, elb, resources, stage=None):
                 wanted_tgs.update(arn for arn in rule["target_group_arns"] if arn in tgs)
 
     target_groups = []
+    # What this run read already (gateway_load_balancers), fresh and all healthy, is not read again.
+    fresh = path_reads.fresh_target_health(params["target_health"], time.time(), params["target_health_max_age"])
     for arn in sorted(wanted_tgs & set(tgs)):
-        health = elbv2.describe_target_health(elb, arn) or []
-        target_groups.append(
-            path_reads.normalise_target_group(tgs[arn], tags.get(arn), elbv2.targets_from_health(health))
-        )
+        if arn in fresh:
+            targets, age = fresh[arn]
+            read_by = "gateway_load_balancers"
+        else:
+            targets, age = elbv2.targets_from_health(elbv2.describe_target_health(elb, arn) or []), 0.0
+            read_by = "gateway_path_info"
+        group = path_reads.normalise_target_group(tgs[arn], tags.get(arn), targets)
+        group.update(targets_read_by=read_by, targets_age_seconds=round(age, 1))
+        target_groups.append(group)
     load_balancers = [lbs[arn] for arn in sorted(wanted_lbs & set(lbs))]
     return {
         "vpc_links": sorted(links.values(), key=lambda link: link["id"]),
@@ -1198,6 +1233,8 @@ def main():
         test_invoke=dict(type="bool", default=False),
         governance=dict(type="bool", default=False),
         domain_name=dict(type="str"),
+        target_health=dict(type="list", elements="dict", default=[]),
+        target_health_max_age=dict(type="int", default=60),
         transit_gateway=dict(
             type="dict",
             options=dict(

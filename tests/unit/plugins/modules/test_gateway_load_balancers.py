@@ -9,6 +9,7 @@ balancers with path rules (with the emulator's patches G22 and G23, which in-pro
 
 import importlib.util
 import os
+import time
 
 import boto3
 import pytest
@@ -801,6 +802,42 @@ def test_check_mode_creates_nothing_then_apply_then_idempotent(aws, capsys):
     again = run(module_args(aws), capsys)
     assert again["changed"] is False and again["actions"] == []
     assert again["diff"]["before"] == again["diff"]["after"]
+
+
+def test_target_health_is_what_this_run_read_with_its_time(aws, capsys):
+    predicted = run(module_args(aws), capsys, check_mode=True)
+    assert [(item["target_health"], item["target_health_read_at"]) for item in predicted["target_groups"]] == [
+        (None, None),
+        (None, None),
+    ]
+    started = time.time()
+    applied = run(module_args(aws), capsys)
+    # Read again after the registration: the targets as AWS has them now, with the time of that read.
+    for item in applied["target_groups"]:
+        assert [(target["ip"], target["port"]) for target in item["target_health"]] == [
+            (target["ip"], target["port"]) for target in item["targets"]
+        ]
+        assert started <= item["target_health_read_at"] <= time.time()
+    # Deregistered, the target is draining: gone from targets, still in target_health.
+    arn = applied["target_groups"][0]["arn"]
+    aws["elbv2"].register_targets(
+        TargetGroupArn=arn, Targets=[{"Id": "10.1.0.9", "Port": 8081, "AvailabilityZone": "all"}]
+    )
+    aws["elbv2"].deregister_targets(
+        TargetGroupArn=arn, Targets=[{"Id": "10.1.0.9", "Port": 8081, "AvailabilityZone": "all"}]
+    )
+    states = {
+        item["Target"]["Id"]: item["TargetHealth"]["State"]
+        for item in aws["elbv2"].describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+    }
+    read_from = time.time()
+    again = run(module_args(aws), capsys)
+    first = again["target_groups"][0]
+    assert again["changed"] is False
+    assert [target["ip"] for target in first["targets"]] == ["10.1.0.5"]
+    health = {target["ip"]: target["health_state"] for target in first["target_health"]}
+    assert health == states and ("10.1.0.9" in health) is (states.get("10.1.0.9") == "draining")
+    assert read_from <= first["target_health_read_at"] <= time.time()
 
 
 def test_move_to_dedicated_then_absent_twice(aws, capsys):

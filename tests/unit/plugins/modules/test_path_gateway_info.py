@@ -8,6 +8,7 @@
 import importlib.util
 import json
 import os
+import time
 from unittest import mock
 
 import boto3
@@ -1337,3 +1338,83 @@ def test_normalise_tgw_route():
     }
     blackhole = path_reads.normalise_tgw_route({"DestinationCidrBlock": "10.1.0.0/16", "State": "blackhole"})
     assert (blackhole["attachment_ids"], blackhole["target"], blackhole["state"]) == ([], None, "blackhole")
+
+
+# target_health: what this run's converge read already
+
+
+def reading(arn, states=("healthy",), age=5.0):
+    """An entry of gateway_load_balancers' target_groups: its read of the group's targets, ``age`` seconds ago."""
+    return {
+        "arn": arn,
+        "name": "ignored-here",
+        "target_health": [
+            {
+                "ip": f"10.0.1.{25 + index}",
+                "port": 8080,
+                "availability_zone": "all",
+                "health_state": state,
+                "health_reason": None,
+                "health_description": None,
+            }
+            for index, state in enumerate(states)
+        ],
+        "target_health_read_at": time.time() - age,
+    }
+
+
+def test_a_fresh_healthy_reading_of_this_run_is_not_read_again(capsys, monkeypatch):
+    ids = gateway_account()
+    calls = record_calls(monkeypatch)
+    snap = run(dict(ARGS, target_health=[reading(ids["tg"])]), capsys)["gateway"]
+    assert calls == [call for call in V1_CALLS if call != ("elbv2", "DescribeTargetHealth")]
+    group = snap["target_groups"][0]
+    assert group["targets_read_by"] == "gateway_load_balancers" and 5.0 <= group["targets_age_seconds"] <= 60
+    assert [(target["ip"], target["health_state"]) for target in group["targets"]] == [("10.0.1.25", "healthy")]
+
+
+@pytest.mark.parametrize(
+    "given, max_age",
+    [
+        (lambda arn: reading(arn, age=61.0), 60),  # too old
+        (lambda arn: reading(arn, states=("healthy", "unhealthy")), 60),  # not every target healthy
+        (lambda arn: reading(arn, states=()), 60),  # no target
+        (lambda arn: reading(arn, age=-30.0), 60),  # from the future
+        (reading, 0),  # reuse off
+        (lambda arn: reading(arn + "-another-group"), 60),  # another group
+        (lambda arn: dict(reading(arn), target_health_read_at=None), 60),  # never read
+    ],
+    ids=["stale", "unhealthy", "empty", "future", "max-age-0", "other-arn", "unread"],
+)
+def test_any_other_reading_is_read_again(given, max_age, capsys, monkeypatch):
+    ids = gateway_account()
+    calls = record_calls(monkeypatch)
+    args = dict(ARGS, target_health=[given(ids["tg"])], target_health_max_age=max_age)
+    group = run(args, capsys)["gateway"]["target_groups"][0]
+    assert calls == V1_CALLS
+    assert group["targets_read_by"] == "gateway_path_info" and group["targets_age_seconds"] == 0
+    assert [(target["ip"], target["port"]) for target in group["targets"]] == [("10.0.1.25", 8080)]
+
+
+def test_fresh_target_health_keeps_only_fresh_all_healthy_readings():
+    now = 1000.0
+    good = {"arn": "a", "target_health": [{"health_state": "healthy", "ip": "10.0.0.1"}], "target_health_read_at": 990}
+    assert path_reads.fresh_target_health([good], now, 60) == {
+        "a": ([{"health_state": "healthy", "ip": "10.0.0.1"}], 10.0)
+    }
+    assert path_reads.fresh_target_health([good], now, 10) == {
+        "a": ([{"health_state": "healthy", "ip": "10.0.0.1"}], 10.0)
+    }
+    assert path_reads.fresh_target_health([good], now, 9) == {}
+    for bad in (
+        dict(good, target_health_read_at=True),
+        dict(good, target_health_read_at="990"),
+        dict(good, target_health=None),
+        dict(good, target_health=["healthy"]),
+        dict(good, arn=None),
+        dict(good, target_health=[{"health_state": "draining"}]),
+        "not a reading",
+    ):
+        assert path_reads.fresh_target_health([bad], now, 60) == {}, bad
+    assert path_reads.fresh_target_health(None, now, 60) == {}
+    assert path_reads.fresh_target_health([good], now, 0) == {}
