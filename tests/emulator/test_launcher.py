@@ -14,6 +14,7 @@ import pytest
 from emulator_support import ROOT, free_port, launcher
 
 sys.path.insert(0, os.path.join(ROOT, "tools", "emulator"))
+import launcher as launcher_module  # noqa: E402  (tools/emulator/launcher.py)
 import patches  # noqa: E402  (tools/emulator/patches.py)
 
 
@@ -114,7 +115,6 @@ def test_knobs_from_environment(monkeypatch):
 def test_tune_server_lists_moto_modules_once_with_the_same_answer(monkeypatch):
     from moto import backends  # pylint: disable=import-outside-toplevel
 
-    launcher_module = _launcher_module()
     monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
     before = list(backends.list_of_moto_modules())
     assert "ec2" in before and "elbv2" in before and "apigateway" in before
@@ -138,20 +138,8 @@ def test_tune_server_leaves_out_the_request_log_unless_asked(value, quiet, monke
     monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
     logger = logging.getLogger("werkzeug")
     monkeypatch.setattr(logger, "level", logging.NOTSET)
-    launcher_module = _launcher_module()
     changed = launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": value})
     assert ("request log off" in changed) is quiet
     # Left at NOTSET, werkzeug sets INFO itself at its first line; WARNING keeps its errors only.
     assert logger.level == (logging.WARNING if quiet else logging.NOTSET)
     assert logger.isEnabledFor(logging.ERROR)
-
-
-def _launcher_module():
-    import importlib.util  # pylint: disable=import-outside-toplevel
-
-    spec = importlib.util.spec_from_file_location(
-        "emulator_launcher", os.path.join(ROOT, "tools", "emulator", "launcher.py")
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
