@@ -1714,17 +1714,20 @@ def _check_target(ctx):
     strays = sorted({t.get("ip") for t in registered} - set(svc["targets"]))
     for ip in strays:
         problems.append(f"{ip} is registered but is not a target of {svc['name']}")
+    # gateway_path_info's target_health: the converge of this run read them (fresh and all healthy). Not how
+    # long before: the report would differ from one run to the next, and path_verify rewrite it each time.
+    source = " (as this run's converge read them)" if tg.get("targets_read_by") == "gateway_load_balancers" else ""
     if problems:
         return _hop(
             "target",
             FAIL,
             ctx.account_a,
             resource,
-            "; ".join(problems),
+            "; ".join(problems) + source,
             f"register {', '.join(svc['targets'])} with availability_zone all and purge the others "
             "(multiaccount.apigateway.nlb_ip_targets, purge_targets: true)",
         )
-    return _hop("target", OK, ctx.account_a, resource, "; ".join(fine))
+    return _hop("target", OK, ctx.account_a, resource, "; ".join(fine) + source)
 
 
 def _check_peering(ctx):

@@ -543,6 +543,19 @@ def test_unhealthy_target_is_not_blamed_when_a_static_hop_fails():
     assert failed_pairs(run(both)) == [("payments", "security_group")]
 
 
+def test_the_target_hop_says_when_the_converge_read_the_targets():
+    own = {hop["hop"]: hop for hop in run()["services"][0]["hops"]}["target"]
+    assert own["status"] == "ok" and "converge" not in own["detail"]
+
+    def reused(gw, providers):
+        gw["target_groups"][0].update(targets_read_by="gateway_load_balancers", targets_age_seconds=4.2)
+
+    hop = {hop["hop"]: hop for hop in run(reused)["services"][0]["hops"]}["target"]
+    assert hop["status"] == "ok"
+    # Not the age: the report of two no-op runs must be the same (path_verify writes it only when it differs).
+    assert hop["detail"] == own["detail"] + " (as this run's converge read them)"
+
+
 def test_route_through_deleted_peering_is_the_peering_hops_fault():
     hops = {hop["hop"]: hop for hop in run(peering_deleted)["services"][0]["hops"]}
     assert hops["gateway_route"]["status"] == "ok"
