@@ -1714,20 +1714,20 @@ def _check_target(ctx):
     strays = sorted({t.get("ip") for t in registered} - set(svc["targets"]))
     for ip in strays:
         problems.append(f"{ip} is registered but is not a target of {svc['name']}")
-    # gateway_path_info's target_health: the converge of this run read them (fresh and all healthy). Not how
-    # long before: the report would differ from one run to the next, and path_verify rewrite it each time.
-    source = " (as this run's converge read them)" if tg.get("targets_read_by") == "gateway_load_balancers" else ""
+    # Not whose reading of the targets this is (the converge's or the verifier's, see gateway_path_info's
+    # target_health): which one it is depends on how long the run took, and the report must be the same for
+    # the same paths, or a no-op would rewrite it (changed). resolved.targets_read_by says it.
     if problems:
         return _hop(
             "target",
             FAIL,
             ctx.account_a,
             resource,
-            "; ".join(problems) + source,
+            "; ".join(problems),
             f"register {', '.join(svc['targets'])} with availability_zone all and purge the others "
             "(multiaccount.apigateway.nlb_ip_targets, purge_targets: true)",
         )
-    return _hop("target", OK, ctx.account_a, resource, "; ".join(fine) + source)
+    return _hop("target", OK, ctx.account_a, resource, "; ".join(fine))
 
 
 def _check_peering(ctx):
@@ -3485,6 +3485,7 @@ def evaluate_service(service, gateway, provider, governance=None):
             "gateway_vpc_id": ctx.vpc_a,
             "provider_vpc_ids": ctx.vpcs_b,
             "found_by": ctx.resolved["how"],
+            "targets_read_by": (ctx.tg or {}).get("targets_read_by"),
         },
     }
     if ctx.connectivity == TRANSIT_GATEWAY:

@@ -565,6 +565,12 @@ services:
           C(connectivity_path) (the path judged - V(transit_gateway), or V(peering) while the routes in use still take
           the peering), C(transit_gateway_id), C(hub_attachment_id) and C(transit_gateway_attachment_ids) (the
           provider's attachments).
+        - Since version 0.5.0 also C(targets_read_by), whose reading of the target group's targets the C(target)
+          hop judged - V(gateway_path_info) (the verifier's own) or V(gateway_load_balancers) (this run's converge,
+          see the C(target_health) option of M(multiaccount.apigateway.gateway_path_info)); V(null) without a target
+          group. The report does
+          not say it - which one it is depends on how long the run took, and the report of the same paths is the
+          same, so that a no-op does not rewrite it.
       type: dict
       returned: always
       sample:
@@ -577,6 +583,7 @@ services:
         provider_vpc_ids: [vpc-0b2]
         found_by: {"target_group": "published state", "nlb": "published state", "listener_port": "inventory/state listener_port",
                    "vpc_link": "the integration's connectionId"}
+        targets_read_by: gateway_load_balancers
     access:
       description:
         - Who may call the service, as O(governance) declares it - C(authorization), C(authorizer),

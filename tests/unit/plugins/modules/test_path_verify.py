@@ -96,6 +96,23 @@ def test_second_run_changes_nothing(tmp_path, capsys):
     assert again["changed"] is False
 
 
+def test_whose_reading_of_the_targets_does_not_change_the_report(tmp_path, capsys):
+    # One run's verifier came within verify_target_health_max_age of its converge and took the converge's
+    # reading, the next one did not and read the targets itself: the same paths, the same report.
+    def read_by(who, age):
+        def mutate(gw, providers):
+            for group in gw["target_groups"]:
+                group.update(targets_read_by=who, targets_age_seconds=age)
+
+        return mutate
+
+    first, dummy = run(module_args(tmp_path, read_by("gateway_load_balancers", 12.5)), capsys, dot="/usr/bin/dot")
+    again, dummy = run(module_args(tmp_path, read_by("gateway_path_info", 0.0)), capsys, dot="/usr/bin/dot")
+    assert first["changed"] is True and again["changed"] is False
+    assert {s["resolved"]["targets_read_by"] for s in first["services"]} == {"gateway_load_balancers"}
+    assert {s["resolved"]["targets_read_by"] for s in again["services"]} == {"gateway_path_info"}
+
+
 def test_graphviz_renders_svg_and_png(tmp_path, capsys):
     result, calls = run(module_args(tmp_path), capsys, dot="/usr/bin/dot")
     assert [call[:2] for call in calls] == [["/usr/bin/dot", "-Tsvg"], ["/usr/bin/dot", "-Tpng"]]
