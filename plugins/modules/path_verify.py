@@ -568,9 +568,8 @@ services:
         - Since version 0.5.0 also C(targets_read_by), whose reading of the target group's targets the C(target)
           hop judged - V(gateway_path_info) (the verifier's own) or V(gateway_load_balancers) (this run's converge,
           see the C(target_health) option of M(multiaccount.apigateway.gateway_path_info)); V(null) without a target
-          group. The report does
-          not say it - which one it is depends on how long the run took, and the report of the same paths is the
-          same, so that a no-op does not rewrite it.
+          group. The report does not say it - which one it is depends on how long the run took, and the report of
+          the same paths is the same, so that a no-op does not rewrite it.
       type: dict
       returned: always
       sample:
