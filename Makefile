@@ -118,13 +118,19 @@ NICE_LANES ?= test-scenario-execution_environment test-scenario-safety \
   test-scenario-install_tarball test-molecule-dedicated test-integration-3
 LANE = $(if $(filter $@,$(NICE_LANES)),nice -n 10) $(BIN)/python tools/lane_time.py $(patsubst test-%,%,$@)
 export LANE_TIMES := $(CURDIR)/.cache/lane-times.tsv
+# Each lane's output is also kept in .cache/lanes/<lane>.log; when a lane fails, make test ends with the
+# last lines of its log, so that the end of the output (what a CI page shows) says why.
+LANE_LOGS := $(CURDIR)/.cache/lanes
 test: venv ## every lane side by side: lint, sanity, unit, emulator tests; integration targets; molecule scenarios
-	@mkdir -p .cache && : >$(LANE_TIMES); started=$$(date +%s); \
-	status=0; $(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_LANES) || status=$$?; \
+	@mkdir -p .cache && : >$(LANE_TIMES) && rm -rf $(LANE_LOGS); started=$$(date +%s); \
+	status=0; LANE_LOGS=$(LANE_LOGS) $(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_LANES) \
+	  || status=$$?; \
 	wall=$$(( $$(date +%s) - started )); \
 	sort -t$$'\t' -k4,4nr $(LANE_TIMES) | awk -F'\t' '{cpu += $$4; printf "  %-34s %-6s wall %5d s  cpu %5d s\n", $$1, $$2, $$3, $$4} \
 	  END {printf "  %-34s        wall %5d s  cpu %5d s (lanes; emulators not counted)\n", "all lanes", '"$$wall"', cpu}'; \
-	if [ $$status -ne 0 ]; then echo "make test: FAILED after $$wall s"; exit $$status; fi; \
+	if [ $$status -ne 0 ]; then \
+	  LANE_LOGS=$(LANE_LOGS) $(BIN)/python tools/lane_time.py --failures; \
+	  echo "make test: FAILED after $$wall s"; exit $$status; fi; \
 	echo "make test: $(words $(TEST_LANES)) lanes passed in $$wall s"
 
 # Lint and sanity are two lanes: one after the other, they were the last lane to end, alone on one core
