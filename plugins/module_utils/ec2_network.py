@@ -575,6 +575,36 @@ def read_route_tables(client, table_ids):
     return [normalise_route_table(found[table_id]) for table_id in table_ids if table_id in found], missing
 
 
+def serving_table_ids(raw_tables, subnet_ids):
+    """``(table_ids, unserved)``: the route tables of one VPC's DescribeRouteTables entries that route
+    ``subnet_ids`` (a subnet's explicit association, else the VPC's main table), each once, in the order
+    of their first subnet; ``unserved``: the subnets no table routes (a VPC without a main table)."""
+    main, explicit = subnet_route_tables(raw_tables)
+    table_ids, unserved = [], []
+    for subnet_id in subnet_ids:
+        table_id = explicit.get(subnet_id, main)
+        if table_id is None:
+            unserved.append(subnet_id)
+        elif table_id not in table_ids:
+            table_ids.append(table_id)
+    return table_ids, unserved
+
+
+def read_subnet_route_tables(client, vpc_id, subnet_ids, field="subnet_ids"):
+    """``(tables, missing)`` as ``read_route_tables``, of the tables that route ``subnet_ids`` (subnets of
+    ``vpc_id``): one DescribeRouteTables of the VPC finds the tables and their routes together, when the
+    routes are written, so the caller need not read them earlier. ``missing``: a line per subnet that no
+    table routes (``field`` names the list)."""
+    raw_tables = describe_route_tables(client, {"vpc-id": [vpc_id]})
+    table_ids, unserved = serving_table_ids(raw_tables, subnet_ids)
+    by_id = {raw["RouteTableId"]: raw for raw in raw_tables}
+    missing = [
+        f"{field}[{subnet_ids.index(subnet_id)}]: no route table of {vpc_id} routes {subnet_id} (the VPC has no main table)"
+        for subnet_id in unserved
+    ]
+    return [normalise_route_table(by_id[table_id]) for table_id in table_ids], missing
+
+
 def route_table_result(table, plan):
     """One entry of the ``route_tables`` return value of vpc_routes (and vpc_peering_accept)."""
     return {
@@ -685,6 +715,53 @@ def check_route_table_ids(values, field):
         seen.setdefault(table_id, item)
         table_ids.append(table_id)
     return table_ids, problems
+
+
+def check_subnet_ids(values, field):
+    """``(subnet_ids, problems)`` of a list of subnet ids given in ``field`` (``routes.subnet_ids``): each
+    problem names its item; ids listed twice are problems too."""
+    subnet_ids, problems, seen = [], [], {}
+    for index, value in enumerate(values or []):
+        item = f"{field}[{index}]"
+        try:
+            subnet_id = check_resource_id(value, "subnet", item)
+        except ValueError as error:
+            problems.append(str(error))
+            continue
+        if subnet_id in seen:
+            problems.append(f"{item}: {subnet_id} is listed twice ({seen[subnet_id]} and {item})")
+        seen.setdefault(subnet_id, item)
+        subnet_ids.append(subnet_id)
+    return subnet_ids, problems
+
+
+def check_route_scope(spec, field):
+    """``(route_table_ids, subnet_ids, problems)`` of a routes option that names its tables either by id
+    (``route_table_ids``) or by the subnets they route (``subnet_ids``), never both: the list not given is
+    None. ``field``: the option's name (``return_routes``)."""
+    given = [key for key in ("route_table_ids", "subnet_ids") if spec.get(key) is not None]
+    if len(given) != 1:
+        what = "both" if given else "neither"
+        return (
+            None,
+            None,
+            [
+                f"{field}: give route_table_ids (the tables) or subnet_ids (the subnets whose tables get the routes), {what} given"
+            ],
+        )
+    if given == ["route_table_ids"]:
+        table_ids, problems = check_route_table_ids(spec["route_table_ids"], f"{field}.route_table_ids")
+        return table_ids, None, problems
+    subnet_ids, problems = check_subnet_ids(spec["subnet_ids"], f"{field}.subnet_ids")
+    return None, subnet_ids, problems
+
+
+def read_scope_route_tables(client, vpc_id, route_table_ids, subnet_ids):
+    """``read_route_tables`` of ``route_table_ids``, or ``read_subnet_route_tables`` of ``subnet_ids``
+    (the other one None): ``(tables, missing)``, one DescribeRouteTables either way."""
+    if subnet_ids is not None:
+        return read_subnet_route_tables(client, vpc_id, subnet_ids)
+    return read_route_tables(client, route_table_ids)
 
 
 def with_route_diff(diff, planned):

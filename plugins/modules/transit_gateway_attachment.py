@@ -124,9 +124,19 @@ options:
           - The route tables (C(rtb-...)) that get every route of O(routes.destinations). A table that
             does not exist is an error with O(state=present), reported before any change, and is
             skipped with O(state=absent). An empty list makes no route table call.
+          - Give either this or O(routes.subnet_ids).
         type: list
         elements: str
-        required: true
+      subnet_ids:
+        description:
+          - Subnets (C(subnet-...)) of O(vpc_id) whose route tables get every route of
+            O(routes.destinations) - each subnet's explicitly associated table, else the VPC's main
+            table, each table once. The same single DescribeRouteTables (of the VPC) finds the tables
+            and reads their routes. An empty list makes no route table call.
+          - Give either this or O(routes.route_table_ids).
+        type: list
+        elements: str
+        version_added: 0.5.0
       destinations:
         description:
           - IPv4 CIDR blocks of the gateway side (the gateway's subnets), such as V(10.100.1.0/24),
@@ -407,8 +417,8 @@ msg:
     account 111111111111 must accept it (re-run then)
 route_tables:
   description:
-    - With O(routes), per listed table that exists, the route changes made (or that would be made in
-      check mode), as RV(multiaccount.apigateway.vpc_routes#module:route_tables) of
+    - With O(routes), per listed table that exists (or table of the listed subnets), the route changes
+      made (or that would be made in check mode), as RV(multiaccount.apigateway.vpc_routes#module:route_tables) of
       M(multiaccount.apigateway.vpc_routes); none while the attachment is not C(available).
   returned: always
   type: list
@@ -489,14 +499,14 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     apply_route_plans,
     check_destinations,
     check_resource_id,
-    check_route_table_ids,
+    check_route_scope,
     check_tags,
     describe_subnets,
     is_ours,
     is_stale_peering,
     ownership_tags,
     plan_read_route_tables,
-    read_route_tables,
+    read_scope_route_tables,
     route_problems,
     target_kind,
     with_route_diff,
@@ -604,17 +614,17 @@ def check_params(params):
     if params["wait_timeout"] < 0:
         problems.append("wait_timeout: must be 0 or more seconds")
 
-    routes, route_problems_found = check_routes(params["routes"])
+    routes, route_problems_found = check_routes(params["routes"], params["vpc_id"])
     checked["routes"] = routes
     problems.extend(route_problems_found)
     return checked, problems
 
 
-def check_routes(spec):
-    """``(checked, problems)`` of O(routes); ``checked`` is None without the option."""
+def check_routes(spec, vpc_id):
+    """``(checked, problems)`` of O(routes) (in O(vpc_id)'s tables); ``checked`` is None without the option."""
     if spec is None:
         return None, []
-    table_ids, problems = check_route_table_ids(spec["route_table_ids"], "routes.route_table_ids")
+    table_ids, subnet_ids, problems = check_route_scope(spec, "routes")
     destinations, bad = check_destinations(spec["destinations"], "routes.destinations")
     problems += bad
     replace = set()
@@ -629,7 +639,9 @@ def check_routes(spec):
         except ValueError as error:
             problems.append(str(error))
     return {
+        "vpc_id": vpc_id,
         "route_table_ids": table_ids,
+        "subnet_ids": subnet_ids,
         "destinations": destinations,
         "replace_targets": replace,
         "purge": spec["purge"],
@@ -797,20 +809,22 @@ def invitation_line(item):
 
 
 def plan_routes(client, routes, state, target, owned, table_filter=None):
-    """Read the listed tables (one DescribeRouteTables) and plan the routes of O(routes).
+    """Read the listed tables, or those of the listed subnets (one DescribeRouteTables), and plan the routes of O(routes).
 
     ``target``: the transit gateway of the routes (None with O(state=absent)); ``owned``: the targets
     whose routes are ours. ``table_filter``: applied to each table read (absent: drop the routes the
     module must never delete). None without tables to route.
     """
-    if routes is None or not routes["route_table_ids"]:
+    if routes is None or not (routes["route_table_ids"] or routes.get("subnet_ids")):
         return None
-    tables, missing = read_route_tables(client, routes["route_table_ids"])
+    tables, missing = read_scope_route_tables(
+        client, routes["vpc_id"], routes["route_table_ids"], routes.get("subnet_ids")
+    )
     if table_filter is not None:
         tables = [table_filter(table) for table in tables]
         missing = []
     checked = {
-        "route_table_ids": routes["route_table_ids"],
+        "route_table_ids": [table["id"] for table in tables],
         "routes": [{"field": field, "dest": dest, "target": target} for field, dest in routes["destinations"]],
         "owned_targets": set(owned),
     }
@@ -1364,7 +1378,8 @@ def main():
         routes=dict(
             type="dict",
             options=dict(
-                route_table_ids=dict(type="list", elements="str", required=True),
+                route_table_ids=dict(type="list", elements="str"),
+                subnet_ids=dict(type="list", elements="str"),
                 destinations=dict(type="list", elements="str", default=[]),
                 replace_targets=dict(type="list", elements="str", default=[]),
                 purge=dict(type="bool", default=False),

@@ -23,7 +23,8 @@ description:
   - Every other request waiting for acceptance by O(vpc_id) is returned in RV(unexpected) and
     reported as a warning; it is never accepted.
   - With O(return_routes), the same run routes the requester's CIDRs through the chosen peering in
-    the listed route tables of this account, as M(multiaccount.apigateway.vpc_routes) would with the
+    the listed route tables of this account (or the tables of the listed subnets), as
+    M(multiaccount.apigateway.vpc_routes) would with the
     requests from the requester VPC as its owned targets (routes of anyone else to those
     destinations are conflicts; none is ever touched). The tables are read before any change, so
     a missing table or a conflict fails the module before the accept.
@@ -86,9 +87,20 @@ options:
           - The route tables (C(rtb-...)) of this account that get every route of
             O(return_routes.destinations). A table that does not exist is an error, reported before
             any change. An empty list adds no route and makes no route table call.
+          - Give either this or O(return_routes.subnet_ids).
         type: list
         elements: str
-        required: true
+      subnet_ids:
+        description:
+          - Subnets (C(subnet-...)) of O(vpc_id) whose route tables get every route of
+            O(return_routes.destinations) - each subnet's explicitly associated table, else the VPC's
+            main table, each table once. The same single DescribeRouteTables (of the VPC) finds the
+            tables and reads their routes, when the routes are written, so the caller need not look the
+            tables up first. An empty list adds no route and makes no route table call.
+          - Give either this or O(return_routes.route_table_ids).
+        type: list
+        elements: str
+        version_added: 0.5.0
       destinations:
         description:
           - IPv4 CIDR blocks of the requester side (the gateway's subnets), such as V(10.100.1.0/24),
@@ -173,6 +185,15 @@ EXAMPLES = r"""
     return_routes:
       route_table_ids: [rtb-0a1b2c3d4e5f67890]
       destinations: [10.100.1.0/24, 10.100.2.0/24]
+
+- name: The same, in the route tables of the service subnets (found in the same read as their routes)
+  multiaccount.apigateway.vpc_peering_accept:
+    vpc_id: vpc-0123456789abcdef0
+    requester_account_id: "111111111111"
+    requester_vpc_id: vpc-0a1b2c3d4e5f67890
+    return_routes:
+      subnet_ids: [subnet-0123456789abcdef0, subnet-0fedcba9876543210]
+      destinations: [10.100.1.0/24, 10.100.2.0/24]
 """
 
 RETURN = r"""
@@ -241,8 +262,8 @@ unexpected:
       sample: us-east-1
 route_tables:
   description:
-    - With O(return_routes), per listed table that exists, the route changes made (or that would be
-      made in check mode), as RV(multiaccount.apigateway.vpc_routes#module:route_tables) of
+    - With O(return_routes), per listed table that exists (or table of the listed subnets), the route
+      changes made (or that would be made in check mode), as RV(multiaccount.apigateway.vpc_routes#module:route_tables) of
       M(multiaccount.apigateway.vpc_routes). Empty without O(return_routes) or without a chosen peering.
   returned: always
   type: list
@@ -314,8 +335,9 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     AnsibleEc2NetworkError,
     apply_route_plans,
     check_destinations,
-    check_route_table_ids,
-    plan_route_tables,
+    check_route_scope,
+    plan_read_route_tables,
+    read_scope_route_tables,
     route_problems,
     with_route_diff,
 )
@@ -360,9 +382,10 @@ def check_return_routes(spec):
     without the option, else the table ids and ``(field, dest)`` of each destination, normalised."""
     if spec is None:
         return None, []
-    table_ids, problems = check_route_table_ids(spec["route_table_ids"], "return_routes.route_table_ids")
+    table_ids, subnet_ids, problems = check_route_scope(spec, "return_routes")
     checked = {
         "route_table_ids": table_ids,
+        "subnet_ids": subnet_ids,
         "destinations": [],
         "purge": spec["purge"],
         "replace_targets": [str(target) for target in spec.get("replace_targets") or [] if target],
@@ -372,17 +395,20 @@ def check_return_routes(spec):
     return checked, problems
 
 
-def plan_return_routes(client, checked, peering_id, owned_targets):
-    """``plan_route_tables`` of the return routes through ``peering_id``; None without any table to route.
+def plan_return_routes(client, vpc_id, checked, peering_id, owned_targets):
+    """``plan_route_tables`` of the return routes through ``peering_id`` (in ``vpc_id``'s tables); None
+    without any table or subnet to route.
 
     ``checked``: the first value of ``check_return_routes``.
     """
-    if checked is None or not checked["route_table_ids"]:
+    if checked is None or not (checked["route_table_ids"] or checked.get("subnet_ids")):
         return None
-    return plan_route_tables(
-        client,
+    tables, missing = read_scope_route_tables(client, vpc_id, checked["route_table_ids"], checked.get("subnet_ids"))
+    return plan_read_route_tables(
+        tables,
+        missing,
         {
-            "route_table_ids": checked["route_table_ids"],
+            "route_table_ids": [table["id"] for table in tables],
             "routes": [{"field": field, "dest": dest, "target": peering_id} for field, dest in checked["destinations"]],
             "owned_targets": set(owned_targets) | set(checked.get("replace_targets") or []),
         },
@@ -509,7 +535,7 @@ def run(module, client, return_routes=None):
     before_status = chosen["status"]
     # The route tables are read and judged before any change: a missing table or a route of someone
     # else in the way fails the run before the accept.
-    planned = plan_return_routes(client, return_routes, peering_id, choice["owned_targets"])
+    planned = plan_return_routes(client, vpc_id, return_routes, peering_id, choice["owned_targets"])
     if planned is not None:
         result["route_tables"] = planned["route_tables"]
         if planned["missing"] or planned["conflicts"]:
@@ -603,7 +629,8 @@ def main():
         return_routes=dict(
             type="dict",
             options=dict(
-                route_table_ids=dict(type="list", elements="str", required=True),
+                route_table_ids=dict(type="list", elements="str"),
+                subnet_ids=dict(type="list", elements="str"),
                 destinations=dict(type="list", elements="str", default=[]),
                 purge=dict(type="bool", default=False),
                 replace_targets=dict(type="list", elements="str", default=[]),

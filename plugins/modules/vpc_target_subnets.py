@@ -149,6 +149,18 @@ options:
             added; here they may only repeat their own values).
         type: dict
         required: true
+  read_route_tables:
+    description:
+      - Read the VPC's route tables (one DescribeRouteTables) to return the table of each subnet
+        (RV(subnets[].route_table_id), RV(targets), RV(route_table_ids)).
+      - V(false) saves that call when the caller does not need them, for example when it routes
+        through M(multiaccount.apigateway.vpc_peering_accept) with O(multiaccount.apigateway.vpc_peering_accept#module:return_routes.subnet_ids),
+        which finds the tables of the subnets in the read of their routes. The route tables are then
+        null (and RV(route_table_ids) empty), and the diff names no table.
+      - Must stay V(true) with O(route_table) (the module finds its own table in that read).
+    type: bool
+    default: true
+    version_added: 0.5.0
   wait:
     description:
       - Wait until the created subnets are V(available) (botocore's C(subnet_available) waiter).
@@ -166,7 +178,7 @@ notes:
     and C(ec2:DeleteSubnet); with O(vpc.create) also C(ec2:CreateVpc) and C(ec2:ModifyVpcAttribute);
     with O(route_table) also C(ec2:CreateRouteTable) and C(ec2:AssociateRouteTable).
   - "API calls of a run with nothing to change: DescribeVpcs, DescribeSubnets and
-    DescribeRouteTables, one each (O(state=absent): one DescribeSubnets). DescribeAvailabilityZones
+    DescribeRouteTables (not with O(read_route_tables=false)), one each (O(state=absent): one DescribeSubnets). DescribeAvailabilityZones
     is called once, only when a subnet must be derived. Then one CreateSubnet or DeleteSubnet per
     change, and with O(route_table) one CreateRouteTable when the table is missing and one
     AssociateRouteTable per subnet to associate."
@@ -362,7 +374,7 @@ subnets:
       type: bool
       sample: true
     route_table_id:
-      description: The route table explicitly associated with the subnet, else the VPC's main table.
+      description: The route table explicitly associated with the subnet, else the VPC's main table; null with O(read_route_tables=false).
       type: str
       sample: rtb-0a1b2c3d4e5f67890
 route_table:
@@ -399,7 +411,7 @@ targets:
       az: us-east-1b
       route_table_id: rtb-0a1b2c3d4e5f67890
 route_table_ids:
-  description: Sorted unique route tables of the subnets that hold targets. Empty with O(state=absent).
+  description: Sorted unique route tables of the subnets that hold targets. Empty with O(state=absent) or O(read_route_tables=false).
   returned: always
   type: list
   elements: str
@@ -726,7 +738,7 @@ def ensure_present(module, client, checked):
     vpc_cidrs = vpc["cidrs"] if vpc else [checked["vpc"]["cidr"]]
     if vpc_id:
         existing = [normalise_subnet(raw) for raw in describe_subnets(client, {"vpc-id": [vpc_id]})]
-        raw_tables = describe_route_tables(client, {"vpc-id": [vpc_id]})
+        raw_tables = describe_route_tables(client, {"vpc-id": [vpc_id]}) if params["read_route_tables"] else []
     else:
         existing, raw_tables = [], []
     tables = subnet_route_tables(raw_tables)
@@ -886,6 +898,7 @@ def main():
         name=dict(type="str"),
         tags=dict(type="dict", default={}),
         route_table=dict(type="dict", options=dict(tags=dict(type="dict", required=True))),
+        read_route_tables=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),
     )
@@ -903,6 +916,11 @@ def main():
         if spec is not None:
             tags = check_tags(spec["tags"], checked["gateway"], "route_table.tags")
             checked["route_table"] = {"tags": route_table_tags(checked["gateway"], tags)}
+            if not module.params["read_route_tables"]:
+                raise ValueError(
+                    "read_route_tables: must be true with route_table (the module finds its own table among the VPC's "
+                    "route tables); drop read_route_tables: false or route_table"
+                )
         if module.params["wait_timeout"] < 1:
             raise ValueError(f"wait_timeout: {module.params['wait_timeout']} must be a positive number of seconds")
     except ValueError as error:

@@ -660,3 +660,51 @@ def test_own_route_table_never_moves_a_subnet_and_never_picks_one_of_two():
         "route_table: subnet subnet-a is associated with route table rtb-x, not this module's table; disassociate "
         "it (the module never moves a subnet away from a table)",
     ]
+
+
+def _table(table_id, associations):
+    return {"RouteTableId": table_id, "Associations": associations, "Routes": []}
+
+
+def test_serving_table_ids_explicit_association_else_main_each_table_once():
+    tables = [
+        _table("rtb-main", [{"Main": True, "AssociationState": {"State": "associated"}}]),
+        _table(
+            "rtb-own",
+            [
+                {"SubnetId": "subnet-a", "AssociationState": {"State": "associated"}},
+                {"SubnetId": "subnet-b", "AssociationState": {"State": "associated"}},
+                {"SubnetId": "subnet-gone", "AssociationState": {"State": "disassociated"}},
+            ],
+        ),
+    ]
+    assert net.serving_table_ids(tables, ["subnet-a", "subnet-c", "subnet-b", "subnet-gone"]) == (
+        ["rtb-own", "rtb-main"],
+        [],
+    )
+    assert net.serving_table_ids(tables[1:], ["subnet-a", "subnet-c"]) == (["rtb-own"], ["subnet-c"])
+    assert net.serving_table_ids(tables, []) == ([], [])
+
+
+def test_check_route_scope_takes_one_of_tables_or_subnets():
+    assert net.check_route_scope({"route_table_ids": ["rtb-0123456789abcdef0"]}, "routes") == (
+        ["rtb-0123456789abcdef0"],
+        None,
+        [],
+    )
+    assert net.check_route_scope({"subnet_ids": ["SUBNET-0123456789ABCDEF0"]}, "routes") == (
+        None,
+        ["subnet-0123456789abcdef0"],
+        [],
+    )
+    for spec, what in (({}, "neither"), ({"route_table_ids": [], "subnet_ids": []}, "both")):
+        _tables, _subnets, problems = net.check_route_scope(spec, "return_routes")
+        assert problems == [
+            "return_routes: give route_table_ids (the tables) or subnet_ids (the subnets whose tables get the "
+            f"routes), {what} given"
+        ]
+    _tables, _subnets, problems = net.check_route_scope({"subnet_ids": ["subnet-1", "subnet-1"]}, "routes")
+    assert problems == [
+        "routes.subnet_ids[0]: 'subnet-1' is not a subnet- id (subnet- followed by 8 or 17 hex digits)",
+        "routes.subnet_ids[1]: 'subnet-1' is not a subnet- id (subnet- followed by 8 or 17 hex digits)",
+    ]

@@ -277,6 +277,12 @@ GOOD = {
         ({"name": "a", "tags": {"Name": "b"}}, "tags.Name: 'b' differs from name 'a'"),
         ({"wait_timeout": -1}, "wait_timeout: must be 0 or more seconds"),
         ({"routes": {"route_table_ids": ["rtb-1"]}}, "routes.route_table_ids[0]: 'rtb-1' is not a rtb- id"),
+        ({"routes": {"subnet_ids": ["subnet-1"]}}, "routes.subnet_ids[0]: 'subnet-1' is not a subnet- id"),
+        ({"routes": {"destinations": []}}, "routes: give route_table_ids (the tables) or subnet_ids"),
+        (
+            {"routes": {"route_table_ids": [], "subnet_ids": []}},
+            "routes: give route_table_ids (the tables) or subnet_ids",
+        ),
         (
             {"routes": {"route_table_ids": [], "destinations": ["10.100.1.5/24"]}},
             "routes.destinations[0]: '10.100.1.5/24' is not a valid IPv4 CIDR",
@@ -818,6 +824,35 @@ def test_absent_deletes_only_our_routes_and_the_attachment(net, capsys, calls):
     again = run(absent, capsys)
     assert again["changed"] is False and again["actions"] == [] and again["attachment"] is None
     assert writes(names(calls)) == []
+
+
+def test_routes_by_subnet_ids_go_to_the_table_that_routes_them_present_and_absent(net, capsys, calls):
+    net["provider_ec2"].associate_route_table(RouteTableId=net["table"], SubnetId=net["subnets"][0])
+    by_subnet = {"subnet_ids": [net["subnets"][0]], "destinations": GATEWAY_SUBNETS, "replace_targets": [net["pcx"]]}
+    attached_and_accepted(net, capsys)
+    del calls[:]
+    moved = run(args(net, routes=by_subnet), capsys)
+    reads = [params for name, params in calls if name == "DescribeRouteTables"]
+    assert reads == [{"Filters": [{"Name": "vpc-id", "Values": [net["vpc"]]}]}]
+    assert [entry["id"] for entry in moved["route_tables"]] == [net["table"]]
+    assert routes_of(net) == {dest: net["tgw"] for dest in GATEWAY_SUBNETS}
+
+    del calls[:]
+    again = run(args(net, routes=by_subnet), capsys)
+    assert again["changed"] is False and writes(names(calls)) == []
+
+    absent = args(
+        net,
+        state="absent",
+        subnet_ids=None,
+        routes={"subnet_ids": [net["subnets"][0]], "destinations": GATEWAY_SUBNETS},
+    )
+    result = run(absent, capsys)
+    assert result["actions"][:2] == [
+        f"{net['table']}: delete route 10.100.1.0/24 -> {net['tgw']}",
+        f"{net['table']}: delete route 10.100.2.0/24 -> {net['tgw']}",
+    ]
+    assert routes_of(net) == {}
 
 
 def test_absent_when_the_share_is_gone_finds_our_attachment_by_its_tags(net, capsys, calls):

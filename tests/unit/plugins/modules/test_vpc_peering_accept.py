@@ -567,6 +567,53 @@ def test_our_stale_routes_are_replaced_and_purged_the_owners_stay(net, capsys, c
     assert routes_of(net, table) == {GATEWAY_SUBNETS[0]: net["pcx"], "0.0.0.0/0": igw}
 
 
+def test_return_routes_by_subnet_ids_go_to_the_tables_that_route_them_found_in_one_read(net, capsys, calls):
+    provider = net["provider"]
+    subnets = [
+        provider.create_subnet(VpcId=net["vpc"], CidrBlock=f"10.0.{index}.0/24")["Subnet"]["SubnetId"]
+        for index in (1, 2, 3)
+    ]
+    own = route_table(net)
+    for subnet_id in subnets[:2]:
+        provider.associate_route_table(RouteTableId=own, SubnetId=subnet_id)
+    main = provider.describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"][0]["RouteTableId"]
+    other = route_table(net)  # routes no subnet of the list: left alone
+    spec = {"subnet_ids": subnets, "destinations": GATEWAY_SUBNETS}
+    del calls[:]
+    result = run(args(net, return_routes=spec), capsys)
+    assert result["changed"] is True and result["accepted"] is True
+    # The explicitly associated table (once for its two subnets), then the main table of the third.
+    assert [entry["id"] for entry in result["route_tables"]] == [own, main]
+    assert (
+        names(calls)
+        == [
+            "DescribeVpcPeeringConnections",
+            "DescribeRouteTables",
+            "AcceptVpcPeeringConnection",
+            "CreateTags",
+        ]
+        + ["CreateRoute"] * 4
+    )
+    assert calls[1][1]["Filters"] == [{"Name": "vpc-id", "Values": [net["vpc"]]}]
+    for table in (own, main):
+        assert routes_of(net, table) == {dest: net["pcx"] for dest in GATEWAY_SUBNETS}
+    assert routes_of(net, other) == {}
+
+    del calls[:]
+    again = run(args(net, return_routes=spec), capsys)
+    assert again["changed"] is False and again["actions"] == []
+    assert names(calls) == ["DescribeVpcPeeringConnections", "DescribeRouteTables"]
+
+
+def test_an_empty_subnet_list_reads_no_table(net, capsys, calls):
+    del calls[:]
+    result = run(args(net, return_routes={"subnet_ids": [], "destinations": GATEWAY_SUBNETS}), capsys)
+    assert result["changed"] is True and result["route_tables"] == []
+    assert "DescribeRouteTables" not in names(calls)
+
+
 def test_an_empty_table_list_reads_no_table(net, capsys, calls):
     del calls[:]
     result = run(args(net, return_routes={"route_table_ids": [], "destinations": GATEWAY_SUBNETS}), capsys)
@@ -584,6 +631,24 @@ def test_an_empty_table_list_reads_no_table(net, capsys, calls):
         (
             {"route_table_ids": ["rtb-0123456789abcdef0", "rtb-0123456789abcdef0"], "destinations": []},
             "return_routes.route_table_ids[1]: rtb-0123456789abcdef0 is listed twice (return_routes.route_table_ids[0]",
+        ),
+        (
+            {"destinations": []},
+            "return_routes: give route_table_ids (the tables) or subnet_ids (the subnets whose tables get the routes), "
+            "neither given",
+        ),
+        (
+            {"route_table_ids": [], "subnet_ids": [], "destinations": []},
+            "return_routes: give route_table_ids (the tables) or subnet_ids (the subnets whose tables get the routes), "
+            "both given",
+        ),
+        (
+            {"subnet_ids": ["subnet-0123456789abcdef0", "rtb-0123456789abcdef0"], "destinations": []},
+            "return_routes.subnet_ids[1]: 'rtb-0123456789abcdef0' is not a subnet- id",
+        ),
+        (
+            {"subnet_ids": ["subnet-0123456789abcdef0", "subnet-0123456789abcdef0"], "destinations": []},
+            "return_routes.subnet_ids[1]: subnet-0123456789abcdef0 is listed twice (return_routes.subnet_ids[0]",
         ),
         (
             {"route_table_ids": ["rtb-0123456789abcdef0"], "destinations": ["10.100.1.5/24"]},

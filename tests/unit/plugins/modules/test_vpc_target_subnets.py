@@ -428,3 +428,41 @@ def test_route_table_tags_are_checked_before_any_call(capsys, calls):
     )
     assert result["failed"] is True and result["msg"].startswith("route_table.tags.ManagedBy: 'me' differs from")
     assert calls == []
+
+
+def test_without_reading_route_tables_the_same_subnets_one_call_less(ec2, capsys, calls):
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    params = {
+        "vpc_id": vpc,
+        "gateway": GATEWAY,
+        "name": "payments",
+        "targets": ["10.0.1.25"],
+        "read_route_tables": False,
+    }
+    result = run(params, capsys)
+    assert result["changed"] is True
+    assert [(s["cidr"], s["route_table_id"]) for s in result["subnets"]] == [("10.0.1.0/24", None)]
+    assert result["targets"]["10.0.1.25"]["subnet_id"] == result["subnets"][0]["id"]
+    assert result["targets"]["10.0.1.25"]["route_table_id"] is None and result["route_table_ids"] == []
+    assert "route table" not in " ".join(result["diff"]["after"]["subnets"])
+    assert "DescribeRouteTables" not in calls
+
+    del calls[:]
+    again = run(params, capsys)
+    assert again["changed"] is False
+    assert sorted(calls) == ["DescribeSubnets", "DescribeVpcs"]
+    assert again["targets"] == result["targets"]
+
+
+def test_its_own_route_table_needs_the_route_tables_read(capsys, calls):
+    result = run(
+        {
+            "vpc_id": "vpc-0123456789abcdef0",
+            "gateway": GATEWAY,
+            "route_table": {"tags": {"Name": "gw"}},
+            "read_route_tables": False,
+        },
+        capsys,
+    )
+    assert result["failed"] is True and result["msg"].startswith("read_route_tables: must be true with route_table")
+    assert calls == []
