@@ -699,39 +699,36 @@ def check_destinations(values, field, seen=None):
     return pairs, problems
 
 
-def check_route_table_ids(values, field):
-    """``(table_ids, problems)`` of a list of route table ids given in ``field`` (``routes.route_table_ids``):
-    each problem names its item; ids listed twice are problems too."""
-    table_ids, problems, seen = [], [], {}
+def check_resource_ids(values, prefix, field):
+    """``(ids, problems, fields)`` of a list of ``<prefix>-...`` ids given in ``field`` (``routes.subnet_ids``):
+    ``ids`` normalised, each once, in input order; each problem names its item (ids listed twice are problems
+    too); ``fields``: id -> the item that first gave it."""
+    problems, fields = [], {}
     for index, value in enumerate(values or []):
         item = f"{field}[{index}]"
         try:
-            table_id = check_resource_id(value, "rtb", item)
+            resource_id = check_resource_id(value, prefix, item)
         except ValueError as error:
             problems.append(str(error))
             continue
-        if table_id in seen:
-            problems.append(f"{item}: {table_id} is listed twice ({seen[table_id]} and {item})")
-        seen.setdefault(table_id, item)
-        table_ids.append(table_id)
+        if resource_id in fields:
+            problems.append(f"{item}: {resource_id} is listed twice ({fields[resource_id]} and {item})")
+            continue
+        fields[resource_id] = item
+    return list(fields), problems, fields
+
+
+def check_route_table_ids(values, field):
+    """``(table_ids, problems)`` of a list of route table ids given in ``field`` (``routes.route_table_ids``):
+    each problem names its item; ids listed twice are problems too."""
+    table_ids, problems, _fields = check_resource_ids(values, "rtb", field)
     return table_ids, problems
 
 
 def check_subnet_ids(values, field):
-    """``(subnet_ids, problems)`` of a list of subnet ids given in ``field`` (``routes.subnet_ids``): each
-    problem names its item; ids listed twice are problems too."""
-    subnet_ids, problems, seen = [], [], {}
-    for index, value in enumerate(values or []):
-        item = f"{field}[{index}]"
-        try:
-            subnet_id = check_resource_id(value, "subnet", item)
-        except ValueError as error:
-            problems.append(str(error))
-            continue
-        if subnet_id in seen:
-            problems.append(f"{item}: {subnet_id} is listed twice ({seen[subnet_id]} and {item})")
-        seen.setdefault(subnet_id, item)
-        subnet_ids.append(subnet_id)
+    """``(subnet_ids, problems)`` of a list of subnet ids given in ``field`` (``routes.subnet_ids``), as
+    ``check_route_table_ids``."""
+    subnet_ids, problems, _fields = check_resource_ids(values, "subnet", field)
     return subnet_ids, problems
 
 

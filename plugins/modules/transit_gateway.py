@@ -491,7 +491,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.diffs impo
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_network import (
     VPC_ID_RE,
     AnsibleEc2NetworkError,
-    check_resource_id,
+    check_resource_ids,
     check_tags,
     describe_subnets,
     ownership_tags,
@@ -607,17 +607,8 @@ def check_hub(hub, problems):
         problems.append("hub.name: give the Name tag of the hub attachment")
     if not hub["subnet_ids"]:
         problems.append("hub.subnet_ids: give one subnet per Availability Zone of the hub VPC")
-    fields = {}
-    for index, value in enumerate(hub["subnet_ids"]):
-        field = f"hub.subnet_ids[{index}]"
-        try:
-            subnet = check_resource_id(value, "subnet", field)
-        except ValueError as error:
-            problems.append(str(error))
-            continue
-        if subnet in fields:
-            problems.append(f"{field}: {subnet} is listed twice ({fields[subnet]} and {field})")
-        fields.setdefault(subnet, field)
+    _subnets, subnet_problems, fields = check_resource_ids(hub["subnet_ids"], "subnet", "hub.subnet_ids")
+    problems.extend(subnet_problems)
     return {"vpc_id": _text(hub["vpc_id"]), "subnet_ids": sorted(fields), "name": _text(hub["name"]), "fields": fields}
 
 

@@ -499,6 +499,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_networ
     apply_route_plans,
     check_destinations,
     check_resource_id,
+    check_resource_ids,
     check_route_scope,
     check_tags,
     describe_subnets,
@@ -577,19 +578,9 @@ def check_params(params):
         problems.append(f"vpc_id: {params['vpc_id']!r} is not a VPC id (vpc-...)")
     checked["vpc_id"] = vpc_id
 
-    subnets, seen = [], {}
-    for index, value in enumerate(params["subnet_ids"] or []):
-        field = f"subnet_ids[{index}]"
-        try:
-            subnet_id = check_resource_id(value, "subnet", field)
-        except ValueError as error:
-            problems.append(str(error))
-            continue
-        if subnet_id in seen:
-            problems.append(f"{field}: {subnet_id} is listed twice ({seen[subnet_id]} and {field})")
-            continue
-        seen[subnet_id] = field
-        subnets.append((field, subnet_id))
+    _ids, subnet_problems, fields = check_resource_ids(params["subnet_ids"], "subnet", "subnet_ids")
+    problems.extend(subnet_problems)
+    subnets = [(field, subnet_id) for subnet_id, field in fields.items()]
     if params["state"] == "present" and not params["subnet_ids"]:
         problems.append("subnet_ids: give the subnets of vpc_id the attachment uses, one per Availability Zone")
     checked["subnet_ids"] = subnets

@@ -471,6 +471,13 @@ def routes_of(net, table):
 
 
 GATEWAY_SUBNETS = ["10.100.1.0/24", "10.100.2.0/24"]
+# The calls of a first run that accepts, tags and adds the two gateway subnets' routes to two tables.
+ACCEPT_AND_FOUR_ROUTES = [
+    "DescribeVpcPeeringConnections",
+    "DescribeRouteTables",
+    "AcceptVpcPeeringConnection",
+    "CreateTags",
+] + ["CreateRoute"] * 4
 
 
 def test_accept_and_return_routes_in_one_run_then_nothing_to_do(net, capsys, calls):
@@ -496,16 +503,7 @@ def test_accept_and_return_routes_in_one_run_then_nothing_to_do(net, capsys, cal
     assert result["changed"] is True and result["accepted"] is True
     assert result["actions"] == checked["actions"]
     assert result["diff"] == checked["diff"]
-    assert (
-        names(calls)
-        == [
-            "DescribeVpcPeeringConnections",
-            "DescribeRouteTables",
-            "AcceptVpcPeeringConnection",
-            "CreateTags",
-        ]
-        + ["CreateRoute"] * 4
-    )
+    assert names(calls) == ACCEPT_AND_FOUR_ROUTES
     for table in tables:
         assert routes_of(net, table) == {dest: net["pcx"] for dest in GATEWAY_SUBNETS}
 
@@ -586,16 +584,7 @@ def test_return_routes_by_subnet_ids_go_to_the_tables_that_route_them_found_in_o
     assert result["changed"] is True and result["accepted"] is True
     # The explicitly associated table (once for its two subnets), then the main table of the third.
     assert [entry["id"] for entry in result["route_tables"]] == [own, main]
-    assert (
-        names(calls)
-        == [
-            "DescribeVpcPeeringConnections",
-            "DescribeRouteTables",
-            "AcceptVpcPeeringConnection",
-            "CreateTags",
-        ]
-        + ["CreateRoute"] * 4
-    )
+    assert names(calls) == ACCEPT_AND_FOUR_ROUTES
     assert calls[1][1]["Filters"] == [{"Name": "vpc-id", "Values": [net["vpc"]]}]
     for table in (own, main):
         assert routes_of(net, table) == {dest: net["pcx"] for dest in GATEWAY_SUBNETS}
