@@ -345,6 +345,7 @@ class Bench:
             ANSIBLE_CALLBACK_PLUGINS=CALLBACK_DIR,
             ANSIBLE_CALLBACKS_ENABLED="bench_stats",
             BENCH_STATS_FILE=stats_path,
+            BENCH_CALLS_URL=self.url + "/moto-api/emulator/calls",
             ANSIBLE_NOCOLOR="1",
         )
         command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", inventory, playbook]
@@ -395,8 +396,11 @@ class Bench:
             "failed": totals.get("failed", 0) + totals.get("unreachable", 0),
             "aws_modules": stats.get("aws_modules", {}),
             "call_counts": calls["calls"],
+            # The calls of the plays before the verification, and of the verification (None without it).
+            "converge_calls": (stats.get("calls_before_verify") or {}).get("total"),
             "log": log_path,
         }
+        run["verify_calls"] = None if run["converge_calls"] is None else run["calls"] - run["converge_calls"]
         if not stats:
             run["failed"] = max(run["failed"], 1)
         self.runs.append(run)
@@ -422,12 +426,22 @@ def row(case, run_name, run):
     return f"   {case:<14} {run_name:<16} {run['exit']:>4} " + " ".join(cells)
 
 
+def split_text(run):
+    """``; converge N, verification M`` of a run of site.yml, empty without the split (the stock baseline)."""
+    if run.get("converge_calls") is None:
+        return ""
+    return f"; converge {run['converge_calls']:.0f}, verification {run['verify_calls']:.0f}"
+
+
 def median_run(runs):
     """Column-wise median of several runs (exit: the worst)."""
     merged = dict(runs[0])
     for column in COLUMNS:
         key = column[0]
         merged[key] = statistics.median(run[key] for run in runs)
+    for key in ("converge_calls", "verify_calls"):
+        values = [run.get(key) for run in runs]
+        merged[key] = None if None in values else statistics.median(values)
     merged["exit"] = max(run["exit"] for run in runs)
     return merged
 
@@ -588,7 +602,7 @@ def summarize(results, pairs):
             stock = f"; stock baseline {a[('stock', phase)]['calls']:.0f}" if a else ""
             s.check(
                 criterion,
-                f"{run['calls']:.0f} calls ({run['writes']:.0f} writes / {run['reads']:.0f} reads){stock}",
+                f"{run['calls']:.0f} calls ({run['writes']:.0f} writes / {run['reads']:.0f} reads{split_text(run)}){stock}",
                 run["calls"] <= 2 * minimum,
                 (run,),
             )

@@ -24,12 +24,18 @@ description:
     are the ones account_credentials verified).
   - C(changed) and C(failed) count task results (a task with a loop counts once), as in the play recap;
     C(failed) leaves out failures with C(ignore_errors), counted in C(ignored), and adds unreachable results.
+  - With E(BENCH_CALLS_URL) (the emulator's call counter, on a 127.0.0.0/8 address), C(calls_before_verify)
+    is what the counter held when the first play tagged C(verify) started, that is the calls of the converge
+    (the plays before the verification; each play ends before the next starts). Absent without such a play.
 requirements:
   - enabled in the callback allow list (E(ANSIBLE_CALLBACKS_ENABLED=bench_stats))
 """
 
+import ipaddress
 import json
 import os
+import urllib.parse
+import urllib.request
 from collections import Counter
 
 from ansible.plugins.callback import CallbackBase
@@ -51,6 +57,19 @@ def _host(result):
 def _data(result):
     data = getattr(result, "result", None)
     return data if data is not None else result._result  # pylint: disable=protected-access
+
+
+def read_calls(url):
+    """The emulator's call counter (``{"total", "calls"}``) at ``url``; None unless it is on a loopback address."""
+    try:
+        loopback = ipaddress.ip_address(urllib.parse.urlsplit(url).hostname or "").is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return None
+    with urllib.request.urlopen(url, timeout=30) as response:  # nosec - loopback emulator only
+        found = json.loads(response.read())
+    return {"total": found.get("total", 0), "calls": found.get("calls", {})}
 
 
 def _has_loop(task):
@@ -82,6 +101,12 @@ class CallbackModule(CallbackBase):
         super().__init__()
         self.hosts = {}
         self.modules = Counter()
+        self.calls_before_verify = None
+
+    def v2_playbook_on_play_start(self, play):
+        url = os.environ.get("BENCH_CALLS_URL")
+        if url and self.calls_before_verify is None and "verify" in (play.tags or []):
+            self.calls_before_verify = read_calls(url)
 
     def _count(self, host, key, amount=1):
         counts = self.hosts.setdefault(host, dict.fromkeys(COUNTERS, 0))
@@ -143,5 +168,7 @@ class CallbackModule(CallbackBase):
             "aws_modules": dict(sorted(self.modules.items())),
             "recap": {host: stats.summarize(host) for host in sorted(stats.processed)},
         }
+        if self.calls_before_verify is not None:
+            report["calls_before_verify"] = self.calls_before_verify
         with open(path, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=1, sort_keys=True)
