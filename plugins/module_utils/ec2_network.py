@@ -590,13 +590,17 @@ def serving_table_ids(raw_tables, subnet_ids):
     return table_ids, unserved
 
 
-def read_subnet_route_tables(client, vpc_id, subnet_ids, field="subnet_ids"):
+def read_subnet_route_tables(client, vpc_id, subnet_ids, field="subnet_ids", main_table=False):
     """``(tables, missing)`` as ``read_route_tables``, of the tables that route ``subnet_ids`` (subnets of
-    ``vpc_id``): one DescribeRouteTables of the VPC finds the tables and their routes together, when the
-    routes are written, so the caller need not read them earlier. ``missing``: a line per subnet that no
-    table routes (``field`` names the list)."""
+    ``vpc_id``), and with ``main_table`` the VPC's main table too (the table of a subnet not created yet):
+    one DescribeRouteTables of the VPC finds the tables and their routes together, when the routes are
+    written, so the caller need not read them earlier. ``missing``: a line per subnet that no table
+    routes (``field`` names the list)."""
     raw_tables = describe_route_tables(client, {"vpc-id": [vpc_id]})
     table_ids, unserved = serving_table_ids(raw_tables, subnet_ids)
+    main = subnet_route_tables(raw_tables)[0]
+    if main_table and main and main not in table_ids:
+        table_ids.append(main)
     by_id = {raw["RouteTableId"]: raw for raw in raw_tables}
     missing = [
         f"{field}[{subnet_ids.index(subnet_id)}]: no route table of {vpc_id} routes {subnet_id} (the VPC has no main table)"
@@ -734,9 +738,11 @@ def check_subnet_ids(values, field):
 
 def check_route_scope(spec, field):
     """``(route_table_ids, subnet_ids, problems)`` of a routes option that names its tables either by id
-    (``route_table_ids``) or by the subnets they route (``subnet_ids``), never both: the list not given is
-    None. ``field``: the option's name (``return_routes``)."""
+    (``route_table_ids``) or by the subnets they route (``subnet_ids``, and ``main_table``), never both:
+    the list not given is None. ``field``: the option's name (``return_routes``)."""
     given = [key for key in ("route_table_ids", "subnet_ids") if spec.get(key) is not None]
+    if spec.get("main_table") and given == ["route_table_ids"]:
+        return None, None, [f"{field}.main_table: only with subnet_ids (with route_table_ids, list the main table)"]
     if len(given) != 1:
         what = "both" if given else "neither"
         return (
@@ -753,11 +759,12 @@ def check_route_scope(spec, field):
     return None, subnet_ids, problems
 
 
-def read_scope_route_tables(client, vpc_id, route_table_ids, subnet_ids):
-    """``read_route_tables`` of ``route_table_ids``, or ``read_subnet_route_tables`` of ``subnet_ids``
-    (the other one None): ``(tables, missing)``, one DescribeRouteTables either way."""
+def read_scope_route_tables(client, vpc_id, route_table_ids, subnet_ids, main_table=False):
+    """``read_route_tables`` of ``route_table_ids``, or ``read_subnet_route_tables`` of ``subnet_ids`` (and
+    the main table with ``main_table``; the other list None): ``(tables, missing)``, one DescribeRouteTables
+    either way."""
     if subnet_ids is not None:
-        return read_subnet_route_tables(client, vpc_id, subnet_ids)
+        return read_subnet_route_tables(client, vpc_id, subnet_ids, main_table=main_table)
     return read_route_tables(client, route_table_ids)
 
 

@@ -137,6 +137,14 @@ options:
         type: list
         elements: str
         version_added: 0.5.0
+      main_table:
+        description:
+          - With O(routes.subnet_ids), also the VPC's main table, whether a listed subnet uses it or
+            not - the table of target subnets not created yet (a new subnet without an association
+            of its own is routed by it), so that check mode predicts their routes too.
+        type: bool
+        default: false
+        version_added: 0.5.0
       destinations:
         description:
           - IPv4 CIDR blocks of the gateway side (the gateway's subnets), such as V(10.100.1.0/24),
@@ -633,6 +641,7 @@ def check_routes(spec, vpc_id):
         "vpc_id": vpc_id,
         "route_table_ids": table_ids,
         "subnet_ids": subnet_ids,
+        "main_table": bool(spec.get("main_table")),
         "destinations": destinations,
         "replace_targets": replace,
         "purge": spec["purge"],
@@ -806,10 +815,10 @@ def plan_routes(client, routes, state, target, owned, table_filter=None):
     whose routes are ours. ``table_filter``: applied to each table read (absent: drop the routes the
     module must never delete). None without tables to route.
     """
-    if routes is None or not (routes["route_table_ids"] or routes.get("subnet_ids")):
+    if routes is None or not (routes["route_table_ids"] or routes.get("subnet_ids") or routes.get("main_table")):
         return None
     tables, missing = read_scope_route_tables(
-        client, routes["vpc_id"], routes["route_table_ids"], routes.get("subnet_ids")
+        client, routes["vpc_id"], routes["route_table_ids"], routes.get("subnet_ids"), routes.get("main_table")
     )
     if table_filter is not None:
         tables = [table_filter(table) for table in tables]
@@ -1371,6 +1380,7 @@ def main():
             options=dict(
                 route_table_ids=dict(type="list", elements="str"),
                 subnet_ids=dict(type="list", elements="str"),
+                main_table=dict(type="bool", default=False),
                 destinations=dict(type="list", elements="str", default=[]),
                 replace_targets=dict(type="list", elements="str", default=[]),
                 purge=dict(type="bool", default=False),

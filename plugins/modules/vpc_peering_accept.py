@@ -101,6 +101,14 @@ options:
         type: list
         elements: str
         version_added: 0.5.0
+      main_table:
+        description:
+          - With O(return_routes.subnet_ids), also the VPC's main table, whether a listed subnet uses it or
+            not - the table of target subnets not created yet (a new subnet without an association
+            of its own is routed by it), so that check mode predicts their routes too.
+        type: bool
+        default: false
+        version_added: 0.5.0
       destinations:
         description:
           - IPv4 CIDR blocks of the requester side (the gateway's subnets), such as V(10.100.1.0/24),
@@ -386,6 +394,7 @@ def check_return_routes(spec):
     checked = {
         "route_table_ids": table_ids,
         "subnet_ids": subnet_ids,
+        "main_table": bool(spec.get("main_table")),
         "destinations": [],
         "purge": spec["purge"],
         "replace_targets": [str(target) for target in spec.get("replace_targets") or [] if target],
@@ -401,9 +410,11 @@ def plan_return_routes(client, vpc_id, checked, peering_id, owned_targets):
 
     ``checked``: the first value of ``check_return_routes``.
     """
-    if checked is None or not (checked["route_table_ids"] or checked.get("subnet_ids")):
+    if checked is None or not (checked["route_table_ids"] or checked.get("subnet_ids") or checked.get("main_table")):
         return None
-    tables, missing = read_scope_route_tables(client, vpc_id, checked["route_table_ids"], checked.get("subnet_ids"))
+    tables, missing = read_scope_route_tables(
+        client, vpc_id, checked["route_table_ids"], checked.get("subnet_ids"), checked.get("main_table")
+    )
     return plan_read_route_tables(
         tables,
         missing,
@@ -631,6 +642,7 @@ def main():
             options=dict(
                 route_table_ids=dict(type="list", elements="str"),
                 subnet_ids=dict(type="list", elements="str"),
+                main_table=dict(type="bool", default=False),
                 destinations=dict(type="list", elements="str", default=[]),
                 purge=dict(type="bool", default=False),
                 replace_targets=dict(type="list", elements="str", default=[]),

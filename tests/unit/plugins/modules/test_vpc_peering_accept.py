@@ -596,6 +596,19 @@ def test_return_routes_by_subnet_ids_go_to_the_tables_that_route_them_found_in_o
     assert names(calls) == ["DescribeVpcPeeringConnections", "DescribeRouteTables"]
 
 
+def test_main_table_routes_the_subnets_still_to_be_created(net, capsys, calls):
+    main = net["provider"].describe_route_tables(
+        Filters=[{"Name": "vpc-id", "Values": [net["vpc"]]}, {"Name": "association.main", "Values": ["true"]}]
+    )["RouteTables"][0]["RouteTableId"]
+    spec = {"subnet_ids": [], "main_table": True, "destinations": GATEWAY_SUBNETS}
+    del calls[:]
+    checked = run(args(net, return_routes=spec), capsys, check_mode=True)
+    assert [entry["id"] for entry in checked["route_tables"]] == [main]
+    assert checked["actions"][2:] == [f"{main}: add route {dest} -> {net['pcx']}" for dest in GATEWAY_SUBNETS]
+    assert names(calls) == ["DescribeVpcPeeringConnections", "DescribeRouteTables"]
+    assert routes_of(net, main) == {}
+
+
 def test_an_empty_subnet_list_reads_no_table(net, capsys, calls):
     del calls[:]
     result = run(args(net, return_routes={"subnet_ids": [], "destinations": GATEWAY_SUBNETS}), capsys)
@@ -630,6 +643,10 @@ def test_an_empty_table_list_reads_no_table(net, capsys, calls):
             {"route_table_ids": [], "subnet_ids": [], "destinations": []},
             "return_routes: give route_table_ids (the tables) or subnet_ids (the subnets whose tables get the routes), "
             "both given",
+        ),
+        (
+            {"route_table_ids": [], "main_table": True, "destinations": []},
+            "return_routes.main_table: only with subnet_ids (with route_table_ids, list the main table)",
         ),
         (
             {"subnet_ids": ["subnet-0123456789abcdef0", "rtb-0123456789abcdef0"], "destinations": []},
