@@ -575,10 +575,11 @@ def read_route_tables(client, table_ids):
     return [normalise_route_table(found[table_id]) for table_id in table_ids if table_id in found], missing
 
 
-def serving_table_ids(raw_tables, subnet_ids):
+def serving_table_ids(raw_tables, subnet_ids, main_table=False):
     """``(table_ids, unserved)``: the route tables of one VPC's DescribeRouteTables entries that route
     ``subnet_ids`` (a subnet's explicit association, else the VPC's main table), each once, in the order
-    of their first subnet; ``unserved``: the subnets no table routes (a VPC without a main table)."""
+    of their first subnet, and with ``main_table`` the main table too (last, unless already listed);
+    ``unserved``: the subnets no table routes (a VPC without a main table)."""
     main, explicit = subnet_route_tables(raw_tables)
     table_ids, unserved = [], []
     for subnet_id in subnet_ids:
@@ -587,23 +588,21 @@ def serving_table_ids(raw_tables, subnet_ids):
             unserved.append(subnet_id)
         elif table_id not in table_ids:
             table_ids.append(table_id)
+    if main_table and main and main not in table_ids:
+        table_ids.append(main)
     return table_ids, unserved
 
 
-def read_subnet_route_tables(client, vpc_id, subnet_ids, field="subnet_ids", main_table=False):
+def read_subnet_route_tables(client, vpc_id, subnet_ids, main_table=False):
     """``(tables, missing)`` as ``read_route_tables``, of the tables that route ``subnet_ids`` (subnets of
     ``vpc_id``), and with ``main_table`` the VPC's main table too (the table of a subnet not created yet):
     one DescribeRouteTables of the VPC finds the tables and their routes together, when the routes are
-    written, so the caller need not read them earlier. ``missing``: a line per subnet that no table
-    routes (``field`` names the list)."""
+    written, so the caller need not read them earlier. ``missing``: a line per subnet that no table routes."""
     raw_tables = describe_route_tables(client, {"vpc-id": [vpc_id]})
-    table_ids, unserved = serving_table_ids(raw_tables, subnet_ids)
-    main = subnet_route_tables(raw_tables)[0]
-    if main_table and main and main not in table_ids:
-        table_ids.append(main)
+    table_ids, unserved = serving_table_ids(raw_tables, subnet_ids, main_table)
     by_id = {raw["RouteTableId"]: raw for raw in raw_tables}
     missing = [
-        f"{field}[{subnet_ids.index(subnet_id)}]: no route table of {vpc_id} routes {subnet_id} (the VPC has no main table)"
+        f"subnet_ids[{subnet_ids.index(subnet_id)}]: no route table of {vpc_id} routes {subnet_id} (the VPC has no main table)"
         for subnet_id in unserved
     ]
     return [normalise_route_table(by_id[table_id]) for table_id in table_ids], missing

@@ -684,6 +684,8 @@ def test_serving_table_ids_explicit_association_else_main_each_table_once():
     )
     assert net.serving_table_ids(tables[1:], ["subnet-a", "subnet-c"]) == (["rtb-own"], ["subnet-c"])
     assert net.serving_table_ids(tables, []) == ([], [])
+    assert net.serving_table_ids(tables, ["subnet-a"], main_table=True) == (["rtb-own", "rtb-main"], [])
+    assert net.serving_table_ids(tables, ["subnet-c"], main_table=True) == (["rtb-main"], [])
 
 
 def test_check_route_scope_takes_one_of_tables_or_subnets():
