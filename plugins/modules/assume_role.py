@@ -138,58 +138,27 @@ fingerprint:
   sample: key:3f2a9c0d81b47e65
 """
 
-import re
-
 try:
     import botocore
 except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.identity import fingerprint_of_key
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.ram_shares import account_of_arn
-
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$")
-SESSION_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{2,64}$")
-DURATION = (900, 43200)
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.credentials import (
+    assume_problems,
+    assume_request,
+    assumed,
+)
 
 
 def problems_of(params):
     """What is wrong with the options, each naming the option and the fix (empty: nothing)."""
-    problems = []
-    if not ROLE_ARN.match(params["role_arn"] or ""):
-        problems.append(
-            f"role_arn: {params['role_arn']!r} is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)"
-        )
-    if not SESSION_NAME.match(params["role_session_name"] or ""):
-        problems.append(
-            f"role_session_name: {params['role_session_name']!r} must be 2 to 64 characters of letters, digits and +=,.@_-"
-        )
-    if not DURATION[0] <= params["duration_seconds"] <= DURATION[1]:
-        problems.append(
-            f"duration_seconds: {params['duration_seconds']} is outside {DURATION[0]}..{DURATION[1]} seconds"
-        )
-    return problems
+    return assume_problems(params["role_arn"], params["role_session_name"], params["duration_seconds"])
 
 
 def result_of(answer):
     """The module's result from an AssumeRole answer."""
-    creds = answer["Credentials"]
-    user = answer.get("AssumedRoleUser") or {}
-    expiration = creds.get("Expiration")
-    return dict(
-        changed=False,
-        credentials=dict(
-            access_key=creds["AccessKeyId"],
-            secret_key=creds["SecretAccessKey"],
-            session_token=creds["SessionToken"],
-            expiration=expiration.isoformat() if hasattr(expiration, "isoformat") else expiration,
-        ),
-        account_id=account_of_arn(user.get("Arn")) or None,
-        arn=user.get("Arn"),
-        assumed_role_id=user.get("AssumedRoleId"),
-        fingerprint=fingerprint_of_key(creds["AccessKeyId"]),
-    )
+    return dict(changed=False, **assumed(answer))
 
 
 def main():
@@ -203,13 +172,12 @@ def main():
     problems = problems_of(module.params)
     if problems:
         module.fail_json(msg="; ".join(problems))
-    request = dict(
-        RoleArn=module.params["role_arn"],
-        RoleSessionName=module.params["role_session_name"],
-        DurationSeconds=module.params["duration_seconds"],
+    request = assume_request(
+        module.params["role_arn"],
+        module.params["role_session_name"],
+        module.params["duration_seconds"],
+        module.params["external_id"],
     )
-    if module.params["external_id"]:
-        request["ExternalId"] = module.params["external_id"]
     client = module.client("sts")
     try:
         answer = client.assume_role(**request)
