@@ -12,6 +12,7 @@ import importlib.util
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,10 +79,15 @@ def test_roles_holds_exactly_the_members_of_aws_that_the_roles_and_playbooks_run
     assert len(entries) == len(set(entries))
 
 
-def test_assume_role_gets_no_account_credentials():
-    # it assumes the account's role with the caller's credentials (meta/runtime.yml)
-    assert "multiaccount.apigateway.assume_role" in named_by_roles_and_playbooks()
-    assert "multiaccount.apigateway.assume_role" not in members(COLLECTION, "roles")
+@pytest.mark.parametrize("module", ["assume_role", "account_credentials"])
+def test_the_modules_that_get_credentials_get_no_account_credentials(module):
+    # they get the account's credentials with the caller's (meta/runtime.yml)
+    assert f"multiaccount.apigateway.{module}" not in members(COLLECTION, "roles")
+    assert f"multiaccount.apigateway.{module}" not in members(COLLECTION, "aws")
+
+
+def test_the_account_credentials_role_runs_account_credentials():
+    assert "multiaccount.apigateway.account_credentials" in named_by_roles_and_playbooks()
 
 
 def test_every_play_of_the_playbooks_gives_the_credentials_to_roles():
