@@ -25,7 +25,10 @@ stage policy, so A's collection inventory is inventories/local with the gateway'
 (api_publish_default_authorization NONE, no governance key); F is what the policy costs.
 
 Per run: wall time, AWS API calls counted by the emulator (writes / reads), AWS module executions and
-tasks executed per host (counted by benchmarks/callback_plugins/bench_stats.py), changed, failed.
+tasks executed per host (counted by benchmarks/callback_plugins/bench_stats.py), changed, failed, and
+the CPU seconds of ansible-playbook with every process it started (workers, module runs) and of the
+emulator (its own counter): on a machine of few CPUs, a run that keeps them all busy is CPU-bound, and
+its wall follows its CPU, not its AWS calls.
 Then the figures derived from them, each next to its acceptance criterion with PASS or FAIL. The exit
 status is 0 when every ansible-playbook run exited 0, 1 otherwise (never because of a figure).
 
@@ -41,6 +44,7 @@ import argparse
 import ipaddress
 import json
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -111,6 +115,8 @@ COLUMNS = (  # key, title, width, decimals
     ("tasks_mean", "mean", 6, 1),
     ("changed", "changed", 7, 0),
     ("failed", "failed", 6, 0),
+    ("cpu", "cpu s", 6, 1),
+    ("emulator_cpu", "emu cpu s", 9, 1),
 )
 
 
@@ -145,6 +151,18 @@ def emulator(url, path, method="GET", body=None):
     with urllib.request.urlopen(request, timeout=30) as response:  # nosec - loopback emulator only
         text = response.read()
     return json.loads(text) if text.strip().startswith(b"{") else None
+
+
+def emulator_cpu(url):
+    """The emulator's own CPU seconds so far (0.0 from an emulator that does not tell them)."""
+    return float((emulator(url, "/moto-api/emulator") or {}).get("cpu_seconds") or 0.0)
+
+
+def children_cpu():
+    """CPU seconds (user + system) of this process's children that ended and were waited for, with
+    every process they waited for in turn (ansible-playbook's workers and module runs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def reset(url):
@@ -355,6 +373,7 @@ class Bench:
         if PROGRESS:
             print(f"   running {case} {label} {product} {phase} ...", end="", flush=True)
         emulator(self.url, "/moto-api/emulator/calls", "DELETE")
+        emulator_before, cpu_before = emulator_cpu(self.url), children_cpu()
         started = time.monotonic()
         with open(log_path, "w", encoding="utf-8") as log:
             process = subprocess.Popen(  # pylint: disable=consider-using-with
@@ -368,6 +387,8 @@ class Bench:
                 status = 124
                 log.write(f"\nbenchmarks/scale.py: stopped after {RUN_TIMEOUT} s\n")
         wall = time.monotonic() - started
+        cpu = children_cpu() - cpu_before
+        emulator_used = emulator_cpu(self.url) - emulator_before
         calls = emulator(self.url, "/moto-api/emulator/calls") or {"total": 0, "calls": {}}
         stats = {}
         if os.path.exists(stats_path):
@@ -394,6 +415,8 @@ class Bench:
             "module_runs_per_host": {host: counts.get("aws_module_runs", 0) for host, counts in hosts.items()},
             "changed": totals.get("changed", 0),
             "failed": totals.get("failed", 0) + totals.get("unreachable", 0),
+            "cpu": round(cpu, 1),
+            "emulator_cpu": round(emulator_used, 1),
             "aws_modules": stats.get("aws_modules", {}),
             "call_counts": calls["calls"],
             # The calls of the plays before the verification, and of the verification (None without it).
@@ -431,6 +454,18 @@ def split_text(run):
     if run.get("converge_calls") is None:
         return ""
     return f"; converge {run['converge_calls']:.0f}, verification {run['verify_calls']:.0f}"
+
+
+def cpu_budget(name, run):
+    """``<name>: X CPU-s (ansible-playbook Y + emulator Z) in W s on N CPUs (busy B%)``: how much of the
+    machine a run kept busy."""
+    cpus = os.cpu_count() or 1
+    total = run["cpu"] + run["emulator_cpu"]
+    busy = 100.0 * total / (run["wall"] * cpus) if run["wall"] else 0.0
+    return (
+        f"{name}: {total:.1f} CPU-s (ansible-playbook {run['cpu']:.1f} + emulator {run['emulator_cpu']:.1f})"
+        f" in {run['wall']:.1f} s on {cpus} CPUs ({busy:.0f}% busy)"
+    )
 
 
 def median_run(runs):
@@ -716,6 +751,8 @@ def summarize(results, pairs):
             ratio <= 3.0,
             (d["cold"], base),
         )
+        s.lines.append("         " + cpu_budget("D cold", d["cold"]))
+        s.lines.append("         " + cpu_budget("3 services cold", base))
     else:
         s.missing(criterion, "D and A (or B)")
 

@@ -94,6 +94,16 @@ def test_control_endpoint_rejects_bad_values_and_changes_nothing(emulator):
     assert after["knobs"] == before["knobs"] and after["hold_seconds_left"] == 0
 
 
+def test_control_endpoint_tells_the_emulators_own_cpu_time(emulator, aws):
+    """What benchmarks/scale.py subtracts to give each run's emulator CPU: it grows with the work served."""
+    before = http(emulator.url + "/moto-api/emulator")["cpu_seconds"]
+    ec2 = aws.client("ec2")
+    for cidr in range(20):
+        ec2.create_vpc(CidrBlock=f"10.{cidr}.0.0/16")
+    after = http(emulator.url + "/moto-api/emulator")["cpu_seconds"]
+    assert isinstance(before, float) and after > before >= 0
+
+
 def test_throttle_fraction_refuses_calls_with_the_error_of_each_protocol(emulator, aws):
     """Every call refused at fraction 1, with the code and status AWS uses; nothing done, all counted."""
     http(emulator.url + "/moto-api/emulator/calls", "DELETE")

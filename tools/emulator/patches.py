@@ -3252,7 +3252,8 @@ def _read_knobs(environ):
 
 
 def _control_endpoint(request, full_url, headers):
-    """GET: version, patches, knobs, hold. POST {"knob": seconds, "hold_seconds": n}: change them."""
+    """GET: version, patches, knobs, hold, pid, the process's CPU seconds. POST {"knob": seconds,
+    "hold_seconds": n}: change them."""
     if request.method == "POST":
         try:
             body = json.loads(request.get_data(as_text=True) or "{}")
@@ -3278,6 +3279,8 @@ def _control_endpoint(request, full_url, headers):
         "knobs": dict(KNOBS),
         "hold_seconds_left": round(max(0.0, HOLD["until"] - time.time()), 1),
         "pid": os.getpid(),
+        # The emulator's own CPU time (every thread), so that a benchmark can tell its share of a run.
+        "cpu_seconds": round(time.process_time(), 3),
     }
     return 200, {"Content-Type": "application/json"}, json.dumps(status)
 

@@ -123,3 +123,38 @@ def test_the_median_keeps_the_split_only_when_every_run_has_it():
     assert (merged["converge_calls"], merged["verify_calls"], merged["exit"]) == (122, 26, 2)
     runs[1]["converge_calls"] = runs[1]["verify_calls"] = None
     assert scale.median_run(runs)["converge_calls"] is None
+
+
+def test_the_cpu_budget_says_how_busy_a_run_kept_the_machine(monkeypatch):
+    monkeypatch.setattr(scale.os, "cpu_count", lambda: 2)
+    run = {"cpu": 36.0, "emulator_cpu": 8.0, "wall": 25.0}
+    assert scale.cpu_budget("D cold", run) == (
+        "D cold: 44.0 CPU-s (ansible-playbook 36.0 + emulator 8.0) in 25.0 s on 2 CPUs (88% busy)"
+    )
+
+
+def test_a_run_counts_the_cpu_of_what_it_started(monkeypatch, tmp_path):
+    """Bench.run measures the CPU of the ansible-playbook it starts (here a stand-in that burns some) and
+    the emulator's, from the counter of the control endpoint."""
+    counter = iter([10.0, 12.5])
+    replies = {"/moto-api/emulator/calls": {"total": 3, "calls": {"ec2:DescribeVpcs": 3}}}
+
+    def fake_emulator(url, path, method="GET", body=None):
+        if path == "/moto-api/emulator":
+            return {"cpu_seconds": next(counter)}
+        return replies.get(path) if method == "GET" else None
+
+    monkeypatch.setattr(scale, "emulator", fake_emulator)
+    monkeypatch.setattr(scale, "LOG_DIR", str(tmp_path))
+    monkeypatch.setattr(scale, "PROGRESS", False)
+    burner = tmp_path / "ansible-playbook"
+    burner.write_text(
+        f"#!{sys.executable}\nimport time\nend = time.process_time() + 0.3\nwhile time.process_time() < end:\n    pass\n"
+    )
+    burner.chmod(0o755)
+    monkeypatch.setattr(scale.sys, "executable", str(tmp_path / "python"))
+    bench = scale.Bench("http://127.0.0.1:1", str(tmp_path), keep_logs=True, work_dir=str(tmp_path))
+    run = bench.run("A", "3svc", "collection", "cold", str(tmp_path / "inventory"))
+    assert run["emulator_cpu"] == 2.5
+    assert run["cpu"] >= 0.3
+    assert run["calls"] == 3
