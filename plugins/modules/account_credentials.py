@@ -10,6 +10,8 @@ module: account_credentials
 version_added: 0.5.0
 short_description: Get an account's credentials and check that they act in it
 description:
+  - Gets the credentials of one AWS account by O(method), checks that they act in it, and returns them
+    with who they are.
   - The role C(multiaccount.apigateway.account_credentials) runs it on each account host at the start of
     every playbook, then publishes what it returns as host facts - one module run where the role had
     four tasks (a check of the inputs, the call, a second check, and a skipped call of the other methods).
