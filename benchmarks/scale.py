@@ -457,7 +457,7 @@ def split_text(run):
 
 
 def cpu_budget(name, run):
-    """``<name>: X CPU-s (ansible-playbook Y + emulator Z) in W s on N CPUs (busy B%)``: how much of the
+    """``<name>: X CPU-s (ansible-playbook Y + emulator Z) in W s on N CPUs (B% busy)``: how much of the
     machine a run kept busy."""
     cpus = os.cpu_count() or 1
     total = run["cpu"] + run["emulator_cpu"]

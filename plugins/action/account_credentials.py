@@ -6,10 +6,11 @@
 """Action plugin of multiaccount.apigateway.account_credentials: the module run as usual (in a child
 forked from the worker when it can, plugins/plugin_utils/in_process.py), its successful result hidden.
 
-A successful result carries the account's credentials (in ``ansible_facts``): it is marked
-``_ansible_no_log``, which censors it as the task's ``no_log`` would, before any callback sees it. A
-failure carries none (the module fails before or instead of publishing them), so it is shown as it is:
-the task needs no ``no_log``, whose censoring would hide which option is wrong."""
+A successful result carries the account's credentials (``credentials``): it is marked
+``_ansible_no_log``, which censors it as the task's ``no_log`` would, before any callback sees it (a
+variable registered from it holds the whole result). A failure carries none (the module fails before
+or instead of returning them), so it is shown as it is: the task needs no ``no_log``, whose censoring
+would hide which option is wrong."""
 
 from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessAction, warm
 
