@@ -483,6 +483,8 @@ def cold_fixture(monkeypatch):
         return create_client(self, service_name, *args, **kwargs)
 
     monkeypatch.setattr(botocore.session.Session, "create_client", recording_create_client)
+    # The Jinja plugins have tests of their own (below); here they are only counted.
+    monkeypatch.setattr(in_process, "warm_jinja_plugins", lambda: services.append("jinja plugins"))
     return services
 
 
@@ -491,12 +493,12 @@ def test_warm_reads_the_models_once(cold, monkeypatch):
     loader = in_process._state["loader"]
     assert isinstance(loader, botocore.loaders.Loader)
     assert in_process._state["warm"] is True
-    assert cold == ["sts"]
+    assert cold == ["jinja plugins", "sts"]
     create_loader = mock.MagicMock()
     monkeypatch.setattr(botocore.loaders, "create_loader", create_loader)
     in_process.warm(services=("sts",), imports=("json",))
     create_loader.assert_not_called()
-    assert cold == ["sts"]
+    assert cold == ["jinja plugins", "sts"]
     assert in_process._state["loader"] is loader
 
 
@@ -539,21 +541,95 @@ def test_warm_imports_what_it_is_given(cold, monkeypatch):
     monkeypatch.setattr(in_process.importlib, "import_module", imported.append)
     in_process.warm(services=(), imports=("json", "boto3"))
     assert imported == ["json", "boto3"]
-    assert cold == []
+    assert cold == ["jinja plugins"]
 
 
 def test_warm_keeps_no_loader_with_a_data_path_of_its_own(cold, monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_DATA_PATH", str(tmp_path))
     in_process.warm(services=("sts",), imports=("json",))
     assert in_process._state == {"warm": True, "loader": None}
-    assert cold == []
+    assert cold == ["jinja plugins"]
 
 
 def test_warm_never_fails(cold, monkeypatch):
     monkeypatch.setattr(botocore.loaders, "create_loader", mock.MagicMock(side_effect=OSError("unreadable")))
     in_process.warm(services=("sts",), imports=("json",))
     assert in_process._state == {"warm": True, "loader": None}
-    assert cold == []
+    assert cold == ["jinja plugins"]
+
+
+class FakeJinjaLoader:
+    """A filter or test plugin loader that records what it is asked."""
+
+    def __init__(self, events, kind, fail=False):
+        self.events, self.kind, self.fail = events, kind, fail
+
+    def all(self):
+        self.events.append((self.kind, "all"))
+        if self.fail:
+            raise OSError("unreadable plugin directory")
+        yield from ("a plugin", "another")
+
+    def get(self, name):
+        self.events.append((self.kind, "get", name))
+        return mock.Mock()
+
+
+def test_warm_jinja_plugins_loads_every_filter_and_test_and_this_collections_filters(monkeypatch):
+    import ansible.plugins.loader as plugin_loader  # pylint: disable=import-outside-toplevel
+
+    events = []
+    monkeypatch.setattr(plugin_loader, "filter_loader", FakeJinjaLoader(events, "filter"))
+    monkeypatch.setattr(plugin_loader, "test_loader", FakeJinjaLoader(events, "test"))
+    assert in_process.warm_jinja_plugins() is True
+    assert events == [
+        ("filter", "all"),
+        ("test", "all"),
+        ("filter", "get", "multiaccount.apigateway.attachment_subnets"),
+    ]
+
+
+def test_warm_jinja_plugins_never_fails(monkeypatch):
+    import ansible.plugins.loader as plugin_loader  # pylint: disable=import-outside-toplevel
+
+    events = []
+    monkeypatch.setattr(plugin_loader, "filter_loader", FakeJinjaLoader(events, "filter", fail=True))
+    assert in_process.warm_jinja_plugins() is False
+    assert events == [("filter", "all")]
+
+
+WARM_JINJA_SCRIPT = """
+import json, os, sys
+from ansible.plugins.loader import filter_loader, init_plugin_loader, test_loader
+init_plugin_loader([sys.argv[1]])
+from ansible_collections.multiaccount.apigateway.plugins.plugin_utils import in_process
+before = set(sys.modules)
+warmed = in_process.warm_jinja_plugins()
+loaded = sorted(set(sys.modules) - before)
+before = set(sys.modules)
+found = [filter_loader.get(name) is not None for name in ("ansible.builtin.combine", "default", in_process.JINJA_PROBE)]
+found.append(test_loader.get("ansible.builtin.subset") is not None)
+print(json.dumps({"warmed": warmed, "loaded": loaded, "found": found, "then_imported": sorted(set(sys.modules) - before)}))
+"""
+
+
+def test_warm_jinja_plugins_with_ansible_cores_own_loaders():
+    """With ansible-core's loaders (in a Python of its own, as ansible-playbook sets them up): the
+    warm-up imports ansible-core's filter and test files and this collection's filters, after which
+    templates that name them import nothing (what a worker forked later no longer does)."""
+    collections = os.path.join(ROOT, ".venv", "collections")
+    if not os.path.isdir(collections):
+        pytest.skip("no .venv/collections (make venv) to resolve the collection from")
+    out = subprocess.run(
+        [sys.executable, "-c", WARM_JINJA_SCRIPT, collections], capture_output=True, text=True, check=True
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["warmed"] is True
+    assert any(name.startswith("ansible.plugins.filter.core") for name in result["loaded"]), result["loaded"]
+    assert any(name.startswith("ansible.plugins.test.core") for name in result["loaded"]), result["loaded"]
+    assert "ansible_collections.multiaccount.apigateway.plugins.filter.apply" in result["loaded"]
+    assert result["found"] == [True, True, True, True]
+    assert result["then_imported"] == []
 
 
 def test_warm_does_nothing_without_botocore(cold, monkeypatch):
