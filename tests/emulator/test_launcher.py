@@ -118,7 +118,7 @@ def test_tune_server_lists_moto_modules_once_with_the_same_answer(monkeypatch):
     monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
     before = list(backends.list_of_moto_modules())
     assert "ec2" in before and "elbv2" in before and "apigateway" in before
-    changed = launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": "1"})
+    changed = launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": "1", "EMULATOR_ECS_AMIS": "1"})
     assert changed == ["moto modules listed once"]
     listed = []
     monkeypatch.setattr(os, "listdir", lambda path: listed.append(path) or [])
@@ -126,7 +126,7 @@ def test_tune_server_lists_moto_modules_once_with_the_same_answer(monkeypatch):
     assert "127.0.0.1:5000" not in backends.list_of_moto_modules() and "ec2" in backends.list_of_moto_modules()
     assert listed == []
     # A second tuning changes nothing more.
-    assert launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": "1"}) == []
+    assert launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": "1", "EMULATOR_ECS_AMIS": "1"}) == []
 
 
 @pytest.mark.parametrize("value, quiet", [("", True), ("0", True), ("1", False)])
@@ -138,8 +138,47 @@ def test_tune_server_leaves_out_the_request_log_unless_asked(value, quiet, monke
     monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
     logger = logging.getLogger("werkzeug")
     monkeypatch.setattr(logger, "level", logging.NOTSET)
-    changed = launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": value})
+    changed = launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": value, "EMULATOR_ECS_AMIS": "1"})
     assert ("request log off" in changed) is quiet
     # Left at NOTSET, werkzeug sets INFO itself at its first line; WARNING keeps its errors only.
     assert logger.level == (logging.WARNING if quiet else logging.NOTSET)
     assert logger.isEnabledFor(logging.ERROR)
+
+
+def test_tune_server_leaves_out_the_ecs_optimized_images_unless_asked(monkeypatch):
+    """A new account's EC2 backend: moto's default and latest images (the demo's Amazon Linux 2023
+    among them), without the 1,227 ECS-optimized ones per region; EMULATOR_ECS_AMIS=1 keeps them."""
+    import logging  # pylint: disable=import-outside-toplevel
+
+    from moto import backends  # pylint: disable=import-outside-toplevel
+    from moto.ec2.models import amis, ec2_backends  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(backends, "list_of_moto_modules", backends.list_of_moto_modules)
+    monkeypatch.setattr(logging.getLogger("werkzeug"), "level", logging.NOTSET)
+    monkeypatch.setattr(amis, "load_resource", amis.load_resource)
+    monkeypatch.setenv("MOTO_EC2_LOAD_DEFAULT_AMIS", "true")
+
+    def names(account):
+        return [image.name for image in ec2_backends[account]["us-east-1"].amis.values()]
+
+    full = names("100000000001")
+    assert any("-ecs-" in name for name in full)
+    assert "no ECS-optimized images" not in launcher_module.tune_server({"EMULATOR_ECS_AMIS": "1"})
+    assert names("100000000002") == full
+
+    assert "no ECS-optimized images" in launcher_module.tune_server({"EMULATOR_LOG_REQUESTS": "1"})
+    trimmed = names("100000000003")
+    assert not any("-ecs-" in name for name in trimmed)
+    assert len(full) - len(trimmed) == 1227
+    assert any(name.startswith("al2023-ami-2023.") and name.endswith("-x86_64") for name in trimmed)
+    assert set(trimmed) < set(full)
+    # Once is enough: a second tuning changes nothing more.
+    assert "no ECS-optimized images" not in launcher_module.tune_server({})
+
+
+def test_the_emulator_lists_no_ecs_optimized_images_and_the_demo_image(aws):
+    ec2 = aws.client("ec2")
+    ecs = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["*-ecs-*"]}])["Images"]
+    assert ecs == []
+    demo = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023.*-x86_64"]}])
+    assert demo["Images"], "the demo instances' default image is gone"
