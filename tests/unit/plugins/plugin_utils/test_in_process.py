@@ -575,17 +575,27 @@ class FakeJinjaLoader:
         return mock.Mock()
 
 
-def test_warm_jinja_plugins_loads_every_filter_and_test_and_this_collections_filters(monkeypatch):
+def test_warm_jinja_plugins_loads_the_filters_and_tests_then_renders_a_template(monkeypatch):
     import ansible.plugins.loader as plugin_loader  # pylint: disable=import-outside-toplevel
+    import ansible.template  # pylint: disable=import-outside-toplevel
 
     events = []
     monkeypatch.setattr(plugin_loader, "filter_loader", FakeJinjaLoader(events, "filter"))
     monkeypatch.setattr(plugin_loader, "test_loader", FakeJinjaLoader(events, "test"))
+
+    class RecordingTemplar(ansible.template.Templar):
+        def template(self, variable, *args, **kwargs):
+            rendered = super().template(variable, *args, **kwargs)
+            events.append(("template", variable, ansible.template.is_trusted_as_template(variable), rendered))
+            return rendered
+
+    monkeypatch.setattr(ansible.template, "Templar", RecordingTemplar)
     assert in_process.warm_jinja_plugins() is True
     assert events == [
         ("filter", "all"),
         ("test", "all"),
         ("filter", "get", "multiaccount.apigateway.attachment_subnets"),
+        ("template", in_process.JINJA_WARM_TEMPLATE, True, True),
     ]
 
 
