@@ -193,8 +193,7 @@ def warm_jinja_plugins(probe=JINJA_PROBE):
     warm-up 5.3 CPU-s, 1.8 in the first (3.1 ms). ``probe`` names one of this collection's filters:
     asking for it loads the file that holds all of them. Then one template is rendered, which sets up
     what Jinja and ansible-core's templating set up at their first. Returns False when something could
-    not be done (ansible-core before 2.19 has no ``trust_as_template``); never raises: what is not
-    loaded here each worker loads itself."""
+    not be done; never raises: what is not loaded here each worker loads itself."""
     # pylint: disable=import-outside-toplevel
     try:
         from ansible.plugins.loader import filter_loader, test_loader
@@ -204,14 +203,24 @@ def warm_jinja_plugins(probe=JINJA_PROBE):
                 pass
         filter_loader.get(probe)
         # One template with a filter and a test, compiled and rendered: what Jinja and ansible-core's
-        # templating set up at their first template (ansible-core 2.19+ renders only trusted templates).
+        # templating set up at their first template.
         from ansible.parsing.dataloader import DataLoader
-        from ansible.template import Templar, trust_as_template
+        from ansible.template import Templar
 
-        Templar(loader=DataLoader()).template(trust_as_template(JINJA_WARM_TEMPLATE))
+        Templar(loader=DataLoader()).template(_trusted(JINJA_WARM_TEMPLATE))
     except Exception:  # pylint: disable=broad-except
         return False
     return True
+
+
+def _trusted(template):
+    """``template`` as a string ansible-core renders: marked trusted on 2.19+ (it renders no other),
+    as it is before (any string is a template there)."""
+    try:
+        from ansible.template import trust_as_template  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return template
+    return trust_as_template(template)
 
 
 def _warm_sdk(services, imports):

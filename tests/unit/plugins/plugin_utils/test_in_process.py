@@ -583,10 +583,13 @@ def test_warm_jinja_plugins_loads_the_filters_and_tests_then_renders_a_template(
     monkeypatch.setattr(plugin_loader, "filter_loader", FakeJinjaLoader(events, "filter"))
     monkeypatch.setattr(plugin_loader, "test_loader", FakeJinjaLoader(events, "test"))
 
+    # ansible-core 2.19+ renders trusted strings only; before, any string.
+    trusted = getattr(ansible.template, "is_trusted_as_template", lambda value: isinstance(value, str))
+
     class RecordingTemplar(ansible.template.Templar):
         def template(self, variable, *args, **kwargs):
             rendered = super().template(variable, *args, **kwargs)
-            events.append(("template", variable, ansible.template.is_trusted_as_template(variable), rendered))
+            events.append(("template", variable, trusted(variable), rendered))
             return rendered
 
     monkeypatch.setattr(ansible.template, "Templar", RecordingTemplar)
@@ -617,7 +620,7 @@ before = set(sys.modules)
 warmed = in_process.warm_jinja_plugins()
 loaded = sorted(set(sys.modules) - before)
 before = set(sys.modules)
-found = [filter_loader.get(name) is not None for name in ("ansible.builtin.combine", "default", in_process.JINJA_PROBE)]
+found = [filter_loader.get(name) is not None for name in ("ansible.builtin.combine", "ansible.builtin.to_json", in_process.JINJA_PROBE)]
 found.append(test_loader.get("ansible.builtin.subset") is not None)
 print(json.dumps({"warmed": warmed, "loaded": loaded, "found": found, "then_imported": sorted(set(sys.modules) - before)}))
 """
@@ -635,8 +638,10 @@ def test_warm_jinja_plugins_with_ansible_cores_own_loaders():
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["warmed"] is True
-    assert any(name.startswith("ansible.plugins.filter.core") for name in result["loaded"]), result["loaded"]
-    assert any(name.startswith("ansible.plugins.test.core") for name in result["loaded"]), result["loaded"]
+    # ansible-core names the files it loads with a hash: core_<hash> (2.19), <hash>_core (2.17).
+    for kind in ("filter", "test"):
+        core = [name for name in result["loaded"] if name.startswith(f"ansible.plugins.{kind}.") and "core" in name]
+        assert core, result["loaded"]
     assert "ansible_collections.multiaccount.apigateway.plugins.filter.apply" in result["loaded"]
     assert result["found"] == [True, True, True, True]
     assert result["then_imported"] == []
