@@ -9,6 +9,7 @@ Each test holds on AWS and on the patched emulator, and fails on stock moto 5.2.
 with ``EMULATOR_DISABLE_PATCHES=<id>`` to see the test of that patch fail.
 """
 
+import json
 import time
 
 import pytest
@@ -340,6 +341,102 @@ def test_g17_create_resource_refuses_clashing_sibling(aws):
         ag.create_resource(restApiId=api, parentId="nope000000", pathPart="x")
     assert error_code(excinfo) == "NotFoundException"
     assert len(ag.get_resources(restApiId=api)["items"]) == 3
+
+
+# ---- G7b -----------------------------------------------------------------------------------------
+
+
+def openapi_routes(link_id):
+    """/payments (GET) and its greedy child (ANY) over a VPC link V1, as rest_api imports them."""
+    integration = {
+        "type": "http_proxy",
+        "uri": "http://nlb.internal:8080/",
+        "httpMethod": "GET",
+        "connectionType": "VPC_LINK",
+        "connectionId": link_id,
+        "timeoutInMillis": 29000,
+    }
+    return {
+        "openapi": "3.0.1",
+        "info": {"title": "open-banking", "version": "1"},
+        "paths": {
+            "/payments": {"get": {"x-amazon-apigateway-integration": integration}},
+            "/payments/{proxy+}": {
+                "x-amazon-apigateway-any-method": {
+                    "parameters": [{"name": "proxy", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "x-amazon-apigateway-integration": dict(
+                        integration,
+                        uri="http://nlb.internal:8080/{proxy}",
+                        httpMethod="ANY",
+                        requestParameters={"integration.request.path.proxy": "method.request.path.proxy"},
+                    ),
+                }
+            },
+        },
+    }
+
+
+def resource_tree(ag, api_id):
+    return {item["path"]: item for item in ag.get_resources(restApiId=api_id, embed=["methods"])["items"]}
+
+
+def test_g7b_put_rest_api_makes_methods_and_private_integrations(aws):
+    ag = aws.client("apigateway")
+    api = ag.create_rest_api(name="open-banking", endpointConfiguration={"types": ["REGIONAL"]})
+    document = json.dumps(openapi_routes("link1")).encode()
+    ag.put_rest_api(restApiId=api["id"], mode="merge", body=document)
+
+    tree = resource_tree(ag, api["id"])
+    assert sorted(tree) == ["/", "/payments", "/payments/{proxy+}"]
+    assert list(tree["/payments/{proxy+}"]["resourceMethods"]) == ["ANY"]
+    proxy = ag.get_method(restApiId=api["id"], resourceId=tree["/payments/{proxy+}"]["id"], httpMethod="ANY")
+    assert proxy["authorizationType"] == "NONE"
+    assert proxy["requestParameters"] == {"method.request.path.proxy": True}
+    integration = proxy["methodIntegration"]
+    assert (integration["type"], integration["connectionType"], integration["connectionId"]) == (
+        "HTTP_PROXY",
+        "VPC_LINK",
+        "link1",
+    )
+    assert integration["uri"] == "http://nlb.internal:8080/{proxy}" and integration["httpMethod"] == "ANY"
+    assert integration["requestParameters"] == {"integration.request.path.proxy": "method.request.path.proxy"}
+    assert int(integration["timeoutInMillis"]) == 29000
+    get = ag.get_integration(restApiId=api["id"], resourceId=tree["/payments"]["id"], httpMethod="GET")
+    assert get["connectionId"] == "link1"
+
+    # merge mode adds to what the API has: the same document again makes no second /payments
+    ag.put_rest_api(restApiId=api["id"], mode="merge", body=json.dumps(openapi_routes("link2")).encode())
+    again = resource_tree(ag, api["id"])
+    assert sorted(again) == ["/", "/payments", "/payments/{proxy+}"]
+    assert again["/payments"]["id"] == tree["/payments"]["id"]
+    get = ag.get_integration(restApiId=api["id"], resourceId=tree["/payments"]["id"], httpMethod="GET")
+    assert get["connectionId"] == "link2"
+
+    # a private integration without its link is refused, as PutIntegration refuses it
+    broken = openapi_routes("link1")
+    del broken["paths"]["/payments"]["get"]["x-amazon-apigateway-integration"]["connectionId"]
+    with pytest.raises(ClientError) as excinfo:
+        ag.put_rest_api(restApiId=api["id"], mode="merge", body=json.dumps(broken).encode())
+    assert error_code(excinfo) == "BadRequestException"
+
+
+def test_g7b_import_rest_api_without_a_description(aws):
+    ag = aws.client("apigateway")
+    api = ag.import_rest_api(body=json.dumps(openapi_routes("link1")).encode())
+    assert api["name"] == "open-banking"
+    assert sorted(resource_tree(ag, api["id"])) == ["/", "/payments", "/payments/{proxy+}"]
+
+
+def test_g7b_security_requirements_are_refused_not_dropped(aws):
+    """The emulator's own limit (tools/emulator/README.md), not AWS behaviour: a method an import would
+    protect is refused rather than made open to anyone."""
+    ag = aws.client("apigateway")
+    api = ag.create_rest_api(name="open-banking", endpointConfiguration={"types": ["REGIONAL"]})
+    document = openapi_routes("link1")
+    document["paths"]["/payments"]["get"]["security"] = [{"api_key": []}]
+    with pytest.raises(ClientError) as excinfo:
+        ag.put_rest_api(restApiId=api["id"], mode="merge", body=json.dumps(document).encode())
+    assert error_code(excinfo) == "BadRequestException" and "security" in str(excinfo.value)
 
 
 # ---- G3 / G4 / G13 -------------------------------------------------------------------------------

@@ -379,6 +379,107 @@ def _apply_method_ops(method, operations):
             raise _invalid_patch_path(op, path, allowed)
 
 
+_OPENAPI_OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch")
+_OPENAPI_ANY_METHOD = "x-amazon-apigateway-any-method"
+_OPENAPI_PARAMETER_IN = {"path": "path", "query": "querystring", "header": "header"}
+
+
+def _openapi_resource(backend, function_id, path):
+    """The API's resource at ``path``, made (with its missing parents) when there is none."""
+    api = backend.get_rest_api(function_id)
+    resource = api.get_resource_for_path("/")
+    walked = ""
+    for part in [part for part in path.split("/") if part]:
+        walked += "/" + part
+        child = api.get_resource_for_path(walked)
+        if child is None:
+            child = backend.create_resource(function_id=function_id, parent_resource_id=resource.id, path_part=part)
+        resource = child
+    return resource
+
+
+def patch_G7b():
+    """G7b: PutRestApi / ImportRestApi make the methods and integrations of an OpenAPI 3 document.
+
+    AWS documents the import of private integrations (``connectionType: VPC_LINK`` with
+    ``connectionId``), of ``x-amazon-apigateway-any-method`` as the method ``ANY``, of path, query and
+    header parameters as method request parameters, of ``info.description`` as optional, and of
+    ``mode=merge`` as adding to the resources the API has. moto 5.2.5 drops ``connectionId``, names a
+    method ``X-AMAZON-APIGATEWAY-ANY-METHOD``, drops the parameters, stores the lower-case integration
+    type of the documents (``http_proxy``; AWS answers ``HTTP_PROXY``), creates every path again in
+    merge mode (two ``/payments``) and answers HTTP 500 to an ImportRestApi without a description.
+
+    Not emulated: security requirements and authorizers (a document with ``security`` is refused
+    with BadRequestException, rather than imported open to anyone), models and request validators.
+    """
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.models import APIGatewayBackend
+
+    orig_put = APIGatewayBackend.put_rest_api
+    orig_import = APIGatewayBackend.import_rest_api
+
+    def put_method(backend, function_id, resource, method, path, operation, shared, document):
+        if operation.get("security", document.get("security")):
+            raise BadRequestException(
+                f"{method} {path}: the emulator does not import security requirements "
+                "(tools/emulator/README.md, G7b); put the method with PutMethod"
+            )
+        parameters = {}
+        for parameter in list(shared) + list(operation.get("parameters") or []):
+            where = _OPENAPI_PARAMETER_IN.get(parameter.get("in"))
+            if where:
+                parameters[f"method.request.{where}.{parameter['name']}"] = bool(parameter.get("required"))
+        backend.put_method(function_id, resource.id, method, "NONE", request_parameters=parameters or None)
+        for code in operation.get("responses") or {}:
+            backend.put_method_response(
+                function_id, resource.id, method, code, response_models=None, response_parameters=None
+            )
+
+    def put_integration(backend, function_id, resource, method, integration):
+        if str(integration.get("connectionType", "")).upper() == "VPC_LINK" and not integration.get("connectionId"):
+            raise BadRequestException("Connection id must be provided when connectionType is VPC_LINK")
+        args = backend._build_integration_args(integration)  # pylint: disable=protected-access
+        for key in ("integration_type", "passthrough_behavior"):
+            if args.get(key):
+                args[key] = args[key].upper()
+        made = backend.put_integration(
+            function_id=function_id,
+            resource_id=resource.id,
+            method_type=method,
+            **{key: value for key, value in args.items() if value is not None},
+        )
+        made.connection_id = integration.get("connectionId")
+        for response in backend._build_integration_responses_args(integration):  # pylint: disable=protected-access
+            backend.put_integration_response(
+                function_id=function_id,
+                resource_id=resource.id,
+                method_type=method,
+                **{key: value for key, value in response.items() if value is not None},
+            )
+
+    def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
+        # moto checks the mode and the version, validates, and empties the API in overwrite mode
+        orig_put(self, function_id, dict(api_doc, paths={}), fail_on_warnings, mode=mode)
+        for path, item in sorted((api_doc.get("paths") or {}).items()):
+            resource = _openapi_resource(self, function_id, path)
+            shared = item.get("parameters") or []
+            for key, operation in item.items():
+                if key != _OPENAPI_ANY_METHOD and key not in _OPENAPI_OPERATIONS:
+                    continue  # parameters, summary, servers, other extensions
+                method = "ANY" if key == _OPENAPI_ANY_METHOD else key.upper()
+                put_method(self, function_id, resource, method, path, operation, shared, api_doc)
+                if operation.get("x-amazon-apigateway-integration"):
+                    put_integration(self, function_id, resource, method, operation["x-amazon-apigateway-integration"])
+        return self.get_rest_api(function_id)
+
+    def import_rest_api(self, api_doc, fail_on_warnings):
+        info = api_doc.get("info") or {}
+        return orig_import(self, dict(api_doc, info=dict(info, description=info.get("description"))), fail_on_warnings)
+
+    APIGatewayBackend.put_rest_api = put_rest_api
+    APIGatewayBackend.import_rest_api = import_rest_api
+
+
 def patch_G2b():
     """G2b: UpdateIntegration and UpdateMethod apply their patch operations.
 
@@ -3197,6 +3298,7 @@ PATCHES = OrderedDict(
         ("G6a", patch_G6a),
         ("G6b", patch_G6b),
         ("G6c", patch_G6c),
+        ("G7b", patch_G7b),
         ("G10", patch_G10),
         ("G11", patch_G11),
         ("G13", patch_G13),
