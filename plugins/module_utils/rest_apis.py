@@ -537,6 +537,85 @@ def plan_changes(current, desired, purge, authorizer_ids=None):
     return actions
 
 
+# ---------------------------------------------------------------------------------------------
+# The routes of a new API in one OpenAPI import (PutRestApi)
+# ---------------------------------------------------------------------------------------------
+
+OPENAPI_VERSION = "3.0.1"
+OPENAPI_ANY_METHOD = "x-amazon-apigateway-any-method"
+OPENAPI_INTEGRATION = "x-amazon-apigateway-integration"
+# Method request parameter locations -> OpenAPI parameter locations.
+OPENAPI_PARAMETER_IN = {"path": "path", "querystring": "query", "header": "header"}
+
+
+def importable_method(spec):
+    """Whether AWS documents an OpenAPI import of this desired method exactly as PutMethod and
+    PutIntegration would make it: open to anyone (authorization ``NONE``, no authorizer, scopes or
+    API key) and integrated over the internet or a VPC link V1 (no ``integration_target``: nothing
+    documents the integration target of a VPC link V2 in ``x-amazon-apigateway-integration``)."""
+    return (
+        spec["authorization_type"] == AUTHORIZATION_TYPE
+        and not spec.get("authorizer")
+        and not spec.get("authorization_scopes")
+        and not spec.get("api_key_required")
+        and not spec["integration"].get("integration_target")
+    )
+
+
+def _openapi_parameters(request_parameters):
+    parameters = []
+    for key, required in sorted(request_parameters.items()):
+        dummy, dummy, where, name = key.split(".", 3)
+        parameters.append(
+            {"name": name, "in": OPENAPI_PARAMETER_IN[where], "required": bool(required), "schema": {"type": "string"}}
+        )
+    return parameters
+
+
+def _openapi_integration(integration):
+    document = {
+        "type": integration["type"].lower(),
+        "httpMethod": integration["http_method"],
+        "uri": integration["uri"],
+        "connectionType": integration["connection_type"],
+        "timeoutInMillis": integration["timeout_in_millis"],
+    }
+    if integration["connection_id"]:
+        document["connectionId"] = integration["connection_id"]
+    if integration["request_parameters"]:
+        document["requestParameters"] = dict(integration["request_parameters"])
+    return document
+
+
+def openapi_document(desired, title, description=None):
+    """The OpenAPI 3 document that puts the importable methods of the ``desired`` tree (and the
+    resources they sit on) on an API in one ``PutRestApi`` call.
+
+    Only the methods :func:`importable_method` accepts are in it, each with its path parameters and
+    its ``x-amazon-apigateway-integration``; ``ANY`` is ``x-amazon-apigateway-any-method``. The rest
+    (and anything an import did not make as planned) is put afterwards resource by resource, by the
+    same plan that updates an API. Returns ``(document, count of methods in it)``.
+    """
+    paths = {}
+    count = 0
+    for path in sorted(desired):
+        operations = {}
+        for method, spec in sorted(desired[path]["methods"].items()):
+            if not importable_method(spec):
+                continue
+            operation = {OPENAPI_INTEGRATION: _openapi_integration(spec["integration"])}
+            if spec["request_parameters"]:
+                operation["parameters"] = _openapi_parameters(spec["request_parameters"])
+            operations[OPENAPI_ANY_METHOD if method == "ANY" else method.lower()] = operation
+            count += 1
+        if operations:
+            paths[path] = operations
+    info = {"title": title, "version": "1"}
+    if description:
+        info["description"] = description
+    return {"openapi": OPENAPI_VERSION, "info": info, "paths": paths}, count
+
+
 def describe_action(action):
     """One human-readable line per action, for the module's ``changes`` result."""
     verb = action["action"].replace("_", " ")
@@ -786,6 +865,13 @@ def get_resources(client, rest_api_id):
     paginator = client.get_paginator("get_resources")
     pages = paginator.paginate(restApiId=rest_api_id, embed=["methods"], PaginationConfig={"PageSize": PAGE_SIZE})
     return pages.build_full_result().get("items", [])
+
+
+@RestApiErrorHandler.common_error_handler("import routes")
+@aws_retry
+def put_rest_api(client, rest_api_id, document):
+    """Merge an OpenAPI document into the API (``PutRestApi``, ``mode=merge``: nothing is removed)."""
+    return client.put_rest_api(restApiId=rest_api_id, mode="merge", body=json.dumps(document).encode())
 
 
 @RestApiErrorHandler.common_error_handler("create resource")

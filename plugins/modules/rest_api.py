@@ -24,6 +24,12 @@ description:
     integrations are patched with C(UpdateIntegration), or deleted and put again when the change
     cannot be patched). Unlike M(community.aws.api_gateway), an existing API is updated in place and a
     run that changes nothing reports RV(ignore:changed=false).
+  - An API this run creates gets its routes in one OpenAPI import (C(PutRestApi) in V(merge) mode)
+    instead of three calls per resource, then is read back with C(GetResources) and compared with the
+    routes like any other. The import holds the methods AWS documents for it, those open to anyone
+    (authorization V(NONE), no API key) and integrated over the internet or a VPC link V1. The other
+    methods (authorizers, API keys, VPC links V2 with O(routes[].integration_target)), and anything the
+    import did not make as planned, are then put resource by resource.
   - With O(stage_name), at most one deployment is created per run, and only when something changed
     in this run, when the stage is missing, or when the stage's current deployment was not made from
     the current configuration. The deployment description carries a fingerprint of the configuration
@@ -631,6 +637,23 @@ def run_actions(client, rest_api_id, current, actions, authorizer_ids=None):
     return created
 
 
+def import_routes(client, api, desired, authorizer_names=None):
+    """Put the routes of a new API in one OpenAPI import instead of three calls per resource.
+
+    Imports the methods :func:`rest_apis.openapi_document` can express (``PutRestApi`` in merge
+    mode) and reads the tree back (``GetResources``). Returns that tree, which the caller plans
+    against like any other (the rest of the routes, and whatever the import did not make as
+    planned, are then put resource by resource), or None when no method is importable.
+    """
+    document, count = rest_apis.openapi_document(desired, api["name"], api.get("description"))
+    if not count:
+        return None
+    rest_apis.put_rest_api(client, api["id"], document)
+    current = rest_apis.current_tree(rest_apis.get_resources(client, api["id"]), authorizer_names)
+    complete_current_tree(client, api["id"], current, desired, authorizer_names)
+    return current
+
+
 def complete_current_tree(client, rest_api_id, current, desired, authorizer_names=None):
     """Read the methods the routes manage whose integration GetResources did not include."""
     for path, method in rest_apis.incomplete_methods(current, desired):
@@ -894,9 +917,15 @@ def ensure_present(module, client, routes, specs):
         actions = rest_apis.plan_changes(current, desired, params["purge_routes"], authorizer_ids)
         changes.extend(rest_apis.describe_action(action) for action in actions)
         created_ids = {}
-        if actions and not module.check_mode:
-            created_ids = run_actions(client, api_id, current, actions, authorizer_ids)
-        final = rest_apis.apply_plan(current, actions, created_ids)
+        rest = actions
+        if created and actions and not module.check_mode:
+            imported = import_routes(client, api, desired, names)
+            if imported is not None:
+                current = imported
+                rest = rest_apis.plan_changes(current, desired, params["purge_routes"], authorizer_ids)
+        if rest and not module.check_mode:
+            created_ids = run_actions(client, api_id, current, rest, authorizer_ids)
+        final = rest_apis.apply_plan(current, rest, created_ids)
         if actions:
             changed.insert(0, "routes")
     delete_authorizers(module, client, api_id, deletes, changes)

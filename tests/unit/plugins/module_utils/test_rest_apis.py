@@ -612,3 +612,60 @@ def test_deployed_tag_round_trip_and_stage_arn():
     assert len(value) <= 256  # the longest tag value AWS accepts
     assert rest_apis.stage_arn("us-east-1", "a1", "v1") == "arn:aws:apigateway:us-east-1::/restapis/a1/stages/v1"
     assert rest_apis.stage_arn("cn-north-1", "a1", "v1").startswith("arn:aws-cn:")
+
+
+def test_openapi_document_of_routes_open_to_anyone():
+    tree = rest_apis.desired_tree(
+        routes(route("payments"), route("cards/limits", 8081, http_method="GET", proxy=False))
+    )
+    document, count = rest_apis.openapi_document(tree, "gw", "shared gateway")
+    assert count == 3
+    assert document["openapi"] == "3.0.1"
+    assert document["info"] == {"title": "gw", "version": "1", "description": "shared gateway"}
+    # the intermediate /cards has no method: the import makes it as the parent of /cards/limits
+    assert sorted(document["paths"]) == ["/cards/limits", "/payments", "/payments/{proxy+}"]
+    assert document["paths"]["/cards/limits"] == {
+        "get": {
+            "x-amazon-apigateway-integration": {
+                "type": "http_proxy",
+                "httpMethod": "GET",
+                "uri": f"{NLB}:8081/",
+                "connectionType": "VPC_LINK",
+                "connectionId": "link1",
+                "timeoutInMillis": 29000,
+            }
+        }
+    }
+    proxy = document["paths"]["/payments/{proxy+}"]
+    assert list(proxy) == ["x-amazon-apigateway-any-method"]
+    assert proxy["x-amazon-apigateway-any-method"]["parameters"] == [
+        {"name": "proxy", "in": "path", "required": True, "schema": {"type": "string"}}
+    ]
+    integration = proxy["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
+    assert integration["uri"] == f"{NLB}:8080/{{proxy}}" and integration["httpMethod"] == "ANY"
+    assert integration["requestParameters"] == {"integration.request.path.proxy": "method.request.path.proxy"}
+
+
+def test_openapi_document_leaves_out_what_an_import_cannot_hold():
+    tree = rest_apis.desired_tree(
+        routes(
+            route("open", connection_type="INTERNET", connection_id=None, target_url="https://api.example.com"),
+            route("keyed", api_key_required=True),
+            route("iam", authorization_type="AWS_IAM"),
+            route("v2", integration_target=ALB_ARN),
+        )
+    )
+    for path in ("/keyed", "/iam", "/v2"):
+        assert not any(rest_apis.importable_method(spec) for spec in tree[path]["methods"].values())
+    document, count = rest_apis.openapi_document(tree, "gw")
+    assert count == 2 and sorted(document["paths"]) == ["/open", "/open/{proxy+}"]
+    assert "description" not in document["info"]
+    integration = document["paths"]["/open"]["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"]
+    assert integration["connectionType"] == "INTERNET" and "connectionId" not in integration
+
+
+def test_openapi_document_of_nothing_importable_is_empty():
+    assert rest_apis.openapi_document(rest_apis.desired_tree([]), "gw") == (
+        {"openapi": "3.0.1", "info": {"title": "gw", "version": "1"}, "paths": {}},
+        0,
+    )

@@ -30,6 +30,7 @@ WRITES = {
     "create_deployment",
     "tag_resource",
     "untag_resource",
+    "put_rest_api",
 }
 
 
@@ -60,7 +61,9 @@ class FakePaginator:
 class FakeApiGateway:
     """Just enough of API Gateway for the module, recording every call."""
 
-    def __init__(self, embed_integrations=True):
+    def __init__(self, embed_integrations=True, import_drops=()):
+        # import_drops: integration fields a PutRestApi loses (as stock moto loses connectionId).
+        self.import_drops = tuple(import_drops)
         self.apis = {}
         self.resources = {}  # api id -> {resource id: {"path", "parentId", "methods": {}}}
         self.stages = {}  # (api id, stage) -> deployment id
@@ -206,6 +209,51 @@ class FakeApiGateway:
         self.calls.append("delete_integration")
         self._method(kwargs, "DeleteIntegration").pop("methodIntegration")
 
+    def put_rest_api(self, restApiId, mode, body):
+        """PutRestApi in merge mode as AWS documents it for the OpenAPI the module sends."""
+        assert mode == "merge"
+        self.calls.append("put_rest_api")
+        self._api(restApiId, "PutRestApi")
+        document = json.loads(body)
+        assert document["openapi"].startswith("3.")
+        resources = self.resources[restApiId]
+        saved = self.calls
+        self.calls = []  # the import is one call: the helpers below record nothing
+        try:
+            for path, operations in sorted(document["paths"].items()):
+                by_path = {resource["path"]: rid for rid, resource in resources.items()}
+                parent = by_path["/"]
+                parts = path.strip("/").split("/")
+                for depth in range(1, len(parts) + 1):
+                    sub = "/" + "/".join(parts[:depth])
+                    if sub not in by_path:
+                        by_path[sub] = self.create_resource(restApiId, parent, parts[depth - 1])["id"]
+                    parent = by_path[sub]
+                for key, operation in operations.items():
+                    method = "ANY" if key == rest_apis.OPENAPI_ANY_METHOD else key.upper()
+                    parameters = {
+                        f"method.request.{'querystring' if p['in'] == 'query' else p['in']}.{p['name']}": p["required"]
+                        for p in operation.get("parameters", [])
+                    }
+                    self.put_method(restApiId, parent, method, "NONE", requestParameters=parameters or None)
+                    integration = operation[rest_apis.OPENAPI_INTEGRATION]
+                    kwargs = {
+                        "restApiId": restApiId,
+                        "resourceId": parent,
+                        "httpMethod": method,
+                        "type": integration["type"].upper(),
+                        "integrationHttpMethod": integration["httpMethod"],
+                    }
+                    kwargs.update(
+                        (key, value)
+                        for key, value in integration.items()
+                        if key not in ("type", "httpMethod") + self.import_drops
+                    )
+                    self.put_integration(**kwargs)
+        finally:
+            self.calls = saved
+        return copy.deepcopy(self.apis[restApiId])
+
     def get_stage(self, restApiId, stageName):
         self.calls.append("get_stage")
         if (restApiId, stageName) not in self.stages:
@@ -304,7 +352,8 @@ def test_create_then_idempotent():
     assert result["changed"] is True
     assert result["deployment"]["created"] is True
     assert client.writes().count("create_deployment") == 1
-    assert client.writes().count("create_resource") == 5
+    assert client.writes().count("put_rest_api") == 1
+    assert len(client.resource_items(result["rest_api"]["id"])) == 6  # the root and 5 resources
     api_id = result["rest_api"]["id"]
     assert result["invoke_url"] == f"https://{api_id}.execute-api.us-east-1.amazonaws.com/v1"
     assert [r["invoke_url"] for r in result["routes"]] == [
@@ -362,12 +411,57 @@ def test_diff_shows_the_stage_and_why_a_deployment_is_made():
     assert "get_stage" not in client.calls and result["diff"]["before"]["stage"] == {}
 
 
-def test_results_computed_without_rereading():
+def test_a_new_api_gets_its_routes_in_one_import_then_is_read_back():
     client = FakeApiGateway()
     result, _module = run(client, routes=two_routes())
-    assert "get_resources" not in client.calls
+    # 5 resources, 4 methods and 4 integrations in one PutRestApi instead of 13 calls
+    assert client.calls == [
+        "get_rest_apis",
+        "create_rest_api",
+        "put_rest_api",
+        "get_resources",
+        "create_deployment",
+        "tag_resource",
+    ]
     expected = rest_apis.routes_view(rest_apis.current_tree(client.resource_items(result["rest_api"]["id"])))
     assert result["diff"]["after"]["routes"] == expected
+    # the changes name what was made, as they do when it is made resource by resource
+    assert "create resource /cards" in result["changes"] and "put integration ANY /payments" in result["changes"]
+    assert run(client, routes=two_routes())[0]["changed"] is False and client.writes() == []
+
+
+def test_an_import_that_loses_a_field_is_corrected_by_the_plan():
+    client = FakeApiGateway(import_drops=("connectionId",))
+    result, _module = run(client, routes=two_routes())
+    assert sorted(client.writes()) == sorted(
+        ["create_rest_api", "put_rest_api", "create_deployment", "tag_resource"] + ["update_integration"] * 4
+    )
+    api_id = result["rest_api"]["id"]
+    assert integration_of(client, api_id, "/payments")["connectionId"] == "link1"
+    assert integration_of(client, api_id, "/cards/limits/{proxy+}")["connectionId"] == "link1"
+    assert run(client, routes=two_routes())[0]["changed"] is False and client.writes() == []
+
+
+def test_methods_an_import_cannot_hold_are_put_one_by_one():
+    client = FakeApiGateway()
+    result, _module = run(client, routes=payments_over_v2())
+    writes = client.writes()
+    # cards/limits (VPC link V1) is imported; payments over a VPC link V2 is put after it
+    assert writes.count("put_rest_api") == 1
+    assert sorted(w for w in writes if w in ("create_resource", "put_method", "put_integration")) == sorted(
+        ["create_resource", "create_resource", "put_method", "put_method", "put_integration", "put_integration"]
+    )
+    api_id = result["rest_api"]["id"]
+    assert integration_of(client, api_id, "/payments")["integrationTarget"] == ALB_ARN
+    assert "integrationTarget" not in integration_of(client, api_id, "/cards/limits")
+    assert run(client, routes=payments_over_v2())[0]["changed"] is False and client.writes() == []
+
+
+def test_no_import_when_no_method_is_importable():
+    client = FakeApiGateway()
+    routes = [dict(route, api_key_required=True) for route in two_routes()]
+    run(client, routes=routes)
+    assert "put_rest_api" not in client.writes() and client.writes().count("put_method") == 4
 
 
 def test_change_patches_integrations_and_deploys_once():
