@@ -420,6 +420,27 @@ def test_g7b_put_rest_api_makes_methods_and_private_integrations(aws):
     assert error_code(excinfo) == "BadRequestException"
 
 
+def test_g7b_an_import_is_checked_whole_before_anything_is_made(aws):
+    ec2, ag = aws.client("ec2"), aws.client("apigateway")
+    vpc_id, _nlb = make_nlb(aws)
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]]
+    group = ec2.create_security_group(GroupName="link", Description="link", VpcId=vpc_id)["GroupId"]
+    v2_link = aws.client("apigatewayv2").create_vpc_link(Name="gw-v2", SubnetIds=subnets, SecurityGroupIds=[group])[
+        "VpcLinkId"
+    ]
+    api = ag.create_rest_api(name="open-banking", endpointConfiguration={"types": ["REGIONAL"]})
+    # /payments is fine, its greedy child names a VPC link V2 without the load balancer it reaches
+    document = openapi_routes("link1")
+    document["paths"]["/payments/{proxy+}"]["x-amazon-apigateway-any-method"]["x-amazon-apigateway-integration"][
+        "connectionId"
+    ] = v2_link
+    with pytest.raises(ClientError) as excinfo:
+        ag.put_rest_api(restApiId=api["id"], mode="merge", body=json.dumps(document).encode())
+    assert error_code(excinfo) == "BadRequestException"
+    assert "IntegrationTarget is required for VpcLinkV2" in str(excinfo.value)
+    assert sorted(resource_tree(ag, api["id"])) == ["/"]
+
+
 def test_g7b_import_rest_api_without_a_description(aws):
     ag = aws.client("apigateway")
     api = ag.import_rest_api(body=json.dumps(openapi_routes("link1")).encode())

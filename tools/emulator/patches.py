@@ -409,6 +409,10 @@ def patch_G7b():
     type of the documents (``http_proxy``; AWS answers ``HTTP_PROXY``), creates every path again in
     merge mode (two ``/payments``) and answers HTTP 500 to an ImportRestApi without a description.
 
+    A document is checked whole before anything is made: a private integration without
+    ``connectionId``, or with the id of a VPC link V2 (G20) and no ``integrationTarget``, is
+    ``BadRequestException`` as PutIntegration answers it.
+
     Not emulated: security requirements and authorizers (a document with ``security`` is refused
     with BadRequestException, rather than imported open to anyone), models and request validators.
     """
@@ -418,12 +422,30 @@ def patch_G7b():
     orig_put = APIGatewayBackend.put_rest_api
     orig_import = APIGatewayBackend.import_rest_api
 
-    def put_method(backend, function_id, resource, method, path, operation, shared, document):
-        if operation.get("security", document.get("security")):
-            raise BadRequestException(
-                f"{method} {path}: the emulator does not import security requirements "
-                "(tools/emulator/README.md, G7b); put the method with PutMethod"
-            )
+    def operations(document):
+        for path, item in sorted((document.get("paths") or {}).items()):
+            for key, operation in item.items():
+                if key == _OPENAPI_ANY_METHOD or key in _OPENAPI_OPERATIONS:
+                    yield path, item, ("ANY" if key == _OPENAPI_ANY_METHOD else key.upper()), operation
+
+    def check(backend, document):
+        """Refuse the document before anything is made, as AWS validates a whole import first."""
+        v2_links = _v2_link_ids(backend.account_id, backend.region_name) if "G20" in ENABLED else set()
+        for path, _item, method, operation in operations(document):
+            if operation.get("security", document.get("security")):
+                raise BadRequestException(
+                    f"{method} {path}: the emulator does not import security requirements "
+                    "(tools/emulator/README.md, G7b); put the method with PutMethod"
+                )
+            integration = operation.get("x-amazon-apigateway-integration") or {}
+            if str(integration.get("connectionType", "")).upper() != "VPC_LINK":
+                continue
+            if not integration.get("connectionId"):
+                raise BadRequestException("Connection id must be provided when connectionType is VPC_LINK")
+            if integration["connectionId"] in v2_links and not integration.get("integrationTarget"):
+                raise BadRequestException("IntegrationTarget is required for VpcLinkV2")
+
+    def put_method(backend, function_id, resource, method, operation, shared):
         parameters = {}
         for parameter in list(shared) + list(operation.get("parameters") or []):
             where = _OPENAPI_PARAMETER_IN.get(parameter.get("in"))
@@ -436,8 +458,6 @@ def patch_G7b():
             )
 
     def put_integration(backend, function_id, resource, method, integration):
-        if str(integration.get("connectionType", "")).upper() == "VPC_LINK" and not integration.get("connectionId"):
-            raise BadRequestException("Connection id must be provided when connectionType is VPC_LINK")
         args = backend._build_integration_args(integration)  # pylint: disable=protected-access
         for key in ("integration_type", "passthrough_behavior"):
             if args.get(key):
@@ -458,21 +478,21 @@ def patch_G7b():
             )
 
     def put_rest_api(self, function_id, api_doc, fail_on_warnings, mode="merge"):
+        self.get_rest_api(function_id)  # NotFoundException first
+        check(self, api_doc)
         # moto checks the mode and the version, validates, and empties the API in overwrite mode
         orig_put(self, function_id, dict(api_doc, paths={}), fail_on_warnings, mode=mode)
-        for path, item in sorted((api_doc.get("paths") or {}).items()):
+        for path, item, method, operation in operations(api_doc):
             resource = _openapi_resource(self, function_id, path)
-            shared = item.get("parameters") or []
-            for key, operation in item.items():
-                if key != _OPENAPI_ANY_METHOD and key not in _OPENAPI_OPERATIONS:
-                    continue  # parameters, summary, servers, other extensions
-                method = "ANY" if key == _OPENAPI_ANY_METHOD else key.upper()
-                put_method(self, function_id, resource, method, path, operation, shared, api_doc)
-                if operation.get("x-amazon-apigateway-integration"):
-                    put_integration(self, function_id, resource, method, operation["x-amazon-apigateway-integration"])
+            put_method(self, function_id, resource, method, operation, item.get("parameters") or [])
+            if operation.get("x-amazon-apigateway-integration"):
+                put_integration(self, function_id, resource, method, operation["x-amazon-apigateway-integration"])
+        for path in api_doc.get("paths") or {}:
+            _openapi_resource(self, function_id, path)  # a path without operations is made too
         return self.get_rest_api(function_id)
 
     def import_rest_api(self, api_doc, fail_on_warnings):
+        check(self, api_doc)
         info = api_doc.get("info") or {}
         return orig_import(self, dict(api_doc, info=dict(info, description=info.get("description"))), fail_on_warnings)
 
