@@ -24,12 +24,14 @@ description:
     integrations are patched with C(UpdateIntegration), or deleted and put again when the change
     cannot be patched). Unlike M(community.aws.api_gateway), an existing API is updated in place and a
     run that changes nothing reports RV(ignore:changed=false).
-  - An API this run creates gets its routes in one OpenAPI import (C(PutRestApi) in V(merge) mode)
-    instead of three calls per resource, then is read back with C(GetResources) and compared with the
-    routes like any other. The import holds the methods AWS documents for it, those open to anyone
-    (authorization V(NONE), no API key) and integrated over the internet or a VPC link V1. The other
-    methods (authorizers, API keys, VPC links V2 with O(routes[].integration_target)), and anything the
-    import did not make as planned, are then put resource by resource.
+  - The resources a run creates (on a new API, all of them) come with their methods and integrations in
+    one OpenAPI import (C(PutRestApi) in V(merge) mode, which leaves the rest of the API as it is)
+    instead of three calls per resource; the API is then read back with C(GetResources) and compared
+    with the routes again. The import holds the methods AWS documents for it, those open to anyone
+    (authorization V(NONE), no API key) and integrated over the internet or a VPC link V1. Changes to
+    existing resources, deletions, the other methods (authorizers, API keys, VPC links V2 with
+    O(routes[].integration_target)) and anything the import did not make as planned are made
+    resource by resource.
   - With O(stage_name), at most one deployment is created per run, and only when something changed
     in this run, when the stage is missing, or when the stage's current deployment was not made from
     the current configuration. The deployment description carries a fingerprint of the configuration
@@ -637,15 +639,21 @@ def run_actions(client, rest_api_id, current, actions, authorizer_ids=None):
     return created
 
 
-def import_routes(client, api, desired, authorizer_names=None):
-    """Put the routes of a new API in one OpenAPI import instead of three calls per resource.
+def import_routes(client, api, desired, actions, authorizer_names=None):
+    """Put the resources the plan creates, with their methods, in one OpenAPI import instead of three
+    calls per resource.
 
-    Imports the methods :func:`rest_apis.openapi_document` can express (``PutRestApi`` in merge
-    mode) and reads the tree back (``GetResources``). Returns that tree, which the caller plans
-    against like any other (the rest of the routes, and whatever the import did not make as
-    planned, are then put resource by resource), or None when no method is importable.
+    Imports (``PutRestApi`` in merge mode, which leaves what the API has) the methods
+    :func:`rest_apis.openapi_document` can express on the resources ``actions`` create: on a new API,
+    every route. Then reads the tree back (``GetResources``) and returns it; the caller plans against
+    it like any other, so the rest of the plan (updates, deletions, the methods an import cannot hold)
+    and whatever the import did not make as planned are put resource by resource. Returns None, having
+    called nothing, when no importable method sits on a new resource.
     """
-    document, count = rest_apis.openapi_document(desired, api["name"], api.get("description"))
+    new = {action["path"] for action in actions if action["action"] == "create_resource"}
+    document, count = rest_apis.openapi_document(
+        {path: desired[path] for path in new}, api["name"], api.get("description")
+    )
     if not count:
         return None
     rest_apis.put_rest_api(client, api["id"], document)
@@ -917,15 +925,15 @@ def ensure_present(module, client, routes, specs):
         actions = rest_apis.plan_changes(current, desired, params["purge_routes"], authorizer_ids)
         changes.extend(rest_apis.describe_action(action) for action in actions)
         created_ids = {}
-        rest = actions
-        if created and actions and not module.check_mode:
-            imported = import_routes(client, api, desired, names)
+        start, rest = current, actions
+        if not module.check_mode:
+            imported = import_routes(client, api, desired, actions, names)
             if imported is not None:
-                current = imported
-                rest = rest_apis.plan_changes(current, desired, params["purge_routes"], authorizer_ids)
+                start = imported
+                rest = rest_apis.plan_changes(start, desired, params["purge_routes"], authorizer_ids)
         if rest and not module.check_mode:
-            created_ids = run_actions(client, api_id, current, rest, authorizer_ids)
-        final = rest_apis.apply_plan(current, rest, created_ids)
+            created_ids = run_actions(client, api_id, start, rest, authorizer_ids)
+        final = rest_apis.apply_plan(start, rest, created_ids)
         if actions:
             changed.insert(0, "routes")
     delete_authorizers(module, client, api_id, deletes, changes)

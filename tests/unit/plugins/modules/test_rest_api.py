@@ -430,6 +430,35 @@ def test_a_new_api_gets_its_routes_in_one_import_then_is_read_back():
     assert run(client, routes=two_routes())[0]["changed"] is False and client.writes() == []
 
 
+def test_resources_added_to_an_api_come_in_one_import_and_the_rest_by_the_plan():
+    client = FakeApiGateway()
+    first, _module = run(client, routes=two_routes())
+    api_id = first["rest_api"]["id"]
+    before = {item["path"]: item["id"] for item in client.resource_items(api_id)}
+    # payments goes, cards/debit (under the existing /cards) and loans come, cards/limits moves port
+    routes = [
+        two_routes()[1] | {"target_url": "http://nlb:9091"},
+        {"path": "cards/debit", "target_url": "http://nlb:8082", "connection_id": "link1"},
+        {"path": "loans", "target_url": "http://nlb:8083", "connection_id": "link1", "proxy": False},
+    ]
+    result, _module = run(client, routes=routes)
+    assert sorted(client.writes()) == sorted(
+        ["delete_resource", "put_rest_api", "update_integration", "update_integration"]
+        + ["create_deployment", "tag_resource"]
+    )
+    after = {item["path"]: item["id"] for item in client.resource_items(api_id)}
+    assert sorted(after) == ["/", "/cards", "/cards/debit", "/cards/debit/{proxy+}", "/cards/limits"] + [
+        "/cards/limits/{proxy+}",
+        "/loans",
+    ]
+    # what was there keeps its id (no second /cards); the diff's before is the API before the run
+    assert all(after[path] == before[path] for path in ("/", "/cards", "/cards/limits"))
+    assert result["diff"]["before"]["routes"] == first["diff"]["after"]["routes"]
+    assert "create resource /loans" in result["changes"] and "delete resource /payments" in result["changes"]
+    assert integration_of(client, api_id, "/cards/debit")["connectionId"] == "link1"
+    assert run(client, routes=routes)[0]["changed"] is False and client.writes() == []
+
+
 def test_an_import_that_loses_a_field_is_corrected_by_the_plan():
     client = FakeApiGateway(import_drops=("connectionId",))
     result, _module = run(client, routes=two_routes())
