@@ -572,19 +572,24 @@ def _openapi_parameters(request_parameters):
     return parameters
 
 
-def _openapi_integration(integration):
-    document = {
-        "type": integration["type"].lower(),
-        "httpMethod": integration["http_method"],
+def integration_fields(integration):
+    """The fields of an integration that PutIntegration and ``x-amazon-apigateway-integration`` name alike."""
+    fields = {
         "uri": integration["uri"],
         "connectionType": integration["connection_type"],
         "timeoutInMillis": integration["timeout_in_millis"],
     }
     if integration["connection_id"]:
-        document["connectionId"] = integration["connection_id"]
+        fields["connectionId"] = integration["connection_id"]
     if integration["request_parameters"]:
-        document["requestParameters"] = dict(integration["request_parameters"])
-    return document
+        fields["requestParameters"] = dict(integration["request_parameters"])
+    return fields
+
+
+def _openapi_integration(integration):
+    return dict(
+        integration_fields(integration), type=integration["type"].lower(), httpMethod=integration["http_method"]
+    )
 
 
 def openapi_document(desired, title, description=None):
@@ -931,22 +936,16 @@ def delete_method(client, rest_api_id, resource_id, http_method):
 @RestApiErrorHandler.common_error_handler("put integration")
 @aws_retry
 def put_integration(client, rest_api_id, resource_id, http_method, integration):
-    params = {
-        "restApiId": rest_api_id,
-        "resourceId": resource_id,
-        "httpMethod": http_method,
-        "type": integration["type"],
-        "integrationHttpMethod": integration["http_method"],
-        "uri": integration["uri"],
-        "connectionType": integration["connection_type"],
-        "timeoutInMillis": integration["timeout_in_millis"],
-    }
-    if integration["connection_id"]:
-        params["connectionId"] = integration["connection_id"]
+    params = dict(
+        integration_fields(integration),
+        restApiId=rest_api_id,
+        resourceId=resource_id,
+        httpMethod=http_method,
+        type=integration["type"],
+        integrationHttpMethod=integration["http_method"],
+    )
     if integration.get("integration_target"):
         params["integrationTarget"] = integration["integration_target"]
-    if integration["request_parameters"]:
-        params["requestParameters"] = integration["request_parameters"]
     return client.put_integration(**params)
 
 
