@@ -711,6 +711,16 @@ def test_embed_without_integrations_reads_only_managed_methods():
     assert client.calls.count("get_method") == 4
 
 
+def test_an_import_read_back_without_integrations_reads_the_imported_methods():
+    client = FakeApiGateway(embed_integrations=False)
+    result, _module = run(client, routes=two_routes())
+    # the 4 imported methods are read one by one, found as planned: nothing is put again
+    assert client.calls.count("get_method") == 4
+    assert sorted(client.writes()) == ["create_deployment", "create_rest_api", "put_rest_api", "tag_resource"]
+    assert result["routes"][0]["resource_id"] and result["routes"][1]["proxy_resource_id"]
+    assert run(client, routes=two_routes())[0]["changed"] is False and client.writes() == []
+
+
 def test_tags_update_and_purge_keep_managed_mark():
     client = FakeApiGateway()
     run(client, routes=two_routes(), tags={"a": "1", "b": "2"})
