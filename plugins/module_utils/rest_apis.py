@@ -538,7 +538,7 @@ def plan_changes(current, desired, purge, authorizer_ids=None):
 
 
 # ---------------------------------------------------------------------------------------------
-# The routes of a new API in one OpenAPI import (PutRestApi)
+# The resources a run creates, in one OpenAPI import (PutRestApi)
 # ---------------------------------------------------------------------------------------------
 
 OPENAPI_VERSION = "3.0.1"

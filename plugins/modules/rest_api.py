@@ -543,7 +543,10 @@ invoke_url:
   type: str
   sample: https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/v1
 changes:
-  description: What the run changed (or, in check mode, would change), one line per API call.
+  description:
+    - What the run changed (or, in check mode, would change), one line per resource, method, integration,
+      authorizer, tag change or deployment.
+    - The lines of the resources a run creates are the same whether they came in one import or call by call.
   returned: always
   type: list
   elements: str
