@@ -599,10 +599,10 @@ def openapi_document(desired, title, description=None):
     Only the methods :func:`importable_method` accepts are in it, each with its path parameters and
     its ``x-amazon-apigateway-integration``; ``ANY`` is ``x-amazon-apigateway-any-method``. The rest
     (and anything an import did not make as planned) is put afterwards resource by resource, by the
-    same plan that updates an API. Returns ``(document, count of methods in it)``.
+    same plan that updates an API. A path is in it only with at least one method: a document without
+    paths has nothing to import.
     """
     paths = {}
-    count = 0
     for path in sorted(desired):
         operations = {}
         for method, spec in sorted(desired[path]["methods"].items()):
@@ -612,13 +612,12 @@ def openapi_document(desired, title, description=None):
             if spec["request_parameters"]:
                 operation["parameters"] = _openapi_parameters(spec["request_parameters"])
             operations[OPENAPI_ANY_METHOD if method == "ANY" else method.lower()] = operation
-            count += 1
         if operations:
             paths[path] = operations
     info = {"title": title, "version": "1"}
     if description:
         info["description"] = description
-    return {"openapi": OPENAPI_VERSION, "info": info, "paths": paths}, count
+    return {"openapi": OPENAPI_VERSION, "info": info, "paths": paths}
 
 
 def describe_action(action):

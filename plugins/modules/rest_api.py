@@ -654,10 +654,8 @@ def import_routes(client, api, desired, actions, authorizer_names=None):
     called nothing, when no importable method sits on a new resource.
     """
     new = {action["path"] for action in actions if action["action"] == "create_resource"}
-    document, count = rest_apis.openapi_document(
-        {path: desired[path] for path in new}, api["name"], api.get("description")
-    )
-    if not count:
+    document = rest_apis.openapi_document({path: desired[path] for path in new}, api["name"], api.get("description"))
+    if not document["paths"]:
         return None
     rest_apis.put_rest_api(client, api["id"], document)
     current = rest_apis.current_tree(rest_apis.get_resources(client, api["id"]), authorizer_names)
