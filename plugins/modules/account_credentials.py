@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: account_credentials
-version_added: 0.5.0
+version_added: 0.3.0
 short_description: Get an account's credentials and check that they act in it
 description:
   - Gets the credentials of one AWS account by O(method), checks that they act in it, and returns them

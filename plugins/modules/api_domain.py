@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: api_domain
-version_added: 0.4.0
+version_added: 0.3.0
 short_description: Manage a REGIONAL custom domain name of API Gateway REST APIs and its base path mappings
 description:
   - Creates, updates or deletes an Amazon API Gateway custom domain name (REST, v1) with a REGIONAL

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: api_partners
-version_added: 0.4.0
+version_added: 0.3.0
 short_description: Reconcile the API keys and usage plans of the partners of one REST API stage
 description:
   - Gives each partner (for example a fintech customer of a bank) of an Amazon API Gateway REST API (v1)

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: api_stage
-version_added: 0.4.0
+version_added: 0.3.0
 short_description: Govern a REST API stage - throttling, logging, metrics, tracing, access logs, web ACL
 description:
   - Sets the policy of an existing stage of an Amazon API Gateway REST API (v1), typically the stage that

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: assume_role
-version_added: 0.5.0
+version_added: 0.3.0
 short_description: Assume an account's IAM role and say who the temporary credentials act as
 description:
   - One STS C(AssumeRole) call with the caller's credentials (environment, or O(profile)). Returns the

@@ -88,7 +88,7 @@ options:
         elsewhere (C(all)).
     type: list
     elements: str
-    version_added: 0.5.0
+    version_added: 0.3.0
   subnet_ids:
     description:
       - Subnets of the load balancers, one per Availability Zone, all in O(vpc_id).
@@ -417,7 +417,7 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.5.0
+    version_added: 0.3.0
   wait:
     description:
       - Wait until every listed load balancer is V(active), polling C(DescribeLoadBalancers) for all of them
@@ -887,12 +887,12 @@ target_groups:
           instead of a read of its own while it is fresh and every target in it is healthy.
       type: list
       elements: dict
-      version_added: 0.5.0
+      version_added: 0.3.0
     target_health_read_at:
       description: When RV(target_groups[].target_health) was read, in seconds since the epoch (null with it).
       type: float
       sample: 1764929000.25
-      version_added: 0.5.0
+      version_added: 0.3.0
     tags:
       description: Tags of the target group.
       type: dict
@@ -995,7 +995,7 @@ deleted:
       (its O(multiaccount.apigateway.vpc_teardown#module:check_mode_gone)).
   returned: always
   type: dict
-  version_added: 0.5.0
+  version_added: 0.3.0
   contains:
     load_balancers:
       description: C(name) and C(arn) of each load balancer.

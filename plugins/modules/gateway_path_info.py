@@ -129,13 +129,13 @@ options:
       - M(multiaccount.apigateway.path_verify) needs it to judge its O(multiaccount.apigateway.path_verify#module:governance).
     type: bool
     default: false
-    version_added: 0.4.0
+    version_added: 0.3.0
   domain_name:
     description:
       - A custom domain name to read with its base path mappings (C(GetDomainName), and paginated
         C(GetBasePathMappings) when it exists), for the C(domain) hop of M(multiaccount.apigateway.path_verify).
     type: str
-    version_added: 0.4.0
+    version_added: 0.3.0
   target_health:
     description:
       - Target health this run read already - the RV(multiaccount.apigateway.gateway_load_balancers#module:target_groups)
@@ -150,13 +150,13 @@ options:
     type: list
     elements: dict
     default: []
-    version_added: 0.5.0
+    version_added: 0.3.0
   target_health_max_age:
     description:
       - How old (seconds) a reading of O(target_health) may be. V(0) reads every target group.
     type: int
     default: 60
-    version_added: 0.5.0
+    version_added: 0.3.0
   transit_gateway:
     description:
       - Also read the gateway's transit gateway (the V(transit_gateway) connectivity, hub and spoke), for the
@@ -172,7 +172,7 @@ options:
       - The routes of the gateway VPC's route tables (read anyway) show the transit gateway as their C(target)
         with C(target_type) V(transit_gateway).
     type: dict
-    version_added: 0.5.0
+    version_added: 0.3.0
     suboptions:
       name:
         description: The C(Name) tag of the transit gateway (the planner's V(<gateway>-tgw)).
@@ -565,7 +565,7 @@ gateway:
         - Both lists are empty when the API does not exist.
       type: dict
       returned: when O(governance)
-      version_added: 0.4.0
+      version_added: 0.3.0
       sample:
         authorizers:
           - id: au1
@@ -592,7 +592,7 @@ gateway:
       description: The O(domain_name) asked for.
       type: str
       returned: when O(domain_name)
-      version_added: 0.4.0
+      version_added: 0.3.0
       sample: api.bank.example
     domain:
       description:
@@ -602,7 +602,7 @@ gateway:
           that AWS calls V((none)), C(rest_api_id), C(stage)).
       type: dict
       returned: when O(domain_name)
-      version_added: 0.4.0
+      version_added: 0.3.0
       sample:
         domain_name: api.bank.example
         status: AVAILABLE
@@ -629,7 +629,7 @@ gateway:
           C(subnet_ids), C(tags)...).
       type: dict
       returned: when O(transit_gateway)
-      version_added: 0.5.0
+      version_added: 0.3.0
       sample:
         name: open-banking-tgw
         route_table_names: {hub: open-banking-tgw-gateway, spokes: open-banking-tgw-providers}

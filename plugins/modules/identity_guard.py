@@ -45,7 +45,7 @@ options:
     type: list
     elements: dict
     default: []
-    version_added: 0.5.0
+    version_added: 0.3.0
     suboptions:
       ok:
         description: Whether it holds, the result of the check (for example C("{{ my_plan is mapping }}")).

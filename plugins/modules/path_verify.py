@@ -169,7 +169,7 @@ options:
         type: str
         choices: [peering, transit_gateway]
         default: peering
-        version_added: 0.5.0
+        version_added: 0.3.0
   probes:
     description:
       - Results of a live probe to include in the report and in the verdict. Each item has C(service),
@@ -223,7 +223,7 @@ options:
         O(multiaccount.apigateway.gateway_path_info#module:governance=true) (and
         O(multiaccount.apigateway.gateway_path_info#module:domain_name) for O(governance.domain)).
     type: dict
-    version_added: 0.4.0
+    version_added: 0.3.0
     suboptions:
       authorizers:
         description: The authorizers declared on the API, by their name in API Gateway.
@@ -592,7 +592,7 @@ services:
         - Never an API key value.
       type: dict
       returned: when O(governance)
-      version_added: 0.4.0
+      version_added: 0.3.0
       sample:
         authorization: CUSTOM
         authorizer: partner-jwt

@@ -77,7 +77,7 @@ options:
         anyway) show a transit gateway as their C(target) with C(target_type) V(transit_gateway).
     type: bool
     default: false
-    version_added: 0.5.0
+    version_added: 0.3.0
 notes:
   - Every call is retried with jittered backoff.
   - Run it with the credentials of the provider account, in the provider VPC's region.
@@ -200,7 +200,7 @@ provider:
           C(invitations_error) - V(null), or why the invitations could not be read (C(invitations) is then V(null)).
       type: dict
       returned: when O(transit_gateway)
-      version_added: 0.5.0
+      version_added: 0.3.0
       sample:
         attachments:
           - {id: tgw-attach-0p1, transit_gateway_id: tgw-0a1, vpc_id: vpc-0b2, vpc_owner_id: "222222222222",

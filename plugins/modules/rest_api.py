@@ -155,27 +155,27 @@ options:
         type: str
         choices: [NONE, AWS_IAM, COGNITO_USER_POOLS, CUSTOM]
         default: NONE
-        version_added: 0.4.0
+        version_added: 0.3.0
       authorizer:
         description:
           - Name of the authorizer, required with O(routes[].authorization_type=CUSTOM) (a C(TOKEN) or
             C(REQUEST) authorizer) or V(COGNITO_USER_POOLS) (a C(COGNITO_USER_POOLS) authorizer), and
             refused otherwise. Declared in O(authorizers), or already on the API when O(authorizers) is omitted.
         type: str
-        version_added: 0.4.0
+        version_added: 0.3.0
       authorization_scopes:
         description:
           - OAuth scopes one of which the Cognito access token must carry; only with
             O(routes[].authorization_type=COGNITO_USER_POOLS).
         type: list
         elements: str
-        version_added: 0.4.0
+        version_added: 0.3.0
       api_key_required:
         description:
           - The route's methods need an API key (header C(x-api-key)) of a usage plan bound to the stage.
         type: bool
         default: false
-        version_added: 0.4.0
+        version_added: 0.3.0
   authorizers:
     description:
       - The API's authorizers, reconciled by name. Omitted, the API's authorizers are left alone.
@@ -184,7 +184,7 @@ options:
       - A change of an authorizer counts as a change of the API's configuration, so the stage is deployed again.
     type: list
     elements: dict
-    version_added: 0.4.0
+    version_added: 0.3.0
     suboptions:
       name:
         description: Name of the authorizer, unique in the list.
@@ -226,7 +226,7 @@ options:
     description: Delete the API's authorizers that O(authorizers) does not declare (only when O(authorizers) is given).
     type: bool
     default: true
-    version_added: 0.4.0
+    version_added: 0.3.0
   policy:
     description:
       - The API's resource policy, an IAM policy document (a dict or its JSON text). C({}) removes it;
@@ -236,7 +236,7 @@ options:
       - A change of the policy counts as a change of the API's configuration, so the stage is deployed again
         (API Gateway applies a resource policy with the next deployment).
     type: raw
-    version_added: 0.4.0
+    version_added: 0.3.0
   purge_routes:
     description:
       - Delete the methods and resources of the API that no route needs, including methods on
@@ -483,23 +483,23 @@ routes:
       description: Who may call the route's methods.
       type: str
       sample: CUSTOM
-      version_added: 0.4.0
+      version_added: 0.3.0
     authorizer:
       description: Name of the route's authorizer, null without one.
       type: str
       sample: partner-jwt
-      version_added: 0.4.0
+      version_added: 0.3.0
     authorization_scopes:
       description: OAuth scopes of a Cognito route.
       type: list
       elements: str
       sample: [bank/read]
-      version_added: 0.4.0
+      version_added: 0.3.0
     api_key_required:
       description: Whether the route's methods need an API key.
       type: bool
       sample: true
-      version_added: 0.4.0
+      version_added: 0.3.0
     invoke_url:
       description: URL of the route on the stage, null without O(stage_name) or API id.
       type: str
@@ -509,7 +509,7 @@ authorizers:
   returned: when O(state=present)
   type: list
   elements: dict
-  version_added: 0.4.0
+  version_added: 0.3.0
   contains:
     name:
       description: Name of the authorizer.

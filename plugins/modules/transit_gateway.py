@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: transit_gateway
-version_added: 0.5.0
+version_added: 0.3.0
 short_description: The hub of a hub-and-spoke Transit Gateway, reconciled in one call in the gateway account
 description:
   - The gateway account's side of Transit Gateway connectivity between the gateway VPC (the hub) and the
@@ -215,7 +215,7 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.5.0
+    version_added: 0.3.0
 notes:
   - Permissions needed - C(ec2:DescribeTransitGateways), C(ec2:CreateTransitGateway),
     C(ec2:ModifyTransitGateway), C(ec2:DeleteTransitGateway), C(ec2:DescribeTransitGatewayRouteTables),
@@ -451,7 +451,7 @@ check_mode_assumed_gone:
   returned: always
   type: list
   elements: dict
-  version_added: 0.5.0
+  version_added: 0.3.0
   contains:
     id:
       description: The attachment id.

@@ -7,7 +7,7 @@
 DOCUMENTATION = r"""
 ---
 module: transit_gateway_attachment
-version_added: 0.5.0
+version_added: 0.3.0
 short_description: Accept the gateway's transit gateway share and attach a provider VPC to it, in one call
 description:
   - The spoke side of the transit gateway connectivity, in the provider account. The gateway account
@@ -136,7 +136,7 @@ options:
           - Give either this or O(routes.route_table_ids).
         type: list
         elements: str
-        version_added: 0.5.0
+        version_added: 0.3.0
       main_table:
         description:
           - With O(routes.subnet_ids), also the VPC's main table, whether a listed subnet uses it or
@@ -144,7 +144,7 @@ options:
             of its own is routed by it), so that check mode predicts their routes too.
         type: bool
         default: false
-        version_added: 0.5.0
+        version_added: 0.3.0
       destinations:
         description:
           - IPv4 CIDR blocks of the gateway side (the gateway's subnets), such as V(10.100.1.0/24),

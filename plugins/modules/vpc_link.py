@@ -127,7 +127,7 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.5.0
+    version_added: 0.3.0
 notes:
   - Check mode is supported and makes no change; the returned link then shows what would be
     created (with a null id) or updated. The diff (returned in both modes) is the link before and after.
@@ -349,7 +349,7 @@ check_mode_assumed_gone:
   returned: always
   type: list
   elements: dict
-  version_added: 0.5.0
+  version_added: 0.3.0
   contains:
     api_type:
       description: V(REST) or V(HTTP).

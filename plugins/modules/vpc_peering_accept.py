@@ -100,7 +100,7 @@ options:
           - Give either this or O(return_routes.route_table_ids).
         type: list
         elements: str
-        version_added: 0.5.0
+        version_added: 0.3.0
       main_table:
         description:
           - With O(return_routes.subnet_ids), also the VPC's main table, whether a listed subnet uses it or
@@ -108,7 +108,7 @@ options:
             of its own is routed by it), so that check mode predicts their routes too.
         type: bool
         default: false
-        version_added: 0.5.0
+        version_added: 0.3.0
       destinations:
         description:
           - IPv4 CIDR blocks of the requester side (the gateway's subnets), such as V(10.100.1.0/24),
@@ -130,7 +130,7 @@ options:
         type: list
         elements: str
         default: []
-        version_added: 0.5.0
+        version_added: 0.3.0
 notes:
   - Permissions needed - C(ec2:DescribeVpcPeeringConnections), C(ec2:AcceptVpcPeeringConnection)
     and C(ec2:CreateTags) (on C(vpc-peering-connection) resources).

@@ -93,7 +93,7 @@ options:
             gateway), whose old request must keep working until the new path is ready.
         type: bool
         default: true
-        version_added: 0.5.0
+        version_added: 0.3.0
   routes:
     description:
       - The routes to the peers through their requests, reconciled in the same run, after the
@@ -126,7 +126,7 @@ options:
         type: list
         elements: str
         default: []
-        version_added: 0.5.0
+        version_added: 0.3.0
   wait:
     description:
       - After creating requests, wait until none of them is still C(initiating-request), so that
@@ -257,7 +257,7 @@ yielded:
   type: list
   elements: str
   sample: [10.0.0.0/16]
-  version_added: 0.5.0
+  version_added: 0.3.0
 route_tables:
   description:
     - With O(routes), per listed table that exists, the route changes made (or that would be made in

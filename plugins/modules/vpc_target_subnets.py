@@ -160,7 +160,7 @@ options:
       - Must stay V(true) with O(route_table) (the module finds its own table in that read).
     type: bool
     default: true
-    version_added: 0.5.0
+    version_added: 0.3.0
   wait:
     description:
       - Wait until the created subnets are V(available) (botocore's C(subnet_available) waiter).

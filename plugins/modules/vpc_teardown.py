@@ -71,7 +71,7 @@ options:
     type: list
     elements: str
     default: []
-    version_added: 0.5.0
+    version_added: 0.3.0
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - amazon.aws.common.modules
@@ -211,7 +211,7 @@ check_mode_assumed_gone:
   returned: always
   type: list
   elements: dict
-  version_added: 0.5.0
+  version_added: 0.3.0
   contains:
     kind:
       description: C(load_balancer), C(target_group), C(interface) or C(route).
