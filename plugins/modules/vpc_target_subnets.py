@@ -181,7 +181,8 @@ notes:
     DescribeRouteTables (not with O(read_route_tables=false)), one each (O(state=absent): one DescribeSubnets). DescribeAvailabilityZones
     is called once, only when a subnet must be derived. Then one CreateSubnet or DeleteSubnet per
     change, and with O(route_table) one CreateRouteTable when the table is missing and one
-    AssociateRouteTable per subnet to associate."
+    AssociateRouteTable per subnet to associate. A VPC the run creates has no subnet and no route
+    table but its main one - its subnets are not read, nor with O(route_table) its route tables."
   - The module talks to the account that owns the VPC. In a multi-account setup, run it once per
     provider account and VPC with that account's credentials.
   - Only IPv4 is supported.
@@ -736,11 +737,13 @@ def ensure_present(module, client, checked):
         vpc_after = vpc_line(None, [checked["vpc"]["cidr"]], tags.get("Name"), tags, tag_keys)
     vpc_id = vpc["id"] if vpc else None
     vpc_cidrs = vpc["cidrs"] if vpc else [checked["vpc"]["cidr"]]
-    if vpc_id:
+    existing, raw_tables = [], []
+    if vpc_id and not vpc["created"]:
         existing = [normalise_subnet(raw) for raw in describe_subnets(client, {"vpc-id": [vpc_id]})]
-        raw_tables = describe_route_tables(client, {"vpc-id": [vpc_id]}) if params["read_route_tables"] else []
-    else:
-        existing, raw_tables = [], []
+    # A VPC this run created has no subnet, and no route table but its main one, which names the table of
+    # a subnet only without route_table (with it, every subnet goes to the module's own table).
+    if vpc_id and params["read_route_tables"] and not (vpc["created"] and checked["route_table"] is not None):
+        raw_tables = describe_route_tables(client, {"vpc-id": [vpc_id]})
     tables = subnet_route_tables(raw_tables)
 
     zones = None

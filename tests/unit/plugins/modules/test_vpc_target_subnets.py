@@ -42,6 +42,11 @@ def ec2():
     return boto3.client("ec2", region_name=REGION)
 
 
+def main_table_of(ec2, vpc_id):
+    tables = ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"]
+    return next(t["RouteTableId"] for t in tables if any(a.get("Main") for a in t.get("Associations", [])))
+
+
 def subnets_of(ec2, vpc_id):
     found = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
     return {
@@ -243,9 +248,13 @@ def test_creates_the_vpc_when_missing_then_finds_it_again(ec2, capsys, calls):
         f"multiaccount:gateway={GATEWAY}"
     )
 
+    del calls[:]
     created = run(params, capsys)
     assert created["changed"] is True and created["vpc"]["created"] is True
     vpc_id = created["vpc"]["id"]
+    # A VPC just created has no subnet: none is read. Its main table is read (no route_table here).
+    assert "DescribeSubnets" not in calls and calls.count("DescribeRouteTables") == 1
+    assert [subnet["route_table_id"] for subnet in created["subnets"]] == [main_table_of(ec2, vpc_id)] * 2
     assert created["vpc"]["cidrs"] == ["10.100.0.0/16"]
     assert created["vpc"]["tags"]["multiaccount:gateway"] == GATEWAY
     assert "vpc" not in created["diff"]["before"] and created["diff"]["after"]["vpc"].startswith(
@@ -346,6 +355,9 @@ def test_route_table_created_with_the_vpc_and_subnets_then_nothing_to_do(ec2, ca
     result = run(params, capsys)
     vpc_id, table_id = result["vpc"]["id"], result["route_table"]["id"]
     subnet_ids = sorted(subnet["id"] for subnet in result["subnets"])
+    # A VPC just created has no subnet and no table but its main one, which no subnet keeps: neither is read.
+    assert "DescribeSubnets" not in calls and "DescribeRouteTables" not in calls
+    assert result["targets"] == {} and result["route_table_ids"] == []
     assert table_id.startswith("rtb-") and result["route_table"]["created"] is True
     assert result["route_table"]["subnet_ids"] == subnet_ids
     assert calls.count("CreateRouteTable") == 1 and calls.count("AssociateRouteTable") == 2
