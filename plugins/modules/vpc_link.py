@@ -538,6 +538,9 @@ class VpcLinkManager:
             )
             link = normalise_vpc_link(raw, "v2")
         self.wait(link, "available")
+        if not self.params["wait"]:
+            # The create answers the link as AWS holds it (PENDING): reading it back would add nothing.
+            return link
         return self.read(version, link["id"]) or link
 
     def delete(self, link):

@@ -77,6 +77,7 @@ class World:
         self.links = {item["id"]: dict(item) for item in links}
         self.usage_list = list(usage)
         self.calls = []
+        self.reads = []
 
         def patch(name, replacement):
             monkeypatch.setattr(module_under_test, name, replacement)
@@ -103,6 +104,7 @@ class World:
         return record
 
     def get(self, _clients, version, link_id):
+        self.reads.append(link_id)
         found = self.links.get(link_id)
         return dict(found) if found and found["version"] == version else None
 
@@ -146,6 +148,8 @@ def test_create_v1_tags_waits_and_reports(monkeypatch):
     assert world.calls[0] == ("list", ("v1",))
     assert world.calls[1] == ("create_v1", "payments", (NLB_A,), None, ("ManagedBy", "team"))
     assert world.calls[2] == ("wait", "new1", "available", 60)
+    # After the wait the link is read once, as it became.
+    assert world.reads == ["new1"]
     assert result["diff"]["before"] == {}
     assert result["vpc_link"]["tags"] == {"team": "a", **MANAGED}
 
@@ -154,6 +158,8 @@ def test_without_wait_pending_says_what_is_left_to_wait_for(monkeypatch):
     world = World(monkeypatch)
     result, failed = run(name="payments", target_arns=[NLB_A], wait=False)
     assert not failed and result["changed"] and "wait" not in world.names()
+    # The create answered the link: it is not read back.
+    assert world.reads == [] and result["vpc_link"]["status"] == "PENDING"
     assert result["pending"] == [
         {
             "kind": "vpc_link",
