@@ -412,6 +412,8 @@ class Bench:
             "tasks_max": max(tasks),
             "tasks_mean": round(statistics.mean(tasks), 1),
             "tasks_per_host": {host: counts["tasks"] for host, counts in hosts.items()},
+            # Every task a host ran or skipped: each one a worker process forked by ansible-playbook.
+            "task_runs": sum(counts["tasks"] + counts.get("skipped", 0) for counts in hosts.values()),
             "module_runs_per_host": {host: counts.get("aws_module_runs", 0) for host, counts in hosts.items()},
             "changed": totals.get("changed", 0),
             "failed": totals.get("failed", 0) + totals.get("unreachable", 0),
@@ -465,6 +467,25 @@ def cpu_budget(name, run):
     return (
         f"{name}: {total:.1f} CPU-s (ansible-playbook {run['cpu']:.1f} + emulator {run['emulator_cpu']:.1f})"
         f" in {run['wall']:.1f} s on {cpus} CPUs ({busy:.0f}% busy)"
+    )
+
+
+def cpu_floor(name, run, base):
+    """``<name>``'s CPU work (ansible-playbook and emulator) spread over every CPU with none idle: the
+    shortest wall it allows, and its ratio to ``base``'s wall; then the task runs of both (ran or
+    skipped, one worker process each) and their CPU per task run."""
+    cpus = os.cpu_count() or 1
+    total = run["cpu"] + run["emulator_cpu"]
+    floor = total / cpus
+    ratio = floor / base["wall"] if base["wall"] else float("inf")
+    per_run = [
+        f"{1000.0 * (each['cpu'] + each['emulator_cpu']) / each['task_runs']:.0f}" if each.get("task_runs") else "?"
+        for each in (run, base)
+    ]
+    return (
+        f"{name}'s {total:.1f} CPU-s on {cpus} CPUs with none idle: at least {floor:.1f} s = {ratio:.2f}x;"
+        f" task runs {run.get('task_runs', '?')} on {len(run['tasks_per_host'])} hosts against"
+        f" {base.get('task_runs', '?')} on {len(base['tasks_per_host'])}, {per_run[0]} / {per_run[1]} ms CPU each"
     )
 
 
@@ -753,6 +774,7 @@ def summarize(results, pairs):
         )
         s.lines.append("         " + cpu_budget("D cold", d["cold"]))
         s.lines.append("         " + cpu_budget("3 services cold", base))
+        s.lines.append("         floor: " + cpu_floor("D cold", d["cold"], base))
     else:
         s.missing(criterion, "D and A (or B)")
 

@@ -133,6 +133,25 @@ def test_the_cpu_budget_says_how_busy_a_run_kept_the_machine(monkeypatch):
     )
 
 
+def test_the_cpu_floor_is_the_shortest_wall_the_cpu_work_allows(monkeypatch):
+    monkeypatch.setattr(scale.os, "cpu_count", lambda: 2)
+    d = {
+        "cpu": 38.4,
+        "emulator_cpu": 5.8,
+        "wall": 25.1,
+        "task_runs": 542,
+        "tasks_per_host": dict.fromkeys("abcdefghijklmnopqrstu", 1),
+    }
+    a = {"cpu": 7.6, "emulator_cpu": 0.5, "wall": 5.9, "task_runs": 90, "tasks_per_host": dict.fromkeys("abc", 1)}
+    assert scale.cpu_floor("D cold", d, a) == (
+        "D cold's 44.2 CPU-s on 2 CPUs with none idle: at least 22.1 s = 3.75x;"
+        " task runs 542 on 21 hosts against 90 on 3, 82 / 90 ms CPU each"
+    )
+    # Results of an older benchmark have no task runs: the rest is still said.
+    del a["task_runs"]
+    assert scale.cpu_floor("D cold", d, a).endswith("against ? on 3, 82 / ? ms CPU each")
+
+
 def test_a_run_counts_the_cpu_of_what_it_started(monkeypatch, tmp_path):
     """Bench.run measures the CPU of the ansible-playbook it starts (here a stand-in that burns some) and
     the emulator's, from the counter of the control endpoint."""
