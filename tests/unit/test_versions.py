@@ -28,7 +28,7 @@ def releases():
 
 def test_galaxy_names_the_release_under_way():
     released = releases()
-    fragments = [path for path in (ROOT / "changelogs" / "fragments").glob("*.y*ml")]
+    fragments = list((ROOT / "changelogs" / "fragments").glob("*.y*ml"))
     if released and fragments:
         assert LooseVersion(galaxy_version()) > LooseVersion(released[-1]), (
             f"galaxy.yml says {galaxy_version()}, already released (changelogs/changelog.yaml), while "
