@@ -5,52 +5,16 @@
 
 """Action plugin of multiaccount.apigateway.gateway_load_balancers: the wait (load balancers active) on the controller.
 
-A module cannot print while it runs. When the task waits, this plugin runs the module with its wait
-off (it makes the changes and returns), then polls what is still pending with a read-only module and
-prints a progress line at least every 30 seconds (see module_utils/waits.py). In check mode, with
-``async`` or without a wait, the module runs as it is. Arguments are never printed.
+The module runs once with its wait off, then the plugin polls what is still pending and prints a
+progress line (see plugin_utils/waiting_action.py).
 """
 
-import time
-
-from ansible.plugins.action import ActionBase
-from ansible_collections.multiaccount.apigateway.plugins.module_utils.waits import LoadBalancersWait, run_with_wait
-from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import InProcessModules, warm
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.waits import LoadBalancersWait
+from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.in_process import warm
+from ansible_collections.multiaccount.apigateway.plugins.plugin_utils.waiting_action import WaitingAction
 
 warm(__name__)
 
 
-class ActionModule(InProcessModules, ActionBase):
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
-    _supports_async = True
-
-    # Injectable for unit tests.
-    _clock = staticmethod(time.monotonic)
-    _sleep = staticmethod(time.sleep)
+class ActionModule(WaitingAction):
     _waiter = LoadBalancersWait
-
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-
-        waiter = self._waiter(self._task.args)
-        try:
-            waits = waiter.enabled()
-        except ValueError:
-            waits = False  # the module itself fails, naming the option and its bad value
-        if self._task.check_mode or self._task.async_val or not waits:
-            wrap_async = self._task.async_val and not self._connection.has_native_async
-            result.update(self._execute_module(task_vars=task_vars, wrap_async=wrap_async))
-            if not wrap_async:
-                self._remove_tmp_path(self._connection._shell.tmpdir)
-            return result
-
-        def execute(module_name, module_args):
-            return self._execute_module(module_name=module_name, module_args=module_args, task_vars=task_vars)
-
-        host = task_vars.get("inventory_hostname") or "localhost"
-        result.update(run_with_wait(execute, self._display.display, host, waiter, sleep=self._sleep, clock=self._clock))
-        self._remove_tmp_path(self._connection._shell.tmpdir)
-        return result

@@ -12,6 +12,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -695,6 +696,41 @@ def test_warm_module_never_fails(monkeypatch):
     assert in_process.warm_module("ansible_collections.multiaccount.apigateway.plugins.action.no_such_module") is None
 
 
+def test_warm_foreign_imports_the_read_only_module_of_another_collection(monkeypatch):
+    """demo_instances' wait polls amazon.aws.ec2_instance_info in a child: imported once, not per poll."""
+    path = in_process.FOREIGN_MODULES["amazon.aws.ec2_instance_info"]
+    monkeypatch.delitem(sys.modules, path, raising=False)
+    frozen = []
+    monkeypatch.setattr(in_process, "freeze", lambda collect=True: frozen.append(collect))
+    assert in_process.warm_foreign("amazon.aws.ec2_instance_info") == path
+    assert path in sys.modules and callable(sys.modules[path].main)
+    assert frozen == [False]
+    # Imported already: nothing more.
+    assert in_process.warm_foreign("amazon.aws.ec2_instance_info") == path
+    assert frozen == [False]
+
+
+@pytest.mark.parametrize("name", [None, 3, "amazon.aws.ec2_instance", "multiaccount.apigateway.vpc_routes"])
+def test_warm_foreign_imports_only_the_foreign_modules(name, monkeypatch):
+    monkeypatch.setattr(in_process.importlib, "import_module", mock.Mock(side_effect=AssertionError("no import")))
+    assert in_process.warm_foreign(name) is None
+
+
+def test_warm_foreign_never_fails(monkeypatch):
+    monkeypatch.delitem(sys.modules, in_process.FOREIGN_MODULES["amazon.aws.ec2_instance_info"], raising=False)
+    monkeypatch.setattr(in_process.importlib, "import_module", mock.Mock(side_effect=SyntaxError("broken module")))
+    assert in_process.warm_foreign("amazon.aws.ec2_instance_info") is None
+
+
+def test_warm_passes_foreign_on(monkeypatch):
+    warmed = []
+    monkeypatch.setattr(in_process, "_state", {"warm": True, "loader": None})
+    monkeypatch.setattr(in_process, "warm_module", lambda action: None)
+    monkeypatch.setattr(in_process, "warm_foreign", warmed.append)
+    in_process.warm("ansible_collections.multiaccount.apigateway.plugins.action.demo_instances", foreign=("a.b.c",))
+    assert warmed == ["a.b.c"]
+
+
 def test_every_action_plugin_warms_its_own_module():
     """Each file under plugins/action/ that warms the controller names itself, so that its module is imported."""
     directory = os.path.join(ROOT, "plugins", "action")
@@ -704,7 +740,7 @@ def test_every_action_plugin_warms_its_own_module():
             with open(os.path.join(directory, name), encoding="utf-8") as handle:
                 source = handle.read()
             if "import InProcessAction" in source or "warm" in source:
-                warming[name] = "\nwarm(__name__)\n" in source
+                warming[name] = re.search(r"\nwarm\(__name__(\)|, foreign=\([^)]*\)\))\n", source) is not None
                 assert os.path.exists(os.path.join(ROOT, "plugins", "modules", name)), name
     assert warming and all(warming.values()), [name for name, ok in warming.items() if not ok]
 
