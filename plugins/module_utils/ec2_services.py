@@ -554,6 +554,13 @@ def validate_instances(instances, gateway=None):
             raise ValueError(f"{field}.ip: {ip} is listed twice ({ips[ip]} and {field})")
         ips[ip] = field
         subnet_id = check_id(instance.get("subnet_id"), SUBNET_ID_RE, f"{field}.subnet_id", "subnet-0a1b2c3d4e5f67890")
+        subnet_cidr = instance.get("subnet_cidr")
+        if subnet_cidr is not None:
+            subnet_cidr = str(parse_cidr(subnet_cidr, f"{field}.subnet_cidr"))
+            if ipaddress.ip_address(ip) not in ipaddress.ip_network(subnet_cidr):
+                raise ValueError(
+                    f"{field}.ip: {ip} is not in {field}.subnet_cidr {subnet_cidr}; list the subnet that contains it"
+                )
         group_ids = instance.get("security_group_ids")
         if group_ids is not None:
             if not isinstance(group_ids, list):
@@ -584,12 +591,22 @@ def validate_instances(instances, gateway=None):
                 "field": field,
                 "ip": ip,
                 "subnet_id": subnet_id,
+                "subnet_cidr": subnet_cidr,
                 "security_group_ids": group_ids,
                 "name": name,
                 "tags": tags,
             }
         )
     return checked
+
+
+def validate_free_ips(values):
+    """``free_ips`` of demo_instances: IPv4 addresses, as a set of strings; raises ValueError naming the field."""
+    if values is None:
+        return set()
+    if not isinstance(values, list):
+        raise ValueError("free_ips: expected a list of IPv4 addresses")
+    return {str(parse_ipv4(value, f"free_ips[{index}]")) for index, value in enumerate(values)}
 
 
 def validate_demo_params(params):
@@ -609,7 +626,7 @@ def validate_demo_params(params):
         raise ValueError(f"wait_timeout: {params['wait_timeout']!r} must be a positive number of seconds")
     present = params.get("state", "present") == "present"
     instances = validate_instances(params.get("instances"), gateway) if present else []
-    return {"instances": instances}
+    return {"instances": instances, "free_ips": validate_free_ips(params.get("free_ips")) if present else set()}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1172,9 +1189,22 @@ def finish_demo_groups(plan, service_group_ids):
     return plan
 
 
+def unread_launch_subnets(launches):
+    """The subnet ids of the instances to launch whose CIDR block the caller did not give (``subnet_cidr``):
+    the ones demo_instances must read (DescribeSubnets) before it launches, sorted."""
+    return sorted({wanted["subnet_id"] for wanted in launches if not wanted.get("subnet_cidr")})
+
+
 def check_launch_subnets(launches, subnets, vpc_id):
-    """Problems with the subnet of each instance to launch (``subnets``: DescribeSubnets entries)."""
+    """Problems with the subnet of each instance to launch (``subnets``: DescribeSubnets entries). An
+    instance with ``subnet_cidr`` is checked against it: the caller read or made the subnet in ``vpc_id``."""
     by_id = {subnet["SubnetId"]: subnet for subnet in subnets}
+    for wanted in launches:
+        if wanted.get("subnet_cidr"):  # a subnet read as well (another instance lacks subnet_cidr) wins
+            by_id.setdefault(
+                wanted["subnet_id"],
+                {"SubnetId": wanted["subnet_id"], "VpcId": vpc_id, "CidrBlock": wanted["subnet_cidr"]},
+            )
     problems = []
     for wanted in launches:
         subnet = by_id.get(wanted["subnet_id"])

@@ -517,19 +517,22 @@ def stale_vpc_links(kept, planned_links):
 def demo_instance_specs(demo_plan, targets, groups):
     """The ``instances`` of multiaccount.apigateway.demo_instances.
 
-    ``targets``: RV(vpc_target_subnets.targets) (ip -> {subnet_id}); ``groups``: RV(service_security_groups.groups)
-    (service -> group_id). An IP without a subnet yet (check mode) is left out.
+    ``targets``: RV(vpc_target_subnets.targets) (ip -> {subnet_id, cidr}); ``groups``: RV(service_security_groups.groups)
+    (service -> group_id). An IP without a subnet yet (check mode) is left out. The subnet's CIDR block
+    goes with it (``subnet_cidr``), so that demo_instances does not read the subnet again.
     """
     group_ids = {group["service"]: group.get("group_id") for group in groups or []}
     specs = []
     for instance in (demo_plan or {}).get("instances") or []:
-        subnet = ((targets or {}).get(instance["ip"]) or {}).get("subnet_id")
+        target = (targets or {}).get(instance["ip"]) or {}
+        subnet = target.get("subnet_id")
         if not subnet:
             continue
         specs.append(
             {
                 "ip": instance["ip"],
                 "subnet_id": subnet,
+                **({"subnet_cidr": target["cidr"]} if target.get("cidr") else {}),
                 "security_group_ids": [group_ids[name] for name in instance["services"] if group_ids.get(name)],
                 "name": instance["name"],
                 "tags": instance["tags"],

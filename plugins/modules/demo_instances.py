@@ -30,9 +30,10 @@ description:
     subnet, a subnet of another VPC, no image) are reported together, before the first change."
   - "A second identical run reports RV(ignore:changed=false) and makes no change. A no-op run makes
     C(DescribeInstances) once and C(DescribeNetworkInterfaces) once (for the IPs without a demo
-    instance, if any); C(DescribeSecurityGroups) once more only when a demo instance carries groups
-    beyond its listed ones. C(DescribeImages) and C(DescribeSubnets) are called only when something
-    must be launched."
+    instance that O(free_ips) does not list, if any); C(DescribeSecurityGroups) once more only when a
+    demo instance carries groups beyond its listed ones. C(DescribeImages) is called only when
+    something must be launched, and C(DescribeSubnets) only when something must be launched in a
+    subnet given without O(instances[].subnet_cidr)."
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
@@ -73,6 +74,14 @@ options:
           - Subnet of the VPC that contains the IP.
         type: str
         required: true
+      subnet_cidr:
+        description:
+          - The CIDR block of O(instances[].subnet_id), when the caller has just read or made that subnet in
+            O(vpc_id) (RV(multiaccount.apigateway.vpc_target_subnets#module:targets) has it for each target
+            IP). The IP is checked against it, before any AWS call, and the subnet is not read again.
+          - When omitted, the module reads the subnet (C(DescribeSubnets)) before it launches an instance in it.
+        type: str
+        version_added: 0.3.0
       security_group_ids:
         description:
           - Security groups of the instance's primary network interface.
@@ -91,6 +100,17 @@ options:
             given only with the values it sets; a C(Name) tag counts as O(instances[].name).
         type: dict
         default: {}
+  free_ips:
+    description:
+      - Listed IPs that the caller has just found held by no network interface in O(vpc_id)
+        (RV(multiaccount.apigateway.service_security_groups#module:unplaced_ips) of the same run). The module
+        does not read the interfaces of these IPs again.
+      - An IP that an interface took in between makes the launch fail with the error of EC2 (the address
+        is in use); nothing else is launched or changed after it, and the next run holds that IP.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.3.0
   image_id:
     description:
       - AMI of the instances to launch. When omitted, the newest available x86_64 image named
@@ -345,6 +365,7 @@ from ansible_collections.multiaccount.apigateway.plugins.module_utils.ec2_servic
     run_instance,
     run_params,
     terminate_instances,
+    unread_launch_subnets,
     validate_demo_params,
     wait_for_instances,
 )
@@ -486,7 +507,12 @@ def ensure(module, ec2, checked):
     interfaces = []
     if state == "present":
         have = {instance["ip"] for instance in current}
-        unknown = [wanted["ip"] for wanted in checked["instances"] if wanted["ip"] not in have]
+        # The IPs the caller has just found free (free_ips) are not read again.
+        unknown = [
+            wanted["ip"]
+            for wanted in checked["instances"]
+            if wanted["ip"] not in have and wanted["ip"] not in checked["free_ips"]
+        ]
         if unknown:
             found = network_interfaces_where(ec2, "addresses.private-ip-address", unknown, vpc_id)
             interfaces = [normalise_interface(interface) for interface in found]
@@ -497,7 +523,8 @@ def ensure(module, ec2, checked):
     problems = list(plan["problems"])
     image_id = None
     if plan["launch"]:
-        subnets = describe_subnets(ec2, sorted({wanted["subnet_id"] for wanted in plan["launch"]}))
+        unread = unread_launch_subnets(plan["launch"])
+        subnets = describe_subnets(ec2, unread) if unread else []
         problems.extend(check_launch_subnets(plan["launch"], subnets, vpc_id))
         image_id, problem = resolve_image(module, ec2)
         if problem:
@@ -564,6 +591,7 @@ def main():
             options=dict(
                 ip=dict(type="str", required=True),
                 subnet_id=dict(type="str", required=True),
+                subnet_cidr=dict(type="str"),
                 security_group_ids=dict(type="list", elements="str"),
                 name=dict(type="str"),
                 tags=dict(type="dict", default={}),
@@ -573,6 +601,7 @@ def main():
         image_name=dict(type="str", default="al2023-ami-2023.*-x86_64"),
         image_owner=dict(type="str", default="amazon"),
         instance_type=dict(type="str", default="t3.micro"),
+        free_ips=dict(type="list", elements="str", default=[]),
         purge=dict(type="bool", default=True),
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=300),

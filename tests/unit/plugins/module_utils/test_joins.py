@@ -261,6 +261,23 @@ def test_demo_instance_specs_join_subnets_and_groups(plan):
     ]
 
 
+def test_demo_instance_specs_give_the_subnet_cidr_that_vpc_target_subnets_returned(plan):
+    """demo_instances then checks the IP against it instead of reading the subnet again."""
+    demo = {"instances": [{"ip": "10.1.1.10", "name": "n1", "services": ["cards"], "tags": {}}]}
+    targets = {"10.1.1.10": {"subnet_id": "subnet-1", "cidr": "10.1.1.0/24", "az": "us-east-1a"}}
+    specs = joins.demo_instance_specs(demo, targets, [{"service": "cards", "group_id": "sg-c"}])
+    assert specs == [
+        {
+            "ip": "10.1.1.10",
+            "subnet_id": "subnet-1",
+            "subnet_cidr": "10.1.1.0/24",
+            "security_group_ids": ["sg-c"],
+            "name": "n1",
+            "tags": {},
+        }
+    ]
+
+
 # --- gateway resources --------------------------------------------------------------------------
 
 

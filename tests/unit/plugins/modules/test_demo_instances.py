@@ -222,3 +222,63 @@ def test_wait_false_returns_at_once(vpc, capsys, calls):
     result = run(args(vpc, instances=instances(vpc)[1:2], wait=False), capsys)
     assert result["changed"] is True and result["instances"][0]["state"] == "pending"
     assert calls.count("DescribeInstances") == 1
+
+
+def test_what_the_caller_has_just_read_is_not_read_again(vpc, capsys, calls):
+    """free_ips (service_security_groups' unplaced_ips) and subnet_cidr (vpc_target_subnets' targets): no
+    DescribeNetworkInterfaces for those IPs and no DescribeSubnets for those subnets; the rest as before."""
+    known = [
+        {"ip": "10.0.1.20", "subnet_id": vpc["subnets"][0], "subnet_cidr": "10.0.1.0/24"},
+        {"ip": "10.0.2.20", "subnet_id": vpc["subnets"][1], "subnet_cidr": "10.0.2.0/24"},
+    ]
+    result = run(args(vpc, instances=known, free_ips=["10.0.1.20", "10.0.2.20"]), capsys)
+    assert result["changed"] is True and sorted(live(vpc)) == ["10.0.1.20", "10.0.2.20"]
+    assert "DescribeNetworkInterfaces" not in calls and "DescribeSubnets" not in calls
+    assert calls.count("RunInstances") == 2
+
+    # An IP that free_ips does not list is read (and found held); a subnet without subnet_cidr is read.
+    calls.clear()
+    mixed = known + [{"ip": "10.0.1.10", "subnet_id": vpc["subnets"][0]}]
+    again = run(args(vpc, instances=mixed, free_ips=["10.0.1.20", "10.0.2.20"]), capsys)
+    assert again["changed"] is False and [held["ip"] for held in again["held"]] == ["10.0.1.10"]
+    assert calls.count("DescribeNetworkInterfaces") == 1 and "DescribeSubnets" not in calls
+
+
+def test_a_subnet_read_and_a_subnet_given_are_both_checked(vpc, capsys, calls):
+    """subnet_cidr is checked like a subnet read: AWS's reserved addresses; a subnet without it is read."""
+    bad = [
+        {"ip": "10.0.1.3", "subnet_id": vpc["subnets"][0], "subnet_cidr": "10.0.1.0/24"},
+        {"ip": "10.0.1.30", "subnet_id": vpc["subnets"][1]},
+    ]
+    result = run(args(vpc, instances=bad, free_ips=["10.0.1.3", "10.0.1.30"]), capsys)
+    assert result["failed"] is True
+    assert result["problems"] == [
+        "instances[0].ip: 10.0.1.3 is one of the five addresses AWS reserves in 10.0.1.0/24 (the first four and the "
+        "last)",
+        f"instances[1].ip: 10.0.1.30 is not in subnet {vpc['subnets'][1]} (10.0.2.0/24); list the subnet that "
+        "contains it",
+    ]
+    assert calls.count("DescribeSubnets") == 1 and writes(calls) == []
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (
+            {"instances": [{"ip": "10.0.1.20", "subnet_id": "subnet-0a1b2c3d4e5f67890", "subnet_cidr": "10.0.2.0/24"}]},
+            "instances[0].ip: 10.0.1.20 is not in instances[0].subnet_cidr 10.0.2.0/24; list the subnet that contains it",
+        ),
+        (
+            {"instances": [{"ip": "10.0.1.20", "subnet_id": "subnet-0a1b2c3d4e5f67890", "subnet_cidr": "10.0.1.1/24"}]},
+            "instances[0].subnet_cidr: '10.0.1.1/24' is not a valid IPv4 CIDR block (10.0.1.1/24 has host bits set)",
+        ),
+        (
+            {"free_ips": ["10.0.1.20", "10.0.1"]},
+            "free_ips[1]: '10.0.1' is not an IPv4 address (expected e.g. 10.0.1.25)",
+        ),
+    ],
+)
+def test_subnet_cidr_and_free_ips_are_checked_before_any_call(vpc, capsys, calls, extra, message):
+    result = run(args(vpc, **extra), capsys)
+    assert result["failed"] is True and result["msg"] == message
+    assert calls == []
