@@ -381,9 +381,10 @@ def route_urls(routes, api_plan):
 
 def gateway_waits(gateway_plan, gateway_state, targets="none"):
     """What gateway_ready must wait for: the load balancer ARNs and VPC link ids of the plan that
-    exist, the target group ARNs when ``targets`` is not ``none``, and ``needed``: false when the
-    state already says every load balancer is ``active`` and every link ``AVAILABLE`` and no target
-    wait was asked for (a converged gateway needs no wait, and no module run)."""
+    exist and are not yet ``active`` / ``AVAILABLE`` in the state (what this run read or created: a
+    link the create answered ``AVAILABLE``, or a load balancer found active, is not polled again), the
+    target group ARNs when ``targets`` is not ``none``, and ``needed``: false when nothing is left to
+    wait for (a converged gateway needs no wait, and no module run)."""
     balancers = by_name((gateway_state or {}).get("load_balancers"))
     links = by_name((gateway_state or {}).get("vpc_links"))
     found_balancers = [
@@ -393,19 +394,18 @@ def gateway_waits(gateway_plan, gateway_state, targets="none"):
     ]
     planned_links = list(gateway_plan.get("vpc_links") or []) + list(gateway_plan.get("vpc_links_v2") or [])
     found_links = [links[link["name"]] for link in planned_links if (links.get(link["name"]) or {}).get("id")]
+    pending_balancers = [balancer for balancer in found_balancers if balancer.get("state") != "active"]
+    pending_links = [link for link in found_links if link.get("status") != "AVAILABLE"]
     groups = []
     if targets and targets != "none":
         groups = [group["arn"] for group in (gateway_state or {}).get("target_groups") or [] if group.get("arn")]
-    settled = all(balancer.get("state") == "active" for balancer in found_balancers) and all(
-        link.get("status") == "AVAILABLE" for link in found_links
-    )
     return {
-        "load_balancer_arns": [balancer["arn"] for balancer in found_balancers],
-        "vpc_link_ids": [link["id"] for link in found_links],
+        "load_balancer_arns": [balancer["arn"] for balancer in pending_balancers],
+        "vpc_link_ids": [link["id"] for link in pending_links],
         # v2 links are looked up with the apigatewayv2 API at once (no v1 lookup first).
-        "vpc_link_versions": {link["id"]: "v2" for link in found_links if link.get("version") == "v2"},
+        "vpc_link_versions": {link["id"]: "v2" for link in pending_links if link.get("version") == "v2"},
         "target_group_arns": groups,
-        "needed": bool(groups) or not settled,
+        "needed": bool(groups or pending_balancers or pending_links),
     }
 
 

@@ -368,6 +368,35 @@ def test_no_wait_is_needed_when_everything_is_already_active_and_available(plan)
     assert joins.gateway_waits(plan["gateway"], settled)["needed"] is False
     pending = dict(settled, vpc_links=[{"name": "open-banking", "id": "lnk1", "status": "PENDING"}])
     assert joins.gateway_waits(plan["gateway"], pending)["needed"] is True
+
+
+def test_only_what_is_not_settled_yet_is_polled(plan):
+    """A link the create answered AVAILABLE is not polled beside a load balancer still provisioning,
+    nor an active load balancer beside a PENDING link; targets are polled whenever asked for."""
+    provisioning = {
+        "load_balancers": [{"name": "open-banking", "arn": "arn:lb", "state": "provisioning"}],
+        "vpc_links": [{"name": "open-banking", "id": "lnk1", "status": "AVAILABLE"}],
+        "target_groups": [{"name": "open-banking-payments", "arn": "arn:tg-p"}],
+    }
+    waits = joins.gateway_waits(plan["gateway"], provisioning)
+    assert waits["load_balancer_arns"] == ["arn:lb"] and waits["vpc_link_ids"] == [] and waits["needed"] is True
+    pending = dict(
+        provisioning,
+        load_balancers=[{"name": "open-banking", "arn": "arn:lb", "state": "active"}],
+        vpc_links=[{"name": "open-banking", "id": "lnk1", "status": "PENDING", "version": "v2"}],
+    )
+    waits = joins.gateway_waits(plan["gateway"], pending)
+    assert waits["load_balancer_arns"] == [] and waits["vpc_link_ids"] == ["lnk1"]
+    assert waits["vpc_link_versions"] == {"lnk1": "v2"}
+    settled = dict(pending, vpc_links=[{"name": "open-banking", "id": "lnk1", "status": "AVAILABLE"}])
+    waits = joins.gateway_waits(plan["gateway"], settled, "healthy")
+    assert waits == {
+        "load_balancer_arns": [],
+        "vpc_link_ids": [],
+        "vpc_link_versions": {},
+        "target_group_arns": ["arn:tg-p"],
+        "needed": True,
+    }
     provisioning = dict(settled, load_balancers=[{"name": "open-banking", "arn": "arn:lb", "state": "provisioning"}])
     assert joins.gateway_waits(plan["gateway"], provisioning)["needed"] is True
 
