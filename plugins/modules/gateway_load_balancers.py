@@ -48,7 +48,7 @@ description:
     C(ec2:DescribeSecurityGroups) is called once when a listed load balancer names a security group by
     its name, C(apigateway:GetVpcLinks) once with O(vpc_links=true), otherwise only when a load balancer
     of ours would be deleted, and C(ec2:DescribeSubnets) only when a load balancer is created or gets
-    subnets. C(DescribeRules) is also called for the other listeners of an application load balancer
+    subnets that O(subnet_zones) does not name. C(DescribeRules) is also called for the other listeners of an application load balancer
     that may forward, by a rule, a target group that moves or goes.
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
@@ -100,6 +100,16 @@ options:
       - Omitted, the subnets of existing load balancers are left alone.
     type: list
     elements: str
+  subnet_zones:
+    description:
+      - The Availability Zone of each subnet of O(subnet_ids) (subnet id -> zone name), when the caller
+        has just read or made these subnets in O(vpc_id)
+        (RV(multiaccount.apigateway.vpc_target_subnets#module:subnets) has them). The module checks the
+        zones (one subnet per zone, enough zones for a new load balancer) with them and does not read
+        these subnets (C(ec2:DescribeSubnets)); a subnet of O(subnet_ids) it does not name is read.
+      - Every key must be in O(subnet_ids).
+    type: dict
+    version_added: 0.3.0
   load_balancers:
     description:
       - Every load balancer of the gateway in O(vpc_id).
@@ -1371,6 +1381,24 @@ def check_targets(targets, field, problems):
     return checked
 
 
+def check_subnet_zones(value, subnet_ids, problems):
+    """``subnet_zones``: subnet id -> Availability Zone name, each subnet one of ``subnet_ids``."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append("subnet_zones: expected a dictionary of subnet id -> Availability Zone name")
+        return {}
+    zones = {}
+    for subnet_id, zone in value.items():
+        if subnet_id not in subnet_ids:
+            problems.append(f"subnet_zones: {subnet_id} is not in subnet_ids; name the zones of those subnets only")
+        elif not isinstance(zone, str) or not zone.strip():
+            problems.append(f"subnet_zones.{subnet_id}: {zone!r} is not an Availability Zone name (e.g. us-east-1a)")
+        else:
+            zones[subnet_id] = zone.strip()
+    return zones
+
+
 def check_subnet_ids(value, problems):
     if value is None:
         return None
@@ -1735,6 +1763,7 @@ def validate_params(params):
         problems.append(f"wait_timeout: {wait_timeout!r} must be a positive number of seconds")
     base_tags = check_tags(params.get("tags"), "tags", gateway, problems)
     subnet_ids = check_subnet_ids(params.get("subnet_ids"), problems)
+    subnet_zones = check_subnet_zones(params.get("subnet_zones"), subnet_ids, problems)
     balancers, groups, served_by = [], [], {}
     if state == "present":
         balancers = [
@@ -1765,6 +1794,7 @@ def validate_params(params):
         "vpc_id": vpc_id,
         "vpc_cidrs": known_cidrs,
         "subnet_ids": subnet_ids,
+        "subnet_zones": subnet_zones,
         "load_balancers": balancers,
         "target_groups": groups,
         "served_by": served_by,
@@ -3419,10 +3449,22 @@ class Reconciler:
                 group["targets"] = targets_from_health(describe_target_health(self.elbv2, group["arn"]) or [])
                 group["targets_read_at"] = time.time()
         if needs_subnets(spec, snap):
+            # The subnets whose zone the caller gave (it has just read or made them in vpc_id) are not read.
             snap["subnets"] = {
-                subnet["SubnetId"]: {"vpc_id": subnet.get("VpcId"), "availability_zone": subnet.get("AvailabilityZone")}
-                for subnet in describe_subnets(self.ec2, spec["subnet_ids"])
+                subnet_id: {"vpc_id": spec["vpc_id"], "availability_zone": zone}
+                for subnet_id, zone in spec["subnet_zones"].items()
             }
+            unread = [subnet_id for subnet_id in spec["subnet_ids"] if subnet_id not in spec["subnet_zones"]]
+            if unread:
+                snap["subnets"].update(
+                    {
+                        subnet["SubnetId"]: {
+                            "vpc_id": subnet.get("VpcId"),
+                            "availability_zone": subnet.get("AvailabilityZone"),
+                        }
+                        for subnet in describe_subnets(self.ec2, unread)
+                    }
+                )
         return snap
 
     def read_rules(self, listener):
@@ -3701,6 +3743,7 @@ def main():
         vpc_id=dict(type="str"),
         vpc_cidrs=dict(type="list", elements="str"),
         subnet_ids=dict(type="list", elements="str"),
+        subnet_zones=dict(type="dict"),
         load_balancers=dict(
             type="list",
             elements="dict",

@@ -1840,3 +1840,66 @@ def test_alb_keep_is_neither_deleted_nor_created(alb_aws, capsys, monkeypatch):
     assert names(aws) == (["gw-alb"], ["gw-ha", "gw-hb", "gw-hc"])
     assert run({"gateway": "gw", "state": "absent", "vpc_id": aws["vpc"], "keep": ["gw-hc"]}, capsys)["changed"] is True
     assert names(aws) == ([], ["gw-hc"])
+
+
+# ------------------------------------------------------------- subnet_zones: subnets the caller knows
+
+
+def test_subnets_with_their_zones_given_are_not_read(aws, capsys, monkeypatch):
+    """subnet_zones (vpc_target_subnets' subnets of the same run): a new load balancer without DescribeSubnets;
+    a subnet it does not name is read; the zones are checked like zones read from AWS."""
+    calls = record_api_calls(monkeypatch)
+    zones = {aws["subnets"][0]: f"{REGION}a", aws["subnets"][1]: f"{REGION}b"}
+    result = run(module_args(aws, subnet_zones=zones), capsys)
+    assert result["changed"] is True and "DescribeSubnets" not in calls
+    created = result["load_balancers"][0]
+    assert sorted(created["subnet_ids"]) == sorted(aws["subnets"])
+
+    del calls[:]
+    one = {aws["subnets"][0]: f"{REGION}a"}
+    dedicated = module_args(
+        aws,
+        subnet_zones=one,
+        load_balancers=[{"name": "gw-new", "listeners": [{"port": 7083, "target_group": "gw-a"}]}],
+        purge=False,
+    )
+    run(dedicated, capsys)
+    assert calls.count("DescribeSubnets") == 1
+
+    del calls[:]
+    same_zone = module_args(
+        aws,
+        subnet_zones={aws["subnets"][0]: f"{REGION}a", aws["subnets"][1]: f"{REGION}a"},
+        load_balancers=[{"name": "gw-other", "listeners": [{"port": 7084, "target_group": "gw-a"}]}],
+        purge=False,
+    )
+    failed = run(same_zone, capsys)
+    assert failed["failed"] is True and "like " + aws["subnets"][0] in failed["msg"]
+    assert "DescribeSubnets" not in calls
+
+
+@pytest.mark.parametrize(
+    "zones, message",
+    [
+        ({"subnet-0123456789abcdef0": "us-east-1a"}, "subnet_zones: subnet-0123456789abcdef0 is not in subnet_ids"),
+        ({"subnet-0123456789abcdef0": "us-east-1a", "x": 1}, "subnet_zones: x is not in subnet_ids"),
+        ("us-east-1a", "argument 'subnet_zones' is of type str"),
+    ],
+)
+def test_subnet_zones_are_checked_before_any_call(aws, capsys, monkeypatch, zones, message):
+    calls = record_api_calls(monkeypatch)
+    result = run(module_args(aws, subnet_zones=zones), capsys)
+    assert result["failed"] is True and message in result["msg"]
+    assert calls == []
+
+
+def test_check_subnet_zones_names_each_problem():
+    problems = []
+    assert glb.check_subnet_zones(None, ["subnet-a"], problems) == {} and problems == []
+    assert glb.check_subnet_zones(["subnet-a"], ["subnet-a"], problems) == {}
+    zones = glb.check_subnet_zones({"subnet-a": " us-east-1a ", "subnet-b": ""}, ["subnet-a", "subnet-b"], problems)
+    assert zones == {"subnet-a": "us-east-1a"}
+    assert problems == [
+        "subnet_zones: expected a dictionary of subnet id -> Availability Zone name",
+        "subnet_zones.subnet-b: '' is not an Availability Zone name (e.g. us-east-1a)",
+    ]
