@@ -262,16 +262,7 @@ def warm_module(action):
     cannot be imported here is imported by each child, which then fails as it would under AnsiballZ)."""
     if not isinstance(action, str):
         return None
-    path = module_path(f"{COLLECTION}.{action.rpartition('.')[2]}")
-    if path is None:
-        return None
-    if path not in sys.modules:
-        try:
-            importlib.import_module(path)
-        except Exception:  # pylint: disable=broad-except
-            return None
-        freeze(collect=False)
-    return path
+    return _import_once(module_path(f"{COLLECTION}.{action.rpartition('.')[2]}"))
 
 
 def warm_foreign(name):
@@ -280,7 +271,12 @@ def warm_foreign(name):
     no child compiles it again: amazon.aws.ec2_instance_info took 24 ms of CPU to import, in each poll.
     Returns its Python name once it is imported, else None (never raises: a module that cannot be
     imported here is imported by each child, which then fails as it would under AnsiballZ)."""
-    path = FOREIGN_MODULES.get(name) if isinstance(name, str) else None
+    return _import_once(FOREIGN_MODULES.get(name) if isinstance(name, str) else None)
+
+
+def _import_once(path):
+    """Import the Python module ``path`` unless it is imported already, then :func:`freeze`; returns
+    ``path``, or None when there is none or it cannot be imported (never raises)."""
     if path is None:
         return None
     if path not in sys.modules:
