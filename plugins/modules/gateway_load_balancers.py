@@ -48,8 +48,9 @@ description:
     C(ec2:DescribeSecurityGroups) is called once when a listed load balancer names a security group by
     its name, C(apigateway:GetVpcLinks) once with O(vpc_links=true), otherwise only when a load balancer
     of ours would be deleted, and C(ec2:DescribeSubnets) only when a load balancer is created or gets
-    subnets that O(subnet_zones) does not name. C(DescribeRules) is also called for the other listeners of an application load balancer
-    that may forward, by a rule, a target group that moves or goes.
+    subnets that O(subnet_zones) does not name. C(DescribeRules) is also called for the other
+    listeners of an application load balancer that may forward, by a rule, a target group that moves
+    or goes.
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
@@ -1390,7 +1391,7 @@ def check_subnet_zones(value, subnet_ids, problems):
         return {}
     zones = {}
     for subnet_id, zone in value.items():
-        if subnet_id not in subnet_ids:
+        if subnet_id not in (subnet_ids or []):
             problems.append(f"subnet_zones: {subnet_id} is not in subnet_ids; name the zones of those subnets only")
         elif not isinstance(zone, str) or not zone.strip():
             problems.append(f"subnet_zones.{subnet_id}: {zone!r} is not an Availability Zone name (e.g. us-east-1a)")

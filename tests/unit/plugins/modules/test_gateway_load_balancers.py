@@ -1896,6 +1896,8 @@ def test_subnet_zones_are_checked_before_any_call(aws, capsys, monkeypatch, zone
 def test_check_subnet_zones_names_each_problem():
     problems = []
     assert glb.check_subnet_zones(None, ["subnet-a"], problems) == {} and problems == []
+    assert glb.check_subnet_zones({"subnet-a": "us-east-1a"}, None, problems) == {}
+    assert problems.pop() == "subnet_zones: subnet-a is not in subnet_ids; name the zones of those subnets only"
     assert glb.check_subnet_zones(["subnet-a"], ["subnet-a"], problems) == {}
     zones = glb.check_subnet_zones({"subnet-a": " us-east-1a ", "subnet-b": ""}, ["subnet-a", "subnet-b"], problems)
     assert zones == {"subnet-a": "us-east-1a"}
