@@ -171,6 +171,40 @@ def test_one_call_is_throttled_at_most_twice_in_a_row(emulator, aws):
     assert outcomes == ["RequestLimitExceeded", "RequestLimitExceeded", "served"] * 2
 
 
+def test_one_invocation_is_throttled_at_most_twice_when_callers_share_credentials(emulator, aws):
+    """Callers sharing credentials (each account's AssumeRole with the caller's keys): a success of one
+    between another's attempts starts the credentials' streak again, but not that invocation's own count
+    (the amz-sdk-invocation-id header its retries share): its third attempt gets through."""
+    sts = aws.client("sts")
+    invocation = {"id": "first"}
+
+    def send_as(request, **_kwargs):
+        request.headers["amz-sdk-invocation-id"] = invocation["id"]
+
+    sts.meta.events.register("before-send.sts", send_as)
+
+    def attempt(invocation_id):
+        invocation["id"] = invocation_id
+        try:
+            sts.get_caller_identity()
+            return "served"
+        except ClientError as error:
+            return error.response["Error"]["Code"]
+
+    http(emulator.url + "/moto-api/emulator/calls", "DELETE")
+    emulator.knobs(throttle_fraction=1)
+    try:
+        # The first caller's 2 attempts refused; a second caller's call served (the credentials' streak is
+        # 2); the first caller's third attempt is served although the credentials' streak started again.
+        outcomes = [attempt("first"), attempt("first"), attempt("second"), attempt("first")]
+        # A new invocation of the same credentials is refused again, twice at most.
+        outcomes += [attempt("third"), attempt("third"), attempt("third")]
+    finally:
+        emulator.knobs(throttle_fraction=0)
+    assert outcomes == ["Throttling", "Throttling", "served", "served", "Throttling", "Throttling", "served"]
+    assert http(emulator.url + "/moto-api/emulator/calls")["throttled"] == {"sts:GetCallerIdentity": 4}
+
+
 def test_a_new_throttle_setting_starts_every_streak_again(emulator, aws):
     """A streak left by the previous setting (here one throttle) does not let the next call through early."""
     ec2 = aws.client("ec2")

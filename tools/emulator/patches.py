@@ -25,8 +25,10 @@ Realism knobs (read from the environment by ``apply()``, changeable at run time 
     ``RequestLimitExceeded`` (HTTP 503), other query services (ELBv2, STS...) ``Throttling`` (400),
     JSON services ``ThrottlingException`` (Organizations ``TooManyRequestsException``) (400), REST
     services (API Gateway) ``TooManyRequestsException`` (429). One call (same credentials, service and
-    action) is refused at most twice in a row: the SDK's default retry gets through. Nothing changes
-    for a throttled call; ``GET /moto-api/emulator/calls`` counts them.
+    action) is refused at most twice in a row, and so is one SDK invocation (its attempts carry one
+    ``amz-sdk-invocation-id``) even when other callers of the same credentials get through between its
+    attempts: the SDK's default retry gets through. Nothing changes for a throttled call;
+    ``GET /moto-api/emulator/calls`` counts them.
 
 A hold (``POST /moto-api/emulator`` with ``{"hold_seconds": N}``, not an environment variable):
 VPC links created and NLB targets registered while a hold lasts read ``PENDING`` / ``initial``
@@ -3394,6 +3396,7 @@ def _control_endpoint(request, full_url, headers):
             # previous setting would let a call through early.
             with _LOCK:
                 _STREAKS.clear()
+                _INVOCATIONS.clear()
         KNOBS.update(values)
     status = {
         "moto": MOTO_VERSION,
@@ -3677,6 +3680,14 @@ _RANDOM = random.Random()
 # a throttle into an error (no retry, or a code it does not retry).
 MAX_THROTTLE_STREAK = 2
 _STREAKS = Counter()
+# Throttles of one SDK invocation (the amz-sdk-invocation-id its retries share). A streak above is one
+# per credentials and action: when several callers share credentials (the caller's own, assuming each
+# account's role side by side), a success of one starts the streak again while another is between
+# attempts, which could then be refused more often than its retries allow (3 accounts' AssumeRole with
+# the caller's one set of keys, 20% throttled). The invocations' count caps each caller's own.
+# Bounded: an invocation that never comes back (a client without retries) is forgotten in time.
+_INVOCATIONS = OrderedDict()
+_INVOCATIONS_KEPT = 4096
 
 
 def _access_key_of(environ):
@@ -3757,10 +3768,23 @@ def count_calls():
             key = f"{service}:{_action_of(environ)}"
             fraction = KNOBS["throttle_fraction"]
             streak = (_access_key_of(environ), key)
-            if fraction > 0 and _STREAKS[streak] < MAX_THROTTLE_STREAK and _RANDOM.random() < fraction:
-                with _LOCK:
+            invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
+            with _LOCK:
+                refuse = (
+                    fraction > 0
+                    and _STREAKS[streak] < MAX_THROTTLE_STREAK
+                    and _INVOCATIONS.get(invocation, 0) < MAX_THROTTLE_STREAK
+                    and _RANDOM.random() < fraction
+                )
+                if refuse:
                     THROTTLED[key] += 1
                     _STREAKS[streak] += 1
+                    if invocation:
+                        _INVOCATIONS[invocation] = _INVOCATIONS.get(invocation, 0) + 1
+                        _INVOCATIONS.move_to_end(invocation)
+                        while len(_INVOCATIONS) > _INVOCATIONS_KEPT:
+                            _INVOCATIONS.popitem(last=False)
+            if refuse:
                 status, headers, body = throttle_response(service, environ)
                 data = body.encode("utf-8")
                 start_response(status, headers + [("Content-Length", str(len(data)))])
@@ -3772,6 +3796,7 @@ def count_calls():
                 CALLS[key] += 1
                 BY_PRINCIPAL.setdefault(principal, Counter())[key] += 1
                 _STREAKS.pop(streak, None)
+                _INVOCATIONS.pop(invocation, None)
             pause = _take_pause(key)
             if pause:
                 response = original(self, environ, start_response)
@@ -3801,6 +3826,7 @@ def _calls_endpoint(request, full_url, headers):
             CALLS.clear()
             THROTTLED.clear()
             _STREAKS.clear()
+            _INVOCATIONS.clear()
             BY_PRINCIPAL.clear()
             RESOURCE_TAGS.clear()
             RESOURCE_NAMES.clear()
