@@ -21,6 +21,9 @@ description:
     caller's credentials (environment, or O(profile)) and reads who they act as from the answer.
     V(profile) and V(environment) use the account's named profile (O(account_profile)) or the caller's
     environment as they are, and ask STS C(GetCallerIdentity) who they are when O(verify) is on.
+  - STS throttles C(AssumeRole) per caller account when many accounts are assumed at once (one task per
+    account host, side by side). A throttled call is retried with the collection's backoff (10 retries,
+    jittered, up to 30 s apart), as every other AWS call of the collection, before it fails.
   - With O(verify) on, fails when the credentials act in another account than O(account_id).
   - Returns RV(credentials), the values a play gives its AWS modules through C(module_defaults), and
     RV(identity), who they are without them, as M(multiaccount.apigateway.identity_guard) compares it. It
@@ -186,6 +189,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import aws_retry
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.credentials import (
     account_problems,
     assume_request,
@@ -229,7 +233,8 @@ def main():
             params["external_id"],
         )
         try:
-            assume = assumed(module.client("sts").assume_role(**request))
+            sts = module.client("sts", retry_decorator=aws_retry)
+            assume = assumed(sts.assume_role(aws_retry=True, **request))
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(
                 e, msg=f"Could not assume {params['role_arn']} for account_id {account_id}", method=method
@@ -247,7 +252,8 @@ def main():
                 aws_session_token=None,
             )
         try:
-            acting_arn = module.client("sts", **extra).get_caller_identity()["Arn"]
+            sts = module.client("sts", retry_decorator=aws_retry, **extra)
+            acting_arn = sts.get_caller_identity(aws_retry=True)["Arn"]
         except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
             module.fail_json_aws(
                 e, msg=f"Could not ask STS who the {method} credentials of account_id {account_id} are", method=method

@@ -22,6 +22,8 @@ description:
   - The answer carries credentials. Give the task C(no_log=true); the module never prints them
     itself, and fails before any call, naming the option, on a bad O(role_arn), O(role_session_name)
     or O(duration_seconds).
+  - A throttled C(AssumeRole) (STS throttles per caller account when many accounts are assumed at once)
+    is retried with the collection's backoff (10 retries, jittered, up to 30 s apart) before it fails.
 author:
   - multiaccount.apigateway maintainers (@multiaccount)
 options:
@@ -144,6 +146,7 @@ except ImportError:
     pass  # AnsibleAWSModule reports the missing SDK
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.multiaccount.apigateway.plugins.module_utils.common import aws_retry
 from ansible_collections.multiaccount.apigateway.plugins.module_utils.credentials import (
     assume_problems,
     assume_request,
@@ -178,9 +181,9 @@ def main():
         module.params["duration_seconds"],
         module.params["external_id"],
     )
-    client = module.client("sts")
+    client = module.client("sts", retry_decorator=aws_retry)
     try:
-        answer = client.assume_role(**request)
+        answer = client.assume_role(aws_retry=True, **request)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         module.fail_json_aws(e, msg=f"Could not assume {module.params['role_arn']}")
     module.exit_json(**result_of(answer))

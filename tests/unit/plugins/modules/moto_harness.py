@@ -7,6 +7,7 @@
 
 ``mocked_aws`` gives a test dummy credentials, a region and moto (no endpoint, no profile: nothing
 can reach AWS); ``record_api_calls`` records the operation name of every botocore call;
+``throttle_first`` makes the first calls of an operation fail with a throttle;
 ``run_module`` runs a module's ``main()`` with arguments and returns the JSON it printed.
 """
 
@@ -15,6 +16,7 @@ import json
 from unittest import mock
 
 import botocore.client
+import botocore.exceptions
 import pytest
 from ansible.module_utils import basic
 
@@ -45,6 +47,27 @@ def record_api_calls(monkeypatch):
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
     return recorded
+
+
+def throttle_first(monkeypatch, operation, times, code="Throttling"):
+    """The first ``times`` calls of ``operation`` fail with ``code``, as botocore raises a throttle once its
+    own retries are spent; later calls (and every other operation) go through. The collection's backoff
+    (amazon.aws' AWSRetry) does not sleep: returns the list of the sleeps it asked for."""
+    from ansible_collections.amazon.aws.plugins.module_utils import cloud  # pylint: disable=import-outside-toplevel
+
+    sleeps = []
+    monkeypatch.setattr(cloud.time, "sleep", sleeps.append)
+    original = botocore.client.BaseClient._make_api_call
+    left = {"throttles": times}
+
+    def throttled(self, operation_name, api_params):
+        if operation_name == operation and left["throttles"] > 0:
+            left["throttles"] -= 1
+            raise botocore.exceptions.ClientError({"Error": {"Code": code, "Message": "Rate exceeded"}}, operation_name)
+        return original(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", throttled)
+    return sleeps
 
 
 def writes(recorded):

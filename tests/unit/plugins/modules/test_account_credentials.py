@@ -15,7 +15,7 @@ import pytest
 from ansible_collections.multiaccount.apigateway.plugins.module_utils import credentials
 from ansible_collections.multiaccount.apigateway.plugins.modules import account_credentials as module_under_test
 
-from .moto_harness import mocked_aws, record_api_calls, run_module
+from .moto_harness import mocked_aws, record_api_calls, run_module, throttle_first
 
 ACCOUNT = "222222222222"
 MOTO_ACCOUNT = "123456789012"  # who moto's dummy credentials act as
@@ -92,6 +92,22 @@ def test_environment_asks_sts_once_and_checks_the_account(monkeypatch, capsys):
     assert result["credentials"] == {"region": "us-east-1"}
     assert result["identity"]["credentials"] == "environment"
     assert result["identity"]["account_id"] == MOTO_ACCOUNT and result["account_id"] == MOTO_ACCOUNT
+
+
+@pytest.mark.parametrize(
+    "args, operation",
+    [({}, "AssumeRole"), ({"method": "environment", "account_id": MOTO_ACCOUNT}, "GetCallerIdentity")],
+)
+def test_a_throttled_sts_call_is_retried_with_backoff(monkeypatch, capsys, args, operation):
+    """STS throttles AssumeRole per caller account when many accounts are assumed side by side: the call
+    is made again after a backoff, past botocore's own retries, and the credentials come."""
+    with mocked_aws(monkeypatch):
+        sleeps = throttle_first(monkeypatch, operation, 3)
+        calls = record_api_calls(monkeypatch)
+        result = run_module(module_under_test.main, dict({"account_id": ACCOUNT}, **args), capsys)
+    assert not result.get("failed"), result
+    assert calls == [operation] * 4 and len(sleeps) == 3
+    assert result["identity"]["arn"] == result["arn"]
 
 
 def test_credentials_acting_in_another_account_fail_naming_both(monkeypatch, capsys):

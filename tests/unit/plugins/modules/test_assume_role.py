@@ -13,7 +13,7 @@ import botocore.exceptions
 import pytest
 from ansible_collections.multiaccount.apigateway.plugins.modules import assume_role as module_under_test
 
-from .moto_harness import mocked_aws, record_api_calls, run_module
+from .moto_harness import mocked_aws, record_api_calls, run_module, throttle_first
 
 ROLE = "arn:aws:iam::222222222222:role/ApiGatewayPlatformDeployer"
 SESSION = "multiaccount-apigateway-payments"
@@ -102,6 +102,18 @@ def test_bad_options_fail_before_any_call_naming_the_option(monkeypatch, capsys,
     result, calls = assume(monkeypatch, capsys, **args)
     assert result["failed"] and message in result["msg"], result
     assert calls == []
+
+
+def test_a_throttled_assume_role_is_retried_with_backoff(monkeypatch, capsys):
+    with mocked_aws(monkeypatch):
+        sleeps = throttle_first(monkeypatch, "AssumeRole", 2)
+        calls = record_api_calls(monkeypatch)
+        result = run_module(
+            module_under_test.main, {"role_arn": ROLE, "role_session_name": SESSION, "region": "us-east-1"}, capsys
+        )
+    assert not result.get("failed"), result
+    assert calls == ["AssumeRole"] * 3 and len(sleeps) == 2
+    assert result["credentials"]["session_token"]
 
 
 def test_an_aws_refusal_fails_naming_the_role(monkeypatch, capsys):
