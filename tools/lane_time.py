@@ -43,7 +43,7 @@ MESSAGE = re.compile(r"^(\s*)msg:")
 HEADERS = ("TASK [", "PLAY [", "PLAY RECAP", "RUNNING HANDLER [")
 COUNTED = re.compile(r"\b(failed|unreachable)=[1-9]")
 RECAP_LINES = 100
-FAILURES_KEPT, BLOCK_LINES, LINE_CHARS = 2, 12, 300
+FAILURES_KEPT, HOSTS_KEPT, BLOCK_LINES, LINE_CHARS = 2, 4, 12, 300
 
 
 def run_lane(name, command):
@@ -121,19 +121,20 @@ def _recap(lines, index):
     return hosts
 
 
-def _blocks(lines, start, stop):
-    """The failures of ``lines[start:stop]`` that were not ignored, in order (see failures)."""
+def _tasks(lines, start, stop):
+    """The failures of ``lines[start:stop]`` that were not ignored, in order, a list per task that has any
+    (see failures)."""
     found, task, ignored, index = [], [], False, start
     while index < stop:
         line = lines[index]
         end = index + 1
         if line.startswith(HEADERS):
-            found.extend([] if ignored else task)
+            found.extend([] if ignored or not task else [task])
             task, ignored = [], False
         elif line.strip().endswith("...ignoring"):
             ignored = True
         elif FATAL.search(line):
-            while end < stop and lines[end] and not lines[end].startswith(HEADERS):
+            while end < stop and lines[end] and not lines[end].startswith(HEADERS) and not FATAL.search(lines[end]):
                 end += 1
             task.append(_message(lines[index:end]))
         elif VERDICT.search(line):
@@ -141,25 +142,33 @@ def _blocks(lines, start, stop):
                 end += 1
             task.append(lines[index:end])
         index = end
-    found.extend([] if ignored else task)
+    found.extend([] if ignored or not task else [task])
     return found
 
 
-def failures(lines):
-    """What made a lane fail, as lists of lines: the failure that ended the last playbook run whose recap
-    counts a failed or unreachable host (an Ansible ``fatal:`` / ``failed:`` result: its first line and its
-    ``msg``), then what molecule said after it (``CRITICAL ...``, or the tasks that were not idempotent).
+def _blocks(lines, start, stop):
+    """The failures of ``lines[start:stop]`` that were not ignored, in order."""
+    return [block for task in _tasks(lines, start, stop) for block in task]
 
-    Only that run's last failure: the tests fail tasks on purpose, and a failure that a block rescued looks
-    the same in the output (one that was ignored says ``...ignoring``, and is left out). Without such a
-    recap (an idempotence verdict, pytest), the last molecule verdicts only."""
+
+def failures(lines):
+    """What made a lane fail, as lists of lines: the failures that ended the last playbook run whose recap
+    counts a failed or unreachable host (Ansible ``fatal:`` / ``failed:`` results: the first line and the
+    ``msg`` of each host's), then what molecule said after it (``CRITICAL ...``, or the tasks that were not
+    idempotent).
+
+    Only that run's last failed task: the tests fail tasks on purpose, and a failure that a block rescued
+    looks the same in the output (one that was ignored says ``...ignoring``, and is left out). Every host
+    of that task, up to HOSTS_KEPT: in a play with any_errors_fatal the host whose failure stopped the
+    others is often not the last one printed. Without such a recap (an idempotence verdict, pytest), the
+    last molecule verdicts only."""
     recaps = [index for index, line in enumerate(lines) if line.startswith("PLAY RECAP")]
     failed_runs = [index for index in recaps if any(COUNTED.search(line) for line in _recap(lines, index))]
     kept = []
     if failed_runs:
         recap = failed_runs[-1]
         begin = max([index for index in recaps if index < recap], default=-1) + 1
-        kept = _blocks(lines, begin, recap)[-1:]
+        kept = ([[]] + _tasks(lines, begin, recap))[-1][:HOSTS_KEPT]
         after = recap
     else:
         after = 0
@@ -180,7 +189,8 @@ def print_failures():
         blocks = failures(lines)
         if blocks:
             print(
-                f"=== lane {name}: what failed (the failure that ended its failed playbook run, and molecule's verdict):"
+                f"=== lane {name}: what failed (the failed task that ended its failed playbook run, each host's"
+                " failure, and molecule's verdict):"
             )
             for block in blocks:
                 print("\n".join(block))

@@ -75,7 +75,8 @@ def test_failures_prints_the_end_of_each_failed_lanes_log_without_colours(tmp_pa
     )
     assert out[1:41] == lines[10:49] + ["Idempotence test failed because of the following tasks:"]
     assert out[41:43] == [
-        "=== lane molecule-dedicated: what failed (the failure that ended its failed playbook run, and molecule's verdict):",
+        "=== lane molecule-dedicated: what failed (the failed task that ended its failed playbook run, each host's failure,"
+        " and molecule's verdict):",
         "Idempotence test failed because of the following tasks:",
     ]
     # A failed lane without a log (make test-<lane> run alone) is named, with how to see its output.
@@ -161,6 +162,43 @@ def test_the_failure_that_ended_the_run_not_the_ignored_or_rescued_ones(tmp_path
             "    msg: 'the second run changed: rtb-1: add route 10.0.0.0/16",
             "        -> pcx-1'",
         ]
+    ]
+
+
+STOPPED_BY_ANOTHER = """\
+TASK [multiaccount.apigateway.account_credentials : Get this account's credentials] ***
+ok: [payments]
+fatal: [cards]: FAILED! =>
+    changed: false
+    msg: 'Could not assume arn:aws:iam::111122223333:role/x: Throttling'
+
+TASK [multiaccount.apigateway.account_credentials : Fail with the reason the credentials could not be had] ***
+fatal: [cards]: FAILED! =>
+    changed: false
+    msg: 'cards: Could not assume arn:aws:iam::111122223333:role/x: Throttling'
+fatal: [shared-services]: FAILED! =>
+    changed: false
+    msg: 'shared-services: stopped, not failed itself'
+fatal: [payments]: FAILED! =>
+    changed: false
+    msg: 'payments: stopped, not failed itself'
+
+PLAY RECAP *********************************************************************
+cards                      : ok=2    changed=0    unreachable=0    failed=1    skipped=1    rescued=1    ignored=0
+payments                   : ok=3    changed=0    unreachable=0    failed=1    skipped=1    rescued=0    ignored=0
+shared-services            : ok=8    changed=0    unreachable=0    failed=1    skipped=1    rescued=0    ignored=0
+"""
+
+
+def test_every_host_of_the_last_failed_task_the_one_that_stopped_the_others_first(tmp_path):
+    """any_errors_fatal: the host whose failure stopped the play is not the last one printed."""
+    assert lane_time.failures(lines_of(tmp_path, STOPPED_BY_ANOTHER)) == [
+        [
+            "fatal: [cards]: FAILED! =>",
+            "    msg: 'cards: Could not assume arn:aws:iam::111122223333:role/x: Throttling'",
+        ],
+        ["fatal: [shared-services]: FAILED! =>", "    msg: 'shared-services: stopped, not failed itself'"],
+        ["fatal: [payments]: FAILED! =>", "    msg: 'payments: stopped, not failed itself'"],
     ]
 
 
